@@ -1,0 +1,85 @@
+package api
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+
+	"github.com/rs/zerolog"
+)
+
+// Error is the one error type of the HTTP layer. It is written as fiskaly's
+// error body {"status_code","error","code","message"}; Code is omitted when
+// empty, as the cloud does for authentication failures.
+type Error struct {
+	Status  int
+	Code    string
+	Message string
+}
+
+func (e *Error) Error() string { return fmt.Sprintf("%d %s: %s", e.Status, e.Code, e.Message) }
+
+// Errorf builds an *Error with a formatted message.
+func Errorf(status int, code, format string, args ...any) *Error {
+	return &Error{Status: status, Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// Codes for errors the HTTP layer itself produces. The cloud documents no
+// codes for these; see docs/http.md.
+const (
+	CodeRouteNotFound    = "E_ROUTE_NOT_FOUND"
+	CodeMethodNotAllowed = "E_METHOD_NOT_ALLOWED"
+	CodeBodyTooLarge     = "E_BODY_TOO_LARGE"
+	CodeInternal         = "E_INTERNAL"
+	CodeUnavailable      = "E_UNAVAILABLE"
+	CodeUnauthorized     = "E_UNAUTHORIZED"
+	CodeParser           = "E_PARSER"
+)
+
+var (
+	errRouteNotFound = &Error{http.StatusNotFound, CodeRouteNotFound, "Route not found"}
+	errBodyTooLarge  = &Error{http.StatusRequestEntityTooLarge, CodeBodyTooLarge, fmt.Sprintf("Request body exceeds %d bytes", MaxBodyBytes)}
+	errInternal      = &Error{http.StatusInternalServerError, CodeInternal, "Internal server error"}
+)
+
+type errorBody struct {
+	StatusCode int    `json:"status_code"`
+	Error      string `json:"error"`
+	Code       string `json:"code,omitempty"`
+	Message    string `json:"message"`
+}
+
+// writeError turns any error into fiskaly's error body and logs it once.
+// Errors that are not *Error become a 500 whose message reveals nothing
+// about the cause; the cause goes to the log only.
+func writeError(w http.ResponseWriter, r *http.Request, err error) {
+	var e *Error
+	var tooLarge *http.MaxBytesError
+	switch {
+	case errors.As(err, &e):
+	case errors.As(err, &tooLarge):
+		e = errBodyTooLarge
+	default:
+		zerolog.Ctx(r.Context()).Error().Err(err).Str("path", r.URL.Path).Msg("request failed")
+		e = errInternal
+	}
+	writeJSON(w, e.Status, errorBody{e.Status, http.StatusText(e.Status), e.Code, e.Message})
+}
+
+// writeJSON writes v with status. Errors and successes share the content
+// type; the cloud's differing charset is not something clients rely on.
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+// HandlerFunc is a handler that returns its error instead of writing it.
+type HandlerFunc func(w http.ResponseWriter, r *http.Request) error
+
+func (fn HandlerFunc) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if err := fn(w, r); err != nil {
+		writeError(w, r, err)
+	}
+}

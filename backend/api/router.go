@@ -1,0 +1,103 @@
+package api
+
+import (
+	"crypto/subtle"
+	"io/fs"
+	"net/http"
+	"strings"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/rs/zerolog"
+
+	"github.com/fiskaldesk/fiskaldesk/backend/store"
+)
+
+// Deps is what the router needs from the composition root.
+type Deps struct {
+	Store   *store.Store
+	Log     zerolog.Logger
+	Version string
+	// SPA holds the built dashboard (frontend/dist); it may lack index.html
+	// in a binary built without the frontend.
+	SPA fs.FS
+	// LocalToken authorises /api/local/* calls from CLI commands on the
+	// same machine (see server.RunFile); empty disables those routes.
+	LocalToken string
+}
+
+// NewRouter returns the one http.Handler that serves the dashboard and
+// every API, used alike by the desktop window and `serve`.
+func NewRouter(d Deps) http.Handler {
+	r := chi.NewRouter()
+	r.Use(requestID, versionHeader(d.Version), accessLog(d.Log), recoverer, limitBody)
+	r.NotFound(HandlerFunc(func(w http.ResponseWriter, r *http.Request) error { return errRouteNotFound }).ServeHTTP)
+	r.MethodNotAllowed(methodNotAllowed)
+
+	r.Method(http.MethodGet, "/healthz", health(d))
+	r.Method(http.MethodHead, "/healthz", health(d))
+
+	r.Route("/api", func(r chi.Router) {
+		r.NotFound(HandlerFunc(func(w http.ResponseWriter, r *http.Request) error { return errRouteNotFound }).ServeHTTP)
+		r.MethodNotAllowed(methodNotAllowed)
+		bindLocal(r, d)
+	})
+
+	spa := newSPA(d.SPA)
+	r.Method(http.MethodGet, "/*", spa)
+	r.Method(http.MethodHead, "/*", spa)
+	return r
+}
+
+func methodNotAllowed(w http.ResponseWriter, r *http.Request) {
+	writeError(w, r, Errorf(http.StatusMethodNotAllowed, CodeMethodNotAllowed, "Method %s not allowed on %s", r.Method, r.URL.Path))
+}
+
+type healthBody struct {
+	Status      string `json:"status"`
+	Version     string `json:"version"`
+	StoreFormat uint32 `json:"store_format"`
+}
+
+// health answers 200 while the store can be read, 503 once it is closed
+// (shutdown in progress).
+func health(d Deps) HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		if _, err := d.Store.InstanceID(); err != nil {
+			return Errorf(http.StatusServiceUnavailable, CodeUnavailable, "Store unavailable")
+		}
+		writeJSON(w, http.StatusOK, healthBody{"ok", d.Version, store.FormatVersion})
+		return nil
+	}
+}
+
+// bindLocal registers routes that only a process on this machine holding
+// the data dir's run file may call: today the online backup used by
+// `fiskaldesk backup` while a server holds the store.
+func bindLocal(r chi.Router, d Deps) {
+	if d.LocalToken == "" {
+		return
+	}
+	r.Method(http.MethodPost, "/local/backup", HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
+		if !localAuthorized(r, d.LocalToken) {
+			return &Error{http.StatusUnauthorized, CodeUnauthorized, "Unauthorized"}
+		}
+		w.Header().Set("Content-Type", "application/octet-stream")
+		w.Header().Set("Trailer", BackupTrailer)
+		// Once the stream has started a failure can only cut it short; the
+		// trailer, set only on success, lets the client tell.
+		if _, err := d.Store.Backup(w); err != nil {
+			zerolog.Ctx(r.Context()).Error().Err(err).Msg("online backup failed")
+			return nil
+		}
+		w.Header().Set(BackupTrailer, "complete")
+		return nil
+	}))
+}
+
+// BackupTrailer is the HTTP trailer that marks a complete online backup.
+const BackupTrailer = "Fiskaldesk-Backup"
+
+func localAuthorized(r *http.Request, token string) bool {
+	got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	return ok && subtle.ConstantTimeCompare([]byte(got), []byte(token)) == 1
+}
