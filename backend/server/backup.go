@@ -1,0 +1,101 @@
+package server
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+
+	"github.com/rs/zerolog"
+
+	"github.com/fiskaldesk/fiskaldesk/backend/api"
+	"github.com/fiskaldesk/fiskaldesk/backend/store"
+)
+
+// Backup writes a consistent backup of the store in cfg.DataDir to the
+// file out. When no process holds the store it is opened directly; when a
+// server holds it, the backup is streamed from that server. The file
+// appears under its name only once complete. It returns how it was taken.
+func Backup(cfg Config, log zerolog.Logger, out string) (string, error) {
+	tmp := out + ".partial"
+	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600)
+	if err != nil {
+		return "", err
+	}
+	how, err := backupTo(cfg, log, f)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp, out)
+	}
+	if err != nil {
+		_ = os.Remove(tmp)
+		return "", err
+	}
+	return how, nil
+}
+
+func backupTo(cfg Config, log zerolog.Logger, w io.Writer) (string, error) {
+	// Opening a missing store would create an empty one and back that up.
+	if _, err := os.Stat(store.DBDir(cfg.DataDir)); err != nil {
+		return "", fmt.Errorf("no fiskaldesk store in %s: %w", cfg.DataDir, err)
+	}
+	st, err := store.Open(store.DBDir(cfg.DataDir), store.Options{Logger: log, GCInterval: -1})
+	if err == nil {
+		defer st.Close()
+		_, err = st.Backup(w)
+		return "from the store directly", err
+	}
+	if !errors.Is(err, store.ErrLocked) {
+		return "", err
+	}
+	rf, rerr := ReadRunFile(cfg.DataDir)
+	if rerr != nil {
+		return "", fmt.Errorf("the store is held by another process that left no run file (%v); stop it and retry", rerr)
+	}
+	return "online from " + rf.URL, onlineBackup(rf, w)
+}
+
+func onlineBackup(rf RunFile, w io.Writer) error {
+	req, err := http.NewRequest(http.MethodPost, rf.URL+"/api/local/backup", nil)
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Authorization", "Bearer "+rf.Token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return fmt.Errorf("online backup from %s: %w", rf.URL, err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		body, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
+		return fmt.Errorf("online backup from %s: %s: %s", rf.URL, resp.Status, body)
+	}
+	if _, err := io.Copy(w, resp.Body); err != nil {
+		return fmt.Errorf("online backup from %s: %w", rf.URL, err)
+	}
+	if resp.Trailer.Get(api.BackupTrailer) != "complete" {
+		return fmt.Errorf("online backup from %s: stream ended before the backup was complete", rf.URL)
+	}
+	return nil
+}
+
+// Restore restores the backup file in into the data dir cfg.DataDir,
+// which must be empty or absent.
+func Restore(cfg Config, log zerolog.Logger, in string) (store.BackupHeader, error) {
+	f, err := os.Open(in)
+	if err != nil {
+		return store.BackupHeader{}, err
+	}
+	defer f.Close()
+	entries, err := os.ReadDir(cfg.DataDir)
+	if err == nil && len(entries) > 0 {
+		return store.BackupHeader{}, fmt.Errorf("%w: %s; restore only into an empty or new directory", store.ErrNotEmpty, cfg.DataDir)
+	}
+	return store.Restore(f, store.DBDir(cfg.DataDir), store.Options{Logger: log})
+}

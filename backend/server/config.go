@@ -1,0 +1,79 @@
+package server
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+
+	"github.com/rs/zerolog"
+)
+
+// Defaults, used when neither a flag nor an env variable says otherwise.
+const (
+	DefaultAddr     = "127.0.0.1:8280"
+	DefaultLogLevel = "info"
+	envPrefix       = "FISKALDESK_"
+)
+
+// Config is everything a fiskaldesk process needs to start. No config
+// file is needed: flags win over FISKALDESK_* variables, which win over
+// the defaults.
+type Config struct {
+	DataDir  string // --data, FISKALDESK_DATA
+	Addr     string // --addr, FISKALDESK_ADDR
+	LogLevel string // --log-level, FISKALDESK_LOG_LEVEL
+}
+
+// RegisterFlags binds the common flags on fs. A flag's default is the env
+// value when set, which gives flag > env > default precedence and lets
+// -h show the values in effect.
+func (c *Config) RegisterFlags(fs *flag.FlagSet) {
+	fs.StringVar(&c.DataDir, "data", env("DATA", DefaultDataDir()), "data directory (env FISKALDESK_DATA)")
+	fs.StringVar(&c.Addr, "addr", env("ADDR", DefaultAddr), "listen address of the API and dashboard (env FISKALDESK_ADDR)")
+	fs.StringVar(&c.LogLevel, "log-level", env("LOG_LEVEL", DefaultLogLevel), "trace, debug, info, warn or error (env FISKALDESK_LOG_LEVEL)")
+}
+
+// Validate checks the values that cannot be checked by the flag package.
+func (c *Config) Validate() error {
+	if c.DataDir == "" {
+		return fmt.Errorf("no data directory: set --data or FISKALDESK_DATA")
+	}
+	if _, err := zerolog.ParseLevel(c.LogLevel); err != nil || c.LogLevel == "" {
+		return fmt.Errorf("invalid log level %q: use trace, debug, info, warn or error", c.LogLevel)
+	}
+	abs, err := filepath.Abs(c.DataDir)
+	if err != nil {
+		return fmt.Errorf("data directory: %w", err)
+	}
+	c.DataDir = abs
+	return nil
+}
+
+func env(name, def string) string {
+	if v, ok := os.LookupEnv(envPrefix + name); ok {
+		return v
+	}
+	return def
+}
+
+// DefaultDataDir is the OS user data directory: $XDG_DATA_HOME/fiskaldesk
+// or ~/.local/share/fiskaldesk on Linux, ~/Library/Application
+// Support/fiskaldesk on macOS, %LocalAppData%\fiskaldesk on Windows.
+func DefaultDataDir() string {
+	home, _ := os.UserHomeDir()
+	switch runtime.GOOS {
+	case "windows":
+		if d := os.Getenv("LocalAppData"); d != "" {
+			return filepath.Join(d, "fiskaldesk")
+		}
+	case "darwin":
+		return filepath.Join(home, "Library", "Application Support", "fiskaldesk")
+	default:
+		if d := os.Getenv("XDG_DATA_HOME"); d != "" {
+			return filepath.Join(d, "fiskaldesk")
+		}
+	}
+	return filepath.Join(home, ".local", "share", "fiskaldesk")
+}

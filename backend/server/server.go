@@ -1,0 +1,137 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"net"
+	"net/http"
+	"os"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/fiskaldesk/fiskaldesk/backend/api"
+	"github.com/fiskaldesk/fiskaldesk/backend/buildinfo"
+	"github.com/fiskaldesk/fiskaldesk/backend/store"
+)
+
+// shutdownGrace is how long in-flight requests get to finish on shutdown.
+const shutdownGrace = 10 * time.Second
+
+// Server is an open store plus the handler that serves it. Build it with
+// New, then either Start it (listen on Config.Addr) or hand Handler to the
+// desktop window, or both.
+type Server struct {
+	Config  Config
+	Log     zerolog.Logger
+	Store   *store.Store
+	Handler http.Handler
+
+	token string
+	http  *http.Server
+	url   string
+	errc  chan error
+}
+
+// New opens the store in cfg.DataDir and builds the handler. spa is the
+// built dashboard.
+func New(cfg Config, log zerolog.Logger, spa fs.FS) (*Server, error) {
+	st, err := store.Open(store.DBDir(cfg.DataDir), store.Options{Logger: log})
+	if errors.Is(err, store.ErrLocked) {
+		return nil, lockedError(cfg.DataDir)
+	}
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{Config: cfg, Log: log, Store: st, token: newToken()}
+	s.Handler = api.NewRouter(api.Deps{
+		Store:      st,
+		Log:        log.With().Str("component", "http").Logger(),
+		Version:    buildinfo.Version,
+		SPA:        spa,
+		LocalToken: s.token,
+	})
+	return s, nil
+}
+
+// lockedError names the process that holds the data dir when its run file
+// tells.
+func lockedError(dataDir string) error {
+	msg := fmt.Sprintf("data directory %s is in use by another fiskaldesk process", dataDir)
+	if rf, err := ReadRunFile(dataDir); err == nil {
+		msg += fmt.Sprintf(" (pid %d, serving %s)", rf.PID, rf.URL)
+	}
+	return fmt.Errorf("%s: stop it or choose another --data: %w", msg, store.ErrLocked)
+}
+
+// Start listens on Config.Addr and serves in the background. It writes
+// the run file once the listener is up.
+func (s *Server) Start() error {
+	ln, err := net.Listen("tcp", s.Config.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w (choose another with --addr or FISKALDESK_ADDR)", s.Config.Addr, err)
+	}
+	s.url = "http://" + ln.Addr().String()
+	s.http = &http.Server{
+		Handler:           s.Handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		ErrorLog:          nil,
+	}
+	s.errc = make(chan error, 1)
+	go func() { s.errc <- s.http.Serve(ln) }()
+	rf := RunFile{PID: os.Getpid(), URL: s.url, Token: s.token, Version: buildinfo.Version}
+	if err := rf.write(s.Config.DataDir); err != nil {
+		s.Log.Warn().Err(err).Msg("cannot write run file; online backup will not find this server")
+	}
+	s.Log.Info().Str("url", s.url).Str("data", s.Config.DataDir).Msg("listening")
+	return nil
+}
+
+// URL is the base URL Start listens on, empty before Start.
+func (s *Server) URL() string { return s.url }
+
+// Close stops the listener, letting requests finish for a grace period,
+// then closes the store. Safe to call when Start was never called.
+func (s *Server) Close() error {
+	var errs []error
+	if s.http != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
+		defer cancel()
+		if err := s.http.Shutdown(ctx); err != nil {
+			errs = append(errs, fmt.Errorf("http shutdown: %w", err))
+		}
+		removeRunFile(s.Config.DataDir)
+	}
+	if err := s.Store.Close(); err != nil {
+		errs = append(errs, fmt.Errorf("close store: %w", err))
+	}
+	return errors.Join(errs...)
+}
+
+// Serve runs headless until ctx is done, printing the URL to out.
+func Serve(ctx context.Context, cfg Config, log zerolog.Logger, spa fs.FS, out io.Writer) error {
+	s, err := New(cfg, log, spa)
+	if err != nil {
+		return err
+	}
+	if err := s.Start(); err != nil {
+		_ = s.Close()
+		return err
+	}
+	fmt.Fprintf(out, "fiskaldesk %s is running at %s (data: %s); stop with Ctrl+C\n", buildinfo.Version, s.URL(), cfg.DataDir)
+	select {
+	case <-ctx.Done():
+		log.Info().Msg("shutting down")
+	case err = <-s.errc:
+		log.Error().Err(err).Msg("http server stopped")
+	}
+	if cerr := s.Close(); cerr != nil {
+		return errors.Join(err, cerr)
+	}
+	return err
+}

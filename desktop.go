@@ -1,0 +1,68 @@
+//go:build desktop
+
+package main
+
+import (
+	_ "embed"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/rs/zerolog"
+	"github.com/wailsapp/wails/v2"
+	"github.com/wailsapp/wails/v2/pkg/options"
+	"github.com/wailsapp/wails/v2/pkg/options/assetserver"
+	"github.com/wailsapp/wails/v2/pkg/options/linux"
+	wailsruntime "github.com/wailsapp/wails/v2/pkg/runtime"
+
+	"github.com/fiskaldesk/fiskaldesk/backend/buildinfo"
+	"github.com/fiskaldesk/fiskaldesk/backend/server"
+)
+
+// desktopBuild is true in binaries built by `wails build` (tag desktop).
+const desktopBuild = true
+
+//go:embed build/appicon.png
+var appIcon []byte
+
+// runDesktop serves the API on Config.Addr for POS systems on this
+// machine and opens the window on the very same handler.
+func runDesktop(cfg server.Config, log zerolog.Logger) error {
+	s, err := server.New(cfg, log, spaFS())
+	if err != nil {
+		return err
+	}
+	if err := s.Start(); err != nil {
+		// The window still works through the asset server; only other
+		// programs on this machine lose the API.
+		log.Warn().Err(err).Msg("API not reachable on the network address; the window works")
+	}
+	if s.URL() != "" {
+		fmt.Printf("fiskaldesk %s: window open; API for POS systems at %s (data: %s)\n", buildinfo.Version, s.URL(), cfg.DataDir)
+	}
+	app := NewApp(s)
+	go func() {
+		sig := make(chan os.Signal, 1)
+		signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
+		<-sig
+		if ctx := app.Context(); ctx != nil {
+			wailsruntime.Quit(ctx)
+		}
+	}()
+	err = wails.Run(&options.App{
+		Title:       "fiskaldesk",
+		Width:       1280,
+		Height:      800,
+		MinWidth:    1024,
+		MinHeight:   640,
+		AssetServer: &assetserver.Options{Handler: s.Handler},
+		OnStartup:   app.startup,
+		Bind:        []any{app},
+		Linux:       &linux.Options{Icon: appIcon, ProgramName: "fiskaldesk"},
+	})
+	if cerr := s.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}

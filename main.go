@@ -1,0 +1,79 @@
+// Command fiskaldesk is a fiskaly-compatible fiscalisation workstation:
+// a desktop window (Wails) or a headless server for the Management, SIGN DE
+// and DSFinV-K APIs and the dashboard. See README.md.
+package main
+
+import (
+	"embed"
+	"errors"
+	"flag"
+	"fmt"
+	"io/fs"
+	"os"
+	"strings"
+)
+
+//go:embed all:frontend/dist
+var dist embed.FS
+
+// spaFS is the built dashboard at the root of the embedded tree.
+func spaFS() fs.FS {
+	sub, err := fs.Sub(dist, "frontend/dist")
+	if err != nil {
+		panic(err) // the embed pattern guarantees the directory
+	}
+	return sub
+}
+
+// commands maps each subcommand to its runner; "" is the default (desktop).
+var commands = map[string]func(args []string) error{
+	"":        cmdDesktop,
+	"serve":   cmdServe,
+	"backup":  cmdBackup,
+	"restore": cmdRestore,
+	"version": cmdVersion,
+}
+
+const usage = `fiskaldesk — fiskaly-compatible fiscalisation workstation
+
+Usage:
+  fiskaldesk [flags]                      desktop window (headless when there is no display)
+  fiskaldesk serve [flags]                headless: dashboard and APIs on --addr
+  fiskaldesk backup --out FILE [--data DIR]
+  fiskaldesk restore --in FILE --data DIR
+  fiskaldesk version
+
+Run "fiskaldesk COMMAND -h" for the flags of a command.
+`
+
+func main() {
+	var cmd string
+	args := os.Args[1:]
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		cmd, args = args[0], args[1:]
+	}
+	if cmd == "help" {
+		fmt.Print(usage)
+		return
+	}
+	run, ok := commands[cmd]
+	if !ok {
+		fmt.Fprintf(os.Stderr, "fiskaldesk: unknown command %q\n\n%s", cmd, usage)
+		os.Exit(2)
+	}
+	if err := run(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return
+		}
+		var ue usageError
+		if errors.As(err, &ue) {
+			fmt.Fprintf(os.Stderr, "fiskaldesk: %v\n", err)
+			os.Exit(2)
+		}
+		fmt.Fprintf(os.Stderr, "fiskaldesk: %v\n", err)
+		os.Exit(1)
+	}
+}
+
+// usageError marks a mistake in the command line (exit status 2).
+type usageError struct{ error }
