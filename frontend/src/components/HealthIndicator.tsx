@@ -1,0 +1,31 @@
+import { Badge, Tooltip } from '@mantine/core';
+import { useTranslation } from 'react-i18next';
+import { useHealth } from '../api/health';
+
+/** Header badge: is the fiskaldesk server behind this page alive? */
+export function HealthIndicator() {
+  const { t } = useTranslation();
+  const health = useHealth();
+
+  if (health.isPending) {
+    return (
+      <Badge color="gray" variant="light" data-testid="health">
+        {t('health.checking')}
+      </Badge>
+    );
+  }
+  if (health.isError) {
+    return (
+      <Tooltip label={t('health.downHint', { message: health.error.message })}>
+        <Badge color="red" variant="light" data-testid="health" data-state="down">
+          {t('health.down')}
+        </Badge>
+      </Tooltip>
+    );
+  }
+  return (
+    <Badge color="teal" variant="light" data-testid="health" data-state="ok">
+      {t('health.ok', { version: health.data.version })}
+    </Badge>
+  );
+}

@@ -1,0 +1,59 @@
+import { Button, Card, Group, Stack, Text, Title } from '@mantine/core';
+import { IconFolderOpen } from '@tabler/icons-react';
+import { useQuery } from '@tanstack/react-query';
+import { useTranslation } from 'react-i18next';
+import { useHealth } from '../api/health';
+import { LanguageSwitch } from '../components/LanguageSwitch';
+import { ThemeSwitch } from '../components/ThemeSwitch';
+import { dataDir, isDesktop, openDataDir } from '../desktop';
+
+export function WorkstationPage() {
+  const { t } = useTranslation();
+  const health = useHealth();
+  const desktop = isDesktop();
+  const dir = useQuery({ queryKey: ['desktop', 'dataDir'], queryFn: dataDir, enabled: desktop });
+
+  return (
+    <Stack gap="lg" maw={720}>
+      <Title order={2}>{t('workstation.title')}</Title>
+      <Card withBorder padding="lg">
+        <Title order={4} mb="sm">
+          {t('workstation.dataDir')}
+        </Title>
+        {desktop ? (
+          <Group justify="space-between">
+            <Text ff="monospace">{dir.data ?? '…'}</Text>
+            <Button variant="light" leftSection={<IconFolderOpen size={16} />} onClick={() => void openDataDir()}>
+              {t('workstation.openDataDir')}
+            </Button>
+          </Group>
+        ) : (
+          <Text c="dimmed">{t('workstation.dataDirBrowser')}</Text>
+        )}
+      </Card>
+      <Card withBorder padding="lg">
+        <Title order={4} mb="sm">
+          {t('workstation.appearance')}
+        </Title>
+        <Stack gap="sm">
+          <Group justify="space-between">
+            <Text>{t('language.label')}</Text>
+            <LanguageSwitch />
+          </Group>
+          <Group justify="space-between">
+            <Text>{t('theme.label')}</Text>
+            <ThemeSwitch />
+          </Group>
+        </Stack>
+      </Card>
+      <Card withBorder padding="lg">
+        <Title order={4} mb="sm">
+          {t('workstation.about')}
+        </Title>
+        <Text>
+          fiskaldesk {health.data?.version ?? '…'} · {t('overview.storeFormat')} {health.data?.store_format ?? '…'}
+        </Text>
+      </Card>
+    </Stack>
+  );
+}

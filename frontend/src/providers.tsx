@@ -1,0 +1,21 @@
+import { MantineProvider, createTheme } from '@mantine/core';
+import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
+import type { ReactNode } from 'react';
+
+export const theme = createTheme({
+  primaryColor: 'blue',
+  defaultRadius: 'md',
+});
+
+export function newQueryClient() {
+  return new QueryClient({ defaultOptions: { queries: { staleTime: 5_000 } } });
+}
+
+/** Everything a page needs around it; shared by main.tsx and the tests. */
+export function Providers({ children, client }: { children: ReactNode; client: QueryClient }) {
+  return (
+    <MantineProvider theme={theme} defaultColorScheme="auto">
+      <QueryClientProvider client={client}>{children}</QueryClientProvider>
+    </MantineProvider>
+  );
+}
