@@ -39,7 +39,7 @@ const (
 
 var (
 	errRouteNotFound = &Error{http.StatusNotFound, CodeRouteNotFound, "Route not found"}
-	errBodyTooLarge  = &Error{http.StatusRequestEntityTooLarge, CodeBodyTooLarge, fmt.Sprintf("Request body exceeds %d bytes", MaxBodyBytes)}
+	errBodyTooLarge  = &Error{http.StatusRequestEntityTooLarge, CodeBodyTooLarge, fmt.Sprintf("Request body exceeds 1 MB (%d bytes)", MaxBodyBytes)}
 	errInternal      = &Error{http.StatusInternalServerError, CodeInternal, "Internal server error"}
 )
 

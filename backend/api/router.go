@@ -29,16 +29,17 @@ type Deps struct {
 // every API, used alike by the desktop window and `serve`.
 func NewRouter(d Deps) http.Handler {
 	r := chi.NewRouter()
+	root := r
 	r.Use(requestID, versionHeader(d.Version), accessLog(d.Log), recoverer, limitBody)
 	r.NotFound(HandlerFunc(func(w http.ResponseWriter, r *http.Request) error { return errRouteNotFound }).ServeHTTP)
-	r.MethodNotAllowed(methodNotAllowed)
+	r.MethodNotAllowed(methodNotAllowed(r))
 
 	r.Method(http.MethodGet, "/healthz", health(d))
 	r.Method(http.MethodHead, "/healthz", health(d))
 
 	r.Route("/api", func(r chi.Router) {
 		r.NotFound(HandlerFunc(func(w http.ResponseWriter, r *http.Request) error { return errRouteNotFound }).ServeHTTP)
-		r.MethodNotAllowed(methodNotAllowed)
+		r.MethodNotAllowed(methodNotAllowed(root))
 		bindLocal(r, d)
 	})
 
@@ -48,8 +49,20 @@ func NewRouter(d Deps) http.Handler {
 	return r
 }
 
-func methodNotAllowed(w http.ResponseWriter, r *http.Request) {
-	writeError(w, r, Errorf(http.StatusMethodNotAllowed, CodeMethodNotAllowed, "Method %s not allowed on %s", r.Method, r.URL.Path))
+// methodNotAllowed answers 405 with an Allow header; chi only computes
+// Allow in its own default handler, so ask the root router which methods
+// match the path.
+func methodNotAllowed(root chi.Routes) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		var allowed []string
+		for _, m := range []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete} {
+			if root.Match(chi.NewRouteContext(), m, r.URL.Path) {
+				allowed = append(allowed, m)
+			}
+		}
+		w.Header().Set("Allow", strings.Join(allowed, ", "))
+		writeError(w, r, Errorf(http.StatusMethodNotAllowed, CodeMethodNotAllowed, "Method %s not allowed on %s", r.Method, r.URL.Path))
+	}
 }
 
 type healthBody struct {

@@ -51,8 +51,10 @@ func (c *Config) Validate() error {
 	return nil
 }
 
+// env returns FISKALDESK_<name>, or def when it is unset or empty: an
+// exported-but-empty variable in a service file should not erase a default.
 func env(name, def string) string {
-	if v, ok := os.LookupEnv(envPrefix + name); ok {
+	if v := os.Getenv(envPrefix + name); v != "" {
 		return v
 	}
 	return def

@@ -1,0 +1,68 @@
+package server
+
+import (
+	"flag"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func parse(t *testing.T, args ...string) (Config, error) {
+	t.Helper()
+	var c Config
+	fs := flag.NewFlagSet("t", flag.ContinueOnError)
+	c.RegisterFlags(fs)
+	if err := fs.Parse(args); err != nil {
+		return c, err
+	}
+	return c, c.Validate()
+}
+
+func clearEnv(t *testing.T) {
+	for _, k := range []string{"FISKALDESK_DATA", "FISKALDESK_ADDR", "FISKALDESK_LOG_LEVEL"} {
+		t.Setenv(k, "")
+	}
+	t.Setenv("XDG_DATA_HOME", "/xdg")
+}
+
+func TestConfigDefaults(t *testing.T) {
+	clearEnv(t)
+	c, err := parse(t)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := Config{DataDir: filepath.Join("/xdg", "fiskaldesk"), Addr: "127.0.0.1:8280", LogLevel: "info"}
+	if c != want {
+		t.Fatalf("defaults = %+v, want %+v", c, want)
+	}
+}
+
+func TestConfigPrecedenceFlagOverEnvOverDefault(t *testing.T) {
+	clearEnv(t)
+	t.Setenv("FISKALDESK_ADDR", "127.0.0.1:9999")
+	t.Setenv("FISKALDESK_DATA", "/env/data")
+	t.Setenv("FISKALDESK_LOG_LEVEL", "debug")
+	c, err := parse(t)
+	if want := (Config{DataDir: "/env/data", Addr: "127.0.0.1:9999", LogLevel: "debug"}); err != nil || c != want {
+		t.Fatalf("env: %+v %v, want %+v", c, err, want)
+	}
+	c, err = parse(t, "--addr", "127.0.0.1:1", "--data", "/flag/data", "--log-level", "warn")
+	if want := (Config{DataDir: "/flag/data", Addr: "127.0.0.1:1", LogLevel: "warn"}); err != nil || c != want {
+		t.Fatalf("flags: %+v %v, want %+v", c, err, want)
+	}
+}
+
+func TestConfigMakesDataDirAbsolute(t *testing.T) {
+	clearEnv(t)
+	c, err := parse(t, "--data", "rel/dir")
+	if err != nil || !filepath.IsAbs(c.DataDir) || !strings.HasSuffix(c.DataDir, "rel/dir") {
+		t.Fatalf("%q %v", c.DataDir, err)
+	}
+}
+
+func TestConfigRejectsBadLogLevel(t *testing.T) {
+	clearEnv(t)
+	if _, err := parse(t, "--log-level", "loud"); err == nil || !strings.Contains(err.Error(), `invalid log level "loud"`) {
+		t.Fatalf("err = %v", err)
+	}
+}

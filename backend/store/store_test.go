@@ -1,0 +1,261 @@
+package store
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/dgraph-io/badger/v4"
+)
+
+func openTest(t *testing.T, dir string) *Store {
+	t.Helper()
+	s, err := Open(dir, Options{GCInterval: -1})
+	if err != nil {
+		t.Fatalf("open: %v", err)
+	}
+	t.Cleanup(func() { _ = s.Close() })
+	return s
+}
+
+// rawSet writes keys with plain Badger, bypassing Open's format handling.
+func rawSet(t *testing.T, dir string, kv map[string][]byte) {
+	t.Helper()
+	db, err := badger.Open(badger.DefaultOptions(dir).WithLogger(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = db.Update(func(txn *badger.Txn) error {
+		for k, v := range kv {
+			if err := txn.Set([]byte(k), v); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestOpenStampsFormatAndKeepsInstanceID(t *testing.T) {
+	dir := t.TempDir()
+	s := openTest(t, dir)
+	id, err := s.InstanceID()
+	if err != nil || len(id) != 16 {
+		t.Fatalf("instance id = %x, %v", id, err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s2 := openTest(t, dir)
+	id2, _ := s2.InstanceID()
+	if !bytes.Equal(id, id2) {
+		t.Fatalf("instance id changed across reopen: %x → %x", id, id2)
+	}
+}
+
+func TestOpenRefusesNewerFormat(t *testing.T) {
+	dir := t.TempDir()
+	s := openTest(t, dir)
+	_ = s.Close()
+	rawSet(t, dir, map[string][]byte{string(keyFormat): u32(FormatVersion + 1)})
+
+	_, err := Open(dir, Options{GCInterval: -1})
+	if !errors.Is(err, ErrNewerFormat) {
+		t.Fatalf("err = %v, want ErrNewerFormat", err)
+	}
+	want := fmt.Sprintf("store format %d, this binary supports up to %d", FormatVersion+1, FormatVersion)
+	if !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), dir) {
+		t.Fatalf("message %q should name the formats and the directory", err)
+	}
+}
+
+func TestOpenRefusesForeignDatabase(t *testing.T) {
+	dir := t.TempDir()
+	rawSet(t, dir, map[string][]byte{"someone/else": []byte("x")})
+	_, err := Open(dir, Options{GCInterval: -1})
+	if !errors.Is(err, ErrUnknownData) {
+		t.Fatalf("err = %v, want ErrUnknownData", err)
+	}
+}
+
+func TestOpenRefusesDirectoryHeldByAnotherHandle(t *testing.T) {
+	dir := t.TempDir()
+	openTest(t, dir)
+	_, err := Open(dir, Options{GCInterval: -1})
+	if !errors.Is(err, ErrLocked) {
+		t.Fatalf("err = %v, want ErrLocked", err)
+	}
+}
+
+func TestInsertGetSentinels(t *testing.T) {
+	s := openTest(t, t.TempDir())
+	ctx := context.Background()
+	key := []byte("test/a")
+	if err := s.View(func(txn *badger.Txn) error { _, err := Get(txn, key); return err }); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("get missing: %v, want ErrNotFound", err)
+	}
+	if err := s.Update(ctx, func(txn *badger.Txn) error { return Insert(txn, key, []byte("1")) }); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Update(ctx, func(txn *badger.Txn) error { return Insert(txn, key, []byte("2")) }); !errors.Is(err, ErrAlreadyExists) {
+		t.Fatalf("second insert: %v, want ErrAlreadyExists", err)
+	}
+	var got []byte
+	_ = s.View(func(txn *badger.Txn) (err error) { got, err = Get(txn, key); return err })
+	if string(got) != "1" {
+		t.Fatalf("value = %q, the failed insert must not overwrite", got)
+	}
+}
+
+func TestOperationsAfterCloseFail(t *testing.T) {
+	s := openTest(t, t.TempDir())
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatalf("second close: %v", err)
+	}
+	if err := s.View(func(*badger.Txn) error { return nil }); !errors.Is(err, ErrClosed) {
+		t.Fatalf("view after close: %v", err)
+	}
+	if err := s.Update(context.Background(), func(*badger.Txn) error { return nil }); !errors.Is(err, ErrClosed) {
+		t.Fatalf("update after close: %v", err)
+	}
+	if _, err := s.Backup(&bytes.Buffer{}); !errors.Is(err, ErrClosed) {
+		t.Fatalf("backup after close: %v", err)
+	}
+}
+
+func TestMigrationsRunInOrderAndMissingStepFails(t *testing.T) {
+	s := openTest(t, t.TempDir())
+	saved := migrations
+	t.Cleanup(func() { migrations = saved })
+	migrations = []migration{{from: 1, name: "add marker", run: func(txn *badger.Txn) error {
+		return txn.Set([]byte("test/marker"), []byte("migrated"))
+	}}}
+
+	if err := s.migrate(1, 2); err != nil {
+		t.Fatal(err)
+	}
+	_ = s.View(func(txn *badger.Txn) error {
+		v, _ := Get(txn, keyFormat)
+		m, _ := Get(txn, []byte("test/marker"))
+		if !bytes.Equal(v, u32(2)) || string(m) != "migrated" {
+			t.Fatalf("after migration: format %x marker %q", v, m)
+		}
+		return nil
+	})
+	if err := s.migrate(2, 3); err == nil || !strings.Contains(err.Error(), "no migration from store format 2") {
+		t.Fatalf("missing step: %v", err)
+	}
+}
+
+func fill(t *testing.T, s *Store, n int) map[string]string {
+	t.Helper()
+	want := map[string]string{}
+	err := s.Update(context.Background(), func(txn *badger.Txn) error {
+		for i := range n {
+			k, v := fmt.Sprintf("test/%06d", i), strings.Repeat(fmt.Sprint(i), 1+i%50)
+			want[k] = v
+			if err := txn.Set([]byte(k), []byte(v)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return want
+}
+
+func dump(t *testing.T, s *Store) map[string]string {
+	t.Helper()
+	got := map[string]string{}
+	_ = s.View(func(txn *badger.Txn) error {
+		it := txn.NewIterator(badger.DefaultIteratorOptions)
+		defer it.Close()
+		for it.Rewind(); it.Valid(); it.Next() {
+			v, _ := it.Item().ValueCopy(nil)
+			got[string(it.Item().KeyCopy(nil))] = string(v)
+		}
+		return nil
+	})
+	return got
+}
+
+func TestBackupRestoreRoundTrip(t *testing.T) {
+	src := openTest(t, t.TempDir())
+	fill(t, src, 2000)
+	var buf bytes.Buffer
+	if _, err := src.Backup(&buf); err != nil {
+		t.Fatal(err)
+	}
+
+	dst := filepath.Join(t.TempDir(), "restored")
+	h, err := Restore(bytes.NewReader(buf.Bytes()), dst, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if h.Format != FormatVersion {
+		t.Fatalf("header format %d", h.Format)
+	}
+	restored := openTest(t, dst)
+	want, got := dump(t, src), dump(t, restored)
+	if len(got) != len(want) {
+		t.Fatalf("restored %d keys, want %d", len(got), len(want))
+	}
+	for k, v := range want {
+		if got[k] != v {
+			t.Fatalf("key %q: restored %q, want %q", k, got[k], v)
+		}
+	}
+}
+
+func TestRestoreRefusesNonEmptyDirAndLeavesItAlone(t *testing.T) {
+	src := openTest(t, t.TempDir())
+	var buf bytes.Buffer
+	if _, err := src.Backup(&buf); err != nil {
+		t.Fatal(err)
+	}
+	dst := t.TempDir()
+	keep := filepath.Join(dst, "precious.txt")
+	if err := os.WriteFile(keep, []byte("mine"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Restore(&buf, dst, Options{}); !errors.Is(err, ErrNotEmpty) {
+		t.Fatalf("err = %v, want ErrNotEmpty", err)
+	}
+	if b, err := os.ReadFile(keep); err != nil || string(b) != "mine" {
+		t.Fatalf("existing file touched: %q %v", b, err)
+	}
+}
+
+func TestRestoreRejectsBadInputWithoutLeavingAStore(t *testing.T) {
+	cases := map[string]string{
+		"not a backup":  "hello world\n",
+		"newer format":  fmt.Sprintf(`{"magic":"fiskaldesk-backup","store_format":%d}`+"\n", FormatVersion+1),
+		"truncated body": `{"magic":"fiskaldesk-backup","store_format":1}` + "\n\x05\x00\x00",
+	}
+	for name, in := range cases {
+		t.Run(name, func(t *testing.T) {
+			dst := filepath.Join(t.TempDir(), "db")
+			if _, err := Restore(strings.NewReader(in), dst, Options{}); err == nil {
+				t.Fatal("restore accepted bad input")
+			}
+			if _, err := os.Stat(dst); !errors.Is(err, os.ErrNotExist) {
+				t.Fatalf("a failed restore left %s behind (%v)", dst, err)
+			}
+		})
+	}
+}
