@@ -243,8 +243,8 @@ func TestRestoreRefusesNonEmptyDirAndLeavesItAlone(t *testing.T) {
 
 func TestRestoreRejectsBadInputWithoutLeavingAStore(t *testing.T) {
 	cases := map[string]string{
-		"not a backup":  "hello world\n",
-		"newer format":  fmt.Sprintf(`{"magic":"fiskaldesk-backup","store_format":%d}`+"\n", FormatVersion+1),
+		"not a backup":   "hello world\n",
+		"newer format":   fmt.Sprintf(`{"magic":"fiskaldesk-backup","store_format":%d}`+"\n", FormatVersion+1),
 		"truncated body": `{"magic":"fiskaldesk-backup","store_format":1}` + "\n\x05\x00\x00",
 	}
 	for name, in := range cases {
