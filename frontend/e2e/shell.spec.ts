@@ -1,7 +1,7 @@
 import { expect, test } from '@playwright/test';
 
 const base = () => process.env.FISKALDESK_URL!;
-const shot = (name: string) => `test-output/screenshots/${name}.png`;
+const shot = (name: string) => `../test-output/screenshots/${name}.png`;
 
 test('overview shows a connected server and the POS base URLs', async ({ page }) => {
   const health = page.waitForResponse((r) => r.url().endsWith('/healthz'));

@@ -1,0 +1,99 @@
+# fiskaldesk — two commands: `make run` and `make test`. Every set-up step
+# is a stamp-guarded target, so a second run does nothing and says nothing.
+
+SHELL        := /bin/bash
+.SHELLFLAGS  := -euo pipefail -c
+MAKEFLAGS    += --no-print-directory
+.DEFAULT_GOAL := run
+
+export PATH  := /usr/local/go/bin:$(PATH)
+CACHE        := .cache
+GOBIN_LOCAL  := $(CURDIR)/$(CACHE)/bin
+WAILS_VERSION := v2.15.0
+WAILS        := $(GOBIN_LOCAL)/wails
+
+VERSION      ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+COMMIT       ?= $(shell git rev-parse HEAD 2>/dev/null || echo unknown)
+LDFLAGS      := -X github.com/fiskaldesk/fiskaldesk/backend/buildinfo.Version=$(VERSION) \
+                -X github.com/fiskaldesk/fiskaldesk/backend/buildinfo.Commit=$(COMMIT)
+
+GO_SRC       := $(shell find . -name '*.go' -not -path './frontend/*' -not -path './$(CACHE)/*') go.mod go.sum
+FRONT_SRC    := $(shell find frontend/src frontend/public -type f) frontend/index.html \
+                frontend/vite.config.ts frontend/tsconfig.json frontend/package.json
+
+HEADLESS_BIN := bin/fiskaldesk
+DESKTOP_BIN  := build/bin/fiskaldesk
+
+.PHONY: run serve build setup test test-go test-frontend test-e2e test-desktop lint clean
+
+## run: set up, build the desktop app and start it (headless with the URL printed when there is no display)
+run: build
+	@$(DESKTOP_BIN) $(ARGS)
+
+## serve: set up, build and start headless
+serve: $(HEADLESS_BIN)
+	@$(HEADLESS_BIN) serve $(ARGS)
+
+## build: the desktop binary (Wails, WebKitGTK 4.1)
+build: $(DESKTOP_BIN)
+
+## setup: everything the build and the tests need (idempotent)
+setup: $(CACHE)/system.stamp $(WAILS) $(CACHE)/gomod.stamp frontend/node_modules/.stamp
+
+$(CACHE)/system.stamp: scripts/setup-system.sh
+	@mkdir -p $(CACHE)
+	@scripts/setup-system.sh
+	@touch $@
+
+$(WAILS): | $(CACHE)/system.stamp
+	@echo "setup: installing Wails CLI $(WAILS_VERSION)"
+	@GOBIN=$(GOBIN_LOCAL) go install github.com/wailsapp/wails/v2/cmd/wails@$(WAILS_VERSION)
+
+$(CACHE)/gomod.stamp: go.mod go.sum
+	@mkdir -p $(CACHE)
+	@go mod download
+	@touch $@
+
+frontend/node_modules/.stamp: frontend/package.json frontend/package-lock.json | $(CACHE)/system.stamp
+	@echo "setup: installing npm packages"
+	@cd frontend && npm install --no-audit --no-fund --loglevel=error
+	@touch $@
+
+frontend/dist/index.html: $(FRONT_SRC) frontend/node_modules/.stamp
+	@echo "build: frontend"
+	@cd frontend && npm run --silent build >/dev/null
+
+$(HEADLESS_BIN): $(GO_SRC) frontend/dist/index.html $(CACHE)/gomod.stamp
+	@echo "build: $@ (headless)"
+	@CGO_ENABLED=0 go build -trimpath -ldflags "$(LDFLAGS)" -o $@ .
+
+$(DESKTOP_BIN): $(GO_SRC) frontend/dist/index.html $(WAILS) $(CACHE)/gomod.stamp build/appicon.png wails.json
+	@echo "build: $@ (desktop)"
+	@$(WAILS) build -s -skipbindings -tags webkit2_41 -trimpath -ldflags "$(LDFLAGS)" >$(CACHE)/wails-build.log 2>&1 \
+		|| { cat $(CACHE)/wails-build.log; exit 1; }
+
+## test: set up, then every check and test: vet, gofmt, go test -race, tsc, Vitest, Playwright, desktop smoke
+test: setup lint test-go test-frontend test-e2e test-desktop
+	@echo "make test: all checks passed"
+
+lint: $(CACHE)/gomod.stamp frontend/node_modules/.stamp
+	@go vet ./...
+	@go vet -tags desktop,production,webkit2_41 .
+	@unformatted=$$(gofmt -l $$(git ls-files '*.go')); \
+		if [ -n "$$unformatted" ]; then echo "gofmt needed: $$unformatted"; exit 1; fi
+	@cd frontend && npx tsc --noEmit
+
+test-go: $(CACHE)/gomod.stamp
+	@go test -race -count=1 ./...
+
+test-frontend: frontend/node_modules/.stamp
+	@cd frontend && npx vitest run
+
+test-e2e: $(HEADLESS_BIN)
+	@cd frontend && FISKALDESK_BIN=../$(HEADLESS_BIN) npx playwright test
+
+test-desktop: $(DESKTOP_BIN)
+	@scripts/desktop-smoke.sh $(DESKTOP_BIN) test-output/desktop
+
+clean:
+	rm -rf bin build/bin test-output frontend/test-output frontend/dist/assets frontend/dist/index.html frontend/dist/favicon.svg
