@@ -12,18 +12,104 @@ import "encoding/binary"
 //     so that Badger's byte order is numeric order;
 //   - a retired prefix is never reused: move it to the retired list below.
 //
+// Ids in keys are the 36-character UUID text form (fixed width). Values
+// are JSON with a "v" record version unless noted.
+//
 // Prefixes in use:
 //
-//	meta/format          → uint32 big-endian: store format version (FormatVersion).
-//	                       Written once when a store is created, rewritten by migrations.
-//	meta/instance        → 16 raw bytes: random id of this installation, created with
-//	                       the store; identifies the instance for sync and backups.
+//	meta/format                      → uint32 BE: store format version (FormatVersion).
+//	meta/instance                    → 16 raw bytes: random id of this installation.
+//	meta/jwt-key                     → 32 raw bytes: HMAC key signing access/refresh tokens.
+//
+//	org/<org>                        → org.Organization.
+//	org-child/<parent>/<child>       → empty: index of a parent's managed organizations.
+//	org-admin/<admin>/<org>          → empty: index of ORGANIZATIONs administered by another
+//	                                   organization (created with its key, not handed over).
+//	org-logo/<org>                   → raw image bytes (PNG/JPEG/WebP, sniffed on upload).
+//
+//	user/<user>                      → org.User (password as argon2id PHC string).
+//	user-email/<lower-case email>    → user id (raw text): unique e-mail addresses.
+//	member/<org>/<user>              → org.Membership (role).
+//	user-org/<user>/<org>            → empty: reverse index of member/.
+//	invite/<sha256(token) hex>       → org.Invitation; the token itself is never stored.
+//	org-invite/<org>/<invitation>    → sha256(token) hex (raw text): an org's open invitations.
+//
+//	apikey/<key id>                  → auth.APIKey (secret as argon2id PHC string).
+//	apikey-key/<api_key string>      → key id (raw text): lookup for POST /auth.
+//	org-apikey/<org>/<key id>        → empty: an org's keys.
+//
+//	audit/<org>/<unix nanos u64 BE>/<entry id>
+//	                                 → audit.Entry: who changed what in an org, in the
+//	                                   transaction of the change; append-only.
 //
 // Retired prefixes: none yet.
 var (
 	keyFormat   = []byte("meta/format")
 	keyInstance = []byte("meta/instance")
+	// KeyJWTKey holds the token signing key.
+	KeyJWTKey = []byte("meta/jwt-key")
 )
+
+// Key builders. Prefix builders end in '/' so that a scan of one id never
+// matches another id that merely starts with it.
+
+func key(parts ...string) []byte {
+	n := 0
+	for _, p := range parts {
+		n += len(p) + 1
+	}
+	b := make([]byte, 0, n)
+	for i, p := range parts {
+		if i > 0 {
+			b = append(b, '/')
+		}
+		b = append(b, p...)
+	}
+	return b
+}
+
+func prefix(parts ...string) []byte { return append(key(parts...), '/') }
+
+func OrgKey(org string) []byte                   { return key("org", org) }
+func OrgPrefix() []byte                          { return prefix("org") }
+func OrgChildKey(parent, child string) []byte    { return key("org-child", parent, child) }
+func OrgChildPrefix(parent string) []byte        { return prefix("org-child", parent) }
+func OrgAdminKey(admin, org string) []byte       { return key("org-admin", admin, org) }
+func OrgAdminPrefix(admin string) []byte         { return prefix("org-admin", admin) }
+func OrgLogoKey(org string) []byte               { return key("org-logo", org) }
+func UserKey(user string) []byte                 { return key("user", user) }
+func UserPrefix() []byte                         { return prefix("user") }
+func UserEmailKey(email string) []byte           { return key("user-email", email) }
+func MemberKey(org, user string) []byte          { return key("member", org, user) }
+func MemberPrefix(org string) []byte             { return prefix("member", org) }
+func UserOrgKey(user, org string) []byte         { return key("user-org", user, org) }
+func UserOrgPrefix(user string) []byte           { return prefix("user-org", user) }
+func InviteKey(tokenHash string) []byte          { return key("invite", tokenHash) }
+func OrgInviteKey(org, invitation string) []byte { return key("org-invite", org, invitation) }
+func OrgInvitePrefix(org string) []byte          { return prefix("org-invite", org) }
+func APIKeyKey(id string) []byte                 { return key("apikey", id) }
+func APIKeyByKeyKey(apiKey string) []byte        { return key("apikey-key", apiKey) }
+func OrgAPIKeyKey(org, id string) []byte         { return key("org-apikey", org, id) }
+func OrgAPIKeyPrefix(org string) []byte          { return prefix("org-apikey", org) }
+func AuditPrefix(org string) []byte              { return prefix("audit", org) }
+
+// AuditKey orders an org's audit entries by time, then id.
+func AuditKey(org string, unixNanos uint64, id string) []byte {
+	k := prefix("audit", org)
+	k = binary.BigEndian.AppendUint64(k, unixNanos)
+	return append(append(k, '/'), id...)
+}
+
+// LastSegment returns the part of key after its last '/': the record id of
+// an index key.
+func LastSegment(k []byte) string {
+	for i := len(k) - 1; i >= 0; i-- {
+		if k[i] == '/' {
+			return string(k[i+1:])
+		}
+	}
+	return string(k)
+}
 
 // u32 encodes v as 4 big-endian bytes, the fixed width used in keys and
 // small counter values.
