@@ -1,0 +1,133 @@
+package org
+
+import (
+	"errors"
+
+	"github.com/dgraph-io/badger/v4"
+
+	"github.com/fiskaldesk/fiskaldesk/backend/audit"
+	"github.com/fiskaldesk/fiskaldesk/backend/store"
+)
+
+// Role of a user in an organization. API keys act with RoleAdmin.
+type Role string
+
+const (
+	RoleOwner  Role = "owner"
+	RoleAdmin  Role = "admin"
+	RoleMember Role = "member"
+)
+
+func (r Role) rank() int {
+	switch r {
+	case RoleOwner:
+		return 3
+	case RoleAdmin:
+		return 2
+	case RoleMember:
+		return 1
+	}
+	return 0
+}
+
+// AtLeast reports whether r grants what min grants.
+func (r Role) AtLeast(min Role) bool { return r.rank() >= min.rank() }
+
+// ValidRole reports whether r is a known role.
+func ValidRole(r Role) bool { return r.rank() > 0 }
+
+// Viewer is who asks: the organizations it acts from, each with a role
+// (an API key: its own org as admin; a user: its memberships), the env of
+// its token ("" for dashboard users) and the actor recorded in audits.
+type Viewer struct {
+	Roots map[string]Role
+	Env   string
+	Actor audit.Actor
+	// KeyOrgType is the _type of an API key's org; "" for users.
+	KeyOrgType string
+}
+
+// The administration rule (docs/management-api.md › Who administers what):
+// a root R administers organization T when
+//
+//	T is R,
+//	T is managed by R,
+//	T was created with R's key and not handed over (T.AdministeredBy == R), or
+//	T is managed by an organization that R administers in the previous way.
+//
+// It is one level deep by construction: managed organizations never manage.
+func administers(txn *badger.Txn, root string, t *Organization) (bool, error) {
+	if t.ID == root || t.ManagedBy == root || t.AdministeredBy == root {
+		return true, nil
+	}
+	if t.ManagedBy == "" {
+		return false, nil
+	}
+	parent, err := getOrg(txn, t.ManagedBy)
+	if errors.Is(err, ErrNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	return parent.AdministeredBy == root, nil
+}
+
+// roleOn returns the strongest role v has on t, or "" when t is not
+// visible to v.
+func roleOn(txn *badger.Txn, v Viewer, t *Organization) (Role, error) {
+	var best Role
+	for root, role := range v.Roots {
+		ok, err := administers(txn, root, t)
+		if err != nil {
+			return "", err
+		}
+		if ok && role.rank() > best.rank() {
+			best = role
+		}
+	}
+	return best, nil
+}
+
+// visibleIDs returns every organization id v may see, each once.
+func visibleIDs(txn *badger.Txn, v Viewer) ([]string, error) {
+	seen := map[string]bool{}
+	var out []string
+	add := func(id string) {
+		if !seen[id] {
+			seen[id] = true
+			out = append(out, id)
+		}
+	}
+	children := func(parent string) error {
+		return store.ScanKeys(txn, store.OrgChildPrefix(parent), func(k []byte) error {
+			add(store.LastSegment(k))
+			return nil
+		})
+	}
+	for root := range v.Roots {
+		if ok, err := store.Exists(txn, store.OrgKey(root)); err != nil {
+			return nil, err
+		} else if !ok {
+			continue
+		}
+		add(root)
+		if err := children(root); err != nil {
+			return nil, err
+		}
+		var administered []string
+		if err := store.ScanKeys(txn, store.OrgAdminPrefix(root), func(k []byte) error {
+			administered = append(administered, store.LastSegment(k))
+			return nil
+		}); err != nil {
+			return nil, err
+		}
+		for _, a := range administered {
+			add(a)
+			if err := children(a); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return out, nil
+}
