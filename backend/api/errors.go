@@ -60,6 +60,8 @@ func writeError(w http.ResponseWriter, r *http.Request, err error) {
 	case errors.As(err, &e):
 	case errors.As(err, &tooLarge):
 		e = errBodyTooLarge
+	case domainError(err) != nil:
+		e = domainError(err)
 	default:
 		zerolog.Ctx(r.Context()).Error().Err(err).Str("path", r.URL.Path).Msg("request failed")
 		e = errInternal

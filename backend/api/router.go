@@ -9,6 +9,8 @@ import (
 	"github.com/go-chi/chi/v5"
 	"github.com/rs/zerolog"
 
+	"github.com/fiskaldesk/fiskaldesk/backend/auth"
+	"github.com/fiskaldesk/fiskaldesk/backend/org"
 	"github.com/fiskaldesk/fiskaldesk/backend/store"
 )
 
@@ -23,6 +25,8 @@ type Deps struct {
 	// LocalToken authorises /api/local/* calls from CLI commands on the
 	// same machine (see server.RunFile); empty disables those routes.
 	LocalToken string
+	Orgs       *org.Service
+	Auth       *auth.Service
 }
 
 // NewRouter returns the one http.Handler that serves the dashboard and
@@ -37,11 +41,25 @@ func NewRouter(d Deps) http.Handler {
 	r.Method(http.MethodGet, "/healthz", health(d))
 	r.Method(http.MethodHead, "/healthz", health(d))
 
-	r.Route("/api", func(r chi.Router) {
+	h := &handlers{orgs: d.Orgs, auth: d.Auth}
+	// The cloud's three hosts become path prefixes; every API is also
+	// served under each of them so a POS only swaps its base URL
+	// (https://dashboard.fiskaly.com/api/v0 → http://127.0.0.1:8280/management/api/v0).
+	apis := func(r chi.Router) {
 		r.NotFound(HandlerFunc(func(w http.ResponseWriter, r *http.Request) error { return errRouteNotFound }).ServeHTTP)
 		r.MethodNotAllowed(methodNotAllowed(root))
+		r.Route("/v0", h.bindManagement)
+		r.Method(http.MethodPost, "/v1/auth", h.postAuth("Invalid credentials"))
+		r.Method(http.MethodPost, "/v2/auth", h.postAuth("Unauthorized"))
+	}
+	r.Route("/api", func(r chi.Router) {
+		apis(r)
+		r.Route("/dashboard", h.bindDashboard)
 		bindLocal(r, d)
 	})
+	for _, host := range []string{"/management", "/sign-de", "/dsfinvk"} {
+		r.Route(host+"/api", apis)
+	}
 
 	spa := newSPA(d.SPA)
 	r.Method(http.MethodGet, "/*", spa)

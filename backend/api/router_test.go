@@ -2,6 +2,7 @@ package api
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -12,6 +13,8 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"github.com/fiskaldesk/fiskaldesk/backend/auth"
+	"github.com/fiskaldesk/fiskaldesk/backend/org"
 	"github.com/fiskaldesk/fiskaldesk/backend/store"
 )
 
@@ -34,7 +37,12 @@ func newTestRouter(t *testing.T, logs io.Writer) (http.Handler, *store.Store) {
 	if logs == nil {
 		logs = io.Discard
 	}
-	h := NewRouter(Deps{Store: st, Log: zerolog.New(logs), Version: "1.2.3-test", SPA: testSPA, LocalToken: testToken})
+	orgs := org.NewService(st)
+	keys, err := auth.NewService(context.Background(), st, orgs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := NewRouter(Deps{Store: st, Log: zerolog.New(logs), Version: "1.2.3-test", SPA: testSPA, LocalToken: testToken, Orgs: orgs, Auth: keys})
 	return h, st
 }
 
@@ -64,7 +72,7 @@ func TestRouterScenarios(t *testing.T) {
 			wantBody: `{"status":"ok","version":"1.2.3-test","store_format":1}`},
 		{name: "unknown api route", method: "GET", url: "/api/x", wantStatus: 404, wantBody: notFound},
 		{name: "unknown api route, POST is 404 not 405", method: "POST", url: "/api/v2/nothing", body: strings.NewReader("{}"), wantStatus: 404, wantBody: notFound},
-		{name: "api never falls back to the SPA", method: "GET", url: "/api/v0/organizations/deep", wantStatus: 404, wantBody: notFound},
+		{name: "api never falls back to the SPA", method: "GET", url: "/api/v0/nothing/deep", wantStatus: 404, wantBody: notFound},
 		{name: "wrong method on a known route", method: "DELETE", url: "/healthz", wantStatus: 405,
 			wantBody: errBody(405, CodeMethodNotAllowed, "Method DELETE not allowed on /healthz")},
 		{name: "SPA root", method: "GET", url: "/", wantStatus: 200, wantBody: "spa index",

@@ -24,6 +24,11 @@ type Config struct {
 	DataDir  string // --data, FISKALDESK_DATA
 	Addr     string // --addr, FISKALDESK_ADDR
 	LogLevel string // --log-level, FISKALDESK_LOG_LEVEL
+
+	// Bootstrap credentials (env only, never flags: flags show in ps).
+	BootstrapKey     string // FISKALDESK_BOOTSTRAP_API_KEY
+	BootstrapSecret  string // FISKALDESK_BOOTSTRAP_API_SECRET
+	BootstrapOrgName string // FISKALDESK_BOOTSTRAP_ORG_NAME
 }
 
 // RegisterFlags binds the common flags on fs. A flag's default is the env
@@ -33,6 +38,9 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.DataDir, "data", env("DATA", DefaultDataDir()), "data directory (env FISKALDESK_DATA)")
 	fs.StringVar(&c.Addr, "addr", env("ADDR", DefaultAddr), "listen address of the API and dashboard (env FISKALDESK_ADDR)")
 	fs.StringVar(&c.LogLevel, "log-level", env("LOG_LEVEL", DefaultLogLevel), "trace, debug, info, warn or error (env FISKALDESK_LOG_LEVEL)")
+	c.BootstrapKey = env("BOOTSTRAP_API_KEY", "")
+	c.BootstrapSecret = env("BOOTSTRAP_API_SECRET", "")
+	c.BootstrapOrgName = env("BOOTSTRAP_ORG_NAME", "")
 }
 
 // Validate checks the values that cannot be checked by the flag package.

@@ -14,7 +14,9 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/fiskaldesk/fiskaldesk/backend/api"
+	"github.com/fiskaldesk/fiskaldesk/backend/auth"
 	"github.com/fiskaldesk/fiskaldesk/backend/buildinfo"
+	"github.com/fiskaldesk/fiskaldesk/backend/org"
 	"github.com/fiskaldesk/fiskaldesk/backend/store"
 )
 
@@ -47,14 +49,45 @@ func New(cfg Config, log zerolog.Logger, spa fs.FS) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{Config: cfg, Log: log, Store: st, token: newToken()}
+	orgs := org.NewService(st)
+	keys, err := auth.NewService(context.Background(), st, orgs)
+	if err != nil {
+		_ = st.Close()
+		return nil, err
+	}
+	if err := bootstrap(cfg, log, keys); err != nil {
+		_ = st.Close()
+		return nil, err
+	}
 	s.Handler = api.NewRouter(api.Deps{
 		Store:      st,
 		Log:        log.With().Str("component", "http").Logger(),
 		Version:    buildinfo.Version,
 		SPA:        spa,
 		LocalToken: s.token,
+		Orgs:       orgs,
+		Auth:       keys,
 	})
 	return s, nil
+}
+
+// bootstrap creates the key of FISKALDESK_BOOTSTRAP_API_KEY/_SECRET (and
+// its organization) when both are set and the key does not exist yet.
+func bootstrap(cfg Config, log zerolog.Logger, keys *auth.Service) error {
+	if cfg.BootstrapKey == "" && cfg.BootstrapSecret == "" {
+		return nil
+	}
+	if cfg.BootstrapKey == "" || cfg.BootstrapSecret == "" {
+		return fmt.Errorf("bootstrap: set both FISKALDESK_BOOTSTRAP_API_KEY and FISKALDESK_BOOTSTRAP_API_SECRET")
+	}
+	created, err := keys.Bootstrap(context.Background(), cfg.BootstrapKey, cfg.BootstrapSecret, cfg.BootstrapOrgName)
+	if err != nil {
+		return err
+	}
+	if created {
+		log.Info().Str("api_key", cfg.BootstrapKey).Msg("bootstrap: created organization and TEST key")
+	}
+	return nil
 }
 
 // lockedError names the process that holds the data dir when its run file

@@ -1,0 +1,174 @@
+package api
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/rs/zerolog"
+
+	"github.com/fiskaldesk/fiskaldesk/backend/auth"
+	"github.com/fiskaldesk/fiskaldesk/backend/org"
+	"github.com/fiskaldesk/fiskaldesk/backend/store"
+)
+
+// testApp is the real router on a real Badger store in a temp dir, with a
+// small HTTP client around it.
+type testApp struct {
+	t    *testing.T
+	h    http.Handler
+	st   *store.Store
+	dir  string
+	orgs *org.Service
+	auth *auth.Service
+}
+
+func newTestApp(t *testing.T) *testApp {
+	t.Helper()
+	dir := t.TempDir()
+	st, err := store.Open(dir, store.Options{GCInterval: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = st.Close() })
+	orgs := org.NewService(st)
+	keys, err := auth.NewService(context.Background(), st, orgs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := NewRouter(Deps{Store: st, Log: zerolog.Nop(), Version: "test", SPA: testSPA, Orgs: orgs, Auth: keys})
+	return &testApp{t: t, h: h, st: st, dir: dir, orgs: orgs, auth: keys}
+}
+
+// cred is how a request authenticates: a bearer token, or a dashboard
+// session (cookie + CSRF token), or nothing.
+type cred struct {
+	bearer  string
+	session string
+	csrf    string
+}
+
+type resp struct {
+	status int
+	body   []byte
+	hdr    http.Header
+}
+
+func (r resp) obj() map[string]any {
+	var m map[string]any
+	_ = json.Unmarshal(r.body, &m)
+	return m
+}
+
+func (r resp) str(key string) string {
+	v, _ := r.obj()[key].(string)
+	return v
+}
+
+func (a *testApp) do(c cred, method, path string, body any) resp {
+	a.t.Helper()
+	var rd io.Reader
+	switch b := body.(type) {
+	case nil:
+	case string:
+		rd = strings.NewReader(b)
+	case []byte:
+		rd = bytes.NewReader(b)
+	default:
+		j, _ := json.Marshal(b)
+		rd = bytes.NewReader(j)
+	}
+	req := httptest.NewRequest(method, path, rd)
+	if c.bearer != "" {
+		req.Header.Set("Authorization", "Bearer "+c.bearer)
+	}
+	if c.session != "" {
+		req.AddCookie(&http.Cookie{Name: sessionCookie, Value: c.session})
+		if c.csrf != "" {
+			req.Header.Set(csrfHeader, c.csrf)
+		}
+	}
+	rec := httptest.NewRecorder()
+	a.h.ServeHTTP(rec, req)
+	return resp{rec.Code, rec.Body.Bytes(), rec.Header()}
+}
+
+// must fails the test unless r has the wanted status.
+func (a *testApp) must(r resp, status int) resp {
+	a.t.Helper()
+	if r.status != status {
+		a.t.Fatalf("status %d, want %d: %s", r.status, status, r.body)
+	}
+	return r
+}
+
+// token authenticates a key pair through POST /api/v0/auth.
+func (a *testApp) token(key, secret string) string {
+	a.t.Helper()
+	r := a.must(a.do(cred{}, "POST", "/api/v0/auth", map[string]string{"api_key": key, "api_secret": secret}), 200)
+	return r.str("access_token")
+}
+
+// setup runs the first start and returns the owner's session.
+func (a *testApp) setup(email, password, orgName string) (cred, string) {
+	a.t.Helper()
+	r := a.must(a.do(cred{}, "POST", "/api/dashboard/setup", map[string]any{
+		"email": email, "password": password, "first_name": "Olga", "last_name": "Owner",
+		"organization": orgBody(orgName, ""),
+	}), 200)
+	return sessionFrom(a.t, r), r.obj()["organization"].(map[string]any)["_id"].(string)
+}
+
+func sessionFrom(t *testing.T, r resp) cred {
+	t.Helper()
+	var c cred
+	for _, ck := range (&http.Response{Header: r.hdr}).Cookies() {
+		if ck.Name == sessionCookie {
+			c.session = ck.Value
+		}
+	}
+	c.csrf = r.str("csrf_token")
+	if c.session == "" || c.csrf == "" {
+		t.Fatalf("no session in response: %v %s", r.hdr, r.body)
+	}
+	return c
+}
+
+func orgBody(name, parent string) map[string]any {
+	b := map[string]any{"name": name, "address_line1": "Hauptstraße 1", "zip": "10115", "town": "Berlin", "country_code": "DEU"}
+	if parent != "" {
+		b["managed_by_organization_id"] = parent
+	}
+	return b
+}
+
+// newKey creates a key for orgID and returns (key, secret, id).
+func (a *testApp) newKey(c cred, orgID string, extra map[string]any) (string, string, string) {
+	a.t.Helper()
+	body := map[string]any{"name": "pos-key", "status": "enabled"}
+	for k, v := range extra {
+		body[k] = v
+	}
+	r := a.must(a.do(c, "POST", "/api/v0/organizations/"+orgID+"/api-keys", body), 200)
+	return r.str("key"), r.str("secret"), r.str("_id")
+}
+
+// ids returns the _id of every element of a list response.
+func ids(r resp) []string {
+	var l struct {
+		Data []struct {
+			ID string `json:"_id"`
+		} `json:"data"`
+	}
+	_ = json.Unmarshal(r.body, &l)
+	out := make([]string, len(l.Data))
+	for i, d := range l.Data {
+		out[i] = d.ID
+	}
+	return out
+}

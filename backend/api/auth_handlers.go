@@ -1,0 +1,134 @@
+package api
+
+import (
+	"context"
+	"crypto/subtle"
+	"errors"
+	"math"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/fiskaldesk/fiskaldesk/backend/auth"
+)
+
+// Cookie names of a dashboard session.
+const (
+	sessionCookie = "fiskaldesk_session"
+	csrfCookie    = "fiskaldesk_csrf"
+	csrfHeader    = "X-CSRF-Token"
+)
+
+const principalKey ctxKey = iota + 100
+
+// principal returns the authenticated principal of the request.
+func principal(r *http.Request) *auth.Principal {
+	p, _ := r.Context().Value(principalKey).(*auth.Principal)
+	return p
+}
+
+var errNoToken = &Error{http.StatusUnauthorized, CodeUnauthorized, "Missing bearer token"}
+
+// authenticate requires a valid access token: a bearer token (POS, API
+// clients), or else the dashboard's session cookie, which must come with
+// the session's CSRF token on every request that changes something.
+func (a *handlers) authenticate(next http.Handler) http.Handler {
+	return HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
+		var p *auth.Principal
+		var err error
+		if h := r.Header.Get("Authorization"); h != "" {
+			tok, ok := strings.CutPrefix(h, "Bearer ")
+			if !ok || strings.TrimSpace(tok) == "" {
+				return errNoToken
+			}
+			p, err = a.auth.Resolve(tok)
+		} else if c, cerr := r.Cookie(sessionCookie); cerr == nil {
+			p, err = a.auth.Resolve(c.Value)
+			if err == nil && p.Kind != "user" {
+				err = errNoToken
+			}
+			if err == nil && !safeMethod(r.Method) && subtle.ConstantTimeCompare([]byte(r.Header.Get(csrfHeader)), []byte(p.CSRF)) != 1 {
+				return &Error{http.StatusForbidden, "E_CSRF", "Missing or invalid CSRF token"}
+			}
+		} else {
+			return errNoToken
+		}
+		if err != nil {
+			return err
+		}
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), principalKey, p)))
+		return nil
+	})
+}
+
+func safeMethod(m string) bool {
+	return m == http.MethodGet || m == http.MethodHead || m == http.MethodOptions
+}
+
+type authRequest struct {
+	APIKey       string `json:"api_key"`
+	APISecret    string `json:"api_secret"`
+	RefreshToken string `json:"refresh_token"`
+}
+
+// postAuth is POST /auth of all three APIs. It ignores any Authorization
+// header (clients send an empty "Bearer"). unauthorized is the message the
+// API family uses for bad credentials.
+func (a *handlers) postAuth(unauthorized string) HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		var req authRequest
+		if err := decode(r, &req); err != nil {
+			return err
+		}
+		bad := &Error{http.StatusUnauthorized, "", unauthorized}
+		var resp *auth.AuthResponse
+		switch {
+		case req.APIKey != "" || req.APISecret != "":
+			if req.APIKey == "" || req.APISecret == "" {
+				return Errorf(http.StatusBadRequest, CodeSchema, "api_key and api_secret are both required")
+			}
+			id := "key:" + req.APIKey
+			if err := a.checkLimit(w, id); err != nil {
+				return err
+			}
+			k, err := a.auth.Authenticate(req.APIKey, req.APISecret)
+			if errors.Is(err, auth.ErrInvalidCredentials) {
+				a.auth.Logins.Fail(id)
+				return bad
+			}
+			if err != nil {
+				return err
+			}
+			a.auth.Logins.Succeed(id)
+			if resp, err = a.auth.IssueForKey(k); err != nil {
+				return err
+			}
+		case req.RefreshToken != "":
+			var err error
+			resp, err = a.auth.Refresh(req.RefreshToken)
+			if errors.Is(err, auth.ErrInvalidCredentials) {
+				return bad
+			}
+			if err != nil {
+				return err
+			}
+		default:
+			return Errorf(http.StatusBadRequest, CodeSchema, "send api_key and api_secret, or refresh_token")
+		}
+		writeJSON(w, http.StatusOK, resp)
+		return nil
+	}
+}
+
+// checkLimit refuses an identity locked by too many failed logins with
+// 429 and Retry-After.
+func (a *handlers) checkLimit(w http.ResponseWriter, id string) error {
+	locked, wait := a.auth.Logins.Locked(id)
+	if !locked {
+		return nil
+	}
+	secs := int(math.Ceil(wait.Seconds()))
+	w.Header().Set("Retry-After", strconv.Itoa(max(secs, 1)))
+	return Errorf(http.StatusTooManyRequests, "E_TOO_MANY_REQUESTS", "Too many failed logins; retry in %s", (time.Duration(secs) * time.Second).String())
+}

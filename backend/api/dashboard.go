@@ -1,0 +1,186 @@
+package api
+
+import (
+	"errors"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/fiskaldesk/fiskaldesk/backend/auth"
+	"github.com/fiskaldesk/fiskaldesk/backend/org"
+)
+
+// bindDashboard registers the dashboard's own routes under /api/dashboard:
+// first start, login and logout, the signed-in user, invitations.
+func (a *handlers) bindDashboard(r chi.Router) {
+	r.Method(http.MethodGet, "/setup", HandlerFunc(a.getSetup))
+	r.Method(http.MethodPost, "/setup", HandlerFunc(a.postSetup))
+	r.Method(http.MethodPost, "/login", HandlerFunc(a.login))
+	r.Method(http.MethodPost, "/logout", HandlerFunc(a.logout))
+	r.Method(http.MethodGet, "/invitations/{token}", HandlerFunc(a.getInvitation))
+	r.Method(http.MethodPost, "/invitations/{token}/accept", HandlerFunc(a.acceptInvitation))
+	r.Group(func(r chi.Router) {
+		r.Use(a.authenticate)
+		r.Method(http.MethodGet, "/me", HandlerFunc(a.me))
+		r.Method(http.MethodPost, "/password", HandlerFunc(a.changePassword))
+	})
+}
+
+func (a *handlers) getSetup(w http.ResponseWriter, r *http.Request) error {
+	needed, err := a.orgs.NeedsSetup()
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]bool{"required": needed})
+	return nil
+}
+
+type sessionBody struct {
+	User      *org.User         `json:"user"`
+	CSRFToken string            `json:"csrf_token"`
+	ExpiresAt int64             `json:"expires_at"`
+	Org       *org.Organization `json:"organization,omitempty"`
+}
+
+// startSession sets the session cookie (HttpOnly, SameSite=Strict) and
+// the CSRF cookie the page reads after a reload.
+func (a *handlers) startSession(w http.ResponseWriter, r *http.Request, u *org.User, pwv int, o *org.Organization) error {
+	s, err := a.auth.IssueForUser(u.ID, pwv)
+	if err != nil {
+		return err
+	}
+	exp := time.Unix(s.ExpiresAt, 0)
+	secure := r.TLS != nil
+	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: s.Token, Path: "/", Expires: exp, HttpOnly: true, Secure: secure, SameSite: http.SameSiteStrictMode})
+	http.SetCookie(w, &http.Cookie{Name: csrfCookie, Value: s.CSRF, Path: "/", Expires: exp, Secure: secure, SameSite: http.SameSiteStrictMode})
+	writeJSON(w, http.StatusOK, sessionBody{User: u, CSRFToken: s.CSRF, ExpiresAt: s.ExpiresAt, Org: o})
+	return nil
+}
+
+func (a *handlers) postSetup(w http.ResponseWriter, r *http.Request) error {
+	var body struct {
+		org.NewUser
+		Organization org.Input `json:"organization"`
+	}
+	if err := decode(r, &body); err != nil {
+		return err
+	}
+	u, o, err := a.orgs.Setup(r.Context(), body.NewUser, body.Organization)
+	if err != nil {
+		return err
+	}
+	return a.startSession(w, r, u, 1, o)
+}
+
+func (a *handlers) login(w http.ResponseWriter, r *http.Request) error {
+	var body struct {
+		Email    string `json:"email"`
+		Password string `json:"password"`
+	}
+	if err := decode(r, &body); err != nil {
+		return err
+	}
+	id := "user:" + strings.ToLower(strings.TrimSpace(body.Email))
+	if err := a.checkLimit(w, id); err != nil {
+		return err
+	}
+	u, pwv, err := a.orgs.Login(body.Email, body.Password)
+	if errors.Is(err, org.ErrInvalidCredentials) {
+		a.auth.Logins.Fail(id)
+	}
+	if err != nil {
+		return err
+	}
+	a.auth.Logins.Succeed(id)
+	return a.startSession(w, r, u, pwv, nil)
+}
+
+func (a *handlers) logout(w http.ResponseWriter, r *http.Request) error {
+	for _, name := range []string{sessionCookie, csrfCookie} {
+		http.SetCookie(w, &http.Cookie{Name: name, Value: "", Path: "/", MaxAge: -1, HttpOnly: name == sessionCookie, SameSite: http.SameSiteStrictMode})
+	}
+	writeJSON(w, http.StatusOK, success)
+	return nil
+}
+
+// meOrg is an organization as the dashboard's switcher needs it.
+type meOrg struct {
+	*org.Organization
+	Role org.Role `json:"role"`
+}
+
+type meBody struct {
+	User          *org.User    `json:"user,omitempty"`
+	APIKey        *auth.APIKey `json:"api_key,omitempty"`
+	Organizations []meOrg      `json:"organizations"`
+}
+
+// me returns who is signed in and every organization they may see, with
+// their role on each.
+func (a *handlers) me(w http.ResponseWriter, r *http.Request) error {
+	p := principal(r)
+	orgs, _, err := a.orgs.List(p.Viewer, org.ListFilter{OrderBy: "name", Limit: 100000})
+	if err != nil {
+		return err
+	}
+	out := meBody{User: p.User, APIKey: p.Key, Organizations: make([]meOrg, 0, len(orgs))}
+	for _, o := range orgs {
+		_, role, err := a.orgs.Get(p.Viewer, o.ID)
+		if err != nil {
+			return err
+		}
+		out.Organizations = append(out.Organizations, meOrg{o, role})
+	}
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}
+
+func (a *handlers) changePassword(w http.ResponseWriter, r *http.Request) error {
+	p := principal(r)
+	if p.User == nil {
+		return Errorf(http.StatusBadRequest, CodeSchema, "only dashboard users have passwords")
+	}
+	var body struct {
+		Current string `json:"current_password"`
+		New     string `json:"new_password"`
+	}
+	if err := decode(r, &body); err != nil {
+		return err
+	}
+	if err := a.orgs.ChangePassword(r.Context(), p.User.ID, body.Current, body.New); err != nil {
+		return err
+	}
+	u, pwv, _, err := a.orgs.User(p.User.ID)
+	if err != nil {
+		return err
+	}
+	// The change ended every session; this one continues with a new token.
+	return a.startSession(w, r, u, pwv, nil)
+}
+
+func (a *handlers) getInvitation(w http.ResponseWriter, r *http.Request) error {
+	info, err := a.orgs.Invitation(chi.URLParam(r, "token"))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, info)
+	return nil
+}
+
+func (a *handlers) acceptInvitation(w http.ResponseWriter, r *http.Request) error {
+	var nu org.NewUser
+	if err := decode(r, &nu); err != nil {
+		return err
+	}
+	u, err := a.orgs.AcceptInvitation(r.Context(), chi.URLParam(r, "token"), nu)
+	if err != nil {
+		return err
+	}
+	_, pwv, _, err := a.orgs.User(u.ID)
+	if err != nil {
+		return err
+	}
+	return a.startSession(w, r, u, pwv, nil)
+}

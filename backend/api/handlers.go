@@ -1,0 +1,32 @@
+package api
+
+import (
+	"github.com/fiskaldesk/fiskaldesk/backend/auth"
+	"github.com/fiskaldesk/fiskaldesk/backend/org"
+)
+
+// handlers carries the services the API handlers call.
+type handlers struct {
+	orgs *org.Service
+	auth *auth.Service
+}
+
+// ManagementVersion is the Management API version fiskaldesk follows
+// (`_version` of its list envelopes).
+const ManagementVersion = "0.12.0"
+
+// list is the cloud's list envelope.
+type list[T any] struct {
+	Data    []T      `json:"data"`
+	Count   int      `json:"count"`
+	Type    string   `json:"_type"`
+	Envs    []string `json:"_envs,omitempty"`
+	Version string   `json:"_version,omitempty"`
+}
+
+func newList[T any](data []T, count int, typ string) list[T] {
+	if data == nil {
+		data = []T{}
+	}
+	return list[T]{Data: data, Count: count, Type: typ, Version: ManagementVersion}
+}

@@ -1,0 +1,257 @@
+package api
+
+import (
+	"bytes"
+	"encoding/json"
+	"image"
+	"image/png"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/dgraph-io/badger/v4"
+	"github.com/golang-jwt/jwt/v5"
+
+	"github.com/fiskaldesk/fiskaldesk/backend/store"
+)
+
+// world is a reseller landscape with one principal of every kind.
+type world struct {
+	a                     *testApp
+	vendor, cafeA, cafeB  string // vendor manages cafeA and cafeB
+	otherVendor           string // an unrelated tenant
+	principals            map[string]cred
+	vendorName, cafeAName string
+	otherName, cafeBName  string
+}
+
+func newWorld(t *testing.T) *world {
+	a := newTestApp(t)
+	w := &world{a: a, vendorName: "Vendor One GmbH", cafeAName: "Cafe Alpha", cafeBName: "Cafe Beta", otherName: "Other Vendor AG"}
+	owner, vendor := a.setup("owner@one.example", pw, w.vendorName)
+	w.vendor = vendor
+	vk, vs, _ := a.newKey(owner, vendor, nil)
+	v := cred{bearer: a.token(vk, vs)}
+	w.cafeA = a.must(a.do(v, "POST", "/api/v0/organizations", orgBody(w.cafeAName, vendor)), 200).str("_id")
+	w.cafeB = a.must(a.do(v, "POST", "/api/v0/organizations", orgBody(w.cafeBName, vendor)), 200).str("_id")
+	ak, as, _ := a.newKey(v, w.cafeA, nil)
+	bk, bs, _ := a.newKey(v, w.cafeB, nil)
+
+	// The vendor goes live and gets a LIVE key.
+	a.must(a.do(v, "PATCH", "/api/v0/organizations/"+vendor, map[string]any{"vat_id": "DE123456789", "billing_address_id": "6f2d1c1e-2d9e-4a43-9d3b-0a5f5d1e2c3b"}), 200)
+	a.must(a.do(v, "POST", "/api/v0/organizations/"+vendor+"/enable-env", map[string]string{"env": "LIVE"}), 200)
+	lk, ls, _ := a.newKey(owner, vendor, map[string]any{"name": "live-key", "env": "LIVE"})
+
+	// Another tenant: created by its own user, so nothing links it to the vendor.
+	invite := a.must(a.do(owner, "POST", "/api/v0/organizations/"+vendor+"/users", map[string]any{"email": "outsider@other.example", "role": "member"}), 200).str("accept_url")
+	outsider := sessionFrom(t, a.must(a.do(cred{}, "POST", "/api/dashboard/invitations/"+strings.TrimPrefix(invite, "/invite/")+"/accept", map[string]string{"password": "outsider password"}), 200))
+	w.otherVendor = a.must(a.do(outsider, "POST", "/api/v0/organizations", orgBody(w.otherName, "")), 200).str("_id")
+	outsiderID := a.must(a.do(outsider, "GET", "/api/dashboard/me", nil), 200).obj()["user"].(map[string]any)["_id"].(string)
+	a.must(a.do(owner, "DELETE", "/api/v0/organizations/"+vendor+"/users/"+outsiderID, nil), 200)
+	ok, os, _ := a.newKey(outsider, w.otherVendor, nil)
+
+	// Users of the vendor with each role.
+	users := map[string]cred{"user owner": owner}
+	for _, role := range []string{"admin", "member"} {
+		link := a.must(a.do(owner, "POST", "/api/v0/organizations/"+vendor+"/users", map[string]any{"email": role + "@one.example", "role": role}), 200).str("accept_url")
+		users["user "+role] = sessionFrom(t, a.must(a.do(cred{}, "POST", "/api/dashboard/invitations/"+strings.TrimPrefix(link, "/invite/")+"/accept", map[string]string{"password": role + " password 123"}), 200))
+	}
+	// A user of the managed org only.
+	link := a.must(a.do(v, "POST", "/api/v0/organizations/"+w.cafeA+"/users", map[string]any{"email": "barista@alpha.example", "role": "owner"}), 200).str("accept_url")
+	users["managed org user"] = sessionFrom(t, a.must(a.do(cred{}, "POST", "/api/dashboard/invitations/"+strings.TrimPrefix(link, "/invite/")+"/accept", map[string]string{"password": "barista password"}), 200))
+
+	disabledKey, disabledSecret, disabledID := a.newKey(v, w.cafeA, map[string]any{"name": "soon-off"})
+	disabled := cred{bearer: a.token(disabledKey, disabledSecret)}
+	a.must(a.do(v, "PATCH", "/api/v0/organizations/"+w.cafeA+"/api-keys/"+disabledID, map[string]string{"status": "disabled"}), 200)
+
+	w.principals = map[string]cred{
+		"own key":          {bearer: a.token(ak, as)},
+		"parent key":       v,
+		"parent LIVE key":  {bearer: a.token(lk, ls)},
+		"sibling key":      {bearer: a.token(bk, bs)},
+		"unrelated key":    {bearer: a.token(ok, os)},
+		"disabled key":     disabled,
+		"expired token":    {bearer: expiredCopy(t, a, v.bearer)},
+		"no token":         {},
+		"managed org user": users["managed org user"],
+		"user owner":       users["user owner"],
+		"user admin":       users["user admin"],
+		"user member":      users["user member"],
+	}
+	return w
+}
+
+func expiredCopy(t *testing.T, a *testApp, tok string) string {
+	var claims jwt.MapClaims
+	p := jwt.NewParser()
+	if _, _, err := p.ParseUnverified(tok, &claims); err != nil {
+		t.Fatal(err)
+	}
+	claims["exp"] = time.Now().Add(-time.Second).Unix()
+	var key []byte
+	_ = a.st.View(func(txn *badger.Txn) (err error) { key, err = store.Get(txn, store.KeyJWTKey); return err })
+	s, _ := jwt.NewWithClaims(jwt.SigningMethodHS256, claims).SignedString(key)
+	return s
+}
+
+func tinyPNG() []byte {
+	var b bytes.Buffer
+	_ = png.Encode(&b, image.NewRGBA(image.Rect(0, 0, 4, 4)))
+	return b.Bytes()
+}
+
+// access is what a principal may do with the managed org cafeA.
+type access int
+
+const (
+	admin  access = iota // everything
+	reader               // reads only; writes 403
+	hidden               // 404, as if cafeA did not exist
+	unauth               // 401
+)
+
+func TestAccessMatrixOnAManagedOrganization(t *testing.T) {
+	w := newWorld(t)
+	a := w.a
+	expect := map[string]access{
+		"own key": admin, "parent key": admin, "parent LIVE key": admin, "user owner": admin, "user admin": admin,
+		"managed org user": admin, "user member": reader,
+		"sibling key": hidden, "unrelated key": hidden,
+		"disabled key": unauth, "expired token": unauth, "no token": unauth,
+	}
+	org := "/api/v0/organizations/" + w.cafeA
+	routes := []struct {
+		method, path string
+		body         any
+		write        bool
+	}{
+		{"GET", org, nil, false},
+		{"PATCH", org, map[string]any{"display_name": "Alpha"}, true},
+		{"GET", org + "/api-keys", nil, false},
+		{"POST", org + "/api-keys", map[string]any{"name": "matrix-key"}, true},
+		{"GET", org + "/users", nil, false},
+		{"POST", org + "/users", map[string]any{"email": "new@alpha.example"}, true},
+		{"GET", org + "/audit-log", nil, false},
+		{"PUT", org + "/logo", tinyPNG(), true},
+		{"GET", org + "/logo", nil, false},
+		{"DELETE", org + "/logo", nil, true},
+		{"POST", org + "/enable-env", map[string]string{"env": "TEST"}, true},
+		{"POST", "/api/v0/organizations", orgBody("Sub of Alpha", w.cafeA), true},
+	}
+	secretNames := []string{w.vendorName, w.otherName, w.cafeBName}
+	for name, c := range w.principals {
+		// Every principal starts from the same state: cafeA has a logo.
+		a.must(a.do(w.principals["parent key"], "PUT", org+"/logo", tinyPNG()), 200)
+		for _, rt := range routes {
+			t.Run(name+" "+rt.method+" "+strings.ReplaceAll(rt.path, w.cafeA, "{cafe}"), func(t *testing.T) {
+				r := a.do(c, rt.method, rt.path, rt.body)
+				want := 200
+				switch e := expect[name]; {
+				case e == unauth:
+					want = 401
+				case e == hidden:
+					want = 404
+				case e == reader && rt.write:
+					want = 403
+				}
+				if rt.path == "/api/v0/organizations" && want == 200 {
+					want = 400 // a managed org cannot manage: refused for every principal that sees it
+				}
+				if rt.path == "/api/v0/organizations" && expect[name] == hidden {
+					want = 404 // the parent is unknown to this principal
+				}
+				if r.status != want {
+					t.Fatalf("status %d, want %d: %s", r.status, want, r.body)
+				}
+				for _, s := range secretNames {
+					if bytes.Contains(r.body, []byte(s)) {
+						t.Fatalf("body leaks %q: %s", s, r.body)
+					}
+				}
+				if expect[name] == hidden && bytes.Contains(r.body, []byte(w.cafeAName)) {
+					t.Fatalf("hidden org leaked: %s", r.body)
+				}
+			})
+		}
+	}
+}
+
+func TestAccessMatrixOfListsAndTheParent(t *testing.T) {
+	w := newWorld(t)
+	a := w.a
+	all := []string{w.vendor, w.cafeA, w.cafeB}
+	visible := map[string][]string{
+		"own key": {w.cafeA}, "managed org user": {w.cafeA}, "sibling key": {w.cafeB},
+		"parent key": all, "parent LIVE key": all, "user owner": all, "user admin": all, "user member": all,
+		"unrelated key": {w.otherVendor},
+	}
+	for name, c := range w.principals {
+		t.Run(name, func(t *testing.T) {
+			r := a.do(c, "GET", "/api/v0/organizations", nil)
+			want, ok := visible[name]
+			if !ok {
+				if r.status != 401 {
+					t.Fatalf("status %d", r.status)
+				}
+				return
+			}
+			got := ids(a.must(r, 200))
+			slices.Sort(got)
+			slices.Sort(want)
+			if !slices.Equal(got, want) || int(r.obj()["count"].(float64)) != len(want) {
+				t.Fatalf("sees %v (count %v), want %v", got, r.obj()["count"], want)
+			}
+			// A child never sees its parent; strangers never see the vendor.
+			parent := a.do(c, "GET", "/api/v0/organizations/"+w.vendor, nil)
+			if slices.Contains(want, w.vendor) != (parent.status == 200) {
+				t.Fatalf("GET parent: %d", parent.status)
+			}
+			// Key lists never leak across tenants.
+			keys := a.do(c, "GET", "/api/v0/organizations/"+w.vendor+"/api-keys", nil)
+			if !slices.Contains(want, w.vendor) && keys.status != 404 {
+				t.Fatalf("vendor keys visible: %d %s", keys.status, keys.body)
+			}
+		})
+	}
+}
+
+func TestLogoUpload(t *testing.T) {
+	w := newWorld(t)
+	a, c := w.a, w.principals["own key"]
+	path := "/api/v0/organizations/" + w.cafeA + "/logo"
+	a.must(a.do(c, "GET", path, nil), 404)
+	r := a.must(a.do(c, "PUT", path, tinyPNG()), 200)
+	if r.obj()["content_type"] != "image/png" {
+		t.Fatalf("%s", r.body)
+	}
+	got := a.must(a.do(c, "GET", path, nil), 200)
+	if !bytes.Equal(got.body, tinyPNG()) || got.hdr.Get("Content-Type") != "image/png" {
+		t.Fatal("logo did not round-trip")
+	}
+	var o map[string]any
+	_ = json.Unmarshal(a.must(a.do(c, "GET", "/api/v0/organizations/"+w.cafeA, nil), 200).body, &o)
+	if o["has_logo"] != true {
+		t.Fatalf("has_logo: %v", o)
+	}
+	for name, body := range map[string][]byte{
+		"svg":       []byte(`<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>`),
+		"text":      []byte("hello"),
+		"fake png":  append([]byte("\x89PNG\r\n\x1a\n"), make([]byte, 20)...),
+		"too large": append(tinyPNG(), make([]byte, 600<<10)...),
+	} {
+		r := a.do(c, "PUT", path, body)
+		if r.status < 400 || r.status == 500 {
+			t.Fatalf("%s accepted or crashed: %d %s", name, r.status, r.body)
+		}
+	}
+	if r := a.do(c, "PUT", path, []byte(`<svg/>`)); r.status != 415 || r.str("code") != "E_UNSUPPORTED_MEDIA_TYPE" {
+		t.Fatalf("svg: %d %s", r.status, r.body)
+	}
+	// The refused uploads left the good logo in place.
+	if got := a.must(a.do(c, "GET", path, nil), 200); !bytes.Equal(got.body, tinyPNG()) {
+		t.Fatal("a refused upload replaced the logo")
+	}
+	a.must(a.do(c, "DELETE", path, nil), 200)
+	a.must(a.do(c, "GET", path, nil), 404)
+}

@@ -1,0 +1,199 @@
+package api
+
+import (
+	"net/http"
+	"strings"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/fiskaldesk/fiskaldesk/backend/auth"
+	"github.com/fiskaldesk/fiskaldesk/backend/org"
+)
+
+func keyID(r *http.Request) (string, error) {
+	return pathUUID(r, "key_id", chi.URLParam(r, "key_id"))
+}
+
+func (a *handlers) listKeys(w http.ResponseWriter, r *http.Request) error {
+	id, err := orgID(r)
+	if err != nil {
+		return err
+	}
+	q := r.URL.Query()
+	var f auth.KeyFilter
+	if f.Limit, f.Offset, err = page(q, 100, 100); err != nil {
+		return err
+	}
+	if f.OrderBy, f.Desc, err = ordering(q, []string{"name", "kind", "status", "created_at"}); err != nil {
+		return err
+	}
+	if f.Kind, err = oneOf(q, "kind", "test", "live"); err != nil {
+		return err
+	}
+	// status may be repeated, comma-separated or written status[].
+	for _, v := range append(q["status"], q["status[]"]...) {
+		for _, s := range strings.Split(v, ",") {
+			if s != auth.StatusEnabled && s != auth.StatusDisabled {
+				return Errorf(http.StatusBadRequest, CodeSchema, "status: must be enabled or disabled")
+			}
+			f.Status = append(f.Status, s)
+		}
+	}
+	keys, n, err := a.auth.ListKeys(principal(r).Viewer, id, f)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, newList(keys, n, "API_KEY_LIST"))
+	return nil
+}
+
+func (a *handlers) createKey(w http.ResponseWriter, r *http.Request) error {
+	id, err := orgID(r)
+	if err != nil {
+		return err
+	}
+	var in auth.KeyInput
+	if err := decode(r, &in); err != nil {
+		return err
+	}
+	k, err := a.auth.CreateKey(r.Context(), principal(r).Viewer, id, in)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, k)
+	return nil
+}
+
+func (a *handlers) getKey(w http.ResponseWriter, r *http.Request) error {
+	id, err := orgID(r)
+	if err != nil {
+		return err
+	}
+	kid, err := keyID(r)
+	if err != nil {
+		return err
+	}
+	k, err := a.auth.GetKey(principal(r).Viewer, id, kid)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, k)
+	return nil
+}
+
+func (a *handlers) patchKey(w http.ResponseWriter, r *http.Request) error {
+	id, err := orgID(r)
+	if err != nil {
+		return err
+	}
+	kid, err := keyID(r)
+	if err != nil {
+		return err
+	}
+	var in auth.KeyInput
+	if err := decode(r, &in); err != nil {
+		return err
+	}
+	k, err := a.auth.PatchKey(r.Context(), principal(r).Viewer, id, kid, in)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, k)
+	return nil
+}
+
+func (a *handlers) deleteKey(w http.ResponseWriter, r *http.Request) error {
+	id, err := orgID(r)
+	if err != nil {
+		return err
+	}
+	kid, err := keyID(r)
+	if err != nil {
+		return err
+	}
+	if err := a.auth.DeleteKey(r.Context(), principal(r).Viewer, id, kid); err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, success)
+	return nil
+}
+
+func (a *handlers) listUsers(w http.ResponseWriter, r *http.Request) error {
+	id, err := orgID(r)
+	if err != nil {
+		return err
+	}
+	members, err := a.orgs.Members(principal(r).Viewer, id)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, newList(members, len(members), "USER_LIST"))
+	return nil
+}
+
+// invitation is the invite response: the accept link is returned once,
+// since only its hash is stored.
+type invitation struct {
+	*org.Invitation
+	AcceptURL string `json:"accept_url"`
+}
+
+func (a *handlers) inviteUser(w http.ResponseWriter, r *http.Request) error {
+	id, err := orgID(r)
+	if err != nil {
+		return err
+	}
+	var body struct {
+		Email     string   `json:"email"`
+		FirstName string   `json:"first_name"`
+		LastName  string   `json:"last_name"`
+		Role      org.Role `json:"role"`
+	}
+	if err := decode(r, &body); err != nil {
+		return err
+	}
+	inv, token, err := a.orgs.Invite(r.Context(), principal(r).Viewer, id, body.Email, body.FirstName, body.LastName, body.Role)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, invitation{inv, "/invite/" + token})
+	return nil
+}
+
+func (a *handlers) patchUser(w http.ResponseWriter, r *http.Request) error {
+	id, err := orgID(r)
+	if err != nil {
+		return err
+	}
+	uid, err := pathUUID(r, "user_id", chi.URLParam(r, "user_id"))
+	if err != nil {
+		return err
+	}
+	var body struct {
+		Role org.Role `json:"role"`
+	}
+	if err := decode(r, &body); err != nil {
+		return err
+	}
+	if err := a.orgs.SetRole(r.Context(), principal(r).Viewer, id, uid, body.Role); err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, success)
+	return nil
+}
+
+func (a *handlers) removeUser(w http.ResponseWriter, r *http.Request) error {
+	id, err := orgID(r)
+	if err != nil {
+		return err
+	}
+	uid, err := pathUUID(r, "user_id", chi.URLParam(r, "user_id"))
+	if err != nil {
+		return err
+	}
+	if err := a.orgs.RemoveMember(r.Context(), principal(r).Viewer, id, uid); err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, success)
+	return nil
+}

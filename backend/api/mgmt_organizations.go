@@ -1,0 +1,248 @@
+package api
+
+import (
+	"io"
+	"net/http"
+	"strings"
+
+	"github.com/dgraph-io/badger/v4"
+	"github.com/go-chi/chi/v5"
+
+	"github.com/fiskaldesk/fiskaldesk/backend/auth"
+	"github.com/fiskaldesk/fiskaldesk/backend/org"
+)
+
+// bindManagement registers the Management API v0 routes on r (mounted at
+// /api/v0 and its aliases).
+func (a *handlers) bindManagement(r chi.Router) {
+	r.Method(http.MethodPost, "/auth", a.postAuth("Invalid credentials"))
+	r.Group(func(r chi.Router) {
+		r.Use(a.authenticate)
+		r.Method(http.MethodGet, "/organizations", HandlerFunc(a.listOrganizations))
+		r.Method(http.MethodPost, "/organizations", HandlerFunc(a.createOrganization))
+		r.Route("/organizations/{organization_id}", func(r chi.Router) {
+			r.Method(http.MethodGet, "/", HandlerFunc(a.getOrganization))
+			r.Method(http.MethodPatch, "/", HandlerFunc(a.patchOrganization))
+			r.Method(http.MethodDelete, "/", HandlerFunc(a.deleteOrganization))
+			r.Method(http.MethodPost, "/enable-env", HandlerFunc(a.enableEnv))
+			r.Method(http.MethodPost, "/hand-over", HandlerFunc(a.handOver))
+			r.Method(http.MethodGet, "/audit-log", HandlerFunc(a.auditLog))
+			r.Method(http.MethodGet, "/logo", HandlerFunc(a.getLogo))
+			r.Method(http.MethodPut, "/logo", HandlerFunc(a.putLogo))
+			r.Method(http.MethodDelete, "/logo", HandlerFunc(a.deleteLogo))
+			r.Method(http.MethodGet, "/api-keys", HandlerFunc(a.listKeys))
+			r.Method(http.MethodPost, "/api-keys", HandlerFunc(a.createKey))
+			r.Method(http.MethodGet, "/api-keys/{key_id}", HandlerFunc(a.getKey))
+			r.Method(http.MethodPatch, "/api-keys/{key_id}", HandlerFunc(a.patchKey))
+			r.Method(http.MethodDelete, "/api-keys/{key_id}", HandlerFunc(a.deleteKey))
+			r.Method(http.MethodGet, "/users", HandlerFunc(a.listUsers))
+			r.Method(http.MethodPost, "/users", HandlerFunc(a.inviteUser))
+			r.Method(http.MethodPatch, "/users/{user_id}", HandlerFunc(a.patchUser))
+			r.Method(http.MethodDelete, "/users/{user_id}", HandlerFunc(a.removeUser))
+		})
+	})
+}
+
+func orgID(r *http.Request) (string, error) {
+	return pathUUID(r, "organization_id", chi.URLParam(r, "organization_id"))
+}
+
+func (a *handlers) listOrganizations(w http.ResponseWriter, r *http.Request) error {
+	q := r.URL.Query()
+	f := org.ListFilter{}
+	var err error
+	if f.Limit, f.Offset, err = page(q, 1000, 5000); err != nil {
+		return err
+	}
+	if f.OrderBy, f.Desc, err = ordering(q, org.OrderFields); err != nil {
+		return err
+	}
+	if f.Type, err = oneOf(q, "type", org.TypeOrganization, org.TypeManaged); err != nil {
+		return err
+	}
+	if f.Env, err = oneOf(q, "env", org.EnvTest, org.EnvLive); err != nil {
+		return err
+	}
+	if m := q.Get("managed_by_organization_id"); m != "" {
+		if f.ManagedBy, err = pathUUID(r, "managed_by_organization_id", m); err != nil {
+			return err
+		}
+	}
+	p := principal(r)
+	orgs, n, err := a.orgs.List(p.Viewer, f)
+	if err != nil {
+		return err
+	}
+	l := newList(orgs, n, "ORGANIZATION_LIST")
+	if p.Viewer.Env != "" {
+		l.Envs = []string{p.Viewer.Env}
+	}
+	writeJSON(w, http.StatusOK, l)
+	return nil
+}
+
+// createdOrganization is the create response: the organization, plus its
+// first API key (with secret) when generate_api_key asked for one.
+type createdOrganization struct {
+	*org.Organization
+	APIKey *auth.APIKey `json:"api_key,omitempty"`
+}
+
+func (a *handlers) createOrganization(w http.ResponseWriter, r *http.Request) error {
+	var in org.Input
+	if err := decode(r, &in); err != nil {
+		return err
+	}
+	p := principal(r)
+	var key *auth.APIKey
+	var then []func(*badger.Txn, *org.Organization) error
+	if in.GenerateAPIKey.Value() {
+		then = append(then, func(txn *badger.Txn, o *org.Organization) (err error) {
+			name := "generated-key"
+			key, err = a.auth.CreateKeyTx(txn, p.Viewer, o, auth.KeyInput{Name: org.Field[string]{Set: true, V: name}})
+			return err
+		})
+	}
+	o, err := a.orgs.Create(r.Context(), p.Viewer, in, then...)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, createdOrganization{o, key})
+	return nil
+}
+
+func (a *handlers) getOrganization(w http.ResponseWriter, r *http.Request) error {
+	id, err := orgID(r)
+	if err != nil {
+		return err
+	}
+	o, _, err := a.orgs.Get(principal(r).Viewer, id)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, o)
+	return nil
+}
+
+func (a *handlers) patchOrganization(w http.ResponseWriter, r *http.Request) error {
+	id, err := orgID(r)
+	if err != nil {
+		return err
+	}
+	var in org.Input
+	if err := decode(r, &in); err != nil {
+		return err
+	}
+	o, err := a.orgs.Patch(r.Context(), principal(r).Viewer, id, in)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, o)
+	return nil
+}
+
+func (a *handlers) deleteOrganization(w http.ResponseWriter, r *http.Request) error {
+	id, err := orgID(r)
+	if err != nil {
+		return err
+	}
+	if err := a.orgs.Delete(r.Context(), principal(r).Viewer, id); err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, success)
+	return nil
+}
+
+func (a *handlers) enableEnv(w http.ResponseWriter, r *http.Request) error {
+	id, err := orgID(r)
+	if err != nil {
+		return err
+	}
+	var body struct {
+		Env string `json:"env"`
+	}
+	if err := decode(r, &body); err != nil {
+		return err
+	}
+	if err := a.orgs.EnableEnv(r.Context(), principal(r).Viewer, id, strings.ToUpper(body.Env)); err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, success)
+	return nil
+}
+
+func (a *handlers) handOver(w http.ResponseWriter, r *http.Request) error {
+	id, err := orgID(r)
+	if err != nil {
+		return err
+	}
+	if err := a.orgs.HandOver(r.Context(), principal(r).Viewer, id); err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, success)
+	return nil
+}
+
+func (a *handlers) auditLog(w http.ResponseWriter, r *http.Request) error {
+	id, err := orgID(r)
+	if err != nil {
+		return err
+	}
+	limit, offset, err := page(r.URL.Query(), 100, 1000)
+	if err != nil {
+		return err
+	}
+	entries, n, err := a.orgs.Audit(principal(r).Viewer, id, limit, offset)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, newList(entries, n, "AUDIT_LOG"))
+	return nil
+}
+
+func (a *handlers) getLogo(w http.ResponseWriter, r *http.Request) error {
+	id, err := orgID(r)
+	if err != nil {
+		return err
+	}
+	b, ct, err := a.orgs.Logo(principal(r).Viewer, id)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", ct)
+	w.Header().Set("Cache-Control", "private, no-cache")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	_, _ = w.Write(b)
+	return nil
+}
+
+// putLogo takes the image as the raw request body; its type is sniffed
+// from the bytes, whatever Content-Type says.
+func (a *handlers) putLogo(w http.ResponseWriter, r *http.Request) error {
+	id, err := orgID(r)
+	if err != nil {
+		return err
+	}
+	b, err := io.ReadAll(io.LimitReader(r.Body, org.MaxLogoBytes+1))
+	if err != nil {
+		return err
+	}
+	ct, err := a.orgs.SetLogo(r.Context(), principal(r).Viewer, id, b)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"_success": true, "content_type": ct, "size": len(b)})
+	return nil
+}
+
+func (a *handlers) deleteLogo(w http.ResponseWriter, r *http.Request) error {
+	id, err := orgID(r)
+	if err != nil {
+		return err
+	}
+	if err := a.orgs.DeleteLogo(r.Context(), principal(r).Viewer, id); err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, success)
+	return nil
+}
