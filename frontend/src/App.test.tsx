@@ -4,9 +4,9 @@ import { describe, expect, it } from 'vitest';
 import { App } from './App';
 import de from './locales/de.json';
 import en from './locales/en.json';
-import { jsonResponse, renderApp, stubFetch } from './test/render';
+import { jsonResponse, renderApp, signedIn, stubFetch } from './test/render';
 
-const healthy = () => stubFetch({ '/healthz': () => jsonResponse(200, { status: 'ok', version: '0.9.0', store_format: 1 }) });
+const healthy = () => stubFetch(signedIn);
 
 describe('App routes', () => {
   it('shows the POS base URLs on the overview', async () => {
@@ -27,10 +27,10 @@ describe('App routes', () => {
     }
   });
 
-  it('opens a deep route directly and marks its navigation entry', () => {
+  it('opens a deep route directly and marks its navigation entry', async () => {
     healthy();
     renderApp(<App />, '/settings/workstation');
-    expect(screen.getByRole('heading', { name: 'This workstation', level: 2 })).toBeInTheDocument();
+    expect(await screen.findByRole('heading', { name: 'This workstation', level: 2 })).toBeInTheDocument();
     expect(screen.getByRole('link', { name: 'This workstation' })).toHaveAttribute('data-active', 'true');
     expect(screen.getByRole('link', { name: 'Overview' })).not.toHaveAttribute('data-active');
   });
@@ -38,15 +38,32 @@ describe('App routes', () => {
   it('navigates with the sidebar', async () => {
     healthy();
     renderApp(<App />);
-    await userEvent.click(screen.getByRole('link', { name: 'This workstation' }));
+    await userEvent.click(await screen.findByRole('link', { name: 'This workstation' }));
     expect(screen.getByRole('heading', { name: 'This workstation', level: 2 })).toBeInTheDocument();
   });
 
-  it('answers an unknown route with a not-found page naming the path', () => {
+  it('answers an unknown route with a not-found page naming the path', async () => {
     healthy();
     renderApp(<App />, '/no/such/page');
-    expect(screen.getByRole('heading', { name: 'Page not found' })).toBeInTheDocument();
+    expect(await screen.findByRole('heading', { name: 'Page not found' })).toBeInTheDocument();
     expect(screen.getByText('There is no page at /no/such/page.')).toBeInTheDocument();
+  });
+});
+
+describe('session gate', () => {
+  it('sends a new installation to first-start setup', async () => {
+    stubFetch({ ...signedIn, '/api/dashboard/setup': () => jsonResponse(200, { required: true }) });
+    renderApp(<App />, '/settings/workstation');
+    expect(await screen.findByRole('heading', { name: 'Welcome to fiskaldesk' })).toBeInTheDocument();
+  });
+
+  it('sends a visitor without session to login', async () => {
+    stubFetch({
+      ...signedIn,
+      '/api/dashboard/me': () => jsonResponse(401, { status_code: 401, error: 'Unauthorized', code: 'E_UNAUTHORIZED', message: 'Missing bearer token' }),
+    });
+    renderApp(<App />, '/settings/workstation');
+    expect(await screen.findByRole('heading', { name: 'Log in' })).toBeInTheDocument();
   });
 });
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { jsonResponse, stubFetch } from '../test/render';
-import { ApiError, getJSON, toApiError } from './client';
+import { ApiError, getJSON, request, toApiError } from './client';
 
 describe('toApiError', () => {
   it('keeps the server message, code and request id of a fiskaly error body', async () => {
@@ -35,5 +35,18 @@ describe('getJSON', () => {
     stubFetch({ '/ok': () => jsonResponse(200, { a: 1 }) });
     await expect(getJSON<{ a: number }>('/ok')).resolves.toEqual({ a: 1 });
     await expect(getJSON('/missing')).rejects.toMatchObject({ status: 404, code: 'E_ROUTE_NOT_FOUND' });
+  });
+});
+
+describe('request', () => {
+  it('sends the CSRF token from the session cookie on changes only', async () => {
+    document.cookie = 'fiskaldesk_csrf=tok%2B1';
+    const calls = stubFetch({ '/x': () => jsonResponse(200, {}) });
+    await request('POST', '/x', { a: 1 });
+    await request('GET', '/x');
+    expect(calls[0].headers['X-CSRF-Token']).toBe('tok+1');
+    expect(calls[0].body).toEqual({ a: 1 });
+    expect(calls[1].headers['X-CSRF-Token']).toBeUndefined();
+    document.cookie = 'fiskaldesk_csrf=; expires=Thu, 01 Jan 1970 00:00:00 GMT';
   });
 });

@@ -42,10 +42,31 @@ export async function toApiError(res: Response): Promise<ApiError> {
   return new ApiError(res.status, res.statusText || `HTTP ${res.status}`, undefined, requestId);
 }
 
-export async function getJSON<T>(path: string, init?: RequestInit): Promise<T> {
-  const res = await fetch(path, { ...init, headers: { Accept: 'application/json', ...init?.headers } });
+/** The CSRF token of the dashboard session, from its readable cookie. */
+export function csrfToken(): string | undefined {
+  if (typeof document === 'undefined') return undefined;
+  const m = /(?:^|;\s*)fiskaldesk_csrf=([^;]+)/.exec(document.cookie);
+  return m ? decodeURIComponent(m[1]) : undefined;
+}
+
+/** Sends a request and decodes the JSON answer; non-2xx becomes ApiError.
+ * Requests that change something carry the session's CSRF token. */
+export async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
+  const headers: Record<string, string> = { Accept: 'application/json' };
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  const csrf = csrfToken();
+  if (csrf && method !== 'GET' && method !== 'HEAD') headers['X-CSRF-Token'] = csrf;
+  const res = await fetch(path, {
+    method,
+    headers,
+    body: body === undefined ? undefined : JSON.stringify(body),
+    credentials: 'same-origin',
+  });
   if (!res.ok) {
     throw await toApiError(res);
   }
   return (await res.json()) as T;
 }
+
+export const getJSON = <T>(path: string) => request<T>('GET', path);
+export const postJSON = <T>(path: string, body?: unknown) => request<T>('POST', path, body ?? {});

@@ -2,13 +2,13 @@ import { screen } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { describe, expect, it } from 'vitest';
 import { App } from '../App';
-import { jsonResponse, renderApp, stubFetch } from '../test/render';
+import { jsonResponse, renderApp, signedIn, stubFetch } from '../test/render';
 
 describe('LanguageSwitch', () => {
   it('switches every visible string to German and remembers the choice', async () => {
-    stubFetch({ '/healthz': () => jsonResponse(200, { status: 'ok', version: '1.0.0', store_format: 1 }) });
+    stubFetch({ ...signedIn, '/healthz': () => jsonResponse(200, { status: 'ok', version: '1.0.0', store_format: 1 }) });
     renderApp(<App />);
-    expect(screen.getByRole('heading', { name: 'Overview' })).toBeInTheDocument();
+    expect(await screen.findByRole('heading', { name: 'Overview' })).toBeInTheDocument();
 
     await userEvent.click(screen.getAllByText('DE')[0]);
 

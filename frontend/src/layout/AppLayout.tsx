@@ -5,6 +5,7 @@ import { useTranslation } from 'react-i18next';
 import { NavLink as RouterLink, Outlet, useLocation } from 'react-router';
 import { HealthIndicator } from '../components/HealthIndicator';
 import { LanguageSwitch } from '../components/LanguageSwitch';
+import { UserMenu } from '../components/UserMenu';
 
 const nav = [
   { to: '/', key: 'nav.overview', icon: IconLayoutDashboard, end: true },
@@ -31,6 +32,7 @@ export function AppLayout() {
           <Group gap="sm" wrap="nowrap">
             <HealthIndicator />
             <LanguageSwitch />
+            <UserMenu />
           </Group>
         </Group>
       </AppShell.Header>

@@ -14,18 +14,40 @@ export function renderApp(ui: ReactElement, route = '/') {
   );
 }
 
-/** Stubs fetch with a handler keyed by path. Unknown paths answer the server's 404 body. */
-export function stubFetch(routes: Record<string, () => Response>) {
-  const calls: string[] = [];
-  vi.stubGlobal('fetch', async (input: RequestInfo | URL) => {
+export interface Call {
+  method: string;
+  path: string;
+  body?: unknown;
+  headers: Record<string, string>;
+}
+
+/** Stubs fetch with handlers keyed by "METHOD /path" or "/path" (any
+ * method). Unknown routes answer the server's 404 body. Returns the calls. */
+export function stubFetch(routes: Record<string, (call: Call) => Response>) {
+  const calls: Call[] = [];
+  vi.stubGlobal('fetch', async (input: RequestInfo | URL, init?: RequestInit) => {
     const path = typeof input === 'string' ? input : input instanceof URL ? input.pathname : input.url;
-    calls.push(path);
-    const handler = routes[path];
-    if (handler) return handler();
+    const method = init?.method ?? 'GET';
+    const call: Call = { method, path, headers: (init?.headers ?? {}) as Record<string, string> };
+    if (typeof init?.body === 'string') call.body = JSON.parse(init.body);
+    calls.push(call);
+    const handler = routes[`${method} ${path}`] ?? routes[path];
+    if (handler) return handler(call);
     return jsonResponse(404, { status_code: 404, error: 'Not Found', code: 'E_ROUTE_NOT_FOUND', message: 'Route not found' });
   });
   return calls;
 }
+
+/** Routes of a signed-in dashboard with one organization. */
+export const signedIn = {
+  '/healthz': () => jsonResponse(200, { status: 'ok', version: '0.9.0', store_format: 1 }),
+  '/api/dashboard/setup': () => jsonResponse(200, { required: false }),
+  '/api/dashboard/me': () =>
+    jsonResponse(200, {
+      user: { _id: 'u1', email: 'olga@vendor.example' },
+      organizations: [{ _id: 'o1', _type: 'ORGANIZATION', _envs: ['TEST'], name: 'Vendor GmbH', role: 'owner' }],
+    }),
+};
 
 export function jsonResponse(status: number, body: unknown, headers: Record<string, string> = {}) {
   return new Response(JSON.stringify(body), { status, headers: { 'Content-Type': 'application/json', ...headers } });

@@ -1,0 +1,80 @@
+import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { getJSON, postJSON } from './client';
+
+export interface User {
+  _id: string;
+  email: string;
+  first_name?: string;
+  last_name?: string;
+}
+
+export interface Organization {
+  _id: string;
+  _type: 'ORGANIZATION' | 'MANAGED_ORGANIZATION';
+  _envs: string[];
+  name: string;
+  display_name?: string;
+  managed_by_organization_id?: string;
+}
+
+export interface MeOrganization extends Organization {
+  role: 'owner' | 'admin' | 'member';
+}
+
+export interface Me {
+  user?: User;
+  organizations: MeOrganization[];
+}
+
+export interface OrganizationInput {
+  name: string;
+  address_line1: string;
+  zip: string;
+  town: string;
+  country_code: string;
+}
+
+export interface SetupInput {
+  email: string;
+  password: string;
+  first_name: string;
+  last_name: string;
+  organization: OrganizationInput;
+}
+
+export interface InvitationInfo {
+  email: string;
+  organization_name: string;
+  role: string;
+  user_exists: boolean;
+}
+
+export const useSetupStatus = () =>
+  useQuery({ queryKey: ['setup'], queryFn: () => getJSON<{ required: boolean }>('/api/dashboard/setup'), retry: false });
+
+export const useMe = (enabled = true) =>
+  useQuery({ queryKey: ['me'], queryFn: () => getJSON<Me>('/api/dashboard/me'), retry: false, enabled });
+
+export const useInvitation = (token: string) =>
+  useQuery({
+    queryKey: ['invitation', token],
+    queryFn: () => getJSON<InvitationInfo>(`/api/dashboard/invitations/${encodeURIComponent(token)}`),
+    retry: false,
+  });
+
+export const setup = (input: SetupInput) => postJSON('/api/dashboard/setup', input);
+export const login = (email: string, password: string) => postJSON('/api/dashboard/login', { email, password });
+export const logout = () => postJSON('/api/dashboard/logout');
+export const acceptInvitation = (token: string, body: { password: string; first_name?: string; last_name?: string }) =>
+  postJSON(`/api/dashboard/invitations/${encodeURIComponent(token)}/accept`, body);
+
+/** After login, logout or setup the session queries must be read again.
+ * They are dropped, not just invalidated: stale data of an inactive query
+ * would otherwise route the next page by the old state (e.g. back to setup). */
+export function useSessionRefresh() {
+  const qc = useQueryClient();
+  return async () => {
+    qc.removeQueries({ queryKey: ['me'] });
+    qc.removeQueries({ queryKey: ['setup'] });
+  };
+}
