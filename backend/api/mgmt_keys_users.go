@@ -10,8 +10,14 @@ import (
 	"github.com/fiskaldesk/fiskaldesk/backend/org"
 )
 
-func keyID(r *http.Request) (string, error) {
-	return pathUUID(r, "key_id", chi.URLParam(r, "key_id"))
+// orgAndKey reads the organization and key ids of a key route.
+func orgAndKey(r *http.Request) (string, string, error) {
+	id, err := orgID(r)
+	if err != nil {
+		return "", "", err
+	}
+	kid, err := pathUUID(r, "key_id", chi.URLParam(r, "key_id"))
+	return id, kid, err
 }
 
 func (a *handlers) listKeys(w http.ResponseWriter, r *http.Request) error {
@@ -65,11 +71,7 @@ func (a *handlers) createKey(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (a *handlers) getKey(w http.ResponseWriter, r *http.Request) error {
-	id, err := orgID(r)
-	if err != nil {
-		return err
-	}
-	kid, err := keyID(r)
+	id, kid, err := orgAndKey(r)
 	if err != nil {
 		return err
 	}
@@ -82,11 +84,7 @@ func (a *handlers) getKey(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (a *handlers) patchKey(w http.ResponseWriter, r *http.Request) error {
-	id, err := orgID(r)
-	if err != nil {
-		return err
-	}
-	kid, err := keyID(r)
+	id, kid, err := orgAndKey(r)
 	if err != nil {
 		return err
 	}
@@ -103,11 +101,7 @@ func (a *handlers) patchKey(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (a *handlers) deleteKey(w http.ResponseWriter, r *http.Request) error {
-	id, err := orgID(r)
-	if err != nil {
-		return err
-	}
-	kid, err := keyID(r)
+	id, kid, err := orgAndKey(r)
 	if err != nil {
 		return err
 	}

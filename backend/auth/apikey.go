@@ -210,11 +210,8 @@ func (s *Service) ListKeys(v org.Viewer, orgID string, f KeyFilter) ([]APIKey, i
 		if _, _, err := s.orgs.GetTx(txn, v, orgID); err != nil {
 			return err
 		}
-		var ids []string
-		if err := store.ScanKeys(txn, store.OrgAPIKeyPrefix(orgID), func(k []byte) error {
-			ids = append(ids, store.LastSegment(k))
-			return nil
-		}); err != nil {
+		ids, err := store.IDs(txn, store.OrgAPIKeyPrefix(orgID))
+		if err != nil {
 			return err
 		}
 		for _, id := range ids {
@@ -326,11 +323,8 @@ func deleteKey(txn *badger.Txn, r *keyRecord) error {
 
 // deleteOrgKeys runs inside the transaction that deletes an organization.
 func deleteOrgKeys(txn *badger.Txn, orgID string) error {
-	var ids []string
-	if err := store.ScanKeys(txn, store.OrgAPIKeyPrefix(orgID), func(k []byte) error {
-		ids = append(ids, store.LastSegment(k))
-		return nil
-	}); err != nil {
+	ids, err := store.IDs(txn, store.OrgAPIKeyPrefix(orgID))
+	if err != nil {
 		return err
 	}
 	for _, id := range ids {

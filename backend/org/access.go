@@ -100,10 +100,11 @@ func visibleIDs(txn *badger.Txn, v Viewer) ([]string, error) {
 		}
 	}
 	children := func(parent string) error {
-		return store.ScanKeys(txn, store.OrgChildPrefix(parent), func(k []byte) error {
-			add(store.LastSegment(k))
-			return nil
-		})
+		ids, err := store.IDs(txn, store.OrgChildPrefix(parent))
+		for _, id := range ids {
+			add(id)
+		}
+		return err
 	}
 	for root := range v.Roots {
 		if ok, err := store.Exists(txn, store.OrgKey(root)); err != nil {
@@ -115,11 +116,8 @@ func visibleIDs(txn *badger.Txn, v Viewer) ([]string, error) {
 		if err := children(root); err != nil {
 			return nil, err
 		}
-		var administered []string
-		if err := store.ScanKeys(txn, store.OrgAdminPrefix(root), func(k []byte) error {
-			administered = append(administered, store.LastSegment(k))
-			return nil
-		}); err != nil {
+		administered, err := store.IDs(txn, store.OrgAdminPrefix(root))
+		if err != nil {
 			return nil, err
 		}
 		for _, a := range administered {

@@ -74,11 +74,8 @@ func deleteOrg(txn *badger.Txn, o *Organization) error {
 		}
 	}
 	// Organizations it administered are on their own from now on.
-	var administered []string
-	if err := store.ScanKeys(txn, store.OrgAdminPrefix(o.ID), func(k []byte) error {
-		administered = append(administered, store.LastSegment(k))
-		return nil
-	}); err != nil {
+	administered, err := store.IDs(txn, store.OrgAdminPrefix(o.ID))
+	if err != nil {
 		return err
 	}
 	for _, id := range administered {
@@ -92,11 +89,8 @@ func deleteOrg(txn *badger.Txn, o *Organization) error {
 			return err
 		}
 	}
-	var members []string
-	if err := store.ScanKeys(txn, store.MemberPrefix(o.ID), func(k []byte) error {
-		members = append(members, store.LastSegment(k))
-		return nil
-	}); err != nil {
+	members, err := store.IDs(txn, store.MemberPrefix(o.ID))
+	if err != nil {
 		return err
 	}
 	for _, u := range members {

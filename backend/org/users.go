@@ -205,11 +205,8 @@ func (s *Service) User(id string) (*User, int, map[string]Role, error) {
 		if err != nil {
 			return err
 		}
-		var orgs []string
-		if err := store.ScanKeys(txn, store.UserOrgPrefix(id), func(k []byte) error {
-			orgs = append(orgs, store.LastSegment(k))
-			return nil
-		}); err != nil {
+		orgs, err := store.IDs(txn, store.UserOrgPrefix(id))
+		if err != nil {
 			return err
 		}
 		for _, o := range orgs {
@@ -253,11 +250,8 @@ func (s *Service) Members(v Viewer, orgID string) ([]Member, error) {
 		if _, _, err := s.GetTx(txn, v, orgID); err != nil {
 			return err
 		}
-		var ids []string
-		if err := store.ScanKeys(txn, store.MemberPrefix(orgID), func(k []byte) error {
-			ids = append(ids, store.LastSegment(k))
-			return nil
-		}); err != nil {
+		ids, err := store.IDs(txn, store.MemberPrefix(orgID))
+		if err != nil {
 			return err
 		}
 		for _, id := range ids {
@@ -271,14 +265,11 @@ func (s *Service) Members(v Viewer, orgID string) ([]Member, error) {
 			}
 			out = append(out, Member{ID: id, Type: "USER", Email: u.Email, FirstName: u.FirstName, LastName: u.LastName, Role: m.Role, Status: "active"})
 		}
-		var hashes []string
-		if err := store.ScanKeys(txn, store.OrgInvitePrefix(orgID), func(k []byte) error {
-			hashes = append(hashes, store.LastSegment(k))
-			return nil
-		}); err != nil {
+		invIDs, err := store.IDs(txn, store.OrgInvitePrefix(orgID))
+		if err != nil {
 			return err
 		}
-		for _, invID := range hashes {
+		for _, invID := range invIDs {
 			h, err := store.Get(txn, store.OrgInviteKey(orgID, invID))
 			if err != nil {
 				return err

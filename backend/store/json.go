@@ -84,3 +84,14 @@ func DeletePrefix(txn *badger.Txn, prefix []byte) error {
 	}
 	return nil
 }
+
+// IDs returns the last segment of every key under prefix: the record ids
+// of an index such as org-child/<parent>/.
+func IDs(txn *badger.Txn, prefix []byte) ([]string, error) {
+	var ids []string
+	err := ScanKeys(txn, prefix, func(k []byte) error {
+		ids = append(ids, LastSegment(k))
+		return nil
+	})
+	return ids, err
+}
