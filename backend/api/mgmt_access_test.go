@@ -111,57 +111,117 @@ const (
 	unauth               // 401
 )
 
+var matrixAccess = map[string]access{
+	"own key": admin, "parent key": admin, "parent LIVE key": admin, "user owner": admin, "user admin": admin,
+	"managed org user": admin, "user member": reader,
+	"sibling key": hidden, "unrelated key": hidden,
+	"disabled key": unauth, "expired token": unauth, "no token": unauth,
+}
+
+// owners of cafeA: the only principals that change roles.
+var cafeOwners = map[string]bool{"user owner": true, "managed org user": true}
+
+// seesVendorChildren: principals that reach the vendor's other managed orgs.
+var seesVendorChildren = map[string]bool{"parent key": true, "parent LIVE key": true, "user owner": true, "user admin": true, "user member": true}
+
+// targets are fresh objects for one principal's run, made by the vendor.
+type targets struct{ keyID, invitationID, memberID, tempOrg string }
+
 func TestAccessMatrixOnAManagedOrganization(t *testing.T) {
 	w := newWorld(t)
 	a := w.a
-	expect := map[string]access{
-		"own key": admin, "parent key": admin, "parent LIVE key": admin, "user owner": admin, "user admin": admin,
-		"managed org user": admin, "user member": reader,
-		"sibling key": hidden, "unrelated key": hidden,
-		"disabled key": unauth, "expired token": unauth, "no token": unauth,
-	}
+	parent := w.principals["parent key"]
 	org := "/api/v0/organizations/" + w.cafeA
-	routes := []struct {
-		method, path string
-		body         any
-		write        bool
-	}{
-		{"GET", org, nil, false},
-		{"PATCH", org, map[string]any{"display_name": "Alpha"}, true},
-		{"GET", org + "/api-keys", nil, false},
-		{"POST", org + "/api-keys", map[string]any{"name": "matrix-key"}, true},
-		{"GET", org + "/users", nil, false},
-		{"POST", org + "/users", map[string]any{"email": "new@alpha.example"}, true},
-		{"GET", org + "/audit-log", nil, false},
-		{"PUT", org + "/logo", tinyPNG(), true},
-		{"GET", org + "/logo", nil, false},
-		{"DELETE", org + "/logo", nil, true},
-		{"POST", org + "/enable-env", map[string]string{"env": "TEST"}, true},
-		{"POST", "/api/v0/organizations", orgBody("Sub of Alpha", w.cafeA), true},
+	// A member of cafeA whose role owners may set.
+	link := a.must(a.do(parent, "POST", org+"/users", map[string]any{"email": "second@alpha.example", "role": "member"}), 200).str("accept_url")
+	second := sessionFrom(t, a.must(a.do(cred{}, "POST", "/api/dashboard/invitations/"+strings.TrimPrefix(link, "/invite/")+"/accept", map[string]string{"password": "second password"}), 200))
+	memberID := a.must(a.do(second, "GET", "/api/dashboard/me", nil), 200).obj()["user"].(map[string]any)["_id"].(string)
+
+	// byClass gives the status for a route that follows the access classes.
+	byClass := func(write bool) func(string) int {
+		return func(p string) int {
+			switch e := matrixAccess[p]; {
+			case e == unauth:
+				return 401
+			case e == hidden:
+				return 404
+			case e == reader && write:
+				return 403
+			}
+			return 200
+		}
+	}
+	// then overrides the success status of a class-following route.
+	then := func(ok int, write bool) func(string) int {
+		return func(p string) int {
+			if s := byClass(write)(p); s != 200 {
+				return s
+			}
+			return ok
+		}
+	}
+	type route struct {
+		method string
+		path   func(tg targets) string
+		body   any
+		want   func(p string) int
+	}
+	fixed := func(p string) func(targets) string { return func(targets) string { return p } }
+	routes := []route{
+		{"GET", fixed(org), nil, byClass(false)},
+		{"PATCH", fixed(org), map[string]any{"display_name": "Alpha"}, byClass(true)},
+		{"POST", fixed(org + "/enable-env"), map[string]string{"env": "TEST"}, byClass(true)},
+		// cafeA is managed, not administered: nothing to hand over.
+		{"POST", fixed(org + "/hand-over"), nil, then(400, true)},
+		{"GET", fixed(org + "/audit-log"), nil, byClass(false)},
+		{"GET", fixed(org + "/api-keys"), nil, byClass(false)},
+		{"POST", fixed(org + "/api-keys"), map[string]any{"name": "matrix-key"}, byClass(true)},
+		{"GET", func(tg targets) string { return org + "/api-keys/" + tg.keyID }, nil, byClass(false)},
+		{"PATCH", func(tg targets) string { return org + "/api-keys/" + tg.keyID }, map[string]any{"name": "renamed"}, byClass(true)},
+		{"DELETE", func(tg targets) string { return org + "/api-keys/" + tg.keyID }, nil, byClass(true)},
+		{"GET", fixed(org + "/users"), nil, byClass(false)},
+		{"POST", fixed(org + "/users"), map[string]any{"email": "new@alpha.example"}, byClass(true)},
+		{"PATCH", func(tg targets) string { return org + "/users/" + tg.memberID }, map[string]string{"role": "member"}, func(p string) int {
+			if s := byClass(true)(p); s != 200 {
+				return s
+			}
+			if !cafeOwners[p] {
+				return 403
+			}
+			return 200
+		}},
+		{"DELETE", func(tg targets) string { return org + "/users/" + tg.invitationID }, nil, byClass(true)},
+		{"PUT", fixed(org + "/logo"), tinyPNG(), byClass(true)},
+		{"GET", fixed(org + "/logo"), nil, byClass(false)},
+		{"DELETE", fixed(org + "/logo"), nil, byClass(true)},
+		// A managed org cannot manage: refused for everyone who sees it.
+		{"POST", fixed("/api/v0/organizations"), orgBody("Sub of Alpha", w.cafeA), then(400, true)},
+		// Deleting a sibling of cafeA: only who reaches the vendor's children.
+		{"DELETE", func(tg targets) string { return "/api/v0/organizations/" + tg.tempOrg }, nil, func(p string) int {
+			switch {
+			case matrixAccess[p] == unauth:
+				return 401
+			case !seesVendorChildren[p]:
+				return 404
+			case matrixAccess[p] == reader:
+				return 403
+			}
+			return 200
+		}},
 	}
 	secretNames := []string{w.vendorName, w.otherName, w.cafeBName}
 	for name, c := range w.principals {
-		// Every principal starts from the same state: cafeA has a logo.
-		a.must(a.do(w.principals["parent key"], "PUT", org+"/logo", tinyPNG()), 200)
+		// Every principal starts from the same state, with fresh targets.
+		a.must(a.do(parent, "PUT", org+"/logo", tinyPNG()), 200)
+		tg := targets{memberID: memberID}
+		_, _, tg.keyID = a.newKey(parent, w.cafeA, map[string]any{"name": "target-key"})
+		tg.invitationID = a.must(a.do(parent, "POST", org+"/users", map[string]any{"email": "invitee@alpha.example"}), 200).str("_id")
+		tg.tempOrg = a.must(a.do(parent, "POST", "/api/v0/organizations", orgBody("Temp Org", w.vendor)), 200).str("_id")
 		for _, rt := range routes {
-			t.Run(name+" "+rt.method+" "+strings.ReplaceAll(rt.path, w.cafeA, "{cafe}"), func(t *testing.T) {
-				r := a.do(c, rt.method, rt.path, rt.body)
-				want := 200
-				switch e := expect[name]; {
-				case e == unauth:
-					want = 401
-				case e == hidden:
-					want = 404
-				case e == reader && rt.write:
-					want = 403
-				}
-				if rt.path == "/api/v0/organizations" && want == 200 {
-					want = 400 // a managed org cannot manage: refused for every principal that sees it
-				}
-				if rt.path == "/api/v0/organizations" && expect[name] == hidden {
-					want = 404 // the parent is unknown to this principal
-				}
-				if r.status != want {
+			path := rt.path(tg)
+			t.Run(name+" "+rt.method+" "+strings.NewReplacer(w.cafeA, "{cafe}", tg.keyID, "{key}", tg.invitationID, "{invitation}", memberID, "{user}", tg.tempOrg, "{sibling}").Replace(path), func(t *testing.T) {
+				r := a.do(c, rt.method, path, rt.body)
+				if want := rt.want(name); r.status != want {
 					t.Fatalf("status %d, want %d: %s", r.status, want, r.body)
 				}
 				for _, s := range secretNames {
@@ -169,11 +229,14 @@ func TestAccessMatrixOnAManagedOrganization(t *testing.T) {
 						t.Fatalf("body leaks %q: %s", s, r.body)
 					}
 				}
-				if expect[name] == hidden && bytes.Contains(r.body, []byte(w.cafeAName)) {
+				if matrixAccess[name] == hidden && bytes.Contains(r.body, []byte(w.cafeAName)) {
 					t.Fatalf("hidden org leaked: %s", r.body)
 				}
 			})
 		}
+		// Clean up what this principal could not remove, so the next one starts equal.
+		a.do(parent, "DELETE", "/api/v0/organizations/"+tg.tempOrg, nil)
+		a.do(parent, "DELETE", org+"/users/"+tg.invitationID, nil)
 	}
 }
 
