@@ -14,7 +14,9 @@ import (
 
 	"github.com/fiskaldesk/fiskaldesk/backend/auth"
 	"github.com/fiskaldesk/fiskaldesk/backend/org"
+	"github.com/fiskaldesk/fiskaldesk/backend/secret"
 	"github.com/fiskaldesk/fiskaldesk/backend/store"
+	"github.com/fiskaldesk/fiskaldesk/backend/tss"
 )
 
 // testApp is the real router on a real Badger store in a temp dir, with a
@@ -26,6 +28,7 @@ type testApp struct {
 	dir  string
 	orgs *org.Service
 	auth *auth.Service
+	tss  *tss.Service
 }
 
 func newTestApp(t *testing.T) *testApp {
@@ -41,8 +44,10 @@ func newTestApp(t *testing.T) *testApp {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := NewRouter(Deps{Store: st, Log: zerolog.Nop(), Version: "test", SPA: testSPA, Orgs: orgs, Auth: keys})
-	return &testApp{t: t, h: h, st: st, dir: dir, orgs: orgs, auth: keys}
+	sealer, _ := secret.NewSealer(bytes.Repeat([]byte{7}, 32))
+	signer := tss.NewService(st, orgs, sealer)
+	h := NewRouter(Deps{Store: st, Log: zerolog.Nop(), Version: "test", SPA: testSPA, Orgs: orgs, Auth: keys, TSS: signer})
+	return &testApp{t: t, h: h, st: st, dir: dir, orgs: orgs, auth: keys, tss: signer}
 }
 
 // cred is how a request authenticates: a bearer token, or a dashboard

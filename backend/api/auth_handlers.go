@@ -28,7 +28,7 @@ func principal(r *http.Request) *auth.Principal {
 	return p
 }
 
-var errNoToken = &Error{http.StatusUnauthorized, CodeUnauthorized, "Missing bearer token"}
+var errNoToken = &Error{Status: http.StatusUnauthorized, Code: CodeUnauthorized, Message: "Missing bearer token"}
 
 // authenticate requires a valid access token: a bearer token (POS, API
 // clients), or else the dashboard's session cookie, which must come with
@@ -49,7 +49,7 @@ func (a *handlers) authenticate(next http.Handler) http.Handler {
 				err = errNoToken
 			}
 			if err == nil && !safeMethod(r.Method) && subtle.ConstantTimeCompare([]byte(r.Header.Get(csrfHeader)), []byte(p.CSRF)) != 1 {
-				return &Error{http.StatusForbidden, "E_CSRF", "Missing or invalid CSRF token"}
+				return &Error{Status: http.StatusForbidden, Code: "E_CSRF", Message: "Missing or invalid CSRF token"}
 			}
 		} else {
 			return errNoToken
@@ -81,7 +81,7 @@ func (a *handlers) postAuth(unauthorized string) HandlerFunc {
 		if err := decode(r, &req); err != nil {
 			return err
 		}
-		bad := &Error{http.StatusUnauthorized, "", unauthorized}
+		bad := &Error{Status: http.StatusUnauthorized, Code: "", Message: unauthorized}
 		var resp *auth.AuthResponse
 		switch {
 		case req.APIKey != "" || req.APISecret != "":

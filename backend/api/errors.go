@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strconv"
 
 	"github.com/rs/zerolog"
 )
@@ -16,6 +17,8 @@ type Error struct {
 	Status  int
 	Code    string
 	Message string
+	// RetryAfter, when set, is sent as the Retry-After header (seconds).
+	RetryAfter int
 }
 
 func (e *Error) Error() string { return fmt.Sprintf("%d %s: %s", e.Status, e.Code, e.Message) }
@@ -38,9 +41,9 @@ const (
 )
 
 var (
-	errRouteNotFound = &Error{http.StatusNotFound, CodeRouteNotFound, "Route not found"}
-	errBodyTooLarge  = &Error{http.StatusRequestEntityTooLarge, CodeBodyTooLarge, fmt.Sprintf("Request body exceeds 1 MB (%d bytes)", MaxBodyBytes)}
-	errInternal      = &Error{http.StatusInternalServerError, CodeInternal, "Internal server error"}
+	errRouteNotFound = &Error{Status: http.StatusNotFound, Code: CodeRouteNotFound, Message: "Route not found"}
+	errBodyTooLarge  = &Error{Status: http.StatusRequestEntityTooLarge, Code: CodeBodyTooLarge, Message: fmt.Sprintf("Request body exceeds 1 MB (%d bytes)", MaxBodyBytes)}
+	errInternal      = &Error{Status: http.StatusInternalServerError, Code: CodeInternal, Message: "Internal server error"}
 )
 
 type errorBody struct {
@@ -65,6 +68,9 @@ func writeError(w http.ResponseWriter, r *http.Request, err error) {
 	default:
 		zerolog.Ctx(r.Context()).Error().Err(err).Str("path", r.URL.Path).Msg("request failed")
 		e = errInternal
+	}
+	if e.RetryAfter > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(e.RetryAfter))
 	}
 	writeJSON(w, e.Status, errorBody{e.Status, http.StatusText(e.Status), e.Code, e.Message})
 }

@@ -6,6 +6,7 @@ import (
 
 	"github.com/fiskaldesk/fiskaldesk/backend/auth"
 	"github.com/fiskaldesk/fiskaldesk/backend/org"
+	"github.com/fiskaldesk/fiskaldesk/backend/tss"
 )
 
 // domainErrors maps the domain packages' sentinel errors to fiskaly's
@@ -35,6 +36,29 @@ var domainErrors = []struct {
 	{org.ErrNoLogo, http.StatusNotFound, "E_LOGO_NOT_FOUND", "The organization has no logo."},
 	{org.ErrLogoTooLarge, http.StatusRequestEntityTooLarge, "E_LOGO_TOO_LARGE", "The logo exceeds 512 KiB."},
 	{org.ErrLogoType, http.StatusUnsupportedMediaType, "E_UNSUPPORTED_MEDIA_TYPE", "The logo must be a PNG, JPEG or WebP image; SVG is not accepted."},
+	{tss.ErrTSSNotFound, http.StatusNotFound, "E_TSS_NOT_FOUND", "TSS not found"},
+	{tss.ErrTSSConflict, http.StatusConflict, "E_TSS_CONFLICT", "TSS exists and is not in state CREATED."},
+	{tss.ErrTSSLimit, http.StatusForbidden, "E_TSS_LIMIT_REACHED", ""},
+	{tss.ErrIllegalStateChange, http.StatusBadRequest, "E_ILLEGAL_TSS_STATE_CHANGE", ""},
+	{tss.ErrTSSNotInitialized, http.StatusBadRequest, "E_TSS_NOT_INITIALIZED", "TSS is not initialized."},
+	{tss.ErrTSSDisabled, http.StatusBadRequest, "E_TSS_DISABLED", "TSS is disabled."},
+	{tss.ErrAdminRequired, http.StatusUnauthorized, CodeUnauthorized, "Admin authentication required: POST /tss/{tss_id}/admin/auth first."},
+	{tss.ErrPINBlocked, http.StatusLocked, "E_ADMIN_PIN_BLOCKED", "The admin PIN is blocked; set a new one with the PUK (PATCH /tss/{tss_id}/admin)."},
+	{tss.ErrPINWrong, http.StatusUnauthorized, CodeUnauthorized, ""},
+	{tss.ErrPUKWrong, http.StatusUnauthorized, "E_ADMIN_LOGIN_FAILED", ""},
+	{tss.ErrChangePIN, http.StatusBadRequest, "E_CHANGE_ADMIN_PIN_FAILED", ""},
+	{tss.ErrClientNotFound, http.StatusNotFound, "E_CLIENT_NOT_FOUND", "Client not found"},
+	{tss.ErrClientConflict, http.StatusConflict, "E_CLIENT_CONFLICT", ""},
+	{tss.ErrClientSerialTaken, http.StatusConflict, "E_CLIENT_CONFLICT", ""},
+	{tss.ErrClientLimit, http.StatusForbidden, "E_CLIENT_LIMIT_REACHED", "The TSS has the maximum number of registered clients."},
+	{tss.ErrClientDeregistered, http.StatusBadRequest, "E_CLIENT_DEREGISTERED", "The client is deregistered."},
+	{tss.ErrIllegalClientSerial, http.StatusBadRequest, "E_ILLEGAL_CLIENT_SERIAL", "serial_number: 1 to 70 of A-Z a-z 0-9 space ' ( ) + , - . : = ?, no surrounding spaces, no '/' or '_'"},
+	{tss.ErrTxNotFound, http.StatusNotFound, "E_TX_NOT_FOUND", "Transaction not found"},
+	{tss.ErrTxRevisionNotFound, http.StatusBadRequest, "E_TX_REVISION_NOT_FOUND", ""},
+	{tss.ErrTxLimit, http.StatusBadRequest, "E_TX_LIMIT_REACHED", "The TSS has 2000 active transactions; finish or cancel some."},
+	{tss.ErrTxIllegalTypeChange, http.StatusConflict, "E_TX_ILLEGAL_TYPE_CHANGE", ""},
+	{tss.ErrTxNoType, http.StatusConflict, "E_TX_NO_TYPE_DEFINED", ""},
+	{tss.ErrLogNotFound, http.StatusNotFound, "E_LOG_NOT_FOUND", "Log not found"},
 	{auth.ErrKeyNotFound, http.StatusNotFound, "E_API_KEY_NOT_FOUND", "API key not found."},
 	{auth.ErrTokenExpired, http.StatusUnauthorized, CodeUnauthorized, "Token expired"},
 	{auth.ErrKeyRevoked, http.StatusUnauthorized, CodeUnauthorized, "The API key of this token is disabled or deleted"},
@@ -45,11 +69,19 @@ var domainErrors = []struct {
 func domainError(err error) *Error {
 	var ve *org.ValidationError
 	if errors.As(err, &ve) {
-		return &Error{http.StatusBadRequest, CodeSchema, ve.Error()}
+		return &Error{Status: http.StatusBadRequest, Code: CodeSchema, Message: ve.Error()}
 	}
 	var pe *auth.ParseError
 	if errors.As(err, &pe) {
-		return &Error{http.StatusUnauthorized, "", pe.Error()}
+		return &Error{Status: http.StatusUnauthorized, Message: pe.Error()}
+	}
+	var ue *tss.UpsertError
+	if errors.As(err, &ue) {
+		return &Error{Status: http.StatusBadRequest, Code: "E_TX_UPSERT", Message: ue.Msg}
+	}
+	var f *tss.Fault
+	if errors.As(err, &f) {
+		return &Error{Status: f.Status, Code: f.Code, Message: f.Message, RetryAfter: f.RetryAfter}
 	}
 	for _, d := range domainErrors {
 		if errors.Is(err, d.err) {
@@ -57,7 +89,7 @@ func domainError(err error) *Error {
 			if msg == "" {
 				msg = err.Error()
 			}
-			return &Error{d.status, d.code, msg}
+			return &Error{Status: d.status, Code: d.code, Message: msg}
 		}
 	}
 	return nil

@@ -3,12 +3,14 @@ package api
 import (
 	"github.com/fiskaldesk/fiskaldesk/backend/auth"
 	"github.com/fiskaldesk/fiskaldesk/backend/org"
+	"github.com/fiskaldesk/fiskaldesk/backend/tss"
 )
 
 // handlers carries the services the API handlers call.
 type handlers struct {
 	orgs *org.Service
 	auth *auth.Service
+	tss  *tss.Service
 }
 
 // ManagementVersion is the Management API version fiskaldesk follows

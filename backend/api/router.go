@@ -12,6 +12,7 @@ import (
 	"github.com/fiskaldesk/fiskaldesk/backend/auth"
 	"github.com/fiskaldesk/fiskaldesk/backend/org"
 	"github.com/fiskaldesk/fiskaldesk/backend/store"
+	"github.com/fiskaldesk/fiskaldesk/backend/tss"
 )
 
 // Deps is what the router needs from the composition root.
@@ -27,6 +28,7 @@ type Deps struct {
 	LocalToken string
 	Orgs       *org.Service
 	Auth       *auth.Service
+	TSS        *tss.Service
 }
 
 // NewRouter returns the one http.Handler that serves the dashboard and
@@ -41,7 +43,7 @@ func NewRouter(d Deps) http.Handler {
 	r.Method(http.MethodGet, "/healthz", health(d))
 	r.Method(http.MethodHead, "/healthz", health(d))
 
-	h := &handlers{orgs: d.Orgs, auth: d.Auth}
+	h := &handlers{orgs: d.Orgs, auth: d.Auth, tss: d.TSS}
 	// The cloud's three hosts become path prefixes; every API is also
 	// served under each of them so a POS only swaps its base URL
 	// (https://dashboard.fiskaly.com/api/v0 → http://127.0.0.1:8280/management/api/v0).
@@ -50,7 +52,7 @@ func NewRouter(d Deps) http.Handler {
 		r.MethodNotAllowed(methodNotAllowed(root))
 		r.Route("/v0", h.bindManagement)
 		r.Method(http.MethodPost, "/v1/auth", h.postAuth("Invalid credentials"))
-		r.Method(http.MethodPost, "/v2/auth", h.postAuth("Unauthorized"))
+		r.Route("/v2", h.bindSignDE)
 	}
 	r.Route("/api", func(r chi.Router) {
 		apis(r)
@@ -110,7 +112,7 @@ func bindLocal(r chi.Router, d Deps) {
 	}
 	r.Method(http.MethodPost, "/local/backup", HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
 		if !localAuthorized(r, d.LocalToken) {
-			return &Error{http.StatusUnauthorized, CodeUnauthorized, "Unauthorized"}
+			return &Error{Status: http.StatusUnauthorized, Code: CodeUnauthorized, Message: "Unauthorized"}
 		}
 		w.Header().Set("Content-Type", "application/octet-stream")
 		w.Header().Set("Trailer", BackupTrailer)

@@ -15,7 +15,9 @@ import (
 
 	"github.com/fiskaldesk/fiskaldesk/backend/auth"
 	"github.com/fiskaldesk/fiskaldesk/backend/org"
+	"github.com/fiskaldesk/fiskaldesk/backend/secret"
 	"github.com/fiskaldesk/fiskaldesk/backend/store"
+	"github.com/fiskaldesk/fiskaldesk/backend/tss"
 )
 
 const testToken = "local-test-token"
@@ -42,7 +44,8 @@ func newTestRouter(t *testing.T, logs io.Writer) (http.Handler, *store.Store) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := NewRouter(Deps{Store: st, Log: zerolog.New(logs), Version: "1.2.3-test", SPA: testSPA, LocalToken: testToken, Orgs: orgs, Auth: keys})
+	sealer, _ := secret.NewSealer(bytes.Repeat([]byte{7}, 32))
+	h := NewRouter(Deps{Store: st, Log: zerolog.New(logs), Version: "1.2.3-test", SPA: testSPA, LocalToken: testToken, Orgs: orgs, Auth: keys, TSS: tss.NewService(st, orgs, sealer)})
 	return h, st
 }
 

@@ -136,6 +136,10 @@ type Principal struct {
 	User   *org.User
 	Viewer org.Viewer
 	CSRF   string // user sessions only
+	// TokenID and TokenExp identify the access token: TSS admin logins
+	// are per token, as in the cloud.
+	TokenID  string
+	TokenExp time.Time
 }
 
 // Resolve checks an access token and returns its principal. A key that
@@ -155,7 +159,7 @@ func (s *Service) Resolve(tok string) (*Principal, error) {
 		if err != nil {
 			return nil, err
 		}
-		return &Principal{Kind: "key", Key: k, Viewer: s.KeyViewer(k)}, nil
+		return &Principal{Kind: "key", Key: k, Viewer: s.KeyViewer(k), TokenID: c.ID, TokenExp: c.ExpiresAt.Time}, nil
 	case "user":
 		u, pwv, roles, err := s.orgs.User(c.Subject)
 		if errors.Is(err, org.ErrUserNotFound) || (err == nil && pwv != c.PWV) {
@@ -165,7 +169,7 @@ func (s *Service) Resolve(tok string) (*Principal, error) {
 			return nil, err
 		}
 		v := org.Viewer{Roots: roles, Actor: audit.Actor{Type: "user", ID: u.ID}}
-		return &Principal{Kind: "user", User: u, Viewer: v, CSRF: c.CSRF}, nil
+		return &Principal{Kind: "user", User: u, Viewer: v, CSRF: c.CSRF, TokenID: c.ID, TokenExp: c.ExpiresAt.Time}, nil
 	}
 	return nil, &ParseError{Token: tok}
 }

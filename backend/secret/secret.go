@@ -4,6 +4,8 @@
 package secret
 
 import (
+	"crypto/aes"
+	"crypto/cipher"
 	"crypto/rand"
 	"crypto/sha256"
 	"crypto/subtle"
@@ -101,4 +103,41 @@ func random(alphabet string, n int) string {
 func TokenHash(token string) string {
 	sum := sha256.Sum256([]byte(token))
 	return hex.EncodeToString(sum[:])
+}
+
+// Sealer encrypts small secrets at rest (TSS private keys) with AES-256-GCM
+// under a data key that lives outside the store.
+type Sealer struct{ aead cipher.AEAD }
+
+// NewSealer uses a 32-byte data key.
+func NewSealer(key []byte) (*Sealer, error) {
+	if len(key) != 32 {
+		return nil, fmt.Errorf("secret: data key must be 32 bytes, got %d", len(key))
+	}
+	block, err := aes.NewCipher(key)
+	if err != nil {
+		return nil, err
+	}
+	aead, err := cipher.NewGCM(block)
+	if err != nil {
+		return nil, err
+	}
+	return &Sealer{aead}, nil
+}
+
+// Seal returns nonce‖ciphertext. aad binds the box to its owner (a TSS
+// id), so a sealed key copied to another record does not open.
+func (s *Sealer) Seal(plain, aad []byte) []byte {
+	nonce := make([]byte, s.aead.NonceSize())
+	_, _ = rand.Read(nonce)
+	return s.aead.Seal(nonce, nonce, plain, aad)
+}
+
+// Open reverses Seal.
+func (s *Sealer) Open(box, aad []byte) ([]byte, error) {
+	n := s.aead.NonceSize()
+	if len(box) < n {
+		return nil, errors.New("secret: sealed box too short")
+	}
+	return s.aead.Open(nil, box[:n], box[n:], aad)
 }

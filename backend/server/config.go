@@ -6,8 +6,11 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strconv"
 
 	"github.com/rs/zerolog"
+
+	"github.com/fiskaldesk/fiskaldesk/backend/tss"
 )
 
 // Defaults, used when neither a flag nor an env variable says otherwise.
@@ -29,6 +32,11 @@ type Config struct {
 	BootstrapKey     string // FISKALDESK_BOOTSTRAP_API_KEY
 	BootstrapSecret  string // FISKALDESK_BOOTSTRAP_API_SECRET
 	BootstrapOrgName string // FISKALDESK_BOOTSTRAP_ORG_NAME
+
+	DataKey string // FISKALDESK_DATA_KEY: base64 key sealing TSS keys, instead of <data>/data.key
+	// TestTSSLimit is FISKALDESK_TEST_TSS_LIMIT: TEST TSS not DISABLED per
+	// org (default 5 as in the cloud; 0 lifts the limit, e.g. for benchmarks).
+	TestTSSLimit int
 }
 
 // RegisterFlags binds the common flags on fs. A flag's default is the env
@@ -41,6 +49,11 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	c.BootstrapKey = env("BOOTSTRAP_API_KEY", "")
 	c.BootstrapSecret = env("BOOTSTRAP_API_SECRET", "")
 	c.BootstrapOrgName = env("BOOTSTRAP_ORG_NAME", "")
+	c.DataKey = env("DATA_KEY", "")
+	c.TestTSSLimit = tss.DefaultTestTSSLimit
+	if n, err := strconv.Atoi(env("TEST_TSS_LIMIT", "")); err == nil && n >= 0 {
+		c.TestTSSLimit = n
+	}
 }
 
 // Validate checks the values that cannot be checked by the flag package.

@@ -31,7 +31,7 @@ func TestConfigDefaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := Config{DataDir: filepath.Join("/xdg", "fiskaldesk"), Addr: "127.0.0.1:8280", LogLevel: "info"}
+	want := Config{DataDir: filepath.Join("/xdg", "fiskaldesk"), Addr: "127.0.0.1:8280", LogLevel: "info", TestTSSLimit: 5}
 	if c != want {
 		t.Fatalf("defaults = %+v, want %+v", c, want)
 	}
@@ -43,11 +43,11 @@ func TestConfigPrecedenceFlagOverEnvOverDefault(t *testing.T) {
 	t.Setenv("FISKALDESK_DATA", "/env/data")
 	t.Setenv("FISKALDESK_LOG_LEVEL", "debug")
 	c, err := parse(t)
-	if want := (Config{DataDir: "/env/data", Addr: "127.0.0.1:9999", LogLevel: "debug"}); err != nil || c != want {
+	if want := (Config{DataDir: "/env/data", Addr: "127.0.0.1:9999", LogLevel: "debug", TestTSSLimit: 5}); err != nil || c != want {
 		t.Fatalf("env: %+v %v, want %+v", c, err, want)
 	}
 	c, err = parse(t, "--addr", "127.0.0.1:1", "--data", "/flag/data", "--log-level", "warn")
-	if want := (Config{DataDir: "/flag/data", Addr: "127.0.0.1:1", LogLevel: "warn"}); err != nil || c != want {
+	if want := (Config{DataDir: "/flag/data", Addr: "127.0.0.1:1", LogLevel: "warn", TestTSSLimit: 5}); err != nil || c != want {
 		t.Fatalf("flags: %+v %v, want %+v", c, err, want)
 	}
 }

@@ -17,7 +17,9 @@ import (
 	"github.com/fiskaldesk/fiskaldesk/backend/auth"
 	"github.com/fiskaldesk/fiskaldesk/backend/buildinfo"
 	"github.com/fiskaldesk/fiskaldesk/backend/org"
+	"github.com/fiskaldesk/fiskaldesk/backend/secret"
 	"github.com/fiskaldesk/fiskaldesk/backend/store"
+	"github.com/fiskaldesk/fiskaldesk/backend/tss"
 )
 
 // shutdownGrace is how long in-flight requests get to finish on shutdown.
@@ -59,6 +61,18 @@ func New(cfg Config, log zerolog.Logger, spa fs.FS) (*Server, error) {
 		_ = st.Close()
 		return nil, err
 	}
+	dk, err := loadDataKey(cfg)
+	if err != nil {
+		_ = st.Close()
+		return nil, err
+	}
+	sealer, err := secret.NewSealer(dk)
+	if err != nil {
+		_ = st.Close()
+		return nil, err
+	}
+	signer := tss.NewService(st, orgs, sealer)
+	signer.TestTSSLimit = cfg.TestTSSLimit
 	s.Handler = api.NewRouter(api.Deps{
 		Store:      st,
 		Log:        log.With().Str("component", "http").Logger(),
@@ -67,6 +81,7 @@ func New(cfg Config, log zerolog.Logger, spa fs.FS) (*Server, error) {
 		LocalToken: s.token,
 		Orgs:       orgs,
 		Auth:       keys,
+		TSS:        signer,
 	})
 	return s, nil
 }

@@ -38,6 +38,21 @@ import "encoding/binary"
 //	apikey-key/<api_key string>      → key id (raw text): lookup for POST /auth.
 //	org-apikey/<org>/<key id>        → empty: an org's keys.
 //
+//	meta/ca                          → tss.caRecord: the installation's sandbox CA (cert, sealed key).
+//	tss/<tss>                        → tss.TSS (private key and PUK sealed; PIN/PUK as argon2id).
+//	tss-ctr/<tss>                    → 24 bytes BE: signature counter u64, transaction counter u64,
+//	                                   active transactions u32, registered clients u32. Written in
+//	                                   the transaction of every log it counts.
+//	org-tss/<org>/<tss>              → empty: an org's TSS (both envs; the env is in the record).
+//	client/<client>                  → tss.Client; client ids are unique system-wide.
+//	tss-client/<tss>/<client>        → empty: a TSS's clients.
+//	client-serial/<tss>/<serial>     → client id (raw text): serials are unique within a TSS.
+//	tx/<tss>/<tx>                    → tss.txHead: state, number, latest revision of a transaction.
+//	tx-num/<tss>/<number u64 BE>     → tx id (raw text): transactions in number order.
+//	tx-rev/<tss>/<tx>/<rev u32 BE>   → tss.txRevision: the signed answer of one revision.
+//	tx-active/<tss>/<tx>             → empty: ACTIVE transactions (for the 2000 limit).
+//	log/<tss>/<counter u64 BE>       → raw DER log message, the TAR export's source; append-only.
+//
 //	audit/<org>/<unix nanos u64 BE>/<entry id>
 //	                                 → audit.Entry: who changed what in an org, in the
 //	                                   transaction of the change; append-only.
@@ -92,6 +107,29 @@ func APIKeyByKeyKey(apiKey string) []byte        { return key("apikey-key", apiK
 func OrgAPIKeyKey(org, id string) []byte         { return key("org-apikey", org, id) }
 func OrgAPIKeyPrefix(org string) []byte          { return prefix("org-apikey", org) }
 func AuditPrefix(org string) []byte              { return prefix("audit", org) }
+
+func CAKey() []byte                             { return []byte("meta/ca") }
+func TSSKey(tss string) []byte                  { return key("tss", tss) }
+func TSSCounterKey(tss string) []byte           { return key("tss-ctr", tss) }
+func OrgTSSKey(org, tss string) []byte          { return key("org-tss", org, tss) }
+func OrgTSSPrefix(org string) []byte            { return prefix("org-tss", org) }
+func ClientKey(client string) []byte            { return key("client", client) }
+func TSSClientKey(tss, client string) []byte    { return key("tss-client", tss, client) }
+func TSSClientPrefix(tss string) []byte         { return prefix("tss-client", tss) }
+func ClientSerialKey(tss, serial string) []byte { return key("client-serial", tss, serial) }
+func TxKey(tss, tx string) []byte               { return key("tx", tss, tx) }
+func TxActiveKey(tss, tx string) []byte         { return key("tx-active", tss, tx) }
+func TxNumPrefix(tss string) []byte             { return prefix("tx-num", tss) }
+func TxNumKey(tss string, n uint64) []byte {
+	return binary.BigEndian.AppendUint64(prefix("tx-num", tss), n)
+}
+func TxRevKey(tss, tx string, rev uint32) []byte {
+	return binary.BigEndian.AppendUint32(prefix("tx-rev", tss, tx), rev)
+}
+func LogKey(tss string, counter uint64) []byte {
+	return binary.BigEndian.AppendUint64(prefix("log", tss), counter)
+}
+func LogPrefix(tss string) []byte { return prefix("log", tss) }
 
 // AuditKey orders an org's audit entries by time, then id.
 func AuditKey(org string, unixNanos uint64, id string) []byte {

@@ -1,0 +1,328 @@
+package tss
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"crypto/x509"
+	"encoding/asn1"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/dgraph-io/badger/v4"
+
+	"github.com/fiskaldesk/fiskaldesk/backend/org"
+	"github.com/fiskaldesk/fiskaldesk/backend/secret"
+	"github.com/fiskaldesk/fiskaldesk/backend/store"
+	"github.com/fiskaldesk/fiskaldesk/backend/tse"
+)
+
+// Service runs SIGN DE on the store.
+type Service struct {
+	st     *store.Store
+	orgs   *org.Service
+	sealer *secret.Sealer
+	now    func() time.Time
+	// TestTSSLimit caps TEST TSS that are not DISABLED per org; 0 lifts it.
+	TestTSSLimit int
+	Faults       *Faults
+
+	locks  sync.Map // tss id → *sync.Mutex: one writer per TSS
+	keys   sync.Map // tss id → *ecdsa.PrivateKey, unsealed once
+	admins admins
+
+	caMu  sync.Mutex
+	caKey *ecdsa.PrivateKey
+	caDER []byte
+}
+
+// NewService returns the SIGN DE service; sealer protects private keys.
+func NewService(st *store.Store, orgs *org.Service, sealer *secret.Sealer) *Service {
+	return &Service{st: st, orgs: orgs, sealer: sealer, now: time.Now, TestTSSLimit: DefaultTestTSSLimit,
+		Faults: NewFaults(), admins: admins{m: map[string]map[string]time.Time{}}}
+}
+
+func (s *Service) lock(id string) func() {
+	m, _ := s.locks.LoadOrStore(id, &sync.Mutex{})
+	mu := m.(*sync.Mutex)
+	mu.Lock()
+	return mu.Unlock
+}
+
+func decodeCounters(b []byte) counters {
+	if len(b) != 24 {
+		return counters{}
+	}
+	return counters{Sig: binary.BigEndian.Uint64(b), Tx: binary.BigEndian.Uint64(b[8:]),
+		Active: binary.BigEndian.Uint32(b[16:]), Client: binary.BigEndian.Uint32(b[20:])}
+}
+
+func (c counters) encode() []byte {
+	b := binary.BigEndian.AppendUint64(nil, c.Sig)
+	b = binary.BigEndian.AppendUint64(b, c.Tx)
+	b = binary.BigEndian.AppendUint32(b, c.Active)
+	return binary.BigEndian.AppendUint32(b, c.Client)
+}
+
+// load reads a TSS and its counters, checking that c may see it: its org
+// is administered by c and its env is c's.
+func (s *Service) load(txn *badger.Txn, c Caller, id string) (*TSS, counters, error) {
+	t, err := store.GetJSON[TSS](txn, store.TSSKey(id))
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, counters{}, ErrTSSNotFound
+	}
+	if err != nil {
+		return nil, counters{}, err
+	}
+	if t.Env != c.Env {
+		return nil, counters{}, ErrTSSNotFound
+	}
+	if _, _, err := s.orgs.GetTx(txn, c.Viewer, t.OrgID); err != nil {
+		if errors.Is(err, org.ErrNotFound) {
+			return nil, counters{}, ErrTSSNotFound
+		}
+		return nil, counters{}, err
+	}
+	b, err := store.Get(txn, store.TSSCounterKey(id))
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return nil, counters{}, err
+	}
+	return &t, decodeCounters(b), nil
+}
+
+// Get returns the TSS resource.
+func (s *Service) Get(c Caller, id string) (*View, error) {
+	var v *View
+	err := s.st.View(func(txn *badger.Txn) error {
+		t, ctr, err := s.load(txn, c, id)
+		if err == nil {
+			v = t.view(ctr)
+		}
+		return err
+	})
+	return v, err
+}
+
+// write collects everything one change of a TSS stores: the record, the
+// counters, the signed logs and other keys, written in one transaction.
+type write struct {
+	s       *Service
+	t       *TSS
+	ctr     counters
+	key     *ecdsa.PrivateKey
+	now     int64
+	logs    [][]byte
+	sets    map[string][]byte
+	dels    [][]byte
+	checks  []func(txn *badger.Txn) error
+	changed bool
+}
+
+func (w *write) set(k, v []byte) { w.sets[string(k)] = v }
+func (w *write) del(k []byte)    { w.dels = append(w.dels, k) }
+
+// sign appends a signed log of type typ and returns its counter and the
+// signature. The counter is taken here, under the TSS lock, and stored
+// with the log.
+func (w *write) sign(typ asn1.ObjectIdentifier, data []tse.Field) (uint64, []byte, error) {
+	w.ctr.Sig++
+	m := tse.Message{Type: typ, CertifiedData: data, Serial: mustHex(w.t.Serial), Algorithm: tse.OIDECDSAPlainSHA256,
+		Counter: w.ctr.Sig, UnixTime: w.now}
+	dtbs := m.DTBS()
+	sig, err := tse.SignPlain(w.key, dtbs)
+	if err != nil {
+		return 0, nil, err
+	}
+	raw := tse.Encode(dtbs, sig)
+	w.set(store.LogKey(w.t.ID, w.ctr.Sig), raw)
+	w.logs = append(w.logs, raw)
+	return w.ctr.Sig, sig, nil
+}
+
+// system signs a system log.
+func (w *write) system(event string, data ...tse.Field) error {
+	_, _, err := w.sign(tse.OIDSystemLog, tse.SystemData(event, data...))
+	return err
+}
+
+// mutate runs fn under the TSS lock on the current record and commits
+// what it collected in one transaction. fn does the expensive work
+// (signing) before the transaction opens.
+func (s *Service) mutate(ctx context.Context, c Caller, id string, fn func(w *write) error) (*TSS, counters, error) {
+	defer s.lock(id)()
+	var t *TSS
+	var ctr counters
+	err := s.st.View(func(txn *badger.Txn) (err error) {
+		t, ctr, err = s.load(txn, c, id)
+		return err
+	})
+	if err != nil {
+		return nil, counters{}, err
+	}
+	key, err := s.privateKey(t)
+	if err != nil {
+		return nil, counters{}, err
+	}
+	w := &write{s: s, t: t, ctr: ctr, key: key, now: s.now().Unix(), sets: map[string][]byte{}}
+	if err := fn(w); err != nil {
+		return nil, counters{}, err
+	}
+	if !w.changed && len(w.sets) == 0 && len(w.dels) == 0 && w.ctr == ctr {
+		return w.t, w.ctr, nil // nothing to write (an idempotent repeat)
+	}
+	err = s.st.Update(ctx, func(txn *badger.Txn) error {
+		for _, chk := range w.checks {
+			if err := chk(txn); err != nil {
+				return err
+			}
+		}
+		if w.changed {
+			if err := store.PutJSON(txn, store.TSSKey(id), w.t); err != nil {
+				return err
+			}
+		}
+		if err := txn.Set(store.TSSCounterKey(id), w.ctr.encode()); err != nil {
+			return err
+		}
+		for k, v := range w.sets {
+			if err := txn.Set([]byte(k), v); err != nil {
+				return err
+			}
+		}
+		for _, k := range w.dels {
+			if err := txn.Delete(k); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, counters{}, err
+	}
+	return w.t, w.ctr, nil
+}
+
+// privateKey unseals a TSS key once and keeps it in memory.
+func (s *Service) privateKey(t *TSS) (*ecdsa.PrivateKey, error) {
+	if k, ok := s.keys.Load(t.ID); ok {
+		return k.(*ecdsa.PrivateKey), nil
+	}
+	der, err := s.sealer.Open(t.SealedKey, []byte(t.ID))
+	if err != nil {
+		return nil, fmt.Errorf("unseal key of TSS %s: %w (wrong data key?)", t.ID, err)
+	}
+	k, err := x509.ParseECPrivateKey(der)
+	if err != nil {
+		return nil, err
+	}
+	s.keys.Store(t.ID, k)
+	return k, nil
+}
+
+// caRecord is the stored sandbox CA.
+type caRecord struct {
+	V         int    `json:"v"`
+	Cert      []byte `json:"cert"`
+	SealedKey []byte `json:"sealed_key"`
+}
+
+// ca returns the installation's sandbox CA, creating it on first use.
+func (s *Service) ca(ctx context.Context) (*ecdsa.PrivateKey, []byte, error) {
+	s.caMu.Lock()
+	defer s.caMu.Unlock()
+	if s.caKey != nil {
+		return s.caKey, s.caDER, nil
+	}
+	var rec caRecord
+	err := s.st.View(func(txn *badger.Txn) (err error) {
+		rec, err = store.GetJSON[caRecord](txn, store.CAKey())
+		return err
+	})
+	if errors.Is(err, store.ErrNotFound) {
+		key, der, err := tse.NewCA(s.now())
+		if err != nil {
+			return nil, nil, err
+		}
+		kd, _ := x509.MarshalECPrivateKey(key)
+		rec = caRecord{V: 1, Cert: der, SealedKey: s.sealer.Seal(kd, []byte("ca"))}
+		if err := s.st.Update(ctx, func(txn *badger.Txn) error { return store.PutJSON(txn, store.CAKey(), rec) }); err != nil {
+			return nil, nil, err
+		}
+	} else if err != nil {
+		return nil, nil, err
+	}
+	kd, err := s.sealer.Open(rec.SealedKey, []byte("ca"))
+	if err != nil {
+		return nil, nil, fmt.Errorf("unseal sandbox CA: %w (wrong data key?)", err)
+	}
+	key, err := x509.ParseECPrivateKey(kd)
+	if err != nil {
+		return nil, nil, err
+	}
+	s.caKey, s.caDER = key, rec.Cert
+	return key, rec.Cert, nil
+}
+
+// CACertificate returns the DER certificate of the sandbox CA.
+func (s *Service) CACertificate(ctx context.Context) ([]byte, error) {
+	_, der, err := s.ca(ctx)
+	return der, err
+}
+
+func mustHex(h string) []byte {
+	b := make([]byte, len(h)/2)
+	for i := range b {
+		b[i] = unhex(h[2*i])<<4 | unhex(h[2*i+1])
+	}
+	return b
+}
+
+func unhex(c byte) byte {
+	if c >= 'a' {
+		return c - 'a' + 10
+	}
+	return c - '0'
+}
+
+// admins holds admin logins per TSS and token, in memory: a restart ends
+// them, like the cloud's session scope (docs/sign-de.md).
+type admins struct {
+	mu sync.Mutex
+	m  map[string]map[string]time.Time
+}
+
+func (a *admins) login(tss, token string, exp time.Time) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.m[tss] == nil {
+		a.m[tss] = map[string]time.Time{}
+	}
+	a.m[tss][token] = exp
+}
+
+func (a *admins) logout(tss, token string) bool {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	_, ok := a.m[tss][token]
+	delete(a.m[tss], token)
+	return ok
+}
+
+func (a *admins) active(tss, token string, now time.Time) bool {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	exp, ok := a.m[tss][token]
+	return ok && now.Before(exp)
+}
+
+// endAll ends every admin session of a TSS (PIN blocked or reset).
+func (a *admins) endAll(tss string) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	delete(a.m, tss)
+}
+
+func jsonOf(v any) ([]byte, error) { return json.Marshal(v) }
