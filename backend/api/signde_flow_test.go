@@ -297,3 +297,8 @@ func TestPOSFlowSignaturesVerifyIndependently(t *testing.T) {
 	}
 	verifyTx(t, first, "")
 }
+
+func sha256sum(b []byte) []byte {
+	s := sha256.Sum256(b)
+	return s[:]
+}
