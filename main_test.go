@@ -25,15 +25,15 @@ import (
 // These tests run the real binary as a user would: separate processes,
 // real signals, real data directories.
 
-var binary string
+var binPath string
 
 func TestMain(m *testing.M) {
 	dir, err := os.MkdirTemp("", "fiskaldesk-bin-")
 	if err != nil {
 		panic(err)
 	}
-	binary = filepath.Join(dir, "fiskaldesk")
-	build := exec.Command("go", "build", "-o", binary, ".")
+	binPath = filepath.Join(dir, "fiskaldesk")
+	build := exec.Command("go", "build", "-o", binPath, ".")
 	build.Stderr = os.Stderr
 	if err := build.Run(); err != nil {
 		panic("build fiskaldesk: " + err.Error())
@@ -74,7 +74,7 @@ var urlLine = regexp.MustCompile(`running at (http://\S+)`)
 // start runs the binary with args and waits for the URL it prints.
 func start(t *testing.T, env []string, args ...string) *proc {
 	t.Helper()
-	cmd := exec.Command(binary, args...)
+	cmd := exec.Command(binPath, args...)
 	cmd.Env = append(os.Environ(), env...)
 	out, _ := cmd.StdoutPipe()
 	p := &proc{cmd: cmd, stderr: &syncBuffer{}, done: make(chan error, 1)}
@@ -139,7 +139,7 @@ func run(t *testing.T, env []string, args ...string) (string, string, int) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, binary, args...)
+	cmd := exec.CommandContext(ctx, binPath, args...)
 	cmd.Env = append(os.Environ(), env...)
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
