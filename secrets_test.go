@@ -16,8 +16,23 @@ import (
 // postJSON posts v and decodes the JSON answer; it fails on a non-200.
 func postJSON(t *testing.T, url string, hdr map[string]string, v any) (map[string]any, http.Header) {
 	t.Helper()
+	return sendJSON(t, "POST", url, hdr, v)
+}
+
+func putJSON(t *testing.T, url string, hdr map[string]string, v any) map[string]any {
+	m, _ := sendJSON(t, "PUT", url, hdr, v)
+	return m
+}
+
+func patchJSON(t *testing.T, url string, hdr map[string]string, v any) map[string]any {
+	m, _ := sendJSON(t, "PATCH", url, hdr, v)
+	return m
+}
+
+func sendJSON(t *testing.T, method, url string, hdr map[string]string, v any) (map[string]any, http.Header) {
+	t.Helper()
 	b, _ := json.Marshal(v)
-	req, _ := http.NewRequest("POST", url, bytes.NewReader(b))
+	req, _ := http.NewRequest(method, url, bytes.NewReader(b))
 	for k, val := range hdr {
 		req.Header.Set(k, val)
 	}
@@ -28,14 +43,14 @@ func postJSON(t *testing.T, url string, hdr map[string]string, v any) (map[strin
 	defer resp.Body.Close()
 	body, _ := io.ReadAll(resp.Body)
 	if resp.StatusCode != 200 {
-		t.Fatalf("POST %s: %d %s", url, resp.StatusCode, body)
+		t.Fatalf("%s %s: %d %s", method, url, resp.StatusCode, body)
 	}
 	var m map[string]any
 	_ = json.Unmarshal(body, &m)
 	return m, resp.Header
 }
 
-// No secret, password or invitation token is ever written in clear: after
+// No secret, password, PUK, PIN or invitation token is ever written in clear: after
 // real use through HTTP and a clean stop (memtables flushed), no file in
 // the data dir — Badger's tables, value logs, manifest, logs, run file —
 // contains any of them.
@@ -59,7 +74,18 @@ func TestNoSecretInClearInTheDataDir(t *testing.T) {
 	inv, _ := postJSON(t, p.url+"/api/v0/organizations/"+orgID+"/users", session, map[string]any{"email": "new@scan.example"})
 	tok, _ := postJSON(t, p.url+"/api/v0/auth", map[string]string{"Authorization": "Bearer"}, map[string]string{"api_key": key["key"].(string), "api_secret": key["secret"].(string)})
 
+	// A TSS: its PUK and the admin PIN set with it.
+	tssURL := p.url + "/api/v2/tss/" + "5b0c7f5e-4c1a-4b8e-9d7a-1f2e3d4c5b6a"
+	bearer := map[string]string{"Authorization": "Bearer " + tok["access_token"].(string)}
+	created := putJSON(t, tssURL, bearer, map[string]any{})
+	puk := created["admin_puk"].(string)
+	patchJSON(t, tssURL, bearer, map[string]string{"state": "UNINITIALIZED"})
+	pin := "PinNeverStored-9876"
+	patchJSON(t, tssURL+"/admin", bearer, map[string]string{"admin_puk": puk, "new_admin_pin": pin})
+
 	secrets := map[string]string{
+		"admin PUK":        puk,
+		"admin PIN":        pin,
 		"api secret":       key["secret"].(string),
 		"bootstrap secret": bootSecret,
 		"password":         password,

@@ -56,6 +56,7 @@ func NewRouter(d Deps) http.Handler {
 	}
 	r.Route("/api", func(r chi.Router) {
 		apis(r)
+		r.Method(http.MethodGet, "/openapi.json", openAPIHandler(root, d.Version))
 		r.Route("/dashboard", h.bindDashboard)
 		bindLocal(r, d)
 	})
