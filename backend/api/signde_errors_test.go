@@ -69,7 +69,7 @@ func TestSignDEErrors(t *testing.T) {
 	wantCode(t, a.do(v, "PUT", tssPath+"/client/"+uuid.NewString(), map[string]string{"serial_number": "bad_serial"}), 400, "E_ILLEGAL_CLIENT_SERIAL")
 	wantCode(t, a.do(v, "PUT", tssPath+"/client/"+uuid.NewString(), map[string]string{"serial_number": " lead"}), 400, "E_ILLEGAL_CLIENT_SERIAL")
 	wantCode(t, a.do(v, "PUT", "/api/v2/tss/"+fresh+"/client/"+client, map[string]string{"serial_number": "POS 0"}), 409, "E_CLIENT_CONFLICT") // ids are unique system-wide
-	a.must(a.do(v, "PUT", tssPath+"/client/"+client, map[string]string{"serial_number": "POS 0"}), 200)                                // identical repeat
+	a.must(a.do(v, "PUT", tssPath+"/client/"+client, map[string]string{"serial_number": "POS 0"}), 200)                                        // identical repeat
 	wantCode(t, a.do(v, "PUT", tssPath+"/client/"+uuid.NewString(), map[string]string{"serial_number": "POS 0"}), 409, "E_CLIENT_CONFLICT")
 	a.must(a.do(v, "PATCH", tssPath+"/client/"+client, map[string]string{"state": "DEREGISTERED"}), 200)
 
@@ -178,7 +178,7 @@ func TestFailureInjection(t *testing.T) {
 	rule := a.must(a.do(v, "POST", "/api/v2/sandbox/failures", map[string]any{"tss_id": tssID, "kind": "error", "remaining": 2}), 200).obj()
 	wantCode(t, start(), 503, "E_TSS_LOCKED")
 	wantCode(t, start(), 503, "E_TSS_LOCKED")
-	a.must(start(), 200) // the rule is used up
+	a.must(start(), 200)                                                                          // the rule is used up
 	a.must(a.do(v, "POST", "/api/v2/sandbox/failures", map[string]any{"kind": "defective"}), 200) // the whole org
 	wantCode(t, start(), 423, "E_TSS_DEFECTIVE")
 	list := a.must(a.do(v, "GET", "/api/v2/sandbox/failures", nil), 200).obj()
