@@ -77,6 +77,12 @@ func (r resp) str(key string) string {
 
 func (a *testApp) do(c cred, method, path string, body any) resp {
 	a.t.Helper()
+	return a.doH(c, method, path, body, nil)
+}
+
+// doH is do with extra request headers.
+func (a *testApp) doH(c cred, method, path string, body any, hdr map[string]string) resp {
+	a.t.Helper()
 	var rd io.Reader
 	switch b := body.(type) {
 	case nil:
@@ -89,6 +95,9 @@ func (a *testApp) do(c cred, method, path string, body any) resp {
 		rd = bytes.NewReader(j)
 	}
 	req := httptest.NewRequest(method, path, rd)
+	for k, v := range hdr {
+		req.Header.Set(k, v)
+	}
 	if c.bearer != "" {
 		req.Header.Set("Authorization", "Bearer "+c.bearer)
 	}

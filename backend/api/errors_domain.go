@@ -58,6 +58,7 @@ var domainErrors = []struct {
 	{tss.ErrTxLimit, http.StatusBadRequest, "E_TX_LIMIT_REACHED", "The TSS has 2000 active transactions; finish or cancel some."},
 	{tss.ErrTxIllegalTypeChange, http.StatusConflict, "E_TX_ILLEGAL_TYPE_CHANGE", ""},
 	{tss.ErrTxNoType, http.StatusConflict, "E_TX_NO_TYPE_DEFINED", ""},
+	{tss.ErrTxConflict, http.StatusConflict, "E_PENDING_TX_CONFLICT", ""},
 	{tss.ErrLogNotFound, http.StatusNotFound, "E_LOG_NOT_FOUND", "Log not found"},
 	{auth.ErrKeyNotFound, http.StatusNotFound, "E_API_KEY_NOT_FOUND", "API key not found."},
 	{auth.ErrTokenExpired, http.StatusUnauthorized, CodeUnauthorized, "Token expired"},

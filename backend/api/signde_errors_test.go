@@ -81,7 +81,7 @@ func TestSignDEErrors(t *testing.T) {
 	wantCode(t, a.do(v, "PUT", tssPath+"/tx/"+tx+"?tx_revision=2", map[string]any{"state": "ACTIVE", "client_id": client}), 400, "E_TX_UPSERT")
 	wantCode(t, a.do(v, "PUT", tssPath+"/tx/"+tx+"?tx_revision=1", map[string]any{"state": "FINISHED", "client_id": client}), 400, "E_TX_UPSERT")
 	a.must(a.do(v, "PUT", tssPath+"/tx/"+tx+"?tx_revision=1", map[string]any{"state": "ACTIVE", "client_id": client}), 200)
-	wantCode(t, a.do(v, "PUT", tssPath+"/tx/"+tx+"?tx_revision=1", map[string]any{"state": "ACTIVE", "client_id": client, "metadata": map[string]string{"x": "y"}}), 400, "E_TX_UPSERT")
+	wantCode(t, a.do(v, "PUT", tssPath+"/tx/"+tx+"?tx_revision=1", map[string]any{"state": "ACTIVE", "client_id": client, "metadata": map[string]string{"x": "y"}}), 409, "E_PENDING_TX_CONFLICT")
 	wantCode(t, a.do(v, "PUT", tssPath+"/tx/"+tx+"?tx_revision=3", map[string]any{"state": "ACTIVE", "client_id": client}), 400, "E_TX_UPSERT")
 	wantCode(t, a.do(v, "PUT", tssPath+"/tx/"+tx+"?tx_revision=2", map[string]any{"state": "FINISHED", "client_id": client}), 409, "E_TX_NO_TYPE_DEFINED")
 	order := map[string]any{"standard_v1": map[string]any{"order": map[string]any{"line_items": []map[string]string{{"quantity": "2", "text": "Kaffee", "price_per_unit": "2.50"}}}}}
@@ -193,4 +193,34 @@ func TestFailureInjection(t *testing.T) {
 		t.Fatalf("%d %v", r.status, r.hdr)
 	}
 	wantCode(t, a.do(v, "POST", "/api/v2/sandbox/failures", map[string]any{"kind": "explode"}), 400, "E_FAILED_SCHEMA_VALIDATION")
+}
+
+// A parent's key acts for its managed org's TSS by naming the org; the
+// managed org's own key sees the same TSS, a sibling's does not.
+func TestParentActsForManagedOrg(t *testing.T) {
+	a, _, vendor, v, _ := vendorApp(t)
+	cafe := a.must(a.do(v, "POST", "/api/v0/organizations", orgBody("Café", vendor)), 200).str("_id")
+	sib := a.must(a.do(v, "POST", "/api/v0/organizations", orgBody("Sibling", vendor)), 200).str("_id")
+	ck, cs, _ := a.newKey(v, cafe, nil)
+	sk, ss, _ := a.newKey(v, sib, nil)
+	cafeKey, sibKey := cred{bearer: a.token(ck, cs)}, cred{bearer: a.token(sk, ss)}
+	id := uuid.NewString()
+	r := a.doH(v, "PUT", "/api/v2/tss/"+id, "{}", map[string]string{"X-Organization-ID": cafe})
+	if a.must(r, 200).obj()["organization_id"] != cafe {
+		t.Fatalf("%s", r.body)
+	}
+	if got := ids(a.must(a.do(cafeKey, "GET", "/api/v2/tss", nil), 200)); len(got) != 1 || got[0] != id {
+		t.Fatalf("managed org sees %v", got)
+	}
+	if got := ids(a.must(a.do(v, "GET", "/api/v2/tss", nil), 200)); len(got) != 0 {
+		t.Fatalf("the parent's own list holds %v", got)
+	}
+	if got := ids(a.must(a.doH(v, "GET", "/api/v2/tss", nil, map[string]string{"X-Organization-ID": cafe}), 200)); len(got) != 1 {
+		t.Fatalf("named list %v", got)
+	}
+	a.must(a.do(v, "GET", "/api/v2/tss/"+id, nil), 200)
+	wantCode(t, a.do(sibKey, "GET", "/api/v2/tss/"+id, nil), 404, "E_TSS_NOT_FOUND")
+	wantCode(t, a.doH(sibKey, "GET", "/api/v2/tss", nil, map[string]string{"X-Organization-ID": cafe}), 404, "E_ORGANIZATION_NOT_FOUND")
+	// A UUID of another version is an id like any other.
+	a.must(a.doH(v, "PUT", "/api/v2/tss/"+uuid.Must(uuid.NewV7()).String(), "{}", map[string]string{"X-Organization-ID": cafe}), 200)
 }

@@ -148,6 +148,8 @@ var (
 	ErrTxIllegalTypeChange = errors.New("the process type of a transaction cannot change")
 	ErrTxNoType            = errors.New("no process type defined for this transaction")
 	ErrLogNotFound         = errors.New("log not found")
+	// ErrTxConflict: a revision repeated with another request.
+	ErrTxConflict = errors.New("conflicting request for an existing revision")
 )
 
 // UpsertError is fiskaly's E_TX_UPSERT with a reason.

@@ -188,7 +188,7 @@ func (s *Service) Upsert(ctx context.Context, c Caller, tssID, txID string, rev 
 		}
 		if replay != nil {
 			if replay.RequestHash != hash {
-				return &UpsertError{fmt.Sprintf("tx_revision %d was already used with another request; latest_revision is %d", replay.View.Revision, head.LatestRevision)}
+				return fmt.Errorf("%w: tx_revision %d was already used with another request; latest_revision is %d", ErrTxConflict, replay.View.Revision, head.LatestRevision)
 			}
 			v := replay.View
 			v.LatestRevision = head.LatestRevision
