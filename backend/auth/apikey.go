@@ -13,6 +13,7 @@ import (
 
 	"github.com/fiskaldesk/fiskaldesk/backend/audit"
 	"github.com/fiskaldesk/fiskaldesk/backend/org"
+	"github.com/fiskaldesk/fiskaldesk/backend/paging"
 	"github.com/fiskaldesk/fiskaldesk/backend/secret"
 	"github.com/fiskaldesk/fiskaldesk/backend/store"
 )
@@ -210,15 +211,11 @@ func (s *Service) ListKeys(v org.Viewer, orgID string, f KeyFilter) ([]APIKey, i
 		if _, _, err := s.orgs.GetTx(txn, v, orgID); err != nil {
 			return err
 		}
-		ids, err := store.IDs(txn, store.OrgAPIKeyPrefix(orgID))
+		recs, err := orgKeys(txn, orgID)
 		if err != nil {
 			return err
 		}
-		for _, id := range ids {
-			r, err := store.GetJSON[keyRecord](txn, store.APIKeyKey(id))
-			if err != nil {
-				return err
-			}
+		for _, r := range recs {
 			if (len(f.Status) == 0 || slices.Contains(f.Status, r.Status)) && (f.Kind == "" || strings.EqualFold(f.Kind, r.Env())) {
 				all = append(all, r.APIKey)
 			}
@@ -246,9 +243,7 @@ func (s *Service) ListKeys(v org.Viewer, orgID string, f KeyFilter) ([]APIKey, i
 		}
 		return c
 	})
-	lo := min(f.Offset, len(all))
-	hi := min(lo+f.Limit, len(all))
-	return all[lo:hi], len(all), nil
+	return paging.Page(all, f.Limit, f.Offset), len(all), nil
 }
 
 // GetKey returns one key of organization orgID.
@@ -321,17 +316,30 @@ func deleteKey(txn *badger.Txn, r *keyRecord) error {
 	return nil
 }
 
-// deleteOrgKeys runs inside the transaction that deletes an organization.
-func deleteOrgKeys(txn *badger.Txn, orgID string) error {
+// orgKeys loads every key record of an organization.
+func orgKeys(txn *badger.Txn, orgID string) ([]keyRecord, error) {
 	ids, err := store.IDs(txn, store.OrgAPIKeyPrefix(orgID))
 	if err != nil {
-		return err
+		return nil, err
 	}
+	recs := make([]keyRecord, 0, len(ids))
 	for _, id := range ids {
 		r, err := store.GetJSON[keyRecord](txn, store.APIKeyKey(id))
 		if err != nil {
-			return err
+			return nil, err
 		}
+		recs = append(recs, r)
+	}
+	return recs, nil
+}
+
+// deleteOrgKeys runs inside the transaction that deletes an organization.
+func deleteOrgKeys(txn *badger.Txn, orgID string) error {
+	recs, err := orgKeys(txn, orgID)
+	if err != nil {
+		return err
+	}
+	for _, r := range recs {
 		if err := deleteKey(txn, &r); err != nil {
 			return err
 		}

@@ -13,6 +13,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/fiskaldesk/fiskaldesk/backend/audit"
+	"github.com/fiskaldesk/fiskaldesk/backend/paging"
 	"github.com/fiskaldesk/fiskaldesk/backend/store"
 )
 
@@ -147,10 +148,7 @@ func (s *Service) List(v Viewer, f ListFilter) ([]*Organization, int, error) {
 		}
 		return c
 	})
-	total := len(all)
-	lo := min(f.Offset, total)
-	hi := min(lo+f.Limit, total)
-	return all[lo:hi], total, nil
+	return paging.Page(all, f.Limit, f.Offset), len(all), nil
 }
 
 // Create makes an organization (managed when in.ManagedBy is set) and

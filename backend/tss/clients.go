@@ -11,6 +11,7 @@ import (
 	"github.com/dgraph-io/badger/v4"
 
 	"github.com/fiskaldesk/fiskaldesk/backend/org"
+	"github.com/fiskaldesk/fiskaldesk/backend/paging"
 	"github.com/fiskaldesk/fiskaldesk/backend/store"
 	"github.com/fiskaldesk/fiskaldesk/backend/tse"
 )
@@ -258,7 +259,7 @@ func (s *Service) ListClients(c Caller, tssID string, f ClientFilter) ([]*Client
 		}
 		return r
 	})
-	return page(out, f.ListFilter), len(out), nil
+	return paging.Page(out, f.Limit, f.Offset), len(out), nil
 }
 
 // scope returns [tssID] after checking c may see it, or, for "", every

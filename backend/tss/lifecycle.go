@@ -14,11 +14,11 @@ import (
 	"math/big"
 	"regexp"
 	"slices"
-	"strconv"
 
 	"github.com/dgraph-io/badger/v4"
 
 	"github.com/fiskaldesk/fiskaldesk/backend/org"
+	"github.com/fiskaldesk/fiskaldesk/backend/paging"
 	"github.com/fiskaldesk/fiskaldesk/backend/secret"
 	"github.com/fiskaldesk/fiskaldesk/backend/store"
 	"github.com/fiskaldesk/fiskaldesk/backend/tse"
@@ -290,14 +290,5 @@ func (s *Service) List(c Caller, f ListFilter) ([]*View, int, error) {
 		}
 		return r
 	})
-	return page(out, f), len(out), nil
+	return paging.Page(out, f.Limit, f.Offset), len(out), nil
 }
-
-func page[T any](all []T, f ListFilter) []T {
-	lo := min(f.Offset, len(all))
-	hi := min(lo+f.Limit, len(all))
-	return all[lo:hi]
-}
-
-// counterString is a bigint counter as the API writes it.
-func counterString(n uint64) string { return strconv.FormatUint(n, 10) }

@@ -16,6 +16,7 @@ import (
 	"github.com/dgraph-io/badger/v4"
 
 	"github.com/fiskaldesk/fiskaldesk/backend/org"
+	"github.com/fiskaldesk/fiskaldesk/backend/paging"
 	"github.com/fiskaldesk/fiskaldesk/backend/store"
 	"github.com/fiskaldesk/fiskaldesk/backend/tse"
 )
@@ -476,5 +477,5 @@ func (s *Service) ListTx(c Caller, tssID string, f TxFilter) ([]*TxView, int, er
 		}
 		return r
 	})
-	return page(out, f.ListFilter), len(out), nil
+	return paging.Page(out, f.Limit, f.Offset), len(out), nil
 }
