@@ -46,6 +46,9 @@ func newTestApp(t *testing.T) *testApp {
 	}
 	sealer, _ := secret.NewSealer(bytes.Repeat([]byte{7}, 32))
 	signer := tss.NewService(st, orgs, sealer)
+	if err := signer.StartExports(t.Context(), t.TempDir(), 2, zerolog.Nop()); err != nil {
+		t.Fatal(err)
+	}
 	h := NewRouter(Deps{Store: st, Log: zerolog.Nop(), Version: "test", SPA: testSPA, Orgs: orgs, Auth: keys, TSS: signer})
 	return &testApp{t: t, h: h, st: st, dir: dir, orgs: orgs, auth: keys, tss: signer}
 }

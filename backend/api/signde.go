@@ -45,6 +45,7 @@ func (a *handlers) bindSignDE(r chi.Router) {
 			r.Method(http.MethodGet, "/tx/{tx_id}/metadata", HandlerFunc(a.txMetadata))
 			r.Method(http.MethodPatch, "/tx/{tx_id}/metadata", HandlerFunc(a.txMetadata))
 		})
+		a.bindExports(r)
 		r.Method(http.MethodGet, "/sandbox/failures", HandlerFunc(a.listFailures))
 		r.Method(http.MethodPost, "/sandbox/failures", HandlerFunc(a.addFailure))
 		r.Method(http.MethodDelete, "/sandbox/failures/{rule_id}", HandlerFunc(a.deleteFailure))

@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -34,10 +35,11 @@ type Server struct {
 	Store   *store.Store
 	Handler http.Handler
 
-	token string
-	http  *http.Server
-	url   string
-	errc  chan error
+	token       string
+	stopWorkers context.CancelFunc // background jobs (exports)
+	http        *http.Server
+	url         string
+	errc        chan error
 }
 
 // New opens the store in cfg.DataDir and builds the handler. spa is the
@@ -73,6 +75,12 @@ func New(cfg Config, log zerolog.Logger, spa fs.FS) (*Server, error) {
 	}
 	signer := tss.NewService(st, orgs, sealer)
 	signer.TestTSSLimit = cfg.TestTSSLimit
+	ctx, cancel := context.WithCancel(context.Background())
+	if err := signer.StartExports(ctx, filepath.Join(cfg.DataDir, "exports"), 2, log.With().Str("component", "export").Logger()); err != nil {
+		cancel()
+		_ = st.Close()
+		return nil, err
+	}
 	s.Handler = api.NewRouter(api.Deps{
 		Store:      st,
 		Log:        log.With().Str("component", "http").Logger(),
@@ -83,6 +91,7 @@ func New(cfg Config, log zerolog.Logger, spa fs.FS) (*Server, error) {
 		Auth:       keys,
 		TSS:        signer,
 	})
+	s.stopWorkers = cancel
 	return s, nil
 }
 
@@ -155,6 +164,7 @@ func (s *Server) Close() error {
 		}
 		removeRunFile(s.Config.DataDir)
 	}
+	s.stopWorkers()
 	if err := s.Store.Close(); err != nil {
 		errs = append(errs, fmt.Errorf("close store: %w", err))
 	}

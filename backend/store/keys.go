@@ -52,6 +52,8 @@ import "encoding/binary"
 //	tx-rev/<tss>/<tx>/<rev u32 BE>   → tss.txRevision: the signed answer of one revision.
 //	tx-active/<tss>/<tx>             → empty: ACTIVE transactions (for the 2000 limit).
 //	log/<tss>/<counter u64 BE>       → raw DER log message, the TAR export's source; append-only.
+//	export/<tss>/<export>            → tss.Export: a TAR export job and its result.
+//	export-queue/<export>            → tss id (raw text): PENDING/WORKING jobs, resumed at start.
 //
 //	audit/<org>/<unix nanos u64 BE>/<entry id>
 //	                                 → audit.Entry: who changed what in an org, in the
@@ -129,7 +131,11 @@ func TxRevKey(tss, tx string, rev uint32) []byte {
 func LogKey(tss string, counter uint64) []byte {
 	return binary.BigEndian.AppendUint64(prefix("log", tss), counter)
 }
-func LogPrefix(tss string) []byte { return prefix("log", tss) }
+func LogPrefix(tss string) []byte         { return prefix("log", tss) }
+func ExportKey(tss, export string) []byte { return key("export", tss, export) }
+func ExportPrefix(tss string) []byte      { return prefix("export", tss) }
+func ExportQueueKey(export string) []byte { return key("export-queue", export) }
+func ExportQueuePrefix() []byte           { return prefix("export-queue") }
 
 // AuditKey orders an org's audit entries by time, then id.
 func AuditKey(org string, unixNanos uint64, id string) []byte {

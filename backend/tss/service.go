@@ -37,6 +37,8 @@ type Service struct {
 	caMu  sync.Mutex
 	caKey *ecdsa.PrivateKey
 	caDER []byte
+
+	exp *exporter // nil until StartExports
 }
 
 // NewService returns the SIGN DE service; sealer protects private keys.
