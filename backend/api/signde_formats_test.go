@@ -15,6 +15,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/fiskaldesk/fiskaldesk/backend/fixtures"
 	"github.com/fiskaldesk/fiskaldesk/backend/tse"
 )
 
@@ -69,7 +70,11 @@ func TestOpenSSLVerifiesASignature(t *testing.T) {
 
 // fixtureFinish returns the first Finish log of a real fiskaly export.
 func fixtureFinish(t *testing.T) *tse.Log {
-	f, err := os.Open("../../../shared/fixtures/tse-exports/2021-09-30_63641_TSE.tar")
+	dir, err := fixtures.TSEExports()
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(filepath.Join(dir, "2021-09-30_63641_TSE.tar"))
 	if err != nil {
 		t.Fatal(err)
 	}

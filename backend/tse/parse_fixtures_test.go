@@ -17,13 +17,14 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/fiskaldesk/fiskaldesk/backend/fixtures"
 )
 
-// fixtures is ../shared/fixtures/tse-exports beside the repository.
-func fixtures(t *testing.T) string {
-	dir, _ := filepath.Abs("../../../shared/fixtures/tse-exports")
-	if _, err := os.Stat(dir); err != nil {
-		t.Fatalf("fixtures not found at %s: %v", dir, err)
+func fixtureDir(t *testing.T) string {
+	dir, err := fixtures.TSEExports()
+	if err != nil {
+		t.Fatal(err)
 	}
 	return dir
 }
@@ -91,7 +92,7 @@ func verifyPlain(k *ecdsa.PublicKey, h hash.Hash, msg, sig []byte) bool {
 // verifiable signatures; the parser must read every log and, with the
 // leaf keys, reproduce the verified count wherever Go can parse the leaf.
 func TestParseEveryFixtureLog(t *testing.T) {
-	dir := fixtures(t)
+	dir := fixtureDir(t)
 	want := map[string][2]int{
 		"2021-09-30_63641_TSE.tar": {141, 141}, "6f4217a1-f8d2-4613-a5d6-171c62560ebe.tar": {668, 668},
 		"a9f366c7-b735-43b7-8d99-cbb595050a91.tar": {75, 75}, "TSE_Export_e7d7835e-41c0-4aa2-a3c7-3c2bd62c9e9a_202109161500.tar": {10, 10},
