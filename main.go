@@ -1,6 +1,11 @@
 // Command fiskaldesk is a fiskaly-compatible fiscalisation workstation:
 // a desktop window (Wails) or a headless server for the Management, SIGN DE
 // and DSFinV-K APIs and the dashboard. See README.md.
+
+// Real TSE certificates (D-Trust) carry negative serial numbers; verify
+// must read them.
+//
+//go:debug x509negativeserial=1
 package main
 
 import (
@@ -31,6 +36,7 @@ var commands = map[string]func(args []string) error{
 	"serve":   cmdServe,
 	"backup":  cmdBackup,
 	"restore": cmdRestore,
+	"verify":  cmdVerify,
 	"version": cmdVersion,
 }
 
@@ -41,6 +47,7 @@ Usage:
   fiskaldesk serve [flags]                headless: dashboard and APIs on --addr
   fiskaldesk backup --out FILE [--data DIR]
   fiskaldesk restore --in FILE --data DIR
+  fiskaldesk verify [--json] [--partial] [--all] FILE.tar...
   fiskaldesk version
 
 Run "fiskaldesk COMMAND -h" for the flags of a command.
@@ -65,6 +72,10 @@ func main() {
 		if errors.Is(err, flag.ErrHelp) {
 			return
 		}
+		var qe quietError
+		if errors.As(err, &qe) {
+			os.Exit(1) // the command has said everything already
+		}
 		var ue usageError
 		if errors.As(err, &ue) {
 			fmt.Fprintf(os.Stderr, "fiskaldesk: %v\n", err)
@@ -77,3 +88,6 @@ func main() {
 
 // usageError marks a mistake in the command line (exit status 2).
 type usageError struct{ error }
+
+// quietError exits 1 without a further message.
+type quietError struct{ error }

@@ -189,3 +189,15 @@ func ids(r resp) []string {
 	}
 	return out
 }
+
+// principalOf resolves a bearer credential the way the router does.
+func principalOf(t *testing.T, a *testApp, c cred) *auth.Principal {
+	t.Helper()
+	p, err := a.auth.Resolve(c.bearer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func jsonRaw(v any) ([]byte, error) { return json.Marshal(v) }

@@ -1,0 +1,101 @@
+package api
+
+import (
+	"bytes"
+	"context"
+	"crypto/ecdsa"
+	"crypto/sha256"
+	"crypto/x509"
+	"encoding/base64"
+	"math/big"
+	"sync"
+	"testing"
+
+	"github.com/google/uuid"
+
+	"github.com/fiskaldesk/fiskaldesk/backend/tss"
+	"github.com/fiskaldesk/fiskaldesk/backend/verify"
+)
+
+// 10,000 receipts on one TSS, exported: fiskaldesk's verifier and the
+// test's own reader accept every log, and a filtered export holds exactly
+// what its filter defines.
+func TestTenThousandTransactionsExportAndVerify(t *testing.T) {
+	a, _, _, v, _ := vendorApp(t)
+	tssID, clients := posSetup(t, a, v, 8)
+	p := principalOf(t, a, v)
+	c := tss.Caller{Viewer: p.Viewer, Env: p.Viewer.Env, ActingOrg: p.Key.OrganizationID, TokenID: p.TokenID, TokenExp: p.TokenExp}
+	const n = 10_000
+	var wg sync.WaitGroup
+	errs := make(chan error, len(clients))
+	for w, cl := range clients {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := w; i < n; i += len(clients) {
+				id := uuid.NewString()
+				if _, err := a.tss.Upsert(context.Background(), c, tssID, id, 1, tss.TxRequest{State: "ACTIVE", ClientID: cl}); err != nil {
+					errs <- err
+					return
+				}
+				body, _ := jsonRaw(receipt("1.00"))
+				if _, err := a.tss.Upsert(context.Background(), c, tssID, id, 2, tss.TxRequest{State: "FINISHED", ClientID: cl, Schema: body}); err != nil {
+					errs <- err
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	tssView := a.must(a.do(v, "GET", "/api/v2/tss/"+tssID, nil), 200).obj()
+	if tssView["transaction_counter"] != "10000" {
+		t.Fatalf("transaction counter %v", tssView["transaction_counter"])
+	}
+	certDER, _ := base64.StdEncoding.DecodeString(tssView["certificate"].(string))
+	cert, _ := x509.ParseCertificate(certDER)
+	pub := cert.PublicKey.(*ecdsa.PublicKey)
+
+	path := "/api/v2/tss/" + tssID + "/export/" + uuid.NewString()
+	a.must(a.do(v, "PUT", path, nil), 200)
+	if e := waitExport(t, a, v, path); e["state"] != "COMPLETED" || e["records"].(float64) < 2*n {
+		t.Fatalf("export: %v", e)
+	}
+	file := a.must(a.do(v, "GET", path+"/file", nil), 200).body
+
+	rep, err := verify.Verify("export.tar", bytes.NewReader(file), verify.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !rep.OK || rep.SignaturesVerified != rep.Logs || rep.TransactionLogs != 2*n || len(rep.Serials) != 1 || len(rep.Serials[0].Gaps) != 0 {
+		t.Fatalf("verify: ok=%v logs=%d verified=%d tx=%d findings=%v", rep.OK, rep.Logs, rep.SignaturesVerified, rep.TransactionLogs, rep.Findings[:min(5, len(rep.Findings))])
+	}
+	for _, m := range readTarBytes(t, file)[3:] {
+		l := readTestLog(t, m.data)
+		sum := sha256.Sum256(l.dtbs)
+		if !ecdsa.Verify(pub, sum[:], new(big.Int).SetBytes(l.sig[:32]), new(big.Int).SetBytes(l.sig[32:])) {
+			t.Fatalf("%s does not verify with the test's own reader", m.name)
+		}
+	}
+	// A filtered export of the same TSS: transaction 4711 and the system
+	// logs between its Start and Finish, nothing else.
+	fpath := "/api/v2/tss/" + tssID + "/export/" + uuid.NewString()
+	a.must(a.do(v, "PUT", fpath+"?transaction_number=4711", nil), 200)
+	waitExport(t, a, v, fpath)
+	filtered := a.must(a.do(v, "GET", fpath+"/file", nil), 200).body
+	members := readTarBytes(t, filtered)[3:]
+	if len(members) < 2 {
+		t.Fatalf("filtered export holds %d logs", len(members))
+	}
+	for _, m := range members {
+		if l := readTestLog(t, m.data); l.kind == 1 && l.number != 4711 {
+			t.Fatalf("filtered export holds transaction %d", l.number)
+		}
+	}
+	if r, _ := verify.Verify("filtered.tar", bytes.NewReader(filtered), verify.Options{Partial: true}); !r.OK || r.SignaturesVerified != len(members) {
+		t.Fatalf("filtered export: %+v", r.Findings)
+	}
+}
