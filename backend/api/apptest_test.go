@@ -13,6 +13,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/fiskaldesk/fiskaldesk/backend/auth"
+	"github.com/fiskaldesk/fiskaldesk/backend/dsfinvk"
 	"github.com/fiskaldesk/fiskaldesk/backend/org"
 	"github.com/fiskaldesk/fiskaldesk/backend/secret"
 	"github.com/fiskaldesk/fiskaldesk/backend/store"
@@ -49,7 +50,11 @@ func newTestApp(t *testing.T) *testApp {
 	if err := signer.StartExports(t.Context(), t.TempDir(), 2, zerolog.Nop()); err != nil {
 		t.Fatal(err)
 	}
-	h := NewRouter(Deps{Store: st, Log: zerolog.Nop(), Version: "test", SPA: testSPA, Orgs: orgs, Auth: keys, TSS: signer})
+	dk := dsfinvk.NewService(st, orgs, signer)
+	if err := dk.Start(t.Context(), t.TempDir(), zerolog.Nop()); err != nil {
+		t.Fatal(err)
+	}
+	h := NewRouter(Deps{Store: st, Log: zerolog.Nop(), Version: "test", SPA: testSPA, Orgs: orgs, Auth: keys, TSS: signer, DSFinVK: dk})
 	return &testApp{t: t, h: h, st: st, dir: dir, orgs: orgs, auth: keys, tss: signer}
 }
 

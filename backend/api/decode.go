@@ -10,9 +10,23 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/google/uuid"
 )
+
+// readBody reads and decodes a JSON body like decode and also returns
+// the bytes, for handlers that store the request as sent.
+func readBody(r *http.Request, v any) ([]byte, error) {
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		return nil, err
+	}
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	return body, decode(r, v)
+}
+
+func timeOf(unix int64) time.Time { return time.Unix(unix, 0) }
 
 // decode reads a JSON body into v. An empty body counts as {}; fields v
 // does not know are ignored, as real clients send extras. Type mismatches

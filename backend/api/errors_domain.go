@@ -5,6 +5,7 @@ import (
 	"net/http"
 
 	"github.com/fiskaldesk/fiskaldesk/backend/auth"
+	"github.com/fiskaldesk/fiskaldesk/backend/dsfinvk"
 	"github.com/fiskaldesk/fiskaldesk/backend/org"
 	"github.com/fiskaldesk/fiskaldesk/backend/tss"
 )
@@ -67,6 +68,17 @@ var domainErrors = []struct {
 	{tss.ErrDuplicateExport, http.StatusBadRequest, "E_DUPLICATE_EXPORT", ""},
 	{tss.ErrCancelExport, http.StatusBadRequest, "E_CANCEL_EXPORT", ""},
 	{tss.ErrLogNotFound, http.StatusNotFound, "E_LOG_NOT_FOUND", "Log not found"},
+	{dsfinvk.ErrRegisterNotFound, http.StatusNotFound, "E_CASH_REGISTER_NOT_FOUND", ""},
+	{dsfinvk.ErrRegisterConflict, http.StatusConflict, "E_CASH_REGISTER_CONFLICT", "Changing cash_register_type is not possible."},
+	{dsfinvk.ErrVatNotFound, http.StatusNotFound, "E_VAT_DEFINITION_NOT_FOUND", "VAT definition not found."},
+	{dsfinvk.ErrAgencyNotFound, http.StatusNotFound, "E_PURCHASER_AGENCY_NOT_FOUND", "Purchaser agency not found."},
+	{dsfinvk.ErrClosingNotFound, http.StatusNotFound, "E_CASH_POINT_CLOSING_NOT_FOUND", "Cash point closing not found."},
+	{dsfinvk.ErrClosingConflict, http.StatusConflict, "E_CASH_POINT_CLOSING_CONFLICT", "The closing id exists with another request."},
+	{dsfinvk.ErrClosingState, http.StatusBadRequest, "E_INVALID_STATE_CHANGE", ""},
+	{dsfinvk.ErrExportNotFound, http.StatusNotFound, "E_EXPORT_NOT_FOUND", "Export not found."},
+	{dsfinvk.ErrExportConflict, http.StatusConflict, "E_EXPORT_CONFLICT", ""},
+	{dsfinvk.ErrNothingToExport, http.StatusNotFound, "E_CASH_POINT_CLOSING_NOT_FOUND", "No COMPLETED cash point closing in the given period."},
+	{dsfinvk.ErrExportNotReady, http.StatusNotFound, "E_DOWNLOAD_NOT_FOUND", "The export is not completed."},
 	{auth.ErrKeyNotFound, http.StatusNotFound, "E_API_KEY_NOT_FOUND", "API key not found."},
 	{auth.ErrTokenExpired, http.StatusUnauthorized, CodeUnauthorized, "Token expired"},
 	{auth.ErrKeyRevoked, http.StatusUnauthorized, CodeUnauthorized, "The API key of this token is disabled or deleted"},

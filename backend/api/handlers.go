@@ -2,6 +2,7 @@ package api
 
 import (
 	"github.com/fiskaldesk/fiskaldesk/backend/auth"
+	"github.com/fiskaldesk/fiskaldesk/backend/dsfinvk"
 	"github.com/fiskaldesk/fiskaldesk/backend/org"
 	"github.com/fiskaldesk/fiskaldesk/backend/tss"
 )
@@ -11,6 +12,7 @@ type handlers struct {
 	orgs *org.Service
 	auth *auth.Service
 	tss  *tss.Service
+	dk   *dsfinvk.Service
 }
 
 // ManagementVersion is the Management API version fiskaldesk follows

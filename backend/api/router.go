@@ -10,6 +10,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/fiskaldesk/fiskaldesk/backend/auth"
+	"github.com/fiskaldesk/fiskaldesk/backend/dsfinvk"
 	"github.com/fiskaldesk/fiskaldesk/backend/org"
 	"github.com/fiskaldesk/fiskaldesk/backend/store"
 	"github.com/fiskaldesk/fiskaldesk/backend/tss"
@@ -29,6 +30,7 @@ type Deps struct {
 	Orgs       *org.Service
 	Auth       *auth.Service
 	TSS        *tss.Service
+	DSFinVK    *dsfinvk.Service
 }
 
 // NewRouter returns the one http.Handler that serves the dashboard and
@@ -43,26 +45,30 @@ func NewRouter(d Deps) http.Handler {
 	r.Method(http.MethodGet, "/healthz", health(d))
 	r.Method(http.MethodHead, "/healthz", health(d))
 
-	h := &handlers{orgs: d.Orgs, auth: d.Auth, tss: d.TSS}
+	h := &handlers{orgs: d.Orgs, auth: d.Auth, tss: d.TSS, dk: d.DSFinVK}
 	// The cloud's three hosts become path prefixes; every API is also
 	// served under each of them so a POS only swaps its base URL
 	// (https://dashboard.fiskaly.com/api/v0 → http://127.0.0.1:8280/management/api/v0).
-	apis := func(r chi.Router) {
-		r.NotFound(HandlerFunc(func(w http.ResponseWriter, r *http.Request) error { return errRouteNotFound }).ServeHTTP)
-		r.MethodNotAllowed(methodNotAllowed(root))
-		r.Route("/v0", h.bindManagement)
-		r.Method(http.MethodPost, "/v1/auth", h.postAuth("Invalid credentials"))
-		r.Route("/v2", h.bindSignDE)
+	// v0 is Management everywhere but under /dsfinvk, where it is the
+	// DSFinV-K alias of v1, as in the cloud.
+	apis := func(v0 func(chi.Router)) func(chi.Router) {
+		return func(r chi.Router) {
+			r.NotFound(HandlerFunc(func(w http.ResponseWriter, r *http.Request) error { return errRouteNotFound }).ServeHTTP)
+			r.MethodNotAllowed(methodNotAllowed(root))
+			r.Route("/v0", v0)
+			r.Route("/v1", h.bindDSFinVK)
+			r.Route("/v2", h.bindSignDE)
+		}
 	}
 	r.Route("/api", func(r chi.Router) {
-		apis(r)
+		apis(h.bindManagement)(r)
 		r.Method(http.MethodGet, "/openapi.json", openAPIHandler(root, d.Version))
 		r.Route("/dashboard", h.bindDashboard)
 		bindLocal(r, d)
 	})
-	for _, host := range []string{"/management", "/sign-de", "/dsfinvk"} {
-		r.Route(host+"/api", apis)
-	}
+	r.Route("/management/api", apis(h.bindManagement))
+	r.Route("/sign-de/api", apis(h.bindManagement))
+	r.Route("/dsfinvk/api", apis(h.bindDSFinVK))
 
 	spa := newSPA(d.SPA)
 	r.Method(http.MethodGet, "/*", spa)

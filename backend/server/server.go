@@ -17,6 +17,7 @@ import (
 	"github.com/fiskaldesk/fiskaldesk/backend/api"
 	"github.com/fiskaldesk/fiskaldesk/backend/auth"
 	"github.com/fiskaldesk/fiskaldesk/backend/buildinfo"
+	"github.com/fiskaldesk/fiskaldesk/backend/dsfinvk"
 	"github.com/fiskaldesk/fiskaldesk/backend/org"
 	"github.com/fiskaldesk/fiskaldesk/backend/secret"
 	"github.com/fiskaldesk/fiskaldesk/backend/store"
@@ -81,6 +82,12 @@ func New(cfg Config, log zerolog.Logger, spa fs.FS) (*Server, error) {
 		_ = st.Close()
 		return nil, err
 	}
+	dkSvc := dsfinvk.NewService(st, orgs, signer)
+	if err := dkSvc.Start(ctx, filepath.Join(cfg.DataDir, "exports"), log.With().Str("component", "dsfinvk").Logger()); err != nil {
+		cancel()
+		_ = st.Close()
+		return nil, err
+	}
 	s.Handler = api.NewRouter(api.Deps{
 		Store:      st,
 		Log:        log.With().Str("component", "http").Logger(),
@@ -90,6 +97,7 @@ func New(cfg Config, log zerolog.Logger, spa fs.FS) (*Server, error) {
 		Orgs:       orgs,
 		Auth:       keys,
 		TSS:        signer,
+		DSFinVK:    dkSvc,
 	})
 	s.stopWorkers = cancel
 	return s, nil

@@ -55,6 +55,16 @@ import "encoding/binary"
 //	export/<tss>/<export>            → tss.Export: a TAR export job and its result.
 //	export-queue/<export>            → tss id (raw text): PENDING/WORKING jobs, resumed at start.
 //
+//	dk-cr/<org>/<env>/<client>          → dsfinvk.CashRegister: latest revision.
+//	dk-cr-rev/<org>/<env>/<client>/<rev u32 BE> → dsfinvk.CashRegister: every revision.
+//	dk-vat/<org>/<env>/<export id u32 BE>   → dsfinvk.VatDefinition (custom ids ≥ 1000).
+//	dk-pa/<org>/<env>/<agency>           → dsfinvk.PurchaserAgency.
+//	dk-cpc/<org>/<env>/<closing>         → dsfinvk.closingRecord: summary, body, reports.
+//	dk-znr/<org>/<env>/<client>/<Z_NR u32 BE> → closing id: ascending closing numbers.
+//	dk-export/<org>/<env>/<export>       → dsfinvk.Export.
+//	dk-queue/<kind>/<id>                 → "<org>/<env>": closings to validate and exports to
+//	                                       build, resumed at start.
+//
 //	audit/<org>/<unix nanos u64 BE>/<entry id>
 //	                                 → audit.Entry: who changed what in an org, in the
 //	                                   transaction of the change; append-only.
@@ -131,7 +141,29 @@ func TxRevKey(tss, tx string, rev uint32) []byte {
 func LogKey(tss string, counter uint64) []byte {
 	return binary.BigEndian.AppendUint64(prefix("log", tss), counter)
 }
-func LogPrefix(tss string) []byte         { return prefix("log", tss) }
+func LogPrefix(tss string) []byte                  { return prefix("log", tss) }
+func DKRegisterKey(org, env, client string) []byte { return key("dk-cr", org, env, client) }
+func DKRegisterPrefix(org, env string) []byte      { return prefix("dk-cr", org, env) }
+func DKRegisterRevKey(org, env, client string, rev uint32) []byte {
+	return binary.BigEndian.AppendUint32(prefix("dk-cr-rev", org, env, client), rev)
+}
+func DKVatKey(org, env string, id uint32) []byte {
+	return binary.BigEndian.AppendUint32(prefix("dk-vat", org, env), id)
+}
+func DKVatPrefix(org, env string) []byte         { return prefix("dk-vat", org, env) }
+func DKAgencyKey(org, env, id string) []byte     { return key("dk-pa", org, env, id) }
+func DKAgencyPrefix(org, env string) []byte      { return prefix("dk-pa", org, env) }
+func DKClosingKey(org, env, id string) []byte    { return key("dk-cpc", org, env, id) }
+func DKClosingPrefix(org, env string) []byte     { return prefix("dk-cpc", org, env) }
+func DKZNrPrefix(org, env, client string) []byte { return prefix("dk-znr", org, env, client) }
+func DKZNrKey(org, env, client string, znr uint32) []byte {
+	return binary.BigEndian.AppendUint32(prefix("dk-znr", org, env, client), znr)
+}
+func DKExportKey(org, env, id string) []byte { return key("dk-export", org, env, id) }
+func DKExportPrefix(org, env string) []byte  { return prefix("dk-export", org, env) }
+func DKQueueKey(kind, id string) []byte      { return key("dk-queue", kind, id) }
+func DKQueuePrefix(kind string) []byte       { return prefix("dk-queue", kind) }
+
 func ExportKey(tss, export string) []byte { return key("export", tss, export) }
 func ExportPrefix(tss string) []byte      { return prefix("export", tss) }
 func ExportQueueKey(export string) []byte { return key("export-queue", export) }
