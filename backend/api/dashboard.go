@@ -25,6 +25,7 @@ func (a *handlers) bindDashboard(r chi.Router) {
 		r.Use(a.authenticate)
 		r.Method(http.MethodGet, "/me", HandlerFunc(a.me))
 		r.Method(http.MethodPost, "/password", HandlerFunc(a.changePassword))
+		r.Method(http.MethodGet, "/reports/transactions", HandlerFunc(a.transactionReport))
 	})
 }
 
