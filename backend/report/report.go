@@ -22,16 +22,16 @@ var VATClasses = []string{"19 %", "7 %", "10,7 %", "5,5 %", "0 %"}
 
 // Receipt is one finished transaction in the report. Amounts are cents.
 type Receipt struct {
-	Organization string
-	TSSID        string
-	ClientSerial string
-	Number       uint64
-	Time         time.Time
-	Type         string // BON_TYP or the processType when not a receipt
-	Gross        [5]int64
+	Organization  string
+	TSSID         string
+	ClientSerial  string
+	Number        uint64
+	Time          time.Time
+	Type          string // BON_TYP or the processType when not a receipt
+	Gross         [5]int64
 	Cash, NonCash int64
-	Counter      uint64
-	Signature    string
+	Counter       uint64
+	Signature     string
 }
 
 // Total is the sum of a (TSS, client, day) group.
