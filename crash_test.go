@@ -55,6 +55,25 @@ func mustCall(t *testing.T, method, url, token string, body any) map[string]any 
 	return m
 }
 
+// setupTSS creates an INITIALIZED TSS with n clients over HTTP.
+func setupTSS(t *testing.T, url, tok string, n int) (string, []string) {
+	t.Helper()
+	id := uuid.NewString()
+	base := url + "/api/v2/tss/" + id
+	puk := mustCall(t, "PUT", base, tok, map[string]any{})["admin_puk"].(string)
+	mustCall(t, "PATCH", base, tok, map[string]string{"state": "UNINITIALIZED"})
+	mustCall(t, "PATCH", base+"/admin", tok, map[string]string{"admin_puk": puk, "new_admin_pin": "123456"})
+	mustCall(t, "POST", base+"/admin/auth", tok, map[string]string{"admin_pin": "123456"})
+	mustCall(t, "PATCH", base, tok, map[string]string{"state": "INITIALIZED"})
+	var clients []string
+	for i := range n {
+		cid := uuid.NewString()
+		mustCall(t, "PUT", base+"/client/"+cid, tok, map[string]string{"serial_number": fmt.Sprint("Kasse ", i)})
+		clients = append(clients, cid)
+	}
+	return id, clients
+}
+
 // acked is an answer the server gave: it must survive any crash.
 type acked struct {
 	tss, tx   string
@@ -76,16 +95,8 @@ func TestCrashDuringSigningLosesNothing(t *testing.T) {
 	var lanes []lane
 	var tssIDs []string
 	for range 3 {
-		id := uuid.NewString()
-		base := p.url + "/api/v2/tss/" + id
-		puk := mustCall(t, "PUT", base, tok, map[string]any{})["admin_puk"].(string)
-		mustCall(t, "PATCH", base, tok, map[string]string{"state": "UNINITIALIZED"})
-		mustCall(t, "PATCH", base+"/admin", tok, map[string]string{"admin_puk": puk, "new_admin_pin": "123456"})
-		mustCall(t, "POST", base+"/admin/auth", tok, map[string]string{"admin_pin": "123456"})
-		mustCall(t, "PATCH", base, tok, map[string]string{"state": "INITIALIZED"})
-		for i := range 2 {
-			cid := uuid.NewString()
-			mustCall(t, "PUT", base+"/client/"+cid, tok, map[string]string{"serial_number": fmt.Sprint("Kasse ", i)})
+		id, clients := setupTSS(t, p.url, tok, 2)
+		for _, cid := range clients {
 			lanes = append(lanes, lane{id, cid})
 		}
 		tssIDs = append(tssIDs, id)

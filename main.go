@@ -37,6 +37,7 @@ var commands = map[string]func(args []string) error{
 	"backup":  cmdBackup,
 	"restore": cmdRestore,
 	"verify":  cmdVerify,
+	"export":  cmdExport,
 	"version": cmdVersion,
 }
 
@@ -48,6 +49,7 @@ Usage:
   fiskaldesk backup --out FILE [--data DIR]
   fiskaldesk restore --in FILE --data DIR
   fiskaldesk verify [--json] [--partial] [--all] FILE.tar...
+  fiskaldesk export tss|dsfinvk|report ... --out FILE
   fiskaldesk version
 
 Run "fiskaldesk COMMAND -h" for the flags of a command.

@@ -1,0 +1,268 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/mattn/go-isatty"
+	"github.com/rs/zerolog"
+	"github.com/schollz/progressbar/v3"
+
+	"github.com/fiskaldesk/fiskaldesk/backend/server"
+)
+
+const exportUsage = `fiskaldesk export tss     --tss ID [filters] --out FILE.tar
+fiskaldesk export dsfinvk --from DATE --to DATE [--client ID] [--format tar|zip] --out FILE
+fiskaldesk export report  [--from DATE --to DATE] [--org ID] [--include-managed] --format csv|xlsx|pdf --out FILE
+
+Authenticates with --api-key/--api-secret (env FISKALDESK_API_KEY, FISKALDESK_API_SECRET)
+against --url; without --url it uses the instance running on --data, or starts one
+on a loopback port for the duration of the export.`
+
+// exportClient talks to an instance over its public API.
+type exportClient struct {
+	base  string
+	token string
+	org   string
+	http  *http.Client
+}
+
+func (c *exportClient) do(method, path string, body any, out any) (*http.Response, error) {
+	var rd io.Reader
+	if body != nil {
+		b, _ := json.Marshal(body)
+		rd = bytes.NewReader(b)
+	}
+	req, err := http.NewRequest(method, c.base+path, rd)
+	if err != nil {
+		return nil, err
+	}
+	if c.token != "" {
+		req.Header.Set("Authorization", "Bearer "+c.token)
+	}
+	if c.org != "" {
+		req.Header.Set("X-Organization-ID", c.org)
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	if resp.StatusCode != http.StatusOK {
+		defer resp.Body.Close()
+		var e struct {
+			Code    string `json:"code"`
+			Message string `json:"message"`
+		}
+		_ = json.NewDecoder(resp.Body).Decode(&e)
+		return nil, fmt.Errorf("%s %s: %d %s %s", method, path, resp.StatusCode, e.Code, e.Message)
+	}
+	if out != nil {
+		defer resp.Body.Close()
+		return resp, json.NewDecoder(resp.Body).Decode(out)
+	}
+	return resp, nil
+}
+
+func cmdExport(args []string) error {
+	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
+		return usageError{errors.New("export: say what to export\n" + exportUsage)}
+	}
+	kind, args := args[0], args[1:]
+	var cfg server.Config
+	fs := flag.NewFlagSet("fiskaldesk export "+kind, flag.ContinueOnError)
+	cfg.RegisterFlags(fs)
+	out := fs.String("out", "", "file to write (required)")
+	base := fs.String("url", "", "base URL of a fiskaldesk instance (default: the one on --data)")
+	key := fs.String("api-key", os.Getenv("FISKALDESK_API_KEY"), "API key (env FISKALDESK_API_KEY)")
+	sec := fs.String("api-secret", os.Getenv("FISKALDESK_API_SECRET"), "API secret (env FISKALDESK_API_SECRET)")
+	orgID := fs.String("org", "", "organization to act for (a managed organization of the key's)")
+	tssID := fs.String("tss", "", "tss: the TSS")
+	client := fs.String("client", "", "tss, dsfinvk: only this client / cash register")
+	txNum := fs.String("tx", "", "tss: one transaction number")
+	fromCtr := fs.String("from-counter", "", "tss: first signature counter")
+	toCtr := fs.String("to-counter", "", "tss: last signature counter")
+	from := fs.String("from", "", "dsfinvk, report: first business day YYYY-MM-DD")
+	to := fs.String("to", "", "dsfinvk, report: last business day YYYY-MM-DD")
+	format := fs.String("format", "", "dsfinvk: tar or zip; report: csv, xlsx or pdf")
+	managed := fs.Bool("include-managed", false, "report: include the organization's managed organizations")
+	if err := fs.Parse(args); err != nil {
+		if err == flag.ErrHelp {
+			return err
+		}
+		return usageError{err}
+	}
+	if *out == "" {
+		return usageError{errors.New("export: --out FILE is required")}
+	}
+	if *key == "" || *sec == "" {
+		return usageError{errors.New("export: give --api-key and --api-secret (or FISKALDESK_API_KEY/FISKALDESK_API_SECRET)")}
+	}
+	if err := cfg.Validate(); err != nil {
+		return usageError{err}
+	}
+	c := &exportClient{base: strings.TrimSuffix(*base, "/"), org: *orgID, http: &http.Client{Timeout: 10 * time.Minute}}
+	if c.base == "" {
+		stop, url, err := instance(cfg)
+		if err != nil {
+			return err
+		}
+		defer stop()
+		c.base = url
+	}
+	var auth struct {
+		AccessToken string `json:"access_token"`
+	}
+	if _, err := c.do("POST", "/api/v2/auth", map[string]string{"api_key": *key, "api_secret": *sec}, &auth); err != nil {
+		return fmt.Errorf("export: %w", err)
+	}
+	c.token = auth.AccessToken
+	var path string
+	switch kind {
+	case "tss":
+		if *tssID == "" {
+			return usageError{errors.New("export tss: --tss ID is required")}
+		}
+		q := url.Values{}
+		for k, v := range map[string]string{"client_id": *client, "transaction_number": *txNum, "start_signature_counter": *fromCtr, "end_signature_counter": *toCtr} {
+			if v != "" {
+				q.Set(k, v)
+			}
+		}
+		exp := "/api/v2/tss/" + *tssID + "/export/" + uuid.NewString()
+		if _, err := c.do("PUT", exp+"?"+q.Encode(), nil, nil); err != nil {
+			return fmt.Errorf("export: %w", err)
+		}
+		if err := c.wait(exp); err != nil {
+			return err
+		}
+		path = exp + "/file"
+	case "dsfinvk":
+		if *from == "" || *to == "" {
+			return usageError{errors.New("export dsfinvk: --from and --to are required")}
+		}
+		exp := "/api/v1/exports/" + uuid.NewString()
+		body := map[string]string{"business_date_start": *from, "business_date_end": *to, "format": *format, "client_id": *client}
+		if _, err := c.do("PUT", exp, body, nil); err != nil {
+			return fmt.Errorf("export: %w", err)
+		}
+		if err := c.wait(exp); err != nil {
+			return err
+		}
+		path = exp + "/download"
+	case "report":
+		q := url.Values{"format": {*format}}
+		for k, v := range map[string]string{"from": *from, "to": *to, "organization_id": *orgID} {
+			if v != "" {
+				q.Set(k, v)
+			}
+		}
+		if *managed {
+			q.Set("include_managed", "true")
+		}
+		path = "/api/dashboard/reports/transactions?" + q.Encode()
+	default:
+		return usageError{fmt.Errorf("export: unknown kind %q\n%s", kind, exportUsage)}
+	}
+	n, err := c.download(path, *out)
+	if err != nil {
+		return fmt.Errorf("export: %w", err)
+	}
+	fmt.Printf("%s export written to %s (%d bytes)\n", kind, *out, n)
+	return nil
+}
+
+// instance returns the URL of the instance holding the data dir, or
+// starts one on a loopback port until stop is called.
+func instance(cfg server.Config) (func(), string, error) {
+	if rf, err := server.ReadRunFile(cfg.DataDir); err == nil {
+		if resp, err := http.Get(rf.URL + "/healthz"); err == nil {
+			resp.Body.Close()
+			return func() {}, rf.URL, nil
+		}
+	}
+	cfg.Addr = "127.0.0.1:0"
+	s, err := server.New(cfg, zerolog.Nop(), spaFS())
+	if err != nil {
+		return nil, "", err
+	}
+	if err := s.Start(); err != nil {
+		_ = s.Close()
+		return nil, "", err
+	}
+	return func() { _ = s.Close() }, s.URL(), nil
+}
+
+// wait polls an export until it completes, with a spinner on a terminal.
+func (c *exportClient) wait(path string) error {
+	bar := progressbar.NewOptions(-1, progressbar.OptionSetDescription("export"), progressbar.OptionSetWriter(os.Stderr),
+		progressbar.OptionSetVisibility(isatty.IsTerminal(os.Stderr.Fd())), progressbar.OptionSpinnerType(14))
+	defer bar.Finish()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Hour)
+	defer cancel()
+	for ctx.Err() == nil {
+		var e struct {
+			State     string `json:"state"`
+			Exception string `json:"exception"`
+			Error     *struct {
+				Code, Message string
+			} `json:"error"`
+		}
+		if _, err := c.do("GET", path, nil, &e); err != nil {
+			return fmt.Errorf("export: %w", err)
+		}
+		bar.Describe("export " + strings.ToLower(e.State))
+		switch e.State {
+		case "COMPLETED":
+			return nil
+		case "ERROR", "CANCELLED":
+			reason := e.Exception
+			if e.Error != nil {
+				reason = e.Error.Code + " " + e.Error.Message
+			}
+			return fmt.Errorf("export ended %s %s", e.State, reason)
+		}
+		_ = bar.Add(1)
+		time.Sleep(200 * time.Millisecond)
+	}
+	return errors.New("export: gave up after an hour")
+}
+
+// download writes the body of path to out, with a byte progress bar.
+func (c *exportClient) download(path, out string) (int64, error) {
+	resp, err := c.do("GET", path, nil, nil)
+	if err != nil {
+		return 0, err
+	}
+	defer resp.Body.Close()
+	tmp := out + ".partial"
+	f, err := os.Create(tmp)
+	if err != nil {
+		return 0, err
+	}
+	bar := progressbar.NewOptions64(resp.ContentLength, progressbar.OptionSetDescription("download"), progressbar.OptionSetWriter(os.Stderr),
+		progressbar.OptionShowBytes(true), progressbar.OptionSetVisibility(isatty.IsTerminal(os.Stderr.Fd())))
+	n, err := io.Copy(io.MultiWriter(f, bar), resp.Body)
+	_ = bar.Finish()
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		_ = os.Remove(tmp)
+		return 0, err
+	}
+	return n, os.Rename(tmp, out)
+}
