@@ -266,3 +266,34 @@ func (c *exportClient) download(path, out string) (int64, error) {
 	}
 	return n, os.Rename(tmp, out)
 }
+
+// initializedTSS creates a TSS, takes it through the admin sequence and
+// registers one client; it returns their ids.
+func (c *exportClient) initializedTSS() (string, string, error) {
+	id, cid := uuid.NewString(), uuid.NewString()
+	base := "/api/v2/tss/" + id
+	var created struct {
+		PUK string `json:"admin_puk"`
+	}
+	steps := []struct {
+		method, path string
+		body         any
+		out          any
+	}{
+		{"PUT", base, map[string]any{}, &created},
+		{"PATCH", base, map[string]string{"state": "UNINITIALIZED"}, nil},
+		{"PATCH", base + "/admin", nil, nil}, // body filled below, once the PUK is known
+		{"POST", base + "/admin/auth", map[string]string{"admin_pin": "123456"}, nil},
+		{"PATCH", base, map[string]string{"state": "INITIALIZED"}, nil},
+		{"PUT", base + "/client/" + cid, map[string]string{"serial_number": "Bench 1"}, nil},
+	}
+	for i, st := range steps {
+		if i == 2 {
+			st.body = map[string]string{"admin_puk": created.PUK, "new_admin_pin": "123456"}
+		}
+		if _, err := c.do(st.method, st.path, st.body, st.out); err != nil {
+			return "", "", err
+		}
+	}
+	return id, cid, nil
+}

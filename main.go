@@ -38,6 +38,7 @@ var commands = map[string]func(args []string) error{
 	"restore": cmdRestore,
 	"verify":  cmdVerify,
 	"export":  cmdExport,
+	"bench":   cmdBench,
 	"version": cmdVersion,
 }
 
@@ -50,6 +51,7 @@ Usage:
   fiskaldesk restore --in FILE --data DIR
   fiskaldesk verify [--json] [--partial] [--all] FILE.tar...
   fiskaldesk export tss|dsfinvk|report ... --out FILE
+  fiskaldesk bench seed --data DIR --transactions N
   fiskaldesk version
 
 Run "fiskaldesk COMMAND -h" for the flags of a command.

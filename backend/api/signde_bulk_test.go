@@ -99,3 +99,36 @@ func TestTenThousandTransactionsExportAndVerify(t *testing.T) {
 		t.Fatalf("filtered export: %+v", r.Findings)
 	}
 }
+
+// Seeded receipts are the data the API writes: their answers verify
+// independently, lists count them, and their export passes verify.
+func TestSeedWritesWhatTheAPIWrites(t *testing.T) {
+	a, _, _, v, _ := vendorApp(t)
+	tssID, clients := posSetup(t, a, v, 1)
+	p := principalOf(t, a, v)
+	c := tss.Caller{Viewer: p.Viewer, Env: p.Viewer.Env, ActingOrg: p.Key.OrganizationID, TokenID: p.TokenID, TokenExp: p.TokenExp}
+	var batches []int
+	if err := a.tss.Seed(context.Background(), c, tssID, clients[0], 1200, func(done int) { batches = append(batches, done) }); err != nil {
+		t.Fatal(err)
+	}
+	if len(batches) != 3 || batches[2] != 1200 {
+		t.Fatalf("progress %v", batches)
+	}
+	base := "/api/v2/tss/" + tssID + "/tx/"
+	for _, n := range []string{"1", "600", "1200"} {
+		fin := parseTx(t, a.must(a.do(v, "GET", base+n, nil), 200))
+		verifyTx(t, fin, "Beleg^11.90_1.07_0.00_0.00_0.00^12.97:Bar")
+		start := parseTx(t, a.must(a.do(v, "GET", base+fin.ID+"?tx_revision=1", nil), 200))
+		verifyTx(t, start, "")
+	}
+	if n := a.must(a.do(v, "GET", base[:len(base)-1]+"?states[]=FINISHED&limit=1", nil), 200).obj()["count"].(float64); n != 1200 {
+		t.Fatalf("list count %v", n)
+	}
+	path := "/api/v2/tss/" + tssID + "/export/" + uuid.NewString()
+	a.must(a.do(v, "PUT", path, nil), 200)
+	waitExport(t, a, v, path)
+	rep, err := verify.Verify("seed.tar", bytes.NewReader(a.must(a.do(v, "GET", path+"/file", nil), 200).body), verify.Options{})
+	if err != nil || !rep.OK || rep.TransactionLogs != 2400 || rep.SignaturesVerified != rep.Logs {
+		t.Fatalf("verify: %v %+v", err, rep.Findings)
+	}
+}

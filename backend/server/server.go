@@ -35,6 +35,9 @@ type Server struct {
 	Log     zerolog.Logger
 	Store   *store.Store
 	Handler http.Handler
+	// The services, for CLI commands that work in-process (bench seed).
+	Auth *auth.Service
+	TSS  *tss.Service
 
 	token       string
 	stopWorkers context.CancelFunc // background jobs (exports)
@@ -100,6 +103,7 @@ func New(cfg Config, log zerolog.Logger, spa fs.FS) (*Server, error) {
 		DSFinVK:    dkSvc,
 	})
 	s.stopWorkers = cancel
+	s.Auth, s.TSS = keys, signer
 	return s, nil
 }
 
