@@ -3,6 +3,7 @@ package api
 import (
 	"archive/tar"
 	"bytes"
+	"context"
 	"crypto/ecdsa"
 	"crypto/sha256"
 	"crypto/x509"
@@ -17,6 +18,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/rs/zerolog"
 )
 
 // testTLV splits one DER element (definite lengths only): the test's own
@@ -268,4 +270,31 @@ func TestExportsAndFilters(t *testing.T) {
 	if n := a.must(a.do(v, "GET", "/api/v2/export", nil), 200).obj()["count"].(float64); n < 8 {
 		t.Fatalf("all exports: %v", n)
 	}
+}
+
+// An export queued while the workers are gone (the process stopped before
+// it ran) is produced when the exporter starts again.
+func TestExportResumesAfterRestart(t *testing.T) {
+	a, _, _, v, _ := vendorApp(t)
+	tssID, _ := posSetup(t, a, v, 1)
+	stopped, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := a.tss.StartExports(stopped, t.TempDir(), 1, zerolog.Nop()); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(50 * time.Millisecond) // the worker has seen its context end
+	path := "/api/v2/tss/" + tssID + "/export/" + uuid.NewString()
+	a.must(a.do(v, "PUT", path, nil), 200)
+	time.Sleep(200 * time.Millisecond)
+	if s := a.must(a.do(v, "GET", path, nil), 200).str("state"); s != "PENDING" {
+		t.Fatalf("with no worker the export is %s", s)
+	}
+	// A new start finds the job in the store's queue and runs it.
+	if err := a.tss.StartExports(t.Context(), t.TempDir(), 1, zerolog.Nop()); err != nil {
+		t.Fatal(err)
+	}
+	if e := waitExport(t, a, v, path); e["state"] != "COMPLETED" {
+		t.Fatalf("resumed export: %v", e)
+	}
+	a.must(a.do(v, "GET", path+"/file", nil), 200)
 }

@@ -55,7 +55,11 @@ func Open(dir string, opt Options) (*Store, error) {
 		WithLogger(badgerLogger{opt.Logger.With().Str("component", "badger").Logger()}).
 		WithNumVersionsToKeep(1).
 		// 256 MiB value-log files instead of 1 GiB keep a new data dir small.
-		WithValueLogFileSize(256 << 20)
+		WithValueLogFileSize(256 << 20).
+		// A 32 MiB block cache instead of 256 MiB: a 1,000,000-log TAR
+		// export peaked at 513 MiB anonymous RSS with the default and at
+		// 174 MiB with this, at the same speed (docs/BENCHMARKS.md).
+		WithBlockCacheSize(32 << 20)
 	db, err := badger.Open(bo)
 	if err != nil {
 		if strings.Contains(err.Error(), "Cannot acquire directory lock") {

@@ -18,9 +18,11 @@ import (
 	"io"
 	"math/big"
 	"regexp"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	_ "crypto/sha512" // SHA-384/512 for D-Trust and others
@@ -101,10 +103,20 @@ func (r *Report) Errors() int {
 	return n
 }
 
+// logEntry is what the counter checks keep of a log once its own checks
+// are done: a few words instead of the whole message, so memory stays
+// small for archives with millions of logs.
 type logEntry struct {
-	member string
-	log    *tse.Log
+	member     string
+	serial     string // interned: one string per TSS
+	counter    uint64
+	unix       int64
+	updateTime bool
 }
+
+// chunk is the number of logs parsed before their signatures are checked
+// in parallel and the logs let go.
+const chunk = 4096
 
 // Verify reads a TAR from rd and checks everything that can be checked.
 func Verify(name string, rd io.Reader, opt Options) (*Report, error) {
@@ -112,7 +124,27 @@ func Verify(name string, rd io.Reader, opt Options) (*Report, error) {
 	tr := tar.NewReader(rd)
 	keys := map[string]*ecdsa.PublicKey{}
 	var logs []logEntry
-	var certMembers [][2]string // member, key hash (for naming checks after)
+	var pending []parsed // logs read but not yet checked
+	signers := map[string]bool{}
+	interned := map[string]string{}
+	flush := func() {
+		r.checkChunk(pending, keys)
+		for _, p := range pending {
+			s, ok := interned[string(p.log.Serial)]
+			if !ok {
+				s = hex.EncodeToString(p.log.Serial)
+				interned[string(p.log.Serial)] = s
+				signers[s] = true
+			}
+			if !p.log.Counter.IsUint64() {
+				r.add(SevError, "counter", p.member, "signature counter %s is out of range", p.log.Counter)
+				continue
+			}
+			logs = append(logs, logEntry{member: p.member, serial: s, counter: p.log.Counter.Uint64(), unix: p.log.Time.Unix(),
+				updateTime: p.log.Kind() == "system" && string(p.log.Field(0)) == "updateTime"})
+		}
+		pending = pending[:0]
+	}
 	for {
 		h, err := tr.Next()
 		if errors.Is(err, io.EOF) {
@@ -135,28 +167,24 @@ func Verify(name string, rd io.Reader, opt Options) (*Report, error) {
 		case base == "info.csv":
 			r.InfoCSV = string(data)
 		case strings.Contains(base, "_X509"):
-			c := r.certificate(base, data, keys)
-			if c.KeyHash != "" {
-				certMembers = append(certMembers, [2]string{base, c.KeyHash})
-			}
+			r.certificate(base, data, keys)
 		case strings.HasSuffix(base, ".log"):
 			l, err := tse.Parse(data)
 			if err != nil {
 				r.add(SevError, "structure", base, "not a TR-03151 log message: %v", err)
 				continue
 			}
-			logs = append(logs, logEntry{base, l})
+			pending = append(pending, parsed{base, l})
+			if len(pending) == chunk {
+				flush()
+			}
 		default:
 			r.add(SevWarning, "structure", base, "unexpected member")
 		}
 	}
+	flush()
 	if r.InfoCSV == "" {
 		r.add(SevError, "structure", "info.csv", "the archive has no info.csv")
-	}
-	signers := map[string]bool{}
-	for _, e := range logs {
-		r.checkLog(e, keys)
-		signers[hex.EncodeToString(e.log.Serial)] = true
 	}
 	// A certificate whose key signs logs here must be named by that key.
 	for i := range r.Certificates {
@@ -205,7 +233,66 @@ var hashFor = map[string]crypto.Hash{
 
 var nameRe = regexp.MustCompile(`^(Unixt|Utc|Gent)_([0-9.]+Z?)_Sig-(\d+)_Log-(Tra|Sys|Aud)(?:_No-(\d+)_(Start|Update|Finish)_Client-(.*?)|_([A-Za-z]+))?(?:_Fc-\d+)?\.log$`)
 
-func (r *Report) checkLog(e logEntry, keys map[string]*ecdsa.PublicKey) {
+type parsed struct {
+	member string
+	log    *tse.Log
+}
+
+// sigResult is the outcome of one signature check.
+type sigResult int
+
+const (
+	sigVerified sigResult = iota
+	sigFailed
+	sigBER
+	sigNoKey
+	sigNoAlg
+)
+
+// checkSignature verifies one log; it only reads shared state.
+func checkSignature(l *tse.Log, keys map[string]*ecdsa.PublicKey) sigResult {
+	if l.BER {
+		return sigBER
+	}
+	k := keys[hex.EncodeToString(l.Serial)]
+	h, ok := hashFor[l.Algorithm.String()]
+	switch {
+	case k == nil:
+		return sigNoKey
+	case !ok:
+		return sigNoAlg
+	}
+	hh := h.New()
+	hh.Write(l.DTBS)
+	n := len(l.Signature) / 2
+	if len(l.Signature)%2 == 0 && ecdsa.Verify(k, hh.Sum(nil), new(big.Int).SetBytes(l.Signature[:n]), new(big.Int).SetBytes(l.Signature[n:])) {
+		return sigVerified
+	}
+	return sigFailed
+}
+
+// checkChunk checks a run of logs: signatures on every core, then the
+// findings in archive order.
+func (r *Report) checkChunk(logs []parsed, keys map[string]*ecdsa.PublicKey) {
+	results := make([]sigResult, len(logs))
+	workers := runtime.GOMAXPROCS(0)
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := w; i < len(logs); i += workers {
+				results[i] = checkSignature(logs[i].log, keys)
+			}
+		}()
+	}
+	wg.Wait()
+	for i, p := range logs {
+		r.checkLog(p, results[i])
+	}
+}
+
+func (r *Report) checkLog(e parsed, res sigResult) {
 	l := e.log
 	r.Logs++
 	switch l.Kind() {
@@ -219,35 +306,26 @@ func (r *Report) checkLog(e logEntry, keys map[string]*ecdsa.PublicKey) {
 		r.add(SevError, "structure", e.member, "unknown certifiedDataType %v", l.Type)
 	}
 	r.checkName(e)
-	if l.BER {
+	switch res {
+	case sigVerified:
+		r.SignaturesVerified++
+	case sigFailed:
+		r.SignaturesFailed++
+		r.add(SevError, "signature", e.member, "signature does not verify")
+	case sigBER:
 		r.NotCheckable++
 		r.add(SevWarning, "signature", e.member, "BER indefinite-length encoding: the signed bytes cannot be rebuilt, signature not checkable")
-		return
-	}
-	k := keys[hex.EncodeToString(l.Serial)]
-	h, ok := hashFor[l.Algorithm.String()]
-	switch {
-	case k == nil:
+	case sigNoKey:
 		r.NotCheckable++
 		r.add(SevWarning, "signature", e.member, "no usable certificate for serial %x", l.Serial)
-	case !ok:
+	case sigNoAlg:
 		r.NotCheckable++
 		r.add(SevWarning, "signature", e.member, "signature algorithm %v not supported", l.Algorithm)
-	default:
-		hh := h.New()
-		hh.Write(l.DTBS)
-		n := len(l.Signature) / 2
-		if len(l.Signature)%2 == 0 && ecdsa.Verify(k, hh.Sum(nil), new(big.Int).SetBytes(l.Signature[:n]), new(big.Int).SetBytes(l.Signature[n:])) {
-			r.SignaturesVerified++
-		} else {
-			r.SignaturesFailed++
-			r.add(SevError, "signature", e.member, "signature does not verify")
-		}
 	}
 }
 
 // checkName compares the member name with what the log says.
-func (r *Report) checkName(e logEntry) {
+func (r *Report) checkName(e parsed) {
 	l := e.log
 	m := nameRe.FindStringSubmatch(e.member)
 	if m == nil {
@@ -302,44 +380,55 @@ func nameTime(kind, v string) (time.Time, bool) {
 	return time.Time{}, false
 }
 
+func cmpUint(a, b uint64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
 // checkCounters finds duplicates and gaps per serial, and times that go
 // backwards without an updateTime in between.
 func (r *Report) checkCounters(logs []logEntry, opt Options) {
-	bySerial := map[string][]logEntry{}
-	for _, e := range logs {
-		s := hex.EncodeToString(e.log.Serial)
-		bySerial[s] = append(bySerial[s], e)
-	}
-	serials := make([]string, 0, len(bySerial))
-	for s := range bySerial {
-		serials = append(serials, s)
-	}
-	slices.Sort(serials)
-	for _, s := range serials {
-		es := bySerial[s]
-		slices.SortStableFunc(es, func(a, b logEntry) int { return a.log.Counter.Cmp(b.log.Counter) })
-		sum := Serial{Serial: s, Logs: len(es), FirstCounter: es[0].log.Counter.Uint64(), LastCounter: es[len(es)-1].log.Counter.Uint64()}
+	// One sort by serial and counter; each serial is then a run.
+	slices.SortStableFunc(logs, func(a, b logEntry) int {
+		if c := strings.Compare(a.serial, b.serial); c != 0 {
+			return c
+		}
+		return cmpUint(a.counter, b.counter)
+	})
+	for lo := 0; lo < len(logs); {
+		hi := lo + 1
+		for hi < len(logs) && logs[hi].serial == logs[lo].serial {
+			hi++
+		}
+		es := logs[lo:hi]
+		lo = hi
+		sum := Serial{Serial: es[0].serial, Logs: len(es), FirstCounter: es[0].counter, LastCounter: es[len(es)-1].counter}
 		for i := 1; i < len(es); i++ {
-			prev, cur := es[i-1].log, es[i].log
-			d := new(big.Int).Sub(cur.Counter, prev.Counter).Int64()
-			switch {
+			prev, cur := es[i-1], es[i]
+			switch d := cur.counter - prev.counter; {
 			case d == 0:
-				sum.Duplicates = append(sum.Duplicates, cur.Counter.Uint64())
-				r.add(SevError, "counter", es[i].member, "signature counter %s appears twice (also %s)", cur.Counter, es[i-1].member)
+				sum.Duplicates = append(sum.Duplicates, cur.counter)
+				r.add(SevError, "counter", cur.member, "signature counter %d appears twice (also %s)", cur.counter, prev.member)
 			case d > 1:
-				gap := fmt.Sprintf("%d..%d", prev.Counter.Uint64()+1, cur.Counter.Uint64()-1)
+				gap := fmt.Sprintf("%d..%d", prev.counter+1, cur.counter-1)
 				if d == 2 {
-					gap = strconv.FormatUint(prev.Counter.Uint64()+1, 10)
+					gap = strconv.FormatUint(prev.counter+1, 10)
 				}
 				sum.Gaps = append(sum.Gaps, gap)
 				sev := SevError
 				if opt.Partial {
 					sev = SevWarning
 				}
-				r.add(sev, "counter", es[i].member, "signature counter(s) %s missing before this log", gap)
+				r.add(sev, "counter", cur.member, "signature counter(s) %s missing before this log", gap)
 			}
-			if cur.Time.Before(prev.Time) && string(prev.Field(0)) != "updateTime" {
-				r.add(SevWarning, "time", es[i].member, "log time %s is before the previous log's %s", cur.Time.Format(time.RFC3339), prev.Time.Format(time.RFC3339))
+			if cur.unix < prev.unix && !prev.updateTime {
+				r.add(SevWarning, "time", cur.member, "log time %s is before the previous log's %s",
+					time.Unix(cur.unix, 0).UTC().Format(time.RFC3339), time.Unix(prev.unix, 0).UTC().Format(time.RFC3339))
 			}
 		}
 		r.Serials = append(r.Serials, sum)
