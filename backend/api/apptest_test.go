@@ -13,6 +13,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/fiskaldesk/fiskaldesk/backend/auth"
+	"github.com/fiskaldesk/fiskaldesk/backend/billing"
 	"github.com/fiskaldesk/fiskaldesk/backend/dsfinvk"
 	"github.com/fiskaldesk/fiskaldesk/backend/org"
 	"github.com/fiskaldesk/fiskaldesk/backend/secret"
@@ -41,6 +42,7 @@ func newTestApp(t *testing.T) *testApp {
 	}
 	t.Cleanup(func() { _ = st.Close() })
 	orgs := org.NewService(st)
+	bill := billing.NewService(st, orgs)
 	keys, err := auth.NewService(context.Background(), st, orgs)
 	if err != nil {
 		t.Fatal(err)
@@ -54,7 +56,7 @@ func newTestApp(t *testing.T) *testApp {
 	if err := dk.Start(t.Context(), t.TempDir(), zerolog.Nop()); err != nil {
 		t.Fatal(err)
 	}
-	h := NewRouter(Deps{Store: st, Log: zerolog.Nop(), Version: "test", SPA: testSPA, Orgs: orgs, Auth: keys, TSS: signer, DSFinVK: dk})
+	h := NewRouter(Deps{Store: st, Log: zerolog.Nop(), Version: "test", SPA: testSPA, Orgs: orgs, Auth: keys, TSS: signer, DSFinVK: dk, Billing: bill})
 	return &testApp{t: t, h: h, st: st, dir: dir, orgs: orgs, auth: keys, tss: signer}
 }
 
@@ -206,3 +208,12 @@ func principalOf(t *testing.T, a *testApp, c cred) *auth.Principal {
 }
 
 func jsonRaw(v any) ([]byte, error) { return json.Marshal(v) }
+
+// billingAddress creates a billing address for orgID and returns its id.
+func billingAddress(t *testing.T, a *testApp, c cred, orgID string) string {
+	t.Helper()
+	return a.must(a.do(c, "POST", "/api/v0/billing-addresses", map[string]any{"organization_id": orgID, "company_name": "Rechnung GmbH",
+		"address_line1": "Zahlweg 1", "zip": "10115", "town": "Berlin", "country_code": "DEU", "invoice_email": "rechnung@example.com"}), 200).str("_id")
+}
+
+func jsonUnmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }

@@ -5,6 +5,7 @@ import (
 	"net/http"
 
 	"github.com/fiskaldesk/fiskaldesk/backend/auth"
+	"github.com/fiskaldesk/fiskaldesk/backend/billing"
 	"github.com/fiskaldesk/fiskaldesk/backend/dsfinvk"
 	"github.com/fiskaldesk/fiskaldesk/backend/org"
 	"github.com/fiskaldesk/fiskaldesk/backend/tss"
@@ -79,6 +80,11 @@ var domainErrors = []struct {
 	{dsfinvk.ErrExportConflict, http.StatusConflict, "E_EXPORT_CONFLICT", ""},
 	{dsfinvk.ErrNothingToExport, http.StatusNotFound, "E_CASH_POINT_CLOSING_NOT_FOUND", "No COMPLETED cash point closing in the given period."},
 	{dsfinvk.ErrExportNotReady, http.StatusNotFound, "E_DOWNLOAD_NOT_FOUND", "The export is not completed."},
+	{billing.ErrHidden, http.StatusNotFound, "E_NOT_FOUND", "Not Found"},
+	{billing.ErrAddressNotFound, http.StatusNotFound, "E_BILLING_ADDRESS_NOT_FOUND", "Billing address not found."},
+	{billing.ErrInvoiceNotFound, http.StatusNotFound, "E_INVOICE_NOT_FOUND", "Invoice not found."},
+	{billing.ErrInvoiceIssued, http.StatusConflict, "E_INVOICE_ISSUED", "The invoice is issued and cannot change."},
+	{billing.ErrNotPriceOwner, http.StatusForbidden, "E_ACCESS_DENIED", "Only an owner of a main organization manages prices and invoices."},
 	{auth.ErrKeyNotFound, http.StatusNotFound, "E_API_KEY_NOT_FOUND", "API key not found."},
 	{auth.ErrTokenExpired, http.StatusUnauthorized, CodeUnauthorized, "Token expired"},
 	{auth.ErrKeyRevoked, http.StatusUnauthorized, CodeUnauthorized, "The API key of this token is disabled or deleted"},

@@ -2,6 +2,7 @@ package api
 
 import (
 	"github.com/fiskaldesk/fiskaldesk/backend/auth"
+	"github.com/fiskaldesk/fiskaldesk/backend/billing"
 	"github.com/fiskaldesk/fiskaldesk/backend/dsfinvk"
 	"github.com/fiskaldesk/fiskaldesk/backend/org"
 	"github.com/fiskaldesk/fiskaldesk/backend/tss"
@@ -13,6 +14,7 @@ type handlers struct {
 	auth *auth.Service
 	tss  *tss.Service
 	dk   *dsfinvk.Service
+	bill *billing.Service
 }
 
 // ManagementVersion is the Management API version fiskaldesk follows

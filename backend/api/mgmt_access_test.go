@@ -39,7 +39,7 @@ func newWorld(t *testing.T) *world {
 	bk, bs, _ := a.newKey(v, w.cafeB, nil)
 
 	// The vendor goes live and gets a LIVE key.
-	a.must(a.do(v, "PATCH", "/api/v0/organizations/"+vendor, map[string]any{"vat_id": "DE123456789", "billing_address_id": "6f2d1c1e-2d9e-4a43-9d3b-0a5f5d1e2c3b"}), 200)
+	a.must(a.do(v, "PATCH", "/api/v0/organizations/"+vendor, map[string]any{"vat_id": "DE123456789", "billing_address_id": billingAddress(t, a, v, vendor)}), 200)
 	a.must(a.do(v, "POST", "/api/v0/organizations/"+vendor+"/enable-env", map[string]string{"env": "LIVE"}), 200)
 	lk, ls, _ := a.newKey(owner, vendor, map[string]any{"name": "live-key", "env": "LIVE"})
 

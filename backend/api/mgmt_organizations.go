@@ -18,6 +18,7 @@ func (a *handlers) bindManagement(r chi.Router) {
 	r.Method(http.MethodPost, "/auth", a.postAuth("Invalid credentials"))
 	r.Group(func(r chi.Router) {
 		r.Use(a.authenticate)
+		a.bindBilling(r)
 		r.Method(http.MethodGet, "/organizations", HandlerFunc(a.listOrganizations))
 		r.Method(http.MethodPost, "/organizations", HandlerFunc(a.createOrganization))
 		r.Route("/organizations/{organization_id}", func(r chi.Router) {

@@ -148,7 +148,7 @@ func TestGoingLive(t *testing.T) {
 	if r.str("code") != "E_LIVE_REQUIREMENTS_NOT_MET" || !strings.Contains(r.str("message"), "vat_id or tax_number") || !strings.Contains(r.str("message"), "billing_address_id") {
 		t.Fatalf("live preconditions: %s", r.body)
 	}
-	a.must(a.do(v, "PATCH", "/api/v0/organizations/"+vendor, map[string]any{"vat_id": "DE123456789", "billing_address_id": "6f2d1c1e-2d9e-4a43-9d3b-0a5f5d1e2c3b"}), 200)
+	a.must(a.do(v, "PATCH", "/api/v0/organizations/"+vendor, map[string]any{"vat_id": "DE123456789", "billing_address_id": billingAddress(t, a, v, vendor)}), 200)
 	a.must(a.do(v, "POST", "/api/v0/organizations/"+vendor+"/enable-env", map[string]string{"env": "LIVE"}), 200)
 	if envs := a.must(a.do(v, "GET", "/api/v0/organizations/"+vendor, nil), 200).obj()["_envs"].([]any); len(envs) != 2 || envs[1] != "LIVE" {
 		t.Fatalf("_envs %v", envs)

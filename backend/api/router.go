@@ -10,6 +10,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/fiskaldesk/fiskaldesk/backend/auth"
+	"github.com/fiskaldesk/fiskaldesk/backend/billing"
 	"github.com/fiskaldesk/fiskaldesk/backend/dsfinvk"
 	"github.com/fiskaldesk/fiskaldesk/backend/org"
 	"github.com/fiskaldesk/fiskaldesk/backend/store"
@@ -31,6 +32,7 @@ type Deps struct {
 	Auth       *auth.Service
 	TSS        *tss.Service
 	DSFinVK    *dsfinvk.Service
+	Billing    *billing.Service
 }
 
 // NewRouter returns the one http.Handler that serves the dashboard and
@@ -45,7 +47,7 @@ func NewRouter(d Deps) http.Handler {
 	r.Method(http.MethodGet, "/healthz", health(d))
 	r.Method(http.MethodHead, "/healthz", health(d))
 
-	h := &handlers{orgs: d.Orgs, auth: d.Auth, tss: d.TSS, dk: d.DSFinVK}
+	h := &handlers{orgs: d.Orgs, auth: d.Auth, tss: d.TSS, dk: d.DSFinVK, bill: d.Billing}
 	// The cloud's three hosts become path prefixes; every API is also
 	// served under each of them so a POS only swaps its base URL
 	// (https://dashboard.fiskaly.com/api/v0 → http://127.0.0.1:8280/management/api/v0).

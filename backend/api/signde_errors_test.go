@@ -124,7 +124,7 @@ func TestSignDEErrors(t *testing.T) {
 	if got := ids(a.must(a.do(stranger, "GET", "/api/v2/tx", nil), 200)); len(got) != 0 {
 		t.Fatalf("stranger lists %v", got)
 	}
-	a.must(a.do(v, "PATCH", "/api/v0/organizations/"+vendor, map[string]any{"vat_id": "DE123456789", "billing_address_id": uuid.NewString()}), 200)
+	a.must(a.do(v, "PATCH", "/api/v0/organizations/"+vendor, map[string]any{"vat_id": "DE123456789", "billing_address_id": billingAddress(t, a, v, vendor)}), 200)
 	a.must(a.do(v, "POST", "/api/v0/organizations/"+vendor+"/enable-env", map[string]string{"env": "LIVE"}), 200)
 	lk, ls, _ := a.newKey(owner, vendor, map[string]any{"name": "live-one", "env": "LIVE"})
 	live := cred{bearer: a.token(lk, ls)}

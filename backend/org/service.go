@@ -21,6 +21,7 @@ import (
 type Service struct {
 	st       *store.Store
 	onDelete []func(txn *badger.Txn, orgID string) error
+	onSave   []func(txn *badger.Txn, v Viewer, old, o *Organization) error
 	now      func() time.Time
 }
 
@@ -31,6 +32,22 @@ func NewService(st *store.Store) *Service { return &Service{st: st, now: time.No
 // organization (the auth package removes the org's API keys there).
 func (s *Service) OnDelete(fn func(txn *badger.Txn, orgID string) error) {
 	s.onDelete = append(s.onDelete, fn)
+}
+
+// OnSave registers fn to run inside the transaction that creates (old is
+// nil) or changes an organization; an error aborts the change (billing
+// records option history and checks billing addresses there).
+func (s *Service) OnSave(fn func(txn *badger.Txn, v Viewer, old, o *Organization) error) {
+	s.onSave = append(s.onSave, fn)
+}
+
+func (s *Service) saved(txn *badger.Txn, v Viewer, old, o *Organization) error {
+	for _, fn := range s.onSave {
+		if err := fn(txn, v, old, o); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Get returns the organization id and v's role on it. An organization v
@@ -44,6 +61,10 @@ func (s *Service) Get(v Viewer, id string) (*Organization, Role, error) {
 	})
 	return o, role, err
 }
+
+// Raw returns an organization without a visibility check, for background
+// computations (billing) that act for the installation.
+func (s *Service) Raw(txn *badger.Txn, id string) (*Organization, error) { return getOrg(txn, id) }
 
 // GetTx is Get inside txn.
 func (s *Service) GetTx(txn *badger.Txn, v Viewer, id string) (*Organization, Role, error) {
@@ -239,6 +260,9 @@ func (s *Service) CreateTx(txn *badger.Txn, v Viewer, in Input) (*Organization, 
 	if err := putOrg(txn, nil, o); err != nil {
 		return nil, err
 	}
+	if err := s.saved(txn, v, nil, o); err != nil {
+		return nil, err
+	}
 	if v.Actor.Type == "user" && o.Type == TypeOrganization {
 		if err := addMember(txn, o.ID, v.Actor.ID, RoleOwner, now); err != nil {
 			return nil, err
@@ -302,6 +326,9 @@ func (s *Service) Patch(ctx context.Context, v Viewer, id string, in Input) (*Or
 		}
 		next.UpdatedAt = s.now().Unix()
 		if err := putOrg(txn, old, &next); err != nil {
+			return err
+		}
+		if err := s.saved(txn, v, old, &next); err != nil {
 			return err
 		}
 		o = &next

@@ -16,6 +16,7 @@ import (
 
 	"github.com/fiskaldesk/fiskaldesk/backend/api"
 	"github.com/fiskaldesk/fiskaldesk/backend/auth"
+	"github.com/fiskaldesk/fiskaldesk/backend/billing"
 	"github.com/fiskaldesk/fiskaldesk/backend/buildinfo"
 	"github.com/fiskaldesk/fiskaldesk/backend/dsfinvk"
 	"github.com/fiskaldesk/fiskaldesk/backend/org"
@@ -58,6 +59,7 @@ func New(cfg Config, log zerolog.Logger, spa fs.FS) (*Server, error) {
 	}
 	s := &Server{Config: cfg, Log: log, Store: st, token: newToken()}
 	orgs := org.NewService(st)
+	bill := billing.NewService(st, orgs)
 	keys, err := auth.NewService(context.Background(), st, orgs)
 	if err != nil {
 		_ = st.Close()
@@ -101,6 +103,7 @@ func New(cfg Config, log zerolog.Logger, spa fs.FS) (*Server, error) {
 		Auth:       keys,
 		TSS:        signer,
 		DSFinVK:    dkSvc,
+		Billing:    bill,
 	})
 	s.stopWorkers = cancel
 	s.Auth, s.TSS = keys, signer

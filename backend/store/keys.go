@@ -65,6 +65,14 @@ import "encoding/binary"
 //	dk-queue/<kind>/<id>                 → "<org>/<env>": closings to validate and exports to
 //	                                       build, resumed at start.
 //
+//	meta/price-list                  → billing.PriceList of this installation.
+//	meta/invoice-seq                 → u64 BE: last invoice number issued (gapless).
+//	bill-opt/<org>/<yyyymm u32 BE>   → org.BillingOptions effective from that month on.
+//	bill-addr/<address>              → billing.Address.
+//	org-bill-addr/<org>/<address>    → empty: an org's billing addresses.
+//	invoice/<payer>/<yyyymm u32 BE>  → billing.Invoice: one per paying org and month.
+//	invoice-id/<invoice>             → "<payer>/<yyyymm>" (raw text).
+//
 //	audit/<org>/<unix nanos u64 BE>/<entry id>
 //	                                 → audit.Entry: who changed what in an org, in the
 //	                                   transaction of the change; append-only.
@@ -168,6 +176,21 @@ func ExportKey(tss, export string) []byte { return key("export", tss, export) }
 func ExportPrefix(tss string) []byte      { return prefix("export", tss) }
 func ExportQueueKey(export string) []byte { return key("export-queue", export) }
 func ExportQueuePrefix() []byte           { return prefix("export-queue") }
+
+func PriceListKey() []byte  { return []byte("meta/price-list") }
+func InvoiceSeqKey() []byte { return []byte("meta/invoice-seq") }
+func BillOptKey(org string, month uint32) []byte {
+	return binary.BigEndian.AppendUint32(prefix("bill-opt", org), month)
+}
+func BillOptPrefix(org string) []byte      { return prefix("bill-opt", org) }
+func BillAddrKey(id string) []byte         { return key("bill-addr", id) }
+func OrgBillAddrKey(org, id string) []byte { return key("org-bill-addr", org, id) }
+func OrgBillAddrPrefix(org string) []byte  { return prefix("org-bill-addr", org) }
+func InvoicePrefix(payer string) []byte    { return prefix("invoice", payer) }
+func InvoiceIDKey(id string) []byte        { return key("invoice-id", id) }
+func InvoiceKey(payer string, month uint32) []byte {
+	return binary.BigEndian.AppendUint32(prefix("invoice", payer), month)
+}
 
 // AuditKey orders an org's audit entries by time, then id.
 func AuditKey(org string, unixNanos uint64, id string) []byte {
