@@ -239,19 +239,19 @@ func TestBillingVisibilityMatrix(t *testing.T) {
 	}
 	ck, cs, _ := a.newKey(w.test, cafe, nil)
 	pk, ps, _ := a.newKey(w.test, plain, nil)
-	type want struct{ prices, invoices, invoice, setPrices, generate int }
+	type want struct{ prices, invoices, invoice, setPrices, generate, addresses, usage int }
 	cases := map[string]struct {
 		c cred
 		w want
 	}{
-		"owner":           {w.owner, want{200, 200, 200, 200, 200}},
-		"admin user":      {users["admin"], want{200, 200, 200, 403, 403}},
-		"member user":     {users["member"], want{200, 200, 200, 403, 403}},
-		"vendor key":      {w.test, want{200, 200, 200, 403, 403}},
-		"vendor LIVE key": {w.lv, want{200, 200, 200, 403, 403}},
-		"withheld key":    {cred{bearer: a.token(ck, cs)}, want{404, 404, 404, 404, 404}},
-		"managed org key": {cred{bearer: a.token(pk, ps)}, want{200, 200, 404, 403, 403}},
-		"no token":        {cred{}, want{401, 401, 401, 401, 401}},
+		"owner":           {w.owner, want{200, 200, 200, 200, 200, 200, 200}},
+		"admin user":      {users["admin"], want{200, 200, 200, 403, 403, 200, 200}},
+		"member user":     {users["member"], want{200, 200, 200, 403, 403, 200, 200}},
+		"vendor key":      {w.test, want{200, 200, 200, 403, 403, 200, 200}},
+		"vendor LIVE key": {w.lv, want{200, 200, 200, 403, 403, 200, 200}},
+		"withheld key":    {cred{bearer: a.token(ck, cs)}, want{404, 404, 404, 404, 404, 404, 404}},
+		"managed org key": {cred{bearer: a.token(pk, ps)}, want{200, 200, 404, 403, 403, 200, 404}},
+		"no token":        {cred{}, want{401, 401, 401, 401, 401, 401, 401}},
 	}
 	month := time.Now().UTC().Format("2006-01")
 	for name, c := range cases {
@@ -267,6 +267,8 @@ func TestBillingVisibilityMatrix(t *testing.T) {
 				{"GET", "/api/v0/invoices/" + inv.ID + "/pdf", nil, c.w.invoice},
 				{"PUT", "/api/v0/billing/price-list", map[string]any{"tss_per_month": 990, "included_transactions_per_tss": 5, "per_1000_transactions": 2500, "per_export": 50}, c.w.setPrices},
 				{"POST", "/api/v0/invoices/generate", map[string]string{"month": month}, c.w.generate},
+				{"GET", "/api/v0/billing-addresses", nil, c.w.addresses},
+				{"GET", "/api/v0/organizations/" + cafe + "/usage", nil, c.w.usage},
 			}
 			for _, ch := range checks {
 				r := a.do(c.c, ch.method, ch.path, ch.body)
@@ -287,4 +289,47 @@ func TestBillingVisibilityMatrix(t *testing.T) {
 	}
 	// Billing addresses must exist and be the caller's to be used.
 	wantCode(t, a.do(w.test, "PATCH", "/api/v0/organizations/"+plain, map[string]any{"billing_address_id": uuid.NewString()}), 400, "E_FAILED_SCHEMA_VALIDATION")
+}
+
+// A change of billing options is audited and applies from the next month.
+func TestBillingOptionChangeAppliesNextMonth(t *testing.T) {
+	w := newBillingWorld(t)
+	a := w.a
+	cafe := a.must(a.do(w.lv, "POST", "/api/v0/organizations", orgBody("Café Default", w.vendor)), 200).str("_id")
+	w.sign(t, w.lv, cafe, 1, 0)
+	other := a.must(a.do(w.owner, "POST", "/api/v0/organizations", orgBody("Other Payer", "")), 200).str("_id")
+	a.must(a.do(w.owner, "PATCH", "/api/v0/organizations/"+cafe, map[string]any{"billing_options": map[string]any{"bill_to_organization": other}}), 200)
+	if log := a.must(a.do(w.owner, "GET", "/api/v0/organizations/"+cafe+"/audit-log", nil), 200).body; !bytes.Contains(log, []byte("billing_options.change")) {
+		t.Fatalf("change not audited: %s", log)
+	}
+	payerOf := func(month string) string {
+		a.must(a.do(w.owner, "POST", "/api/v0/invoices/generate", map[string]string{"month": month}), 200)
+		var l struct {
+			Data []struct {
+				Org   string `json:"organization_id"`
+				Month string `json:"month"`
+				Lines []struct {
+					Name string `json:"organization_name"`
+				} `json:"lines"`
+			} `json:"data"`
+		}
+		_ = jsonUnmarshal(a.must(a.do(w.owner, "GET", "/api/v0/invoices", nil), 200).body, &l)
+		for _, inv := range l.Data {
+			for _, line := range inv.Lines {
+				if inv.Month == month && line.Name == "Café Default" {
+					return inv.Org
+				}
+			}
+		}
+		return ""
+	}
+	now := time.Now().UTC()
+	this := now.Format("2006-01")
+	next := time.Date(now.Year(), now.Month()+1, 1, 0, 0, 0, 0, time.UTC).Format("2006-01")
+	if p := payerOf(this); p != w.vendor {
+		t.Fatalf("this month the parent pays, got %q", p)
+	}
+	if p := payerOf(next); p != other {
+		t.Fatalf("next month the new payer pays, got %q", p)
+	}
 }
