@@ -103,7 +103,8 @@ func (s *Service) StartExports(ctx context.Context, dir string, n int, log zerol
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return err
 	}
-	s.exp = &exporter{dir: dir, log: log, queue: make(chan [2]string, 4096), stop: map[string]bool{}}
+	e := &exporter{dir: dir, log: log, queue: make(chan [2]string, 4096), stop: map[string]bool{}}
+	s.exp.Store(e)
 	var pending [][2]string
 	err := s.st.View(func(txn *badger.Txn) error {
 		return store.ScanKeys(txn, store.ExportQueuePrefix(), func(k []byte) error {
@@ -116,29 +117,31 @@ func (s *Service) StartExports(ctx context.Context, dir string, n int, log zerol
 		return err
 	}
 	for range n {
-		go s.exportWorker(ctx)
+		go s.exportWorker(ctx, e)
 	}
 	for _, p := range pending {
 		log.Info().Str("export", p[1]).Msg("resuming export")
-		s.exp.queue <- p
+		e.queue <- p
 	}
 	return nil
 }
 
-func (s *Service) exportWorker(ctx context.Context) {
+// exportWorker runs the jobs of one exporter; it keeps its own pointer, so
+// a later StartExports does not pull the ground from under it.
+func (s *Service) exportWorker(ctx context.Context, e *exporter) {
 	for {
 		select {
 		case <-ctx.Done():
 			return
-		case job := <-s.exp.queue:
-			if err := s.runExport(ctx, job[0], job[1]); err != nil && ctx.Err() == nil {
-				s.exp.log.Error().Err(err).Str("export", job[1]).Msg("export failed")
+		case job := <-e.queue:
+			if err := s.runExport(ctx, e, job[0], job[1]); err != nil && ctx.Err() == nil {
+				e.log.Error().Err(err).Str("export", job[1]).Msg("export failed")
 			}
 		}
 	}
 }
 
-func (s *Service) exportFile(id string) string { return filepath.Join(s.exp.dir, id+".tar") }
+func (e *exporter) file(id string) string { return filepath.Join(e.dir, id+".tar") }
 
 // TriggerExport creates export exportID of TSS tssID (PENDING) and queues
 // it. The same id with the same parameters returns the existing export.
@@ -152,7 +155,8 @@ func (s *Service) TriggerExport(ctx context.Context, c Caller, tssID, exportID s
 	if p.ClientID != "" {
 		p = ExportParams{ClientID: p.ClientID, MaximumNumberRecords: p.MaximumNumberRecords}
 	}
-	if s.exp == nil {
+	exp := s.exp.Load()
+	if exp == nil {
 		return nil, errors.New("exports are not running")
 	}
 	defer s.lock(tssID)()
@@ -212,7 +216,7 @@ func (s *Service) TriggerExport(ctx context.Context, c Caller, tssID, exportID s
 	}
 	if created {
 		select {
-		case s.exp.queue <- [2]string{tssID, exportID}:
+		case exp.queue <- [2]string{tssID, exportID}:
 		default:
 			// The queue is full; the job stays in export-queue/ and runs after a restart.
 		}
@@ -251,7 +255,7 @@ var (
 	errCancelled = errors.New("cancelled")
 )
 
-func (s *Service) runExport(ctx context.Context, tssID, id string) error {
+func (s *Service) runExport(ctx context.Context, x *exporter, tssID, id string) error {
 	e, err := s.getExport(tssID, id)
 	if err != nil {
 		return err
@@ -263,14 +267,14 @@ func (s *Service) runExport(ctx context.Context, tssID, id string) error {
 	if err := s.setExport(e, false); err != nil {
 		return err
 	}
-	n, size, sum, err := s.writeExport(ctx, e)
+	n, size, sum, err := s.writeExport(ctx, x, e)
 	if ctx.Err() != nil {
 		return ctx.Err() // shutting down: the job stays queued and resumes
 	}
-	s.exp.mu.Lock()
-	cancelled := s.exp.stop[id]
-	delete(s.exp.stop, id)
-	s.exp.mu.Unlock()
+	x.mu.Lock()
+	cancelled := x.stop[id]
+	delete(x.stop, id)
+	x.mu.Unlock()
 	now := s.now().Unix()
 	switch {
 	case cancelled || errors.Is(err, errCancelled):
@@ -279,13 +283,13 @@ func (s *Service) runExport(ctx context.Context, tssID, id string) error {
 		e.State, e.Exception, e.TimeError = ExportError, "E_TOO_MANY_RECORDS", now
 	case err != nil:
 		e.State, e.Exception, e.TimeError = ExportError, "E_INTERNAL", now
-		s.exp.log.Error().Err(err).Str("export", id).Msg("export error")
+		x.log.Error().Err(err).Str("export", id).Msg("export error")
 	default:
 		e.State, e.TimeEnd, e.TimeExpiration = ExportCompleted, now, now+int64(ExportLifetime/time.Second)
 		e.Records, e.Size, e.SHA256 = n, size, sum
 	}
 	if e.State != ExportCompleted {
-		_ = os.Remove(s.exportFile(id))
+		_ = os.Remove(x.file(id))
 	}
 	return s.setExport(e, true)
 }
@@ -293,8 +297,8 @@ func (s *Service) runExport(ctx context.Context, tssID, id string) error {
 // writeExport streams the selected logs into the export file: info.csv,
 // the TSS certificate, the CA certificate, then the logs by counter. It
 // returns the number of logs, the file size and its SHA-256.
-func (s *Service) writeExport(ctx context.Context, e *Export) (int, int64, string, error) {
-	tmp := s.exportFile(e.ID) + ".partial"
+func (s *Service) writeExport(ctx context.Context, x *exporter, e *Export) (int, int64, string, error) {
+	tmp := x.file(e.ID) + ".partial"
 	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600)
 	if err != nil {
 		return 0, 0, "", err
@@ -302,7 +306,7 @@ func (s *Service) writeExport(ctx context.Context, e *Export) (int, int64, strin
 	defer os.Remove(tmp)
 	h := sha256.New()
 	cw := &countWriter{w: io.MultiWriter(f, h)}
-	n, err := s.streamExport(ctx, e, cw)
+	n, err := s.streamExport(ctx, x, e, cw)
 	if err == nil {
 		err = f.Sync()
 	}
@@ -310,7 +314,7 @@ func (s *Service) writeExport(ctx context.Context, e *Export) (int, int64, strin
 		err = cerr
 	}
 	if err == nil {
-		err = os.Rename(tmp, s.exportFile(e.ID))
+		err = os.Rename(tmp, x.file(e.ID))
 	}
 	return n, cw.n, hex.EncodeToString(h.Sum(nil)), err
 }
@@ -398,7 +402,7 @@ func (s *Service) newSelector(txn *badger.Txn, e *Export) (*selector, error) {
 	return sel, nil
 }
 
-func (s *Service) streamExport(ctx context.Context, e *Export, w io.Writer) (int, error) {
+func (s *Service) streamExport(ctx context.Context, x *exporter, e *Export, w io.Writer) (int, error) {
 	var t TSS
 	var sel *selector
 	err := s.st.View(func(txn *badger.Txn) (err error) {
@@ -459,9 +463,9 @@ func (s *Service) streamExport(ctx context.Context, e *Export, w io.Writer) (int
 				if ctx.Err() != nil {
 					return ctx.Err()
 				}
-				s.exp.mu.Lock()
-				stop := s.exp.stop[e.ID]
-				s.exp.mu.Unlock()
+				x.mu.Lock()
+				stop := x.stop[e.ID]
+				x.mu.Unlock()
 				if stop {
 					return errCancelled
 				}
@@ -499,9 +503,11 @@ func (s *Service) CancelExport(ctx context.Context, c Caller, tssID, id string) 
 	if e.State != ExportPending && e.State != ExportWorking {
 		return nil, ErrCancelExport
 	}
-	s.exp.mu.Lock()
-	s.exp.stop[id] = true
-	s.exp.mu.Unlock()
+	if x := s.exp.Load(); x != nil {
+		x.mu.Lock()
+		x.stop[id] = true
+		x.mu.Unlock()
+	}
 	e.State = ExportCancelled
 	return e, s.setExport(e, true)
 }
@@ -515,11 +521,15 @@ func (s *Service) ExportFile(c Caller, tssID, id string) (*os.File, *Export, err
 	if e.State != ExportCompleted {
 		return nil, e, ErrExportNotCompleted
 	}
+	x := s.exp.Load()
+	if x == nil {
+		return nil, e, errors.New("exports are not running")
+	}
 	if s.now().Unix() > e.TimeExpiration {
-		_ = os.Remove(s.exportFile(id))
+		_ = os.Remove(x.file(id))
 		return nil, e, ErrExportExpired
 	}
-	f, err := os.Open(s.exportFile(id))
+	f, err := os.Open(x.file(id))
 	return f, e, err
 }
 

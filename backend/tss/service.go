@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/dgraph-io/badger/v4"
@@ -38,7 +39,7 @@ type Service struct {
 	caKey *ecdsa.PrivateKey
 	caDER []byte
 
-	exp *exporter // nil until StartExports
+	exp atomic.Pointer[exporter] // nil until StartExports
 }
 
 // NewService returns the SIGN DE service; sealer protects private keys.
