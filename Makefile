@@ -24,7 +24,7 @@ FRONT_SRC    := $(shell find frontend/src frontend/public -type f) frontend/inde
 HEADLESS_BIN := bin/fiskaldesk
 DESKTOP_BIN  := build/bin/fiskaldesk
 
-.PHONY: run serve build setup test test-go test-frontend test-e2e test-desktop lint clean
+.PHONY: run serve build setup test test-go test-fuzz test-frontend test-e2e test-desktop lint clean
 
 ## run: set up, build the desktop app and start it (headless with the URL printed when there is no display)
 run: build
@@ -72,8 +72,8 @@ $(DESKTOP_BIN): $(GO_SRC) frontend/dist/index.html $(WAILS) $(CACHE)/gomod.stamp
 	@$(WAILS) build -s -skipbindings -tags webkit2_41 -trimpath -ldflags "$(LDFLAGS)" >$(CACHE)/wails-build.log 2>&1 \
 		|| { cat $(CACHE)/wails-build.log; exit 1; }
 
-## test: set up, then every check and test: vet, gofmt, go test -race, tsc, Vitest, Playwright, desktop smoke
-test: setup lint test-go test-frontend test-e2e test-desktop
+## test: set up, then every check and test: vet, gofmt, go test -race, a short fuzz run, tsc, Vitest, Playwright, desktop smoke
+test: setup lint test-go test-fuzz test-frontend test-e2e test-desktop
 	@echo "make test: all checks passed"
 
 lint: $(CACHE)/gomod.stamp frontend/node_modules/.stamp
@@ -85,6 +85,19 @@ lint: $(CACHE)/gomod.stamp frontend/node_modules/.stamp
 
 test-go: $(CACHE)/gomod.stamp
 	@go test -race -count=1 ./...
+
+# Every parser of outside input; FUZZTIME=10m for a long run.
+FUZZTIME ?= 5s
+FUZZ_TARGETS := FuzzParseLog:./backend/tse FuzzSchemaProcess:./backend/tse FuzzVerify:./backend/verify \
+                FuzzSniffLogo:./backend/org FuzzAPIBodies:./backend/api FuzzAPIQuery:./backend/api
+
+test-fuzz: $(CACHE)/gomod.stamp
+	@for t in $(FUZZ_TARGETS); do \
+		name=$${t%%:*}; pkg=$${t#*:}; \
+		go test -run='^$$' -fuzz="^$$name\$$" -fuzztime=$(FUZZTIME) $$pkg >$(CACHE)/fuzz-$$name.log 2>&1 \
+			|| { cat $(CACHE)/fuzz-$$name.log; exit 1; }; \
+		echo "fuzz: $$name ok ($(FUZZTIME))"; \
+	done
 
 test-frontend: frontend/node_modules/.stamp
 	@cd frontend && npx vitest run

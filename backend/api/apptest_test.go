@@ -24,7 +24,7 @@ import (
 // testApp is the real router on a real Badger store in a temp dir, with a
 // small HTTP client around it.
 type testApp struct {
-	t    *testing.T
+	t    testing.TB
 	h    http.Handler
 	st   *store.Store
 	dir  string
@@ -33,7 +33,7 @@ type testApp struct {
 	tss  *tss.Service
 }
 
-func newTestApp(t *testing.T) *testApp {
+func newTestApp(t testing.TB) *testApp {
 	t.Helper()
 	dir := t.TempDir()
 	st, err := store.Open(dir, store.Options{GCInterval: -1})
@@ -148,7 +148,7 @@ func (a *testApp) setup(email, password, orgName string) (cred, string) {
 	return sessionFrom(a.t, r), r.obj()["organization"].(map[string]any)["_id"].(string)
 }
 
-func sessionFrom(t *testing.T, r resp) cred {
+func sessionFrom(t testing.TB, r resp) cred {
 	t.Helper()
 	var c cred
 	for _, ck := range (&http.Response{Header: r.hdr}).Cookies() {
@@ -217,3 +217,11 @@ func billingAddress(t *testing.T, a *testApp, c cred, orgID string) string {
 }
 
 func jsonUnmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }
+
+// with returns the app bound to t, for fuzz targets whose iterations have
+// their own *testing.T.
+func (a *testApp) with(t testing.TB) *testApp {
+	c := *a
+	c.t = t
+	return &c
+}

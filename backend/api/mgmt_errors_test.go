@@ -14,7 +14,7 @@ import (
 )
 
 // vendorApp is a set-up app with a vendor org, its owner session and a key.
-func vendorApp(t *testing.T) (*testApp, cred, string, cred, [2]string) {
+func vendorApp(t testing.TB) (*testApp, cred, string, cred, [2]string) {
 	a := newTestApp(t)
 	owner, vendor := a.setup("owner@vendor.example", pw, "POS Vendor GmbH")
 	k, s, _ := a.newKey(owner, vendor, nil)

@@ -170,7 +170,7 @@ func verifyTx(t *testing.T, tx txResp, wantData string) {
 
 // posSetup runs the real clients' admin sequence (fiskaly-api §6) and
 // returns the TSS id and n client ids with serials "POS <i>".
-func posSetup(t *testing.T, a *testApp, c cred, n int) (string, []string) {
+func posSetup(t testing.TB, a *testApp, c cred, n int) (string, []string) {
 	t.Helper()
 	id := uuid.NewString()
 	puk := a.must(a.do(c, "PUT", "/api/v2/tss/"+id, "{}"), 200).str("admin_puk")
