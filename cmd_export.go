@@ -210,6 +210,9 @@ func (c *exportClient) wait(path string) error {
 	defer bar.Finish()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Hour)
 	defer cancel()
+	// Poll quickly at first, then every 5 s: the cloud (and fiskaldesk)
+	// allow 12 reads a minute per export.
+	pause := 200 * time.Millisecond
 	for ctx.Err() == nil {
 		var e struct {
 			State     string `json:"state"`
@@ -219,6 +222,10 @@ func (c *exportClient) wait(path string) error {
 			} `json:"error"`
 		}
 		if _, err := c.do("GET", path, nil, &e); err != nil {
+			if strings.Contains(err.Error(), ": 429 ") {
+				time.Sleep(5 * time.Second)
+				continue
+			}
 			return fmt.Errorf("export: %w", err)
 		}
 		bar.Describe("export " + strings.ToLower(e.State))
@@ -233,7 +240,8 @@ func (c *exportClient) wait(path string) error {
 			return fmt.Errorf("export ended %s %s", e.State, reason)
 		}
 		_ = bar.Add(1)
-		time.Sleep(200 * time.Millisecond)
+		time.Sleep(pause)
+		pause = min(2*pause, 5*time.Second)
 	}
 	return errors.New("export: gave up after an hour")
 }

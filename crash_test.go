@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"flag"
 	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
@@ -74,6 +75,10 @@ func setupTSS(t *testing.T, url, tok string, n int) (string, []string) {
 	return id, clients
 }
 
+// crashKills sets how often the crash test kills the server: 6 in
+// make test, more for the long run (go test -run Crash -crash-kills 50).
+var crashKills = flag.Int("crash-kills", 6, "SIGKILLs in TestCrashDuringSigningLosesNothing")
+
 // acked is an answer the server gave: it must survive any crash.
 type acked struct {
 	tss, tx   string
@@ -104,7 +109,7 @@ func TestCrashDuringSigningLosesNothing(t *testing.T) {
 
 	var mu sync.Mutex
 	var acks []acked
-	const kills = 6
+	kills := *crashKills
 	for round := range kills {
 		ctx, stop := context.WithCancel(context.Background())
 		client := &http.Client{Timeout: 5 * time.Second}

@@ -33,7 +33,11 @@ type testApp struct {
 	tss  *tss.Service
 }
 
-func newTestApp(t testing.TB) *testApp {
+func newTestApp(t testing.TB) *testApp { return newTestAppLimits(t, false) }
+
+// newTestAppLimits builds the app with the cloud's rate limits on or off;
+// most tests poll faster than the limits allow and run with them off.
+func newTestAppLimits(t testing.TB, withLimits bool) *testApp {
 	t.Helper()
 	dir := t.TempDir()
 	st, err := store.Open(dir, store.Options{GCInterval: -1})
@@ -56,7 +60,7 @@ func newTestApp(t testing.TB) *testApp {
 	if err := dk.Start(t.Context(), t.TempDir(), zerolog.Nop()); err != nil {
 		t.Fatal(err)
 	}
-	h := NewRouter(Deps{Store: st, Log: zerolog.Nop(), Version: "test", SPA: testSPA, Orgs: orgs, Auth: keys, TSS: signer, DSFinVK: dk, Billing: bill})
+	h := NewRouter(Deps{Store: st, Log: zerolog.Nop(), Version: "test", SPA: testSPA, Orgs: orgs, Auth: keys, TSS: signer, DSFinVK: dk, Billing: bill, NoRateLimits: !withLimits})
 	return &testApp{t: t, h: h, st: st, dir: dir, orgs: orgs, auth: keys, tss: signer}
 }
 

@@ -15,6 +15,8 @@ type handlers struct {
 	tss  *tss.Service
 	dk   *dsfinvk.Service
 	bill *billing.Service
+	// limits is nil when rate limits are off (benchmarks).
+	limits *limiters
 }
 
 // ManagementVersion is the Management API version fiskaldesk follows

@@ -33,6 +33,8 @@ type Deps struct {
 	TSS        *tss.Service
 	DSFinVK    *dsfinvk.Service
 	Billing    *billing.Service
+	// NoRateLimits switches the cloud's per-resource rate limits off.
+	NoRateLimits bool
 }
 
 // NewRouter returns the one http.Handler that serves the dashboard and
@@ -48,6 +50,9 @@ func NewRouter(d Deps) http.Handler {
 	r.Method(http.MethodHead, "/healthz", health(d))
 
 	h := &handlers{orgs: d.Orgs, auth: d.Auth, tss: d.TSS, dk: d.DSFinVK, bill: d.Billing}
+	if !d.NoRateLimits {
+		h.limits = newLimiters()
+	}
 	// The cloud's three hosts become path prefixes; every API is also
 	// served under each of them so a POS only swaps its base URL
 	// (https://dashboard.fiskaly.com/api/v0 → http://127.0.0.1:8280/management/api/v0).

@@ -38,7 +38,7 @@ func (a *handlers) bindSignDE(r chi.Router) {
 			r.Method(http.MethodGet, "/client/{client_id}/metadata", HandlerFunc(a.clientMetadata))
 			r.Method(http.MethodPatch, "/client/{client_id}/metadata", HandlerFunc(a.clientMetadata))
 			r.Method(http.MethodGet, "/client/{client_id}/tx", HandlerFunc(a.listClientTx))
-			r.Method(http.MethodGet, "/tx", HandlerFunc(a.listTx))
+			r.With(a.rateLimit("tx-list", "tss_id", txListLimit)).Method(http.MethodGet, "/tx", HandlerFunc(a.listTx))
 			r.Method(http.MethodPut, "/tx/{tx_id}", HandlerFunc(a.upsertTx))
 			r.Method(http.MethodGet, "/tx/{tx_id}", HandlerFunc(a.getTx))
 			r.Method(http.MethodGet, "/tx/{tx_id}/log", HandlerFunc(a.getTxLog))

@@ -19,9 +19,9 @@ func (a *handlers) bindExports(r chi.Router) {
 	r.Method(http.MethodGet, "/export", HandlerFunc(a.listAllExports))
 	r.Method(http.MethodGet, "/tss/{tss_id}/export", HandlerFunc(a.listExports))
 	r.Method(http.MethodPut, "/tss/{tss_id}/export/{export_id}", HandlerFunc(a.triggerExport))
-	r.Method(http.MethodGet, "/tss/{tss_id}/export/{export_id}", HandlerFunc(a.getExport))
+	r.With(a.rateLimit("export", "export_id", exportLimit)).Method(http.MethodGet, "/tss/{tss_id}/export/{export_id}", HandlerFunc(a.getExport))
 	r.Method(http.MethodDelete, "/tss/{tss_id}/export/{export_id}", HandlerFunc(a.cancelExport))
-	r.Method(http.MethodGet, "/tss/{tss_id}/export/{export_id}/file", HandlerFunc(a.exportFile))
+	r.With(a.rateLimit("export-file", "export_id", exportLimit)).Method(http.MethodGet, "/tss/{tss_id}/export/{export_id}/file", HandlerFunc(a.exportFile))
 	r.Method(http.MethodGet, "/tss/{tss_id}/export/{export_id}/metadata", HandlerFunc(a.exportMetadata))
 	r.Method(http.MethodPatch, "/tss/{tss_id}/export/{export_id}/metadata", HandlerFunc(a.exportMetadata))
 }

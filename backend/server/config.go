@@ -37,6 +37,9 @@ type Config struct {
 	// TestTSSLimit is FISKALDESK_TEST_TSS_LIMIT: TEST TSS not DISABLED per
 	// org (default 5 as in the cloud; 0 lifts the limit, e.g. for benchmarks).
 	TestTSSLimit int
+	// NoRateLimits is FISKALDESK_RATE_LIMITS=off: no per-resource rate
+	// limits (load benchmarks list far faster than 20 a minute).
+	NoRateLimits bool
 }
 
 // RegisterFlags binds the common flags on fs. A flag's default is the env
@@ -50,6 +53,7 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	c.BootstrapSecret = env("BOOTSTRAP_API_SECRET", "")
 	c.BootstrapOrgName = env("BOOTSTRAP_ORG_NAME", "")
 	c.DataKey = env("DATA_KEY", "")
+	c.NoRateLimits = env("RATE_LIMITS", "on") == "off"
 	c.TestTSSLimit = tss.DefaultTestTSSLimit
 	if n, err := strconv.Atoi(env("TEST_TSS_LIMIT", "")); err == nil && n >= 0 {
 		c.TestTSSLimit = n

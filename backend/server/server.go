@@ -104,6 +104,8 @@ func New(cfg Config, log zerolog.Logger, spa fs.FS) (*Server, error) {
 		TSS:        signer,
 		DSFinVK:    dkSvc,
 		Billing:    bill,
+
+		NoRateLimits: cfg.NoRateLimits,
 	})
 	s.stopWorkers = cancel
 	s.Auth, s.TSS = keys, signer
