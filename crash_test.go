@@ -2,13 +2,13 @@ package main
 
 import (
 	"bytes"
-	"flag"
 	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
 	"math/big"
