@@ -15,13 +15,20 @@ import (
 	"github.com/fiskaldesk/fiskaldesk/backend/tss"
 )
 
-const benchUsage = `fiskaldesk bench seed --data DIR --transactions N
+const benchUsage = `fiskaldesk bench run [--url URL --api-key K --api-secret S] [--tss N] [--workers N]
+                     [--duration 10s] [--workload receipts|start-update-finish|list] [--json]
+    loads an instance (default: one it starts on a temporary data dir) over HTTP and reports
+    signed operations/s, latency percentiles and the machine's raw ECDSA signing rate.
+fiskaldesk bench seed --data DIR --transactions N
     creates (if needed) an organization with a TEST key, an INITIALIZED TSS with one client,
     and signs N complete receipts on it in batches; prints the TSS id and the key to export with.`
 
 func cmdBench(args []string) error {
+	if len(args) > 0 && args[0] == "run" {
+		return benchRun(args[1:])
+	}
 	if len(args) == 0 || args[0] != "seed" {
-		return usageError{errors.New("bench: only `bench seed` exists so far\n" + benchUsage)}
+		return usageError{errors.New("bench: say run or seed\n" + benchUsage)}
 	}
 	var cfg server.Config
 	fs := flag.NewFlagSet("fiskaldesk bench seed", flag.ContinueOnError)

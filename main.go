@@ -51,7 +51,7 @@ Usage:
   fiskaldesk restore --in FILE --data DIR
   fiskaldesk verify [--json] [--partial] [--all] FILE.tar...
   fiskaldesk export tss|dsfinvk|report ... --out FILE
-  fiskaldesk bench seed --data DIR --transactions N
+  fiskaldesk bench run|seed ...
   fiskaldesk version
 
 Run "fiskaldesk COMMAND -h" for the flags of a command.

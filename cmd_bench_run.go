@@ -1,0 +1,226 @@
+package main
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"net/http"
+	"os"
+	"runtime"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/rs/zerolog"
+
+	"github.com/fiskaldesk/fiskaldesk/backend/server"
+)
+
+// benchResult is what `bench run` reports (and prints with --json).
+type benchResult struct {
+	Workload       string  `json:"workload"`
+	TSS            int     `json:"tss"`
+	Workers        int     `json:"workers"`
+	DurationS      float64 `json:"duration_s"`
+	Requests       int64   `json:"requests"`
+	Errors         int64   `json:"errors"`
+	SignedOps      int64   `json:"signed_ops"`
+	SignedOpsPerS  float64 `json:"signed_ops_per_s"`
+	P50ms          float64 `json:"p50_ms"`
+	P95ms          float64 `json:"p95_ms"`
+	P99ms          float64 `json:"p99_ms"`
+	MaxMs          float64 `json:"max_ms"`
+	RawSignPerS    float64 `json:"raw_ecdsa_p256_signs_per_s"`
+	RatioToSigning float64 `json:"ratio_to_signing_limit"`
+	CPUs           int     `json:"cpus"`
+}
+
+var receiptSchema = map[string]any{"standard_v1": map[string]any{"receipt": map[string]any{"receipt_type": "RECEIPT",
+	"amounts_per_vat_rate":     []map[string]string{{"vat_rate": "NORMAL", "amount": "11.90"}},
+	"amounts_per_payment_type": []map[string]string{{"payment_type": "CASH", "amount": "11.90"}}}}}
+
+// benchRun drives signed transactions over HTTP against an instance and
+// measures throughput and latency.
+func benchRun(args []string) error {
+	fs := flag.NewFlagSet("fiskaldesk bench run", flag.ContinueOnError)
+	base := fs.String("url", "", "instance to load (default: start one on a temporary data dir)")
+	key := fs.String("api-key", os.Getenv("FISKALDESK_API_KEY"), "API key of the instance (with --url)")
+	sec := fs.String("api-secret", os.Getenv("FISKALDESK_API_SECRET"), "API secret (with --url)")
+	nTSS := fs.Int("tss", 8, "TSS to set up and load")
+	workers := fs.Int("workers", 0, "concurrent clients (default: 4 per TSS)")
+	dur := fs.Duration("duration", 10*time.Second, "how long to load")
+	workload := fs.String("workload", "receipts", "receipts (start+finish), start-update-finish, or list")
+	asJSON := fs.Bool("json", false, "print the result as JSON")
+	if err := fs.Parse(args); err != nil {
+		if err == flag.ErrHelp {
+			return err
+		}
+		return usageError{err}
+	}
+	if *workers == 0 {
+		*workers = 4 * *nTSS
+	}
+	if *base == "" {
+		dir, err := os.MkdirTemp("", "fiskaldesk-bench-")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(dir)
+		*key, *sec = "test_benchmarkrun", "bench-secret-0123456789"
+		cfg := server.Config{DataDir: dir, Addr: "127.0.0.1:0", LogLevel: "error", BootstrapKey: *key, BootstrapSecret: *sec, NoRateLimits: true}
+		s, err := server.New(cfg, zerolog.Nop(), spaFS())
+		if err != nil {
+			return err
+		}
+		defer s.Close()
+		if err := s.Start(); err != nil {
+			return err
+		}
+		*base = s.URL()
+	}
+	tr := &http.Transport{MaxIdleConns: *workers * 2, MaxIdleConnsPerHost: *workers * 2}
+	c := &exportClient{base: *base, http: &http.Client{Transport: tr, Timeout: 30 * time.Second}}
+	var auth struct {
+		AccessToken string `json:"access_token"`
+	}
+	if _, err := c.do("POST", "/api/v2/auth", map[string]string{"api_key": *key, "api_secret": *sec}, &auth); err != nil {
+		return fmt.Errorf("bench: %w", err)
+	}
+	c.token = auth.AccessToken
+	type lane struct{ tss, client string }
+	var lanes []lane
+	for range *nTSS {
+		id, cl, err := c.initializedTSS()
+		if err != nil {
+			return fmt.Errorf("bench set-up: %w", err)
+		}
+		lanes = append(lanes, lane{id, cl})
+	}
+	if *workload == "list" {
+		// A list needs something to list: 200 receipts per TSS first.
+		for _, l := range lanes {
+			for range 200 {
+				tx := "/api/v2/tss/" + l.tss + "/tx/" + uuid.NewString()
+				if _, err := c.do("PUT", tx+"?tx_revision=1", map[string]any{"state": "ACTIVE", "client_id": l.client}, nil); err != nil {
+					return err
+				}
+				if _, err := c.do("PUT", tx+"?tx_revision=2", map[string]any{"state": "FINISHED", "client_id": l.client, "schema": receiptSchema}, nil); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	var requests, errs, signed atomic.Int64
+	lat := make([][]time.Duration, *workers)
+	ctx, cancel := context.WithTimeout(context.Background(), *dur)
+	defer cancel()
+	var wg sync.WaitGroup
+	start := time.Now()
+	for w := range *workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			l := lanes[w%len(lanes)]
+			call := func(method, path string, body any, signs bool) bool {
+				t0 := time.Now()
+				resp, err := c.do(method, path, body, nil)
+				if err == nil {
+					resp.Body.Close()
+				}
+				lat[w] = append(lat[w], time.Since(t0))
+				requests.Add(1)
+				if err != nil {
+					errs.Add(1)
+					return false
+				}
+				if signs {
+					signed.Add(1)
+				}
+				return true
+			}
+			for ctx.Err() == nil {
+				switch *workload {
+				case "list":
+					call("GET", "/api/v2/tss/"+l.tss+"/tx?limit=100&order=desc", nil, false)
+				default:
+					tx := "/api/v2/tss/" + l.tss + "/tx/" + uuid.NewString()
+					if !call("PUT", tx+"?tx_revision=1", map[string]any{"state": "ACTIVE", "client_id": l.client}, true) {
+						continue
+					}
+					rev := 2
+					if *workload == "start-update-finish" {
+						call("PUT", tx+"?tx_revision=2", map[string]any{"state": "ACTIVE", "client_id": l.client, "schema": receiptSchema}, true)
+						rev = 3
+					}
+					call("PUT", fmt.Sprintf("%s?tx_revision=%d", tx, rev), map[string]any{"state": "FINISHED", "client_id": l.client, "schema": receiptSchema}, true)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	el := time.Since(start)
+	var all []time.Duration
+	for _, l := range lat {
+		all = append(all, l...)
+	}
+	slices.Sort(all)
+	pct := func(p float64) float64 {
+		if len(all) == 0 {
+			return 0
+		}
+		return float64(all[min(len(all)-1, int(p*float64(len(all))))].Microseconds()) / 1000
+	}
+	res := benchResult{Workload: *workload, TSS: *nTSS, Workers: *workers, DurationS: el.Seconds(), Requests: requests.Load(), Errors: errs.Load(),
+		SignedOps: signed.Load(), SignedOpsPerS: float64(signed.Load()) / el.Seconds(), P50ms: pct(0.50), P95ms: pct(0.95), P99ms: pct(0.99), MaxMs: pct(1),
+		RawSignPerS: rawSignRate(2 * time.Second), CPUs: runtime.NumCPU()}
+	if res.RawSignPerS > 0 {
+		res.RatioToSigning = res.SignedOpsPerS / res.RawSignPerS
+	}
+	if *asJSON {
+		enc := json.NewEncoder(os.Stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(res)
+	}
+	fmt.Printf("workload %s: %d TSS, %d workers, %.1f s, %d requests, %d errors\n", res.Workload, res.TSS, res.Workers, res.DurationS, res.Requests, res.Errors)
+	if res.SignedOps > 0 {
+		fmt.Printf("signed operations  %.0f/s (%d)\n", res.SignedOpsPerS, res.SignedOps)
+	} else {
+		fmt.Printf("requests           %.0f/s\n", float64(res.Requests)/res.DurationS)
+	}
+	fmt.Printf("latency            p50 %.2f ms, p95 %.2f ms, p99 %.2f ms, max %.2f ms\n", res.P50ms, res.P95ms, res.P99ms, res.MaxMs)
+	fmt.Printf("raw ECDSA P-256    %.0f signatures/s on %d CPUs; achieved/limit %.2f\n", res.RawSignPerS, res.CPUs, res.RatioToSigning)
+	if res.Errors > 0 {
+		return quietError{errors.New("bench: requests failed")}
+	}
+	return nil
+}
+
+// rawSignRate measures ECDSA P-256 signatures of a SHA-256 per second on
+// all CPUs: the ceiling no signing service on this machine can pass.
+func rawSignRate(d time.Duration) float64 {
+	k, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	sum := sha256.Sum256([]byte("fiskaldesk"))
+	var n atomic.Int64
+	deadline := time.Now().Add(d)
+	var wg sync.WaitGroup
+	for range runtime.NumCPU() {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for time.Now().Before(deadline) {
+				_, _, _ = ecdsa.Sign(rand.Reader, k, sum[:])
+				n.Add(1)
+			}
+		}()
+	}
+	wg.Wait()
+	return float64(n.Load()) / d.Seconds()
+}
