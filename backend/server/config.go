@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strconv"
+	"time"
 
 	"github.com/rs/zerolog"
 
@@ -17,6 +18,13 @@ import (
 const (
 	DefaultAddr     = "127.0.0.1:8280"
 	DefaultLogLevel = "info"
+	// DefaultMaxConns bounds open connections: beyond it new connections
+	// wait in the kernel's accept queue instead of each costing a
+	// goroutine and buffers. A POS fleet on one workstation is far below.
+	DefaultMaxConns = 512
+	// DefaultReadHeaderTimeout drops clients that open a connection and
+	// send headers slower than this (slowloris).
+	DefaultReadHeaderTimeout = 10 * time.Second
 	envPrefix       = "FISKALDESK_"
 )
 
@@ -40,6 +48,11 @@ type Config struct {
 	// NoRateLimits is FISKALDESK_RATE_LIMITS=off: no per-resource rate
 	// limits (load benchmarks list far faster than 20 a minute).
 	NoRateLimits bool
+	// MaxConns is --max-conns, FISKALDESK_MAX_CONNS.
+	MaxConns int
+	// ReadHeaderTimeout is not a flag; zero means DefaultReadHeaderTimeout
+	// (tests shorten it).
+	ReadHeaderTimeout time.Duration
 }
 
 // RegisterFlags binds the common flags on fs. A flag's default is the env
@@ -49,6 +62,7 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.DataDir, "data", env("DATA", DefaultDataDir()), "data directory (env FISKALDESK_DATA)")
 	fs.StringVar(&c.Addr, "addr", env("ADDR", DefaultAddr), "listen address of the API and dashboard (env FISKALDESK_ADDR)")
 	fs.StringVar(&c.LogLevel, "log-level", env("LOG_LEVEL", DefaultLogLevel), "trace, debug, info, warn or error (env FISKALDESK_LOG_LEVEL)")
+	fs.IntVar(&c.MaxConns, "max-conns", envInt("MAX_CONNS", DefaultMaxConns), "most open HTTP connections; more wait to be accepted (env FISKALDESK_MAX_CONNS)")
 	c.BootstrapKey = env("BOOTSTRAP_API_KEY", "")
 	c.BootstrapSecret = env("BOOTSTRAP_API_SECRET", "")
 	c.BootstrapOrgName = env("BOOTSTRAP_ORG_NAME", "")
@@ -68,6 +82,9 @@ func (c *Config) Validate() error {
 	if _, err := zerolog.ParseLevel(c.LogLevel); err != nil || c.LogLevel == "" {
 		return fmt.Errorf("invalid log level %q: use trace, debug, info, warn or error", c.LogLevel)
 	}
+	if c.MaxConns < 1 {
+		return fmt.Errorf("invalid --max-conns %d: must be at least 1", c.MaxConns)
+	}
 	abs, err := filepath.Abs(c.DataDir)
 	if err != nil {
 		return fmt.Errorf("data directory: %w", err)
@@ -81,6 +98,14 @@ func (c *Config) Validate() error {
 func env(name, def string) string {
 	if v := os.Getenv(envPrefix + name); v != "" {
 		return v
+	}
+	return def
+}
+
+// envInt is env for integers; an unparsable value falls back to def.
+func envInt(name string, def int) int {
+	if n, err := strconv.Atoi(env(name, "")); err == nil {
+		return n
 	}
 	return def
 }

@@ -19,7 +19,7 @@ func parse(t *testing.T, args ...string) (Config, error) {
 }
 
 func clearEnv(t *testing.T) {
-	for _, k := range []string{"FISKALDESK_DATA", "FISKALDESK_ADDR", "FISKALDESK_LOG_LEVEL"} {
+	for _, k := range []string{"FISKALDESK_DATA", "FISKALDESK_ADDR", "FISKALDESK_LOG_LEVEL", "FISKALDESK_MAX_CONNS"} {
 		t.Setenv(k, "")
 	}
 	t.Setenv("XDG_DATA_HOME", "/xdg")
@@ -31,7 +31,7 @@ func TestConfigDefaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := Config{DataDir: filepath.Join("/xdg", "fiskaldesk"), Addr: "127.0.0.1:8280", LogLevel: "info", TestTSSLimit: 5}
+	want := Config{DataDir: filepath.Join("/xdg", "fiskaldesk"), Addr: "127.0.0.1:8280", LogLevel: "info", TestTSSLimit: 5, MaxConns: 512}
 	if c != want {
 		t.Fatalf("defaults = %+v, want %+v", c, want)
 	}
@@ -42,12 +42,13 @@ func TestConfigPrecedenceFlagOverEnvOverDefault(t *testing.T) {
 	t.Setenv("FISKALDESK_ADDR", "127.0.0.1:9999")
 	t.Setenv("FISKALDESK_DATA", "/env/data")
 	t.Setenv("FISKALDESK_LOG_LEVEL", "debug")
+	t.Setenv("FISKALDESK_MAX_CONNS", "64")
 	c, err := parse(t)
-	if want := (Config{DataDir: "/env/data", Addr: "127.0.0.1:9999", LogLevel: "debug", TestTSSLimit: 5}); err != nil || c != want {
+	if want := (Config{DataDir: "/env/data", Addr: "127.0.0.1:9999", LogLevel: "debug", TestTSSLimit: 5, MaxConns: 64}); err != nil || c != want {
 		t.Fatalf("env: %+v %v, want %+v", c, err, want)
 	}
-	c, err = parse(t, "--addr", "127.0.0.1:1", "--data", "/flag/data", "--log-level", "warn")
-	if want := (Config{DataDir: "/flag/data", Addr: "127.0.0.1:1", LogLevel: "warn", TestTSSLimit: 5}); err != nil || c != want {
+	c, err = parse(t, "--addr", "127.0.0.1:1", "--data", "/flag/data", "--log-level", "warn", "--max-conns", "8")
+	if want := (Config{DataDir: "/flag/data", Addr: "127.0.0.1:1", LogLevel: "warn", TestTSSLimit: 5, MaxConns: 8}); err != nil || c != want {
 		t.Fatalf("flags: %+v %v, want %+v", c, err, want)
 	}
 }
@@ -63,6 +64,13 @@ func TestConfigMakesDataDirAbsolute(t *testing.T) {
 func TestConfigRejectsBadLogLevel(t *testing.T) {
 	clearEnv(t)
 	if _, err := parse(t, "--log-level", "loud"); err == nil || !strings.Contains(err.Error(), `invalid log level "loud"`) {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+func TestConfigRejectsZeroMaxConns(t *testing.T) {
+	clearEnv(t)
+	if _, err := parse(t, "--max-conns", "0"); err == nil || !strings.Contains(err.Error(), "max-conns") {
 		t.Fatalf("err = %v", err)
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/rs/zerolog"
+	"golang.org/x/net/netutil"
 
 	"github.com/fiskaldesk/fiskaldesk/backend/api"
 	"github.com/fiskaldesk/fiskaldesk/backend/auth"
@@ -149,12 +150,24 @@ func (s *Server) Start() error {
 		return fmt.Errorf("listen on %s: %w (choose another with --addr or FISKALDESK_ADDR)", s.Config.Addr, err)
 	}
 	s.url = "http://" + ln.Addr().String()
+	maxConns, headerTimeout := s.Config.MaxConns, s.Config.ReadHeaderTimeout
+	if maxConns <= 0 {
+		maxConns = DefaultMaxConns
+	}
+	if headerTimeout <= 0 {
+		headerTimeout = DefaultReadHeaderTimeout
+	}
+	ln = netutil.LimitListener(ln, maxConns)
+	// No WriteTimeout: downloading a year's TAR export can take longer than
+	// any fixed bound. A client that stops reading keeps its connection
+	// (one of maxConns) until it goes away; dead peers are found by TCP
+	// keepalive.
 	s.http = &http.Server{
 		Handler:           s.Handler,
-		ReadHeaderTimeout: 10 * time.Second,
+		ReadHeaderTimeout: headerTimeout,
 		ReadTimeout:       60 * time.Second,
 		IdleTimeout:       120 * time.Second,
-		ErrorLog:          nil,
+		MaxHeaderBytes:    64 << 10,
 	}
 	s.errc = make(chan error, 1)
 	go func() { s.errc <- s.http.Serve(ln) }()
