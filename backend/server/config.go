@@ -25,7 +25,7 @@ const (
 	// DefaultReadHeaderTimeout drops clients that open a connection and
 	// send headers slower than this (slowloris).
 	DefaultReadHeaderTimeout = 10 * time.Second
-	envPrefix       = "FISKALDESK_"
+	envPrefix                = "FISKALDESK_"
 )
 
 // Config is everything a fiskaldesk process needs to start. No config
