@@ -8,6 +8,7 @@ import (
 	"github.com/fiskaldesk/fiskaldesk/backend/billing"
 	"github.com/fiskaldesk/fiskaldesk/backend/dsfinvk"
 	"github.com/fiskaldesk/fiskaldesk/backend/org"
+	"github.com/fiskaldesk/fiskaldesk/backend/store"
 	"github.com/fiskaldesk/fiskaldesk/backend/tss"
 )
 
@@ -20,6 +21,7 @@ var domainErrors = []struct {
 	code    string
 	message string
 }{
+	{store.ErrDiskFull, http.StatusInsufficientStorage, "E_DISK_FULL", "Not enough free disk space on the fiskaldesk machine to store this safely; nothing was written. Free disk space and retry."},
 	{org.ErrNotFound, http.StatusNotFound, "E_ORGANIZATION_NOT_FOUND", "Organization not found."},
 	// Observed in the cloud: an unknown managing org is a bare 404.
 	{org.ErrParentNotFound, http.StatusNotFound, "", "Not Found"},

@@ -50,6 +50,9 @@ type Config struct {
 	NoRateLimits bool
 	// MaxConns is --max-conns, FISKALDESK_MAX_CONNS.
 	MaxConns int
+	// MinFreeMB is FISKALDESK_MIN_FREE_MB: free disk space below which
+	// writes are refused with 507 (0 means store.DefaultMinFreeBytes).
+	MinFreeMB int
 	// ReadHeaderTimeout is not a flag; zero means DefaultReadHeaderTimeout
 	// (tests shorten it).
 	ReadHeaderTimeout time.Duration
@@ -69,6 +72,9 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	c.DataKey = env("DATA_KEY", "")
 	c.NoRateLimits = env("RATE_LIMITS", "on") == "off"
 	c.TestTSSLimit = tss.DefaultTestTSSLimit
+	if n := envInt("MIN_FREE_MB", 0); n > 0 {
+		c.MinFreeMB = n
+	}
 	if n, err := strconv.Atoi(env("TEST_TSS_LIMIT", "")); err == nil && n >= 0 {
 		c.TestTSSLimit = n
 	}

@@ -51,7 +51,7 @@ type Server struct {
 // New opens the store in cfg.DataDir and builds the handler. spa is the
 // built dashboard.
 func New(cfg Config, log zerolog.Logger, spa fs.FS) (*Server, error) {
-	st, err := store.Open(store.DBDir(cfg.DataDir), store.Options{Logger: log})
+	st, err := store.Open(store.DBDir(cfg.DataDir), store.Options{Logger: log, MinFreeBytes: int64(cfg.MinFreeMB) << 20})
 	if errors.Is(err, store.ErrLocked) {
 		return nil, lockedError(cfg.DataDir)
 	}

@@ -13,6 +13,9 @@ var (
 	ErrNewerFormat = errors.New("store: data was written by a newer fiskaldesk")
 	// ErrUnknownData is returned by Open for a non-empty database without a format key.
 	ErrUnknownData = errors.New("store: directory holds a database that fiskaldesk did not create")
+	// ErrDiskFull is returned by Update when too little disk space is left
+	// to write safely; nothing was written.
+	ErrDiskFull = errors.New("store: not enough free disk space")
 	// ErrClosed is returned by operations on a closed store.
 	ErrClosed = errors.New("store: closed")
 )

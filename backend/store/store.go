@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/dgraph-io/badger/v4"
@@ -23,6 +24,11 @@ type Options struct {
 	// GCInterval is how often the value-log GC runs; 0 means DefaultGCInterval,
 	// a negative value disables the loop (tests).
 	GCInterval time.Duration
+	// MinFreeBytes is the free disk space Update insists on; 0 means
+	// DefaultMinFreeBytes, a negative value disables the check.
+	MinFreeBytes int64
+	// freeBytes replaces the file system query in tests.
+	freeBytes func(dir string) (uint64, error)
 }
 
 // DefaultGCInterval is the pause between value-log GC runs.
@@ -35,6 +41,10 @@ type Store struct {
 	log  zerolog.Logger
 	stop chan struct{}
 	wg   sync.WaitGroup
+
+	minFree   uint64
+	freeBytes func(dir string) (uint64, error)
+	diskFull  atomic.Bool // logs the change, not every refused write
 
 	mu     sync.RWMutex // guards closed against Close racing with operations
 	closed bool
@@ -67,7 +77,16 @@ func Open(dir string, opt Options) (*Store, error) {
 		}
 		return nil, fmt.Errorf("open store %s: %w", dir, err)
 	}
-	s := &Store{db: db, dir: dir, log: opt.Logger, stop: make(chan struct{})}
+	s := &Store{db: db, dir: dir, log: opt.Logger, stop: make(chan struct{}), freeBytes: freeBytes}
+	switch {
+	case opt.MinFreeBytes == 0:
+		s.minFree = DefaultMinFreeBytes
+	case opt.MinFreeBytes > 0:
+		s.minFree = uint64(opt.MinFreeBytes)
+	}
+	if opt.freeBytes != nil {
+		s.freeBytes = opt.freeBytes
+	}
 	if err := s.checkFormat(); err != nil {
 		_ = db.Close()
 		return nil, fmt.Errorf("open store %s: %w", dir, err)
@@ -127,6 +146,9 @@ func (s *Store) Update(ctx context.Context, fn func(txn *badger.Txn) error) erro
 	defer s.mu.RUnlock()
 	if s.closed {
 		return ErrClosed
+	}
+	if err := s.checkSpace(); err != nil {
+		return err
 	}
 	for attempt := 0; ; attempt++ {
 		err := s.db.Update(fn)
