@@ -14,6 +14,7 @@ import (
 	"os"
 	"runtime"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -59,11 +60,22 @@ func benchRun(args []string) error {
 	dur := fs.Duration("duration", 10*time.Second, "how long to load")
 	workload := fs.String("workload", "receipts", "receipts (start+finish), start-update-finish, or list")
 	asJSON := fs.Bool("json", false, "print the result as JSON")
+	existing := fs.String("list-tss", "", "with --workload list: comma-separated IDs of existing TSS to list (e.g. one from bench seed) instead of new ones")
 	if err := fs.Parse(args); err != nil {
 		if err == flag.ErrHelp {
 			return err
 		}
 		return usageError{err}
+	}
+	var existingIDs []string
+	if *existing != "" {
+		if *workload != "list" {
+			return usageError{fmt.Errorf("--list-tss needs --workload list")}
+		}
+		for _, id := range strings.Split(*existing, ",") {
+			existingIDs = append(existingIDs, strings.TrimSpace(id))
+		}
+		*nTSS = len(existingIDs)
 	}
 	if *workers == 0 {
 		*workers = 4 * *nTSS
@@ -97,14 +109,17 @@ func benchRun(args []string) error {
 	c.token = auth.AccessToken
 	type lane struct{ tss, client string }
 	var lanes []lane
-	for range *nTSS {
+	for _, id := range existingIDs {
+		lanes = append(lanes, lane{tss: id})
+	}
+	for range *nTSS - len(lanes) {
 		id, cl, err := c.initializedTSS()
 		if err != nil {
 			return fmt.Errorf("bench set-up: %w", err)
 		}
 		lanes = append(lanes, lane{id, cl})
 	}
-	if *workload == "list" {
+	if *workload == "list" && *existing == "" {
 		// A list needs something to list: 200 receipts per TSS first.
 		for _, l := range lanes {
 			for range 200 {
