@@ -112,11 +112,7 @@ func (a *handlers) dkRegisters(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (a *handlers) dkRegister(w http.ResponseWriter, r *http.Request) error {
-	c, err := caller(r)
-	if err != nil {
-		return err
-	}
-	id, err := param(r, "client_id")
+	c, id, err := callerParam(r, "client_id")
 	if err != nil {
 		return err
 	}
@@ -161,11 +157,7 @@ func (a *handlers) dkAgencies(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (a *handlers) dkAgency(w http.ResponseWriter, r *http.Request) error {
-	c, err := caller(r)
-	if err != nil {
-		return err
-	}
-	id, err := param(r, "id")
+	c, id, err := callerParam(r, "id")
 	if err != nil {
 		return err
 	}
@@ -187,11 +179,7 @@ func (a *handlers) dkAgency(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (a *handlers) dkInsertClosing(w http.ResponseWriter, r *http.Request) error {
-	c, err := caller(r)
-	if err != nil {
-		return err
-	}
-	id, err := param(r, "id")
+	c, id, err := callerParam(r, "id")
 	if err != nil {
 		return err
 	}
@@ -209,11 +197,7 @@ func (a *handlers) dkInsertClosing(w http.ResponseWriter, r *http.Request) error
 }
 
 func (a *handlers) dkClosing(w http.ResponseWriter, r *http.Request) error {
-	c, err := caller(r)
-	if err != nil {
-		return err
-	}
-	id, err := param(r, "id")
+	c, id, err := callerParam(r, "id")
 	if err != nil {
 		return err
 	}
@@ -231,11 +215,7 @@ func (a *handlers) dkClosing(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (a *handlers) dkClosingDetails(w http.ResponseWriter, r *http.Request) error {
-	c, err := caller(r)
-	if err != nil {
-		return err
-	}
-	id, err := param(r, "id")
+	c, id, err := callerParam(r, "id")
 	if err != nil {
 		return err
 	}
@@ -248,11 +228,7 @@ func (a *handlers) dkClosingDetails(w http.ResponseWriter, r *http.Request) erro
 }
 
 func (a *handlers) dkClosingReports(w http.ResponseWriter, r *http.Request) error {
-	c, err := caller(r)
-	if err != nil {
-		return err
-	}
-	id, err := param(r, "id")
+	c, id, err := callerParam(r, "id")
 	if err != nil {
 		return err
 	}
@@ -309,11 +285,7 @@ func (a *handlers) dkExports(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (a *handlers) dkTriggerExport(w http.ResponseWriter, r *http.Request) error {
-	c, err := caller(r)
-	if err != nil {
-		return err
-	}
-	id, err := param(r, "id")
+	c, id, err := callerParam(r, "id")
 	if err != nil {
 		return err
 	}
@@ -330,11 +302,7 @@ func (a *handlers) dkTriggerExport(w http.ResponseWriter, r *http.Request) error
 }
 
 func (a *handlers) dkExport(w http.ResponseWriter, r *http.Request) error {
-	c, err := caller(r)
-	if err != nil {
-		return err
-	}
-	id, err := param(r, "id")
+	c, id, err := callerParam(r, "id")
 	if err != nil {
 		return err
 	}
@@ -352,11 +320,7 @@ func (a *handlers) dkExport(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (a *handlers) dkExportHref(w http.ResponseWriter, r *http.Request) error {
-	c, err := caller(r)
-	if err != nil {
-		return err
-	}
-	id, err := param(r, "id")
+	c, id, err := callerParam(r, "id")
 	if err != nil {
 		return err
 	}
@@ -372,11 +336,7 @@ func (a *handlers) dkExportHref(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (a *handlers) dkDownload(w http.ResponseWriter, r *http.Request) error {
-	c, err := caller(r)
-	if err != nil {
-		return err
-	}
-	id, err := param(r, "id")
+	c, id, err := callerParam(r, "id")
 	if err != nil {
 		return err
 	}

@@ -85,6 +85,17 @@ func caller(r *http.Request) (tss.Caller, error) {
 }
 
 // param reads a UUID path parameter with the cloud's message.
+// callerParam is caller and param together, what most routes under an
+// {id} start with.
+func callerParam(r *http.Request, name string) (tss.Caller, string, error) {
+	c, err := caller(r)
+	if err != nil {
+		return c, "", err
+	}
+	v, err := param(r, name)
+	return c, v, err
+}
+
 func param(r *http.Request, name string) (string, error) {
 	v := chi.URLParam(r, name)
 	if err := validUUID(v); err != nil {
@@ -179,11 +190,7 @@ func metadataBody(r *http.Request) (map[string]string, error) {
 }
 
 func (a *handlers) createTSS(w http.ResponseWriter, r *http.Request) error {
-	c, err := caller(r)
-	if err != nil {
-		return err
-	}
-	id, err := param(r, "tss_id")
+	c, id, err := callerParam(r, "tss_id")
 	if err != nil {
 		return err
 	}
