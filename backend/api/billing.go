@@ -53,11 +53,7 @@ func (a *handlers) createAddress(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	addr, err := a.bill.CreateAddress(r.Context(), principal(r).Viewer, orgID, in)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, addr)
-	return nil
+	return reply(w, addr, err)
 }
 
 func (a *handlers) address(w http.ResponseWriter, r *http.Request) error {
@@ -86,11 +82,7 @@ func (a *handlers) address(w http.ResponseWriter, r *http.Request) error {
 		return nil
 	}
 	addr, err := a.bill.Address(v, id, false)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, addr)
-	return nil
+	return reply(w, addr, err)
 }
 
 func (a *handlers) priceList(w http.ResponseWriter, r *http.Request) error {
@@ -130,11 +122,7 @@ func (a *handlers) usage(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	u, err := a.bill.Usage(principal(r).Viewer, id, m)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, u)
-	return nil
+	return reply(w, u, err)
 }
 
 func (a *handlers) listInvoices(w http.ResponseWriter, r *http.Request) error {
@@ -175,11 +163,7 @@ func (a *handlers) getInvoice(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	inv, err := a.bill.Invoice(principal(r).Viewer, id)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, inv)
-	return nil
+	return reply(w, inv, err)
 }
 
 func (a *handlers) issueInvoice(w http.ResponseWriter, r *http.Request) error {
@@ -188,11 +172,7 @@ func (a *handlers) issueInvoice(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	inv, err := a.bill.Issue(r.Context(), principal(r).Viewer, id)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, inv)
-	return nil
+	return reply(w, inv, err)
 }
 
 func (a *handlers) invoicePDF(w http.ResponseWriter, r *http.Request) error {

@@ -163,11 +163,7 @@ func (a *handlers) changePassword(w http.ResponseWriter, r *http.Request) error 
 
 func (a *handlers) getInvitation(w http.ResponseWriter, r *http.Request) error {
 	info, err := a.orgs.Invitation(chi.URLParam(r, "token"))
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, info)
-	return nil
+	return reply(w, info, err)
 }
 
 func (a *handlers) acceptInvitation(w http.ResponseWriter, r *http.Request) error {

@@ -189,11 +189,7 @@ func (a *handlers) dkInsertClosing(w http.ResponseWriter, r *http.Request) error
 		return err
 	}
 	v, err := a.dk.InsertClosing(r.Context(), c, id, body)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, v)
-	return nil
+	return reply(w, v, err)
 }
 
 func (a *handlers) dkClosing(w http.ResponseWriter, r *http.Request) error {
@@ -220,11 +216,7 @@ func (a *handlers) dkClosingDetails(w http.ResponseWriter, r *http.Request) erro
 		return err
 	}
 	d, err := a.dk.ClosingDetails(c, id)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, d)
-	return nil
+	return reply(w, d, err)
 }
 
 func (a *handlers) dkClosingReports(w http.ResponseWriter, r *http.Request) error {
@@ -294,11 +286,7 @@ func (a *handlers) dkTriggerExport(w http.ResponseWriter, r *http.Request) error
 		return err
 	}
 	e, err := a.dk.TriggerExport(r.Context(), c, id, p)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, e)
-	return nil
+	return reply(w, e, err)
 }
 
 func (a *handlers) dkExport(w http.ResponseWriter, r *http.Request) error {

@@ -63,11 +63,7 @@ func (a *handlers) createKey(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	k, err := a.auth.CreateKey(r.Context(), principal(r).Viewer, id, in)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, k)
-	return nil
+	return reply(w, k, err)
 }
 
 func (a *handlers) getKey(w http.ResponseWriter, r *http.Request) error {
@@ -76,11 +72,7 @@ func (a *handlers) getKey(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	k, err := a.auth.GetKey(principal(r).Viewer, id, kid)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, k)
-	return nil
+	return reply(w, k, err)
 }
 
 func (a *handlers) patchKey(w http.ResponseWriter, r *http.Request) error {
@@ -93,11 +85,7 @@ func (a *handlers) patchKey(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	k, err := a.auth.PatchKey(r.Context(), principal(r).Viewer, id, kid, in)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, k)
-	return nil
+	return reply(w, k, err)
 }
 
 func (a *handlers) deleteKey(w http.ResponseWriter, r *http.Request) error {

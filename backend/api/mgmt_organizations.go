@@ -135,11 +135,7 @@ func (a *handlers) patchOrganization(w http.ResponseWriter, r *http.Request) err
 		return err
 	}
 	o, err := a.orgs.Patch(r.Context(), principal(r).Viewer, id, in)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, o)
-	return nil
+	return reply(w, o, err)
 }
 
 func (a *handlers) deleteOrganization(w http.ResponseWriter, r *http.Request) error {

@@ -199,11 +199,7 @@ func (a *handlers) createTSS(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	v, err := a.tss.Create(r.Context(), c, id, m)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, v)
-	return nil
+	return reply(w, v, err)
 }
 
 func (a *handlers) getTSS(w http.ResponseWriter, r *http.Request) error {
@@ -212,11 +208,7 @@ func (a *handlers) getTSS(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	v, err := a.tss.Get(c, id)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, v)
-	return nil
+	return reply(w, v, err)
 }
 
 func (a *handlers) tssCaller(r *http.Request) (tss.Caller, string, error) {
@@ -251,11 +243,7 @@ func (a *handlers) patchTSS(w http.ResponseWriter, r *http.Request) error {
 		desc = *body.Description
 	}
 	v, err := a.tss.Patch(r.Context(), c, id, body.State, desc, body.Description != nil, body.Metadata)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, v)
-	return nil
+	return reply(w, v, err)
 }
 
 func (a *handlers) listTSS(w http.ResponseWriter, r *http.Request) error {
@@ -294,11 +282,7 @@ func (a *handlers) tssMetadata(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	out, err := a.tss.MergeMetadata(r.Context(), c, id, m)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, out)
-	return nil
+	return reply(w, out, err)
 }
 
 var emptyObject = map[string]any{}
@@ -380,11 +364,7 @@ func (a *handlers) createClient(w http.ResponseWriter, r *http.Request) error {
 		return Errorf(http.StatusBadRequest, CodeSchema, "serial_number: is required")
 	}
 	cl, err := a.tss.CreateClient(r.Context(), c, id, cid, body.SerialNumber, body.Metadata)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, cl)
-	return nil
+	return reply(w, cl, err)
 }
 
 func (a *handlers) getClient(w http.ResponseWriter, r *http.Request) error {
@@ -393,11 +373,7 @@ func (a *handlers) getClient(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	cl, err := a.tss.GetClient(c, id, cid)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, cl)
-	return nil
+	return reply(w, cl, err)
 }
 
 func (a *handlers) updateClient(w http.ResponseWriter, r *http.Request) error {
@@ -416,11 +392,7 @@ func (a *handlers) updateClient(w http.ResponseWriter, r *http.Request) error {
 		return Errorf(http.StatusBadRequest, CodeSchema, "state: is required")
 	}
 	cl, err := a.tss.UpdateClient(r.Context(), c, id, cid, body.State, body.Metadata)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, cl)
-	return nil
+	return reply(w, cl, err)
 }
 
 func (a *handlers) clientMetadata(w http.ResponseWriter, r *http.Request) error {
@@ -550,11 +522,7 @@ func (a *handlers) getTx(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	v, err := a.tss.GetTx(c, id, tx, rev)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, v)
-	return nil
+	return reply(w, v, err)
 }
 
 func (a *handlers) getTxLog(w http.ResponseWriter, r *http.Request) error {
@@ -583,11 +551,7 @@ func (a *handlers) txMetadata(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	out, err := a.tss.TxMetadata(r.Context(), c, id, tx, m)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, out)
-	return nil
+	return reply(w, out, err)
 }
 
 func (a *handlers) writeTx(w http.ResponseWriter, r *http.Request, c tss.Caller, id, client string) error {

@@ -127,11 +127,7 @@ func (a *handlers) getExport(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	e, err := a.tss.GetExport(c, id, eid)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, e)
-	return nil
+	return reply(w, e, err)
 }
 
 func (a *handlers) cancelExport(w http.ResponseWriter, r *http.Request) error {
@@ -140,11 +136,7 @@ func (a *handlers) cancelExport(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	e, err := a.tss.CancelExport(r.Context(), c, id, eid)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, e)
-	return nil
+	return reply(w, e, err)
 }
 
 // exportFile serves the TAR with Range support (http.ServeContent).
@@ -180,11 +172,7 @@ func (a *handlers) exportMetadata(w http.ResponseWriter, r *http.Request) error 
 		}
 	}
 	out, err := a.tss.ExportMetadata(r.Context(), c, id, eid, m)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, out)
-	return nil
+	return reply(w, out, err)
 }
 
 var exportOrder = []string{"state", "time_request", "time_start", "time_end", "time_expiration", "time_error"}
