@@ -21,6 +21,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/rs/zerolog"
+	"golang.org/x/time/rate"
 
 	"github.com/fiskaldesk/fiskaldesk/backend/server"
 )
@@ -30,6 +31,7 @@ type benchResult struct {
 	Workload       string  `json:"workload"`
 	TSS            int     `json:"tss"`
 	Workers        int     `json:"workers"`
+	RateCap        float64 `json:"rate_cap_per_s,omitempty"`
 	DurationS      float64 `json:"duration_s"`
 	Requests       int64   `json:"requests"`
 	Errors         int64   `json:"errors"`
@@ -60,6 +62,7 @@ func benchRun(args []string) error {
 	dur := fs.Duration("duration", 10*time.Second, "how long to load")
 	workload := fs.String("workload", "receipts", "receipts (start+finish), start-update-finish, or list")
 	asJSON := fs.Bool("json", false, "print the result as JSON")
+	rps := fs.Float64("rate", 0, "cap on requests per second across all workers (0: as fast as possible); to measure latency at a given load")
 	existing := fs.String("list-tss", "", "with --workload list: comma-separated IDs of existing TSS to list (e.g. one from bench seed) instead of new ones")
 	if err := fs.Parse(args); err != nil {
 		if err == flag.ErrHelp {
@@ -133,6 +136,10 @@ func benchRun(args []string) error {
 			}
 		}
 	}
+	var limiter *rate.Limiter
+	if *rps > 0 {
+		limiter = rate.NewLimiter(rate.Limit(*rps), 1)
+	}
 	var requests, errs, signed atomic.Int64
 	lat := make([][]time.Duration, *workers)
 	ctx, cancel := context.WithTimeout(context.Background(), *dur)
@@ -145,6 +152,9 @@ func benchRun(args []string) error {
 			defer wg.Done()
 			l := lanes[w%len(lanes)]
 			call := func(method, path string, body any, signs bool) bool {
+				if limiter != nil && limiter.Wait(ctx) != nil {
+					return false
+				}
 				t0 := time.Now()
 				resp, err := c.do(method, path, body, nil)
 				if err == nil {
@@ -193,7 +203,7 @@ func benchRun(args []string) error {
 		}
 		return float64(all[min(len(all)-1, int(p*float64(len(all))))].Microseconds()) / 1000
 	}
-	res := benchResult{Workload: *workload, TSS: *nTSS, Workers: *workers, DurationS: el.Seconds(), Requests: requests.Load(), Errors: errs.Load(),
+	res := benchResult{Workload: *workload, TSS: *nTSS, Workers: *workers, RateCap: *rps, DurationS: el.Seconds(), Requests: requests.Load(), Errors: errs.Load(),
 		SignedOps: signed.Load(), SignedOpsPerS: float64(signed.Load()) / el.Seconds(), P50ms: pct(0.50), P95ms: pct(0.95), P99ms: pct(0.99), MaxMs: pct(1),
 		RawSignPerS: rawSignRate(2 * time.Second), CPUs: runtime.NumCPU()}
 	if res.RawSignPerS > 0 {
@@ -205,6 +215,9 @@ func benchRun(args []string) error {
 		return enc.Encode(res)
 	}
 	fmt.Printf("workload %s: %d TSS, %d workers, %.1f s, %d requests, %d errors\n", res.Workload, res.TSS, res.Workers, res.DurationS, res.Requests, res.Errors)
+	if res.RateCap > 0 {
+		fmt.Printf("rate cap           %.0f requests/s\n", res.RateCap)
+	}
 	if res.SignedOps > 0 {
 		fmt.Printf("signed operations  %.0f/s (%d)\n", res.SignedOpsPerS, res.SignedOps)
 	} else {
