@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"os"
 	"runtime"
+	"runtime/pprof"
 	"slices"
 	"strings"
 	"sync"
@@ -63,6 +64,7 @@ func benchRun(args []string) error {
 	workload := fs.String("workload", "receipts", "receipts (start+finish), start-update-finish, or list")
 	asJSON := fs.Bool("json", false, "print the result as JSON")
 	rps := fs.Float64("rate", 0, "cap on requests per second across all workers (0: as fast as possible); to measure latency at a given load")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the load phase to FILE (covers the server too when bench run starts it)")
 	existing := fs.String("list-tss", "", "with --workload list: comma-separated IDs of existing TSS to list (e.g. one from bench seed) instead of new ones")
 	if err := fs.Parse(args); err != nil {
 		if err == flag.ErrHelp {
@@ -145,6 +147,16 @@ func benchRun(args []string) error {
 	ctx, cancel := context.WithTimeout(context.Background(), *dur)
 	defer cancel()
 	var wg sync.WaitGroup
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+	}
 	start := time.Now()
 	for w := range *workers {
 		wg.Add(1)
@@ -192,6 +204,9 @@ func benchRun(args []string) error {
 	}
 	wg.Wait()
 	el := time.Since(start)
+	if *cpuProfile != "" {
+		pprof.StopCPUProfile()
+	}
 	var all []time.Duration
 	for _, l := range lat {
 		all = append(all, l...)
