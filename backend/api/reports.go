@@ -50,7 +50,7 @@ func (a *handlers) transactionReport(w http.ResponseWriter, r *http.Request) err
 	if err != nil {
 		return err
 	}
-	rep, err := report.Build(a.orgs, a.tss, c, p)
+	rep, err := report.Build(r.Context(), a.orgs, a.tss, c, p)
 	if err != nil {
 		return err
 	}

@@ -561,7 +561,7 @@ func (a *handlers) writeTx(w http.ResponseWriter, r *http.Request, c tss.Caller,
 		return err
 	}
 	f.ClientID = client
-	list, n, err := a.tss.ListTx(c, id, f)
+	list, n, err := a.tss.ListTx(r.Context(), c, id, f)
 	if err != nil {
 		return err
 	}

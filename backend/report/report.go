@@ -6,6 +6,7 @@ package report
 
 import (
 	"cmp"
+	"context"
 	"fmt"
 	"slices"
 	"strconv"
@@ -65,7 +66,7 @@ type Params struct {
 }
 
 // Build collects the FINISHED transactions whose end lies in the period.
-func Build(orgs *org.Service, signer *tss.Service, c tss.Caller, p Params) (*Report, error) {
+func Build(ctx context.Context, orgs *org.Service, signer *tss.Service, c tss.Caller, p Params) (*Report, error) {
 	o, _, err := orgs.Get(c.Viewer, p.OrgID)
 	if err != nil {
 		return nil, err
@@ -85,7 +86,7 @@ func Build(orgs *org.Service, signer *tss.Service, c tss.Caller, p Params) (*Rep
 	for _, so := range scope {
 		sc := c
 		sc.ActingOrg = so.ID
-		list, _, err := signer.ListTx(sc, "", tss.TxFilter{ListFilter: tss.ListFilter{States: []string{tss.TxFinished}, Limit: 1 << 30}})
+		list, _, err := signer.ListTx(ctx, sc, "", tss.TxFilter{ListFilter: tss.ListFilter{States: []string{tss.TxFinished}, Limit: 1 << 30}})
 		if err != nil {
 			return nil, err
 		}

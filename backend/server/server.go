@@ -44,6 +44,7 @@ type Server struct {
 	token       string
 	stopWorkers context.CancelFunc // background jobs (exports)
 	http        *http.Server
+	cancelReqs  context.CancelFunc // ends requests still running after the shutdown grace
 	url         string
 	errc        chan error
 }
@@ -162,8 +163,11 @@ func (s *Server) Start() error {
 	// any fixed bound. A client that stops reading keeps its connection
 	// (one of maxConns) until it goes away; dead peers are found by TCP
 	// keepalive.
+	reqCtx, cancelReqs := context.WithCancel(context.Background())
+	s.cancelReqs = cancelReqs
 	s.http = &http.Server{
 		Handler:           s.Handler,
+		BaseContext:       func(net.Listener) context.Context { return reqCtx },
 		ReadHeaderTimeout: headerTimeout,
 		ReadTimeout:       60 * time.Second,
 		IdleTimeout:       120 * time.Second,
@@ -192,6 +196,10 @@ func (s *Server) Close() error {
 		if err := s.http.Shutdown(ctx); err != nil {
 			errs = append(errs, fmt.Errorf("http shutdown: %w", err))
 		}
+		// Requests still running after the grace (a filtered list of a
+		// huge TSS) hold the store open; cancelled, they return and the
+		// store can close.
+		s.cancelReqs()
 		removeRunFile(s.Config.DataDir)
 	}
 	s.stopWorkers()

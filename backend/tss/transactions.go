@@ -412,8 +412,10 @@ type TxFilter struct {
 }
 
 // ListTx lists the transactions of TSS tssID, or of every TSS of c's
-// acting org when tssID is "".
-func (s *Service) ListTx(c Caller, tssID string, f TxFilter) ([]*TxView, int, error) {
+// acting org when tssID is "". Filtered lists read every transaction of
+// the TSS (minutes at 1,000,000); they stop when ctx is done, so a client
+// that gives up or a shutdown does not leave one running.
+func (s *Service) ListTx(ctx context.Context, c Caller, tssID string, f TxFilter) ([]*TxView, int, error) {
 	if tssID != "" && len(f.States) == 0 && f.ClientID == "" && (f.OrderBy == "" || f.OrderBy == "number") {
 		return s.listTxByNumber(c, tssID, f)
 	}
@@ -438,7 +440,10 @@ func (s *Service) ListTx(c Caller, tssID string, f TxFilter) ([]*TxView, int, er
 			}); err != nil {
 				return err
 			}
-			for _, id := range ids {
+			for i, id := range ids {
+				if i%1024 == 0 && ctx.Err() != nil {
+					return ctx.Err()
+				}
 				h, err := store.GetJSON[txHead](txn, store.TxKey(t, id))
 				if err != nil {
 					return err
