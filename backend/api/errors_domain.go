@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"errors"
 	"net/http"
 
@@ -21,6 +22,9 @@ var domainErrors = []struct {
 	code    string
 	message string
 }{
+	// A request cancelled under us: the client left (nobody reads this) or
+	// the shutdown grace ended.
+	{context.Canceled, http.StatusServiceUnavailable, CodeUnavailable, "The request was cancelled: the client went away or the server is shutting down."},
 	{store.ErrDiskFull, http.StatusInsufficientStorage, "E_DISK_FULL", "Not enough free disk space on the fiskaldesk machine to store this safely; nothing was written. Free disk space and retry."},
 	{org.ErrNotFound, http.StatusNotFound, "E_ORGANIZATION_NOT_FOUND", "Organization not found."},
 	// Observed in the cloud: an unknown managing org is a bare 404.
