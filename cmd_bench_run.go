@@ -10,6 +10,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"runtime"
@@ -170,6 +171,8 @@ func benchRun(args []string) error {
 				t0 := time.Now()
 				resp, err := c.do(method, path, body, nil)
 				if err == nil {
+					// Read to the end, or the connection is not reused.
+					_, _ = io.Copy(io.Discard, resp.Body)
 					resp.Body.Close()
 				}
 				lat[w] = append(lat[w], time.Since(t0))

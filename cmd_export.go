@@ -59,7 +59,7 @@ func (c *exportClient) do(method, path string, body any, out any) (*http.Respons
 		return nil, err
 	}
 	if resp.StatusCode != http.StatusOK {
-		defer resp.Body.Close()
+		defer drainClose(resp.Body)
 		var e struct {
 			Code    string `json:"code"`
 			Message string `json:"message"`
@@ -68,10 +68,17 @@ func (c *exportClient) do(method, path string, body any, out any) (*http.Respons
 		return nil, fmt.Errorf("%s %s: %d %s %s", method, path, resp.StatusCode, e.Code, e.Message)
 	}
 	if out != nil {
-		defer resp.Body.Close()
+		defer drainClose(resp.Body)
 		return resp, json.NewDecoder(resp.Body).Decode(out)
 	}
 	return resp, nil
+}
+
+// drainClose reads what the decoder left (the encoder's newline) so the
+// keep-alive connection is reused instead of closed.
+func drainClose(b io.ReadCloser) {
+	_, _ = io.Copy(io.Discard, io.LimitReader(b, 64<<10))
+	_ = b.Close()
 }
 
 func cmdExport(args []string) error {

@@ -23,7 +23,7 @@ row() { # label, bench run args...
 
 echo "| point | signed ops/s | p50 ms | p99 ms | errors |"
 echo "|---|---:|---:|---:|---:|"
-for n in 1 2 4 8 16; do
+for n in 1 2 4 8 16 32 64; do
 	row "$n TSS × 4 workers" --tss "$n" --workers $((4 * n))
 done
 for w in 1 2 4 8 16 32; do
