@@ -451,13 +451,11 @@ func (s *Service) ListTx(ctx context.Context, c Caller, tssID string, f TxFilter
 				if (len(f.States) > 0 && !slices.Contains(f.States, h.State)) || (f.ClientID != "" && h.ClientID != f.ClientID) {
 					continue
 				}
-				r, err := store.GetJSON[txRevision](txn, store.TxRevKey(t, id, h.LatestRevision))
+				v, err := latestView(txn, t, &h)
 				if err != nil {
 					return err
 				}
-				v := r.View
-				v.Metadata = h.Metadata
-				out = append(out, &v)
+				out = append(out, v)
 			}
 		}
 		return nil
@@ -516,13 +514,11 @@ func (s *Service) listTxByNumber(c Caller, tssID string, f TxFilter) ([]*TxView,
 			if err != nil {
 				return fmt.Errorf("transaction number %d of %d: %w", num, total, err)
 			}
-			r, err := store.GetJSON[txRevision](txn, store.TxRevKey(tssID, h.ID, h.LatestRevision))
+			v, err := latestView(txn, tssID, h)
 			if err != nil {
 				return err
 			}
-			v := r.View
-			v.Metadata = h.Metadata
-			out = append(out, &v)
+			out = append(out, v)
 		}
 		return nil
 	})
@@ -530,4 +526,16 @@ func (s *Service) listTxByNumber(c Caller, tssID string, f TxFilter) ([]*TxView,
 		return nil, 0, err
 	}
 	return out, int(total), nil
+}
+
+// latestView is what a list shows of a transaction: its latest revision
+// with the current metadata.
+func latestView(txn *badger.Txn, tssID string, h *txHead) (*TxView, error) {
+	r, err := store.GetJSON[txRevision](txn, store.TxRevKey(tssID, h.ID, h.LatestRevision))
+	if err != nil {
+		return nil, err
+	}
+	v := r.View
+	v.Metadata = h.Metadata
+	return &v, nil
 }
