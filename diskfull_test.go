@@ -108,6 +108,11 @@ func TestDiskFullRefusesWritesAndKeepsServing(t *testing.T) {
 			t.Fatalf("write while full: %d %v", code, m)
 		}
 	}
+	// An export would write a file into the reserve: refused up front.
+	code, m, err := call(client, "PUT", base+"/export/"+uuid.NewString(), tok, nil)
+	if err != nil || code != http.StatusInsufficientStorage || m["code"] != "E_DISK_FULL" {
+		t.Fatalf("export on a full disk: %d %v %v", code, m, err)
+	}
 	acked := lastCounter
 	got := mustCall(t, "GET", base+"/tx/"+lastTx, tok, nil)
 	if got["state"] != "FINISHED" || got["signature"] == nil {
@@ -117,7 +122,7 @@ func TestDiskFullRefusesWritesAndKeepsServing(t *testing.T) {
 	if err := os.Remove(filler); err != nil {
 		t.Fatal(err)
 	}
-	code, m, _ := sign()
+	code, m, _ = sign()
 	if code != 200 {
 		t.Fatalf("write after freeing space: %d %v", code, m)
 	}

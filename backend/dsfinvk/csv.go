@@ -5,6 +5,7 @@ import (
 	"archive/zip"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -233,7 +234,11 @@ func (s *Service) buildExport(ctx context.Context, o, env, id string) error {
 	}
 	now := s.now().Unix()
 	if err != nil {
-		e.State, e.TimeError, e.Error = StateError, now, &ErrorInfo{"E_INTERNAL", err.Error()}
+		code := "E_INTERNAL"
+		if errors.Is(err, store.ErrDiskFull) {
+			code = "E_DISK_FULL"
+		}
+		e.State, e.TimeError, e.Error = StateError, now, &ErrorInfo{code, err.Error()}
 	} else {
 		e.State, e.TimeCompleted = StateCompleted, now
 		if fi, err := os.Stat(s.exportPath(e)); err == nil {
@@ -330,10 +335,11 @@ func (s *Service) writeArchive(e *Export, files []file) error {
 		return err
 	}
 	defer os.Remove(tmp)
+	w := s.st.SpaceGuard(f)
 	if e.Format == "zip" {
-		err = writeZip(f, files)
+		err = writeZip(w, files)
 	} else {
-		err = writeTar(f, files, s.now())
+		err = writeTar(w, files, s.now())
 	}
 	if err == nil {
 		err = f.Sync()

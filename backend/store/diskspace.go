@@ -2,6 +2,7 @@ package store
 
 import (
 	"fmt"
+	"io"
 )
 
 // DefaultMinFreeBytes is the free space below which Update refuses to
@@ -35,4 +36,32 @@ func (s *Store) checkSpace() error {
 		s.log.Info().Uint64("free_mib", free>>20).Msg("disk space back: accepting writes again")
 	}
 	return nil
+}
+
+// guardChunk is how much a SpaceGuard writer lets through between checks.
+const guardChunk = 1 << 20
+
+// SpaceGuard wraps w, a file on the store's file system (an export), so
+// that it fails with ErrDiskFull instead of eating the reserve Badger
+// needs: it checks the free space before the first write and after every
+// MiB.
+func (s *Store) SpaceGuard(w io.Writer) io.Writer { return &spaceGuard{s: s, w: w} }
+
+type spaceGuard struct {
+	s       *Store
+	w       io.Writer
+	pending int64 // bytes since the last check
+	checked bool
+}
+
+func (g *spaceGuard) Write(p []byte) (int, error) {
+	if !g.checked || g.pending >= guardChunk {
+		if err := g.s.checkSpace(); err != nil {
+			return 0, err
+		}
+		g.checked, g.pending = true, 0
+	}
+	n, err := g.w.Write(p)
+	g.pending += int64(n)
+	return n, err
 }

@@ -55,3 +55,40 @@ func TestFreeBytesOfRealFileSystem(t *testing.T) {
 		t.Fatalf("freeBytes = %d, %v", n, err)
 	}
 }
+
+// An export file written through SpaceGuard stops at the reserve instead
+// of using it up.
+func TestSpaceGuardStopsAFileAtTheReserve(t *testing.T) {
+	var free atomic.Int64
+	free.Store(100<<20 + 3<<20)
+	s, err := Open(t.TempDir(), Options{GCInterval: -1, MinFreeBytes: 100 << 20,
+		freeBytes: func(string) (uint64, error) { return uint64(free.Load()), nil }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	var written int64
+	w := s.SpaceGuard(writerFunc(func(p []byte) (int, error) {
+		written += int64(len(p))
+		free.Add(-int64(len(p))) // the file takes what it writes
+		return len(p), nil
+	}))
+	chunk := make([]byte, 64<<10)
+	var err2 error
+	for range 200 { // 12.5 MiB offered, 3 MiB above the reserve
+		if _, err2 = w.Write(chunk); err2 != nil {
+			break
+		}
+	}
+	if !errors.Is(err2, ErrDiskFull) {
+		t.Fatalf("err = %v after %d bytes", err2, written)
+	}
+	// Checks come every MiB, so at most one MiB of the reserve is used.
+	if written < 3<<20 || written > 4<<20 {
+		t.Fatalf("wrote %d bytes, want 3..4 MiB", written)
+	}
+}
+
+type writerFunc func([]byte) (int, error)
+
+func (f writerFunc) Write(p []byte) (int, error) { return f(p) }

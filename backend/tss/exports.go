@@ -281,6 +281,9 @@ func (s *Service) runExport(ctx context.Context, x *exporter, tssID, id string) 
 		e.State = ExportCancelled
 	case errors.Is(err, errTooMany):
 		e.State, e.Exception, e.TimeError = ExportError, "E_TOO_MANY_RECORDS", now
+	case errors.Is(err, store.ErrDiskFull):
+		e.State, e.Exception, e.TimeError = ExportError, "E_DISK_FULL", now
+		x.log.Error().Err(err).Str("export", id).Msg("export stopped: disk nearly full")
 	case err != nil:
 		e.State, e.Exception, e.TimeError = ExportError, "E_INTERNAL", now
 		x.log.Error().Err(err).Str("export", id).Msg("export error")
@@ -305,7 +308,7 @@ func (s *Service) writeExport(ctx context.Context, x *exporter, e *Export) (int,
 	}
 	defer os.Remove(tmp)
 	h := sha256.New()
-	cw := &countWriter{w: io.MultiWriter(f, h)}
+	cw := &countWriter{w: io.MultiWriter(s.st.SpaceGuard(f), h)}
 	n, err := s.streamExport(ctx, x, e, cw)
 	if err == nil {
 		err = f.Sync()
