@@ -62,7 +62,7 @@ func benchRun(args []string) error {
 	nTSS := fs.Int("tss", 8, "TSS to set up and load")
 	workers := fs.Int("workers", 0, "concurrent clients (default: 4 per TSS)")
 	dur := fs.Duration("duration", 10*time.Second, "how long to load")
-	workload := fs.String("workload", "receipts", "receipts (start+finish), start-update-finish, or list")
+	workload := fs.String("workload", "receipts", "receipts (start+finish), start-update-finish, list, or export (trigger, wait, download: one operation; use 1 worker per TSS)")
 	asJSON := fs.Bool("json", false, "print the result as JSON")
 	rps := fs.Float64("rate", 0, "cap on requests per second across all workers (0: as fast as possible); to measure latency at a given load")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the load phase to FILE (covers the server too when bench run starts it)")
@@ -125,8 +125,8 @@ func benchRun(args []string) error {
 		}
 		lanes = append(lanes, lane{id, cl})
 	}
-	if *workload == "list" && *existing == "" {
-		// A list needs something to list: 200 receipts per TSS first.
+	if (*workload == "list" || *workload == "export") && *existing == "" {
+		// Lists and exports need content: 200 receipts per TSS first.
 		for _, l := range lanes {
 			for range 200 {
 				tx := "/api/v2/tss/" + l.tss + "/tx/" + uuid.NewString()
@@ -188,6 +188,20 @@ func benchRun(args []string) error {
 			}
 			for ctx.Err() == nil {
 				switch *workload {
+				case "export":
+					t0 := time.Now()
+					err := c.exportOnce(ctx, "/api/v2/tss/"+l.tss+"/export/"+uuid.NewString())
+					if ctx.Err() != nil {
+						return // cut off by the end of the run: not a result
+					}
+					lat[w] = append(lat[w], time.Since(t0))
+					requests.Add(1)
+					if err != nil {
+						errs.Add(1)
+						if errs.Load() == 1 {
+							fmt.Fprintln(os.Stderr, "bench: export:", err)
+						}
+					}
 				case "list":
 					call("GET", "/api/v2/tss/"+l.tss+"/tx?limit=100&order=desc", nil, false)
 				default:
@@ -269,4 +283,35 @@ func rawSignRate(d time.Duration) float64 {
 	}
 	wg.Wait()
 	return float64(n.Load()) / d.Seconds()
+}
+
+// exportOnce triggers a TSS export at path, polls it every 20 ms (bench
+// runs without rate limits) and downloads the file.
+func (c *exportClient) exportOnce(ctx context.Context, path string) error {
+	if _, err := c.do("PUT", path, nil, nil); err != nil {
+		return err
+	}
+	for ctx.Err() == nil {
+		var e struct {
+			State     string `json:"state"`
+			Exception string `json:"exception"`
+		}
+		if _, err := c.do("GET", path, nil, &e); err != nil {
+			return err
+		}
+		switch e.State {
+		case "COMPLETED":
+			resp, err := c.do("GET", path+"/file", nil, nil)
+			if err != nil {
+				return err
+			}
+			defer resp.Body.Close()
+			_, err = io.Copy(io.Discard, resp.Body)
+			return err
+		case "ERROR", "CANCELLED":
+			return fmt.Errorf("export ended %s %s", e.State, e.Exception)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	return ctx.Err()
 }
