@@ -1,11 +1,16 @@
 import { Route, Routes } from 'react-router';
 import { RequireSession } from './components/RequireSession';
 import { AppLayout } from './layout/AppLayout';
+import { ApiKeysPage } from './pages/ApiKeysPage';
 import { InvitePage } from './pages/InvitePage';
 import { LoginPage } from './pages/LoginPage';
 import { NotFoundPage } from './pages/NotFoundPage';
+import { OrganizationPage } from './pages/OrganizationPage';
+import { OrganizationsPage } from './pages/OrganizationsPage';
 import { OverviewPage } from './pages/OverviewPage';
 import { SetupPage } from './pages/SetupPage';
+import { TssListPage } from './pages/TssListPage';
+import { TssPage } from './pages/TssPage';
 import { WorkstationPage } from './pages/WorkstationPage';
 
 export function App() {
@@ -22,6 +27,11 @@ export function App() {
         }
       >
         <Route index element={<OverviewPage />} />
+        <Route path="organizations" element={<OrganizationsPage />} />
+        <Route path="organizations/:id" element={<OrganizationPage />} />
+        <Route path="developers/api-keys" element={<ApiKeysPage />} />
+        <Route path="tss" element={<TssListPage />} />
+        <Route path="tss/:id" element={<TssPage />} />
         <Route path="settings/workstation" element={<WorkstationPage />} />
         <Route path="*" element={<NotFoundPage />} />
       </Route>

@@ -5,6 +5,9 @@ import type { ReactNode } from 'react';
 export const theme = createTheme({
   primaryColor: 'blue',
   defaultRadius: 'md',
+  // People who ask their system for less motion get no sliding drawers and
+  // fading modals (and screenshots of end-to-end tests show settled pages).
+  respectReducedMotion: true,
 });
 
 export function newQueryClient() {

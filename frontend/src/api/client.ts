@@ -51,8 +51,8 @@ export function csrfToken(): string | undefined {
 
 /** Sends a request and decodes the JSON answer; non-2xx becomes ApiError.
  * Requests that change something carry the session's CSRF token. */
-export async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
-  const headers: Record<string, string> = { Accept: 'application/json' };
+export async function request<T>(method: string, path: string, body?: unknown, extra?: Record<string, string>): Promise<T> {
+  const headers: Record<string, string> = { Accept: 'application/json', ...extra };
   if (body !== undefined) headers['Content-Type'] = 'application/json';
   const csrf = csrfToken();
   if (csrf && method !== 'GET' && method !== 'HEAD') headers['X-CSRF-Token'] = csrf;
@@ -68,5 +68,24 @@ export async function request<T>(method: string, path: string, body?: unknown): 
   return (await res.json()) as T;
 }
 
-export const getJSON = <T>(path: string) => request<T>('GET', path);
-export const postJSON = <T>(path: string, body?: unknown) => request<T>('POST', path, body ?? {});
+export const getJSON = <T>(path: string, extra?: Record<string, string>) => request<T>('GET', path, undefined, extra);
+export const postJSON = <T>(path: string, body?: unknown, extra?: Record<string, string>) =>
+  request<T>('POST', path, body ?? {}, extra);
+
+/** Query string from the defined values of params; arrays repeat the key. */
+export function query(params: Record<string, string | number | undefined | string[]>): string {
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) {
+    if (v === undefined || v === '') continue;
+    if (Array.isArray(v)) v.forEach((x) => q.append(k, x));
+    else q.set(k, String(v));
+  }
+  const s = q.toString();
+  return s ? `?${s}` : '';
+}
+
+/** The list envelope of every fiskaly list route. */
+export interface List<T> {
+  data: T[];
+  count: number;
+}

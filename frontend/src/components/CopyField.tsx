@@ -7,11 +7,13 @@ export function CopyField({ label, value }: { label: string; value: string }) {
   const { t } = useTranslation();
   return (
     <Group justify="space-between" wrap="nowrap" gap="sm">
-      <div style={{ minWidth: 0 }}>
+      <div style={{ minWidth: 0, flex: 1 }}>
         <Text size="sm" c="dimmed">
           {label}
         </Text>
-        <Code>{value}</Code>
+        <Code display="block" style={{ wordBreak: 'break-all', whiteSpace: 'pre-wrap' }}>
+          {value}
+        </Code>
       </div>
       <CopyButton value={value}>
         {({ copied, copy }) => (

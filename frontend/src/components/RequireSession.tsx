@@ -3,6 +3,7 @@ import type { ReactNode } from 'react';
 import { Navigate, useLocation } from 'react-router';
 import { ApiError } from '../api/client';
 import { useMe, useSetupStatus } from '../api/session';
+import { ScopeProvider } from '../org/scope';
 
 /** Sends a visitor to first-start setup or to login until a session exists. */
 export function RequireSession({ children }: { children: ReactNode }) {
@@ -15,7 +16,7 @@ export function RequireSession({ children }: { children: ReactNode }) {
     const next = encodeURIComponent(location.pathname + location.search);
     return <Navigate to={`/login?next=${next}`} replace />;
   }
-  if (me.data) return <>{children}</>;
+  if (me.data) return <ScopeProvider orgs={me.data.organizations}>{children}</ScopeProvider>;
   if (setup.isError || me.isError) throw setup.error ?? me.error;
   return (
     <Center h="100vh">

@@ -1,14 +1,18 @@
-import { AppShell, Burger, Group, NavLink, Text, Title } from '@mantine/core';
+import { AppShell, Burger, Group, NavLink, Title } from '@mantine/core';
 import { useDisclosure } from '@mantine/hooks';
-import { IconDeviceDesktop, IconLayoutDashboard } from '@tabler/icons-react';
+import { IconBuilding, IconDeviceDesktop, IconKey, IconLayoutDashboard, IconShieldLock } from '@tabler/icons-react';
 import { useTranslation } from 'react-i18next';
 import { NavLink as RouterLink, Outlet, useLocation } from 'react-router';
 import { HealthIndicator } from '../components/HealthIndicator';
 import { LanguageSwitch } from '../components/LanguageSwitch';
+import { OrgSwitcher } from '../components/OrgSwitcher';
 import { UserMenu } from '../components/UserMenu';
 
 const nav = [
   { to: '/', key: 'nav.overview', icon: IconLayoutDashboard, end: true },
+  { to: '/tss', key: 'nav.tss', icon: IconShieldLock, end: false },
+  { to: '/organizations', key: 'nav.organizations', icon: IconBuilding, end: false },
+  { to: '/developers/api-keys', key: 'nav.apiKeys', icon: IconKey, end: false },
   { to: '/settings/workstation', key: 'nav.workstation', icon: IconDeviceDesktop, end: false },
 ] as const;
 
@@ -25,9 +29,7 @@ export function AppLayout() {
             <Burger opened={opened} onClick={toggle} hiddenFrom="sm" size="sm" aria-label={t('nav.toggle')} />
             <img src="/favicon.svg" alt="" width={28} height={28} />
             <Title order={4}>{t('app.title')}</Title>
-            <Text size="sm" c="dimmed" visibleFrom="md">
-              {t('app.tagline')}
-            </Text>
+            <OrgSwitcher />
           </Group>
           <Group gap="sm" wrap="nowrap">
             <HealthIndicator />

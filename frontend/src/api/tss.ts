@@ -1,0 +1,116 @@
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useScope } from '../org/scope';
+import { getJSON, type List, query, request } from './client';
+
+export type TssState = 'CREATED' | 'UNINITIALIZED' | 'INITIALIZED' | 'DISABLED';
+
+export interface Tss {
+  _id: string;
+  _env: string;
+  state: TssState;
+  description?: string;
+  certificate: string;
+  serial_number: string;
+  public_key: string;
+  signature_counter?: string;
+  transaction_counter?: string;
+  number_registered_clients?: number;
+  max_number_registered_clients: number;
+  number_active_transactions?: number;
+  signature_algorithm: string;
+  time_creation: number;
+  time_init?: number;
+  time_disable?: number;
+  /** Only in the answer that creates the TSS. */
+  admin_puk?: string;
+  organization_id: string;
+}
+
+export interface Client {
+  _id: string;
+  serial_number: string;
+  state: 'REGISTERED' | 'DEREGISTERED';
+  time_creation: number;
+}
+
+export interface Transaction {
+  _id: string;
+  tss_id: string;
+  client_id: string;
+  client_serial_number: string;
+  state: 'ACTIVE' | 'FINISHED' | 'CANCELLED';
+  number: number;
+  revision: number;
+  latest_revision: number;
+  time_start: number;
+  time_end?: number;
+  schema: Record<string, unknown>;
+  qr_code_data?: string;
+  log: { operation: string; timestamp: number; timestamp_format: string };
+  signature: { value: string; algorithm: string; counter: number; public_key: string };
+}
+
+export interface Page {
+  limit: number;
+  offset: number;
+}
+
+/** Every SIGN DE call of the dashboard runs in the org and env of the switcher. */
+function useV2() {
+  const { org, env, headers } = useScope();
+  const scopeKey = [org._id, env] as const;
+  return {
+    scopeKey,
+    get: <T>(path: string) => getJSON<T>('/api/v2' + path, headers),
+    send: <T>(method: string, path: string, body?: unknown) => request<T>(method, '/api/v2' + path, body ?? {}, headers),
+  };
+}
+
+export function useTssList(states: string[], page: Page) {
+  const v2 = useV2();
+  return useQuery({
+    queryKey: ['tss', ...v2.scopeKey, 'list', states, page],
+    queryFn: () =>
+      v2.get<List<Tss>>('/tss' + query({ 'states[]': states, order_by: 'time_creation', order: 'desc', ...page })),
+    placeholderData: (prev) => prev,
+  });
+}
+
+export function useTss(id: string) {
+  const v2 = useV2();
+  return useQuery({ queryKey: ['tss', ...v2.scopeKey, id], queryFn: () => v2.get<Tss>(`/tss/${id}`) });
+}
+
+export function useClients(tssId: string, page: Page) {
+  const v2 = useV2();
+  return useQuery({
+    queryKey: ['tss', ...v2.scopeKey, tssId, 'clients', page],
+    queryFn: () => v2.get<List<Client>>(`/tss/${tssId}/client` + query({ ...page })),
+    placeholderData: (prev) => prev,
+  });
+}
+
+export interface TxFilter {
+  states: string[];
+  clientId?: string;
+}
+
+export function useTransactions(tssId: string, filter: TxFilter, page: Page) {
+  const v2 = useV2();
+  const base = filter.clientId ? `/tss/${tssId}/client/${filter.clientId}/tx` : `/tss/${tssId}/tx`;
+  return useQuery({
+    queryKey: ['tss', ...v2.scopeKey, tssId, 'tx', filter, page],
+    queryFn: () => v2.get<List<Transaction>>(base + query({ 'states[]': filter.states, order: 'desc', ...page })),
+    placeholderData: (prev) => prev,
+  });
+}
+
+/** A SIGN DE call that changes something; the TSS queries are read again after it. */
+export function useTssAction<I, O = unknown>(fn: (send: ReturnType<typeof useV2>['send'], input: I) => Promise<O>) {
+  const v2 = useV2();
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: (input: I) => fn(v2.send, input),
+    onSuccess: () => qc.invalidateQueries({ queryKey: ['tss', ...v2.scopeKey] }),
+  });
+}

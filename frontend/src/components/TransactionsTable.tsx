@@ -1,0 +1,134 @@
+import { Alert, Badge, Chip, Code, Drawer, Group, Pagination, Select, Stack, Table, Text, Title } from '@mantine/core';
+import { QRCodeSVG } from 'qrcode.react';
+import { useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { type Transaction, useClients, useTransactions } from '../api/tss';
+import { formatTime } from '../format';
+import { receiptSummary } from '../receipt/receipt';
+import { CopyField } from './CopyField';
+import { QueryState } from './QueryState';
+
+const PAGE = 25;
+const txStates = ['ACTIVE', 'FINISHED', 'CANCELLED'];
+const stateColor: Record<string, string> = { ACTIVE: 'yellow', FINISHED: 'green', CANCELLED: 'gray' };
+
+/** A TSS's transactions, paged and filtered on the server. */
+export function TransactionsTable({ tssId }: { tssId: string }) {
+  const { t } = useTranslation();
+  const [states, setStates] = useState<string[]>([]);
+  const [clientId, setClientId] = useState<string | null>(null);
+  const [page, setPage] = useState(1);
+  const [open, setOpen] = useState<Transaction | null>(null);
+  const clients = useClients(tssId, { limit: 100, offset: 0 });
+  const txs = useTransactions(tssId, { states, clientId: clientId ?? undefined }, { limit: PAGE, offset: (page - 1) * PAGE });
+
+  return (
+    <Stack>
+      <Group justify="space-between">
+        <Chip.Group multiple value={states} onChange={(v) => { setStates(v); setPage(1); }}>
+          <Group gap="xs">
+            {txStates.map((s) => <Chip key={s} value={s} size="sm">{s}</Chip>)}
+          </Group>
+        </Chip.Group>
+        <Select
+          aria-label={t('tx.client')}
+          placeholder={t('tx.allClients')}
+          clearable
+          data={(clients.data?.data ?? []).map((c) => ({ value: c._id, label: c.serial_number }))}
+          value={clientId}
+          onChange={(v) => { setClientId(v); setPage(1); }}
+          w={240}
+        />
+      </Group>
+      <QueryState q={txs}>
+        {(l) =>
+          l.count === 0 ? (
+            <Alert color="blue" title={t('tx.emptyTitle')}>{t('tx.emptyBody')}</Alert>
+          ) : (
+            <>
+              <Table withTableBorder striped highlightOnHover data-testid="tx-table">
+                <Table.Thead>
+                  <Table.Tr>
+                    <Table.Th ta="right">{t('tx.number')}</Table.Th>
+                    <Table.Th>{t('tx.state')}</Table.Th>
+                    <Table.Th>{t('tx.client')}</Table.Th>
+                    <Table.Th>{t('tx.start')}</Table.Th>
+                    <Table.Th>{t('tx.end')}</Table.Th>
+                    <Table.Th ta="right">{t('tx.total')}</Table.Th>
+                    <Table.Th ta="right">{t('tx.counter')}</Table.Th>
+                  </Table.Tr>
+                </Table.Thead>
+                <Table.Tbody>
+                  {l.data.map((tx) => (
+                    <Table.Tr key={tx._id} style={{ cursor: 'pointer' }} onClick={() => setOpen(tx)} tabIndex={0}
+                      onKeyDown={(e) => e.key === 'Enter' && setOpen(tx)} aria-label={t('tx.open', { number: tx.number })}>
+                      <Table.Td ta="right">{tx.number}</Table.Td>
+                      <Table.Td><Badge variant="light" color={stateColor[tx.state]}>{tx.state}</Badge></Table.Td>
+                      <Table.Td>{tx.client_serial_number}</Table.Td>
+                      <Table.Td>{formatTime(tx.time_start)}</Table.Td>
+                      <Table.Td>{tx.time_end ? formatTime(tx.time_end) : '—'}</Table.Td>
+                      <Table.Td ta="right">{receiptSummary(tx.schema).total ?? '—'}</Table.Td>
+                      <Table.Td ta="right">{tx.signature.counter}</Table.Td>
+                    </Table.Tr>
+                  ))}
+                </Table.Tbody>
+              </Table>
+              <Group justify="space-between">
+                <Text size="sm" c="dimmed">{t('common.total', { count: l.count })}</Text>
+                {l.count > PAGE && <Pagination total={Math.ceil(l.count / PAGE)} value={page} onChange={setPage} />}
+              </Group>
+            </>
+          )
+        }
+      </QueryState>
+      <Drawer opened={open !== null} onClose={() => setOpen(null)} position="right" size="lg" title={open ? t('tx.title', { number: open.number }) : ''}>
+        {open && <TransactionView tx={open} />}
+      </Drawer>
+    </Stack>
+  );
+}
+
+/** One transaction as a receipt: what was sold, how it was paid, its signature and QR code. */
+export function TransactionView({ tx }: { tx: Transaction }) {
+  const { t } = useTranslation();
+  const r = receiptSummary(tx.schema);
+  return (
+    <Stack>
+      <Group gap="xs">
+        <Badge variant="light" color={stateColor[tx.state]}>{tx.state}</Badge>
+        <Text size="sm" c="dimmed">{t('tx.revision', { revision: tx.revision, latest: tx.latest_revision })}</Text>
+      </Group>
+      {r.kind === 'receipt' && (
+        <Table withTableBorder data-testid="receipt">
+          <Table.Tbody>
+            {r.receiptType && <Table.Tr><Table.Th>{t('tx.receiptType')}</Table.Th><Table.Td>{r.receiptType}</Table.Td></Table.Tr>}
+            {r.vat.map((v) => <Table.Tr key={'v' + v.label}><Table.Td>{t('tx.vat', { rate: v.label })}</Table.Td><Table.Td ta="right">{v.amount}</Table.Td></Table.Tr>)}
+            {r.payments.map((p) => <Table.Tr key={'p' + p.label}><Table.Td>{p.label}</Table.Td><Table.Td ta="right">{p.amount}</Table.Td></Table.Tr>)}
+            {r.total && <Table.Tr><Table.Th>{t('tx.total')}</Table.Th><Table.Th ta="right">{r.total}</Table.Th></Table.Tr>}
+          </Table.Tbody>
+        </Table>
+      )}
+      {r.kind !== 'receipt' && <Code block>{JSON.stringify(tx.schema, null, 2)}</Code>}
+      <Table variant="vertical">
+        <Table.Tbody>
+          <Table.Tr><Table.Th w={180}>{t('tx.client')}</Table.Th><Table.Td>{tx.client_serial_number}</Table.Td></Table.Tr>
+          <Table.Tr><Table.Th>{t('tx.start')}</Table.Th><Table.Td>{formatTime(tx.time_start)}</Table.Td></Table.Tr>
+          <Table.Tr><Table.Th>{t('tx.end')}</Table.Th><Table.Td>{tx.time_end ? formatTime(tx.time_end) : '—'}</Table.Td></Table.Tr>
+          <Table.Tr><Table.Th>{t('tx.logTime')}</Table.Th><Table.Td>{tx.log.operation} · {formatTime(tx.log.timestamp)}</Table.Td></Table.Tr>
+          <Table.Tr><Table.Th>{t('tx.counter')}</Table.Th><Table.Td>{tx.signature.counter}</Table.Td></Table.Tr>
+          <Table.Tr><Table.Th>{t('tx.algorithm')}</Table.Th><Table.Td>{tx.signature.algorithm}</Table.Td></Table.Tr>
+        </Table.Tbody>
+      </Table>
+      <CopyField label={t('tx.signature')} value={tx.signature.value} />
+      {tx.qr_code_data ? (
+        <Stack align="center" gap="xs">
+          <Title order={5}>{t('tx.qr')}</Title>
+          <QRCodeSVG value={tx.qr_code_data} size={220} level="L" marginSize={2} data-testid="receipt-qr" aria-label={t('tx.qr')} />
+          <CopyField label={t('tx.qrData')} value={tx.qr_code_data} />
+        </Stack>
+      ) : (
+        <Text size="sm" c="dimmed">{t('tx.noQr')}</Text>
+      )}
+    </Stack>
+  );
+}

@@ -1,0 +1,151 @@
+import { ActionIcon, Alert, Badge, Button, Code, Group, Modal, Pagination, SegmentedControl, Stack, Switch, Table, Text, TextInput, Title, Tooltip } from '@mantine/core';
+import { useForm } from '@mantine/form';
+import { useDisclosure } from '@mantine/hooks';
+import { IconPlus, IconTrash } from '@tabler/icons-react';
+import { useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { type ApiKey, useCreateKey, useDeleteKey, useKeys, useSetKeyStatus } from '../api/keys';
+import { QueryState } from '../components/QueryState';
+import { SecretReveal } from '../components/SecretReveal';
+import { keyName } from '../components/validation';
+import { useScope } from '../org/scope';
+import { formatTime } from '../format';
+
+const PAGE = 25;
+
+export function ApiKeysPage() {
+  const { t } = useTranslation();
+  const { org, canWrite } = useScope();
+  const [page, setPage] = useState(1);
+  const keys = useKeys(org._id, { limit: PAGE, offset: (page - 1) * PAGE });
+  const [creating, create] = useDisclosure();
+  const [secret, setSecret] = useState<ApiKey | null>(null);
+  const [deleting, setDeleting] = useState<ApiKey | null>(null);
+  const setStatus = useSetKeyStatus(org._id);
+
+  return (
+    <Stack gap="lg">
+      <Group justify="space-between">
+        <div>
+          <Title order={2}>{t('keys.title')}</Title>
+          <Text c="dimmed">{t('keys.intro', { org: org.name })}</Text>
+        </div>
+        <Button leftSection={<IconPlus size={16} />} onClick={create.open} disabled={!canWrite}>
+          {t('keys.create')}
+        </Button>
+      </Group>
+      {setStatus.error && <Alert color="red">{setStatus.error.message}</Alert>}
+      <QueryState q={keys}>
+        {(list) =>
+          list.count === 0 ? (
+            <Alert color="blue" title={t('keys.emptyTitle')}>{t('keys.emptyBody')}</Alert>
+          ) : (
+            <>
+              <Table withTableBorder striped data-testid="key-table">
+                <Table.Thead>
+                  <Table.Tr>
+                    <Table.Th>{t('keys.name')}</Table.Th>
+                    <Table.Th>{t('keys.key')}</Table.Th>
+                    <Table.Th>{t('keys.env')}</Table.Th>
+                    <Table.Th>{t('keys.created')}</Table.Th>
+                    <Table.Th>{t('keys.enabled')}</Table.Th>
+                    <Table.Th />
+                  </Table.Tr>
+                </Table.Thead>
+                <Table.Tbody>
+                  {list.data.map((k) => (
+                    <Table.Tr key={k._id}>
+                      <Table.Td>
+                        {k.name}
+                        {k._type === 'MANAGED_API_KEY' && <Badge ml="xs" size="xs" variant="light" color="grape">{t('scope.managed')}</Badge>}
+                      </Table.Td>
+                      <Table.Td><Code>{k.key}</Code></Table.Td>
+                      <Table.Td><Badge size="sm" variant="outline" color={k._envs[0] === 'LIVE' ? 'green' : 'blue'}>{k._envs[0]}</Badge></Table.Td>
+                      <Table.Td>{k.created_at ? formatTime(k.created_at) : '—'}</Table.Td>
+                      <Table.Td>
+                        <Switch
+                          aria-label={t('keys.toggle', { name: k.name })}
+                          checked={k.status === 'enabled'}
+                          disabled={!canWrite}
+                          onChange={(e) => setStatus.mutate({ id: k._id, status: e.currentTarget.checked ? 'enabled' : 'disabled' })}
+                        />
+                      </Table.Td>
+                      <Table.Td>
+                        <Tooltip label={t('keys.delete')}>
+                          <ActionIcon variant="subtle" color="red" aria-label={t('keys.deleteNamed', { name: k.name })} disabled={!canWrite} onClick={() => setDeleting(k)}>
+                            <IconTrash size={16} />
+                          </ActionIcon>
+                        </Tooltip>
+                      </Table.Td>
+                    </Table.Tr>
+                  ))}
+                </Table.Tbody>
+              </Table>
+              {list.count > PAGE && <Pagination total={Math.ceil(list.count / PAGE)} value={page} onChange={setPage} />}
+            </>
+          )
+        }
+      </QueryState>
+      <CreateKeyModal opened={creating} onClose={create.close} onCreated={setSecret} />
+      <SecretReveal apiKey={secret} onClose={() => setSecret(null)} />
+      <DeleteKeyModal apiKey={deleting} onClose={() => setDeleting(null)} />
+    </Stack>
+  );
+}
+
+function CreateKeyModal({ opened, onClose, onCreated }: { opened: boolean; onClose: () => void; onCreated: (k: ApiKey) => void }) {
+  const { t } = useTranslation();
+  const { org, env } = useScope();
+  const create = useCreateKey(org._id);
+  const form = useForm({ mode: 'controlled', initialValues: { name: '', env: env as string }, validate: { name: keyName(t) } });
+  const live = org._envs.includes('LIVE');
+  const submit = form.onSubmit(async (v) => {
+    const k = await create.mutateAsync({ name: v.name.trim(), env: v.env }).catch(() => undefined);
+    if (!k) return;
+    form.reset();
+    onClose();
+    onCreated(k);
+  });
+  return (
+    <Modal opened={opened} onClose={onClose} title={t('keys.create')}>
+      <form onSubmit={submit} noValidate>
+        <Stack>
+          {create.error && <Alert color="red">{create.error.message}</Alert>}
+          <TextInput label={t('keys.name')} description={t('keys.nameHint')} withAsterisk data-autofocus {...form.getInputProps('name')} />
+          <div>
+            <Text size="sm" fw={500} mb={4}>{t('keys.env')}</Text>
+            <SegmentedControl
+              data={[{ value: 'TEST', label: 'TEST' }, { value: 'LIVE', label: 'LIVE', disabled: !live }]}
+              {...form.getInputProps('env')}
+            />
+            {!live && <Text size="xs" c="dimmed" mt={4}>{t('keys.liveNeedsLive')}</Text>}
+          </div>
+          <Group justify="flex-end">
+            <Button variant="default" onClick={onClose}>{t('common.cancel')}</Button>
+            <Button type="submit" loading={create.isPending}>{t('keys.createSubmit')}</Button>
+          </Group>
+        </Stack>
+      </form>
+    </Modal>
+  );
+}
+
+function DeleteKeyModal({ apiKey, onClose }: { apiKey: ApiKey | null; onClose: () => void }) {
+  const { t } = useTranslation();
+  const { org } = useScope();
+  const del = useDeleteKey(org._id);
+  return (
+    <Modal opened={apiKey !== null} onClose={onClose} title={t('keys.delete')}>
+      <Stack>
+        <Text>{t('keys.deleteConfirm', { name: apiKey?.name })}</Text>
+        {del.error && <Alert color="red">{del.error.message}</Alert>}
+        <Group justify="flex-end">
+          <Button variant="default" onClick={onClose}>{t('common.cancel')}</Button>
+          <Button color="red" loading={del.isPending} onClick={() => apiKey && del.mutate(apiKey._id, { onSuccess: onClose })}>
+            {t('keys.delete')}
+          </Button>
+        </Group>
+      </Stack>
+    </Modal>
+  );
+}
