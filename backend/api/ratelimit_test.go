@@ -9,6 +9,7 @@ import (
 
 // The cloud's limits: 20 transaction lists a minute per TSS, 12 reads a
 // minute per export; then 429 with Retry-After, other TSS unaffected.
+// Dashboard users are not limited.
 func TestRateLimits(t *testing.T) {
 	a := newTestAppLimits(t, true)
 	owner, vendor := a.setup("owner@vendor.example", pw, "POS Vendor GmbH")
@@ -26,6 +27,10 @@ func TestRateLimits(t *testing.T) {
 	}
 	a.must(a.do(v, "GET", "/api/v2/tss/"+other+"/tx", nil), 200)
 	a.must(a.do(v, "GET", "/api/v2/tss/"+tssID, nil), 200) // other routes are not limited
+	for range 25 {
+		a.must(a.do(owner, "GET", "/api/v2/tss/"+tssID+"/tx?limit=5", nil), 200)
+	}
+	wantCode(t, a.do(v, "GET", "/api/v2/tss/"+tssID+"/tx", nil), 429, "E_TOO_MANY_REQUESTS")
 
 	path := "/api/v2/tss/" + tssID + "/export/" + uuid.NewString()
 	a.must(a.do(v, "PUT", path, nil), 200)
