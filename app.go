@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"net/url"
+	"os"
 	"sync"
 
 	wailsruntime "github.com/wailsapp/wails/v2/pkg/runtime"
@@ -48,3 +49,14 @@ func (a *App) DataDir() string { return a.srv.Config.DataDir }
 // APIURL is the base URL on which POS systems of this machine reach the
 // APIs; inside the window the page's own origin is the asset server's.
 func (a *App) APIURL() string { return a.srv.URL() }
+
+// SaveFile asks where to save a download, since the webview has no
+// download manager of its own, and writes data there. It returns the path
+// chosen, or "" when the user cancels.
+func (a *App) SaveFile(name string, data []byte) (string, error) {
+	path, err := wailsruntime.SaveFileDialog(a.Context(), wailsruntime.SaveDialogOptions{DefaultFilename: name, Title: name})
+	if err != nil || path == "" {
+		return "", err
+	}
+	return path, os.WriteFile(path, data, 0o644)
+}

@@ -1,3 +1,6 @@
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { expect, test } from '@playwright/test';
 import { Pos, base, loginOwner, shot } from './helpers';
 
@@ -70,6 +73,32 @@ test("the customer's POS signs receipts that the vendor sees with their QR codes
   await expect(drawer.getByText(signed[2].qr_code_data, { exact: true })).toBeVisible();
   await expect(drawer.getByText(signed[2].signature.value, { exact: true })).toBeVisible();
   await page.screenshot({ path: shot('transaction-qr') });
+});
+
+test("the vendor exports the customer's TSS as TAR, and fiskaldesk verify accepts it", async ({ page }) => {
+  await loginOwner(page);
+  await page.goto(base() + '/exports');
+  await page.getByTestId('org-switcher').click();
+  await page.getByRole('option', { name: /Café Kunde/ }).click();
+  await page.getByRole('combobox', { name: 'TSS' }).click();
+  await page.getByRole('option', { name: /INITIALIZED/ }).first().click();
+  await page.getByRole('button', { name: 'Start export' }).click();
+  const row = page.getByTestId('export-table').locator('tbody tr').first();
+  await expect(row).toContainText('COMPLETED', { timeout: 15_000 });
+  await page.screenshot({ path: shot('exports'), fullPage: true });
+  const [download] = await Promise.all([page.waitForEvent('download'), row.getByRole('button', { name: 'Download' }).click()]);
+  const file = resolve('../test-output/e2e-export.tar');
+  await download.saveAs(file);
+  // verify exits non-zero on any finding; its output names what it checked.
+  const out = execFileSync(resolve(process.env.FISKALDESK_BIN ?? '../bin/fiskaldesk'), ['verify', file], { encoding: 'utf8' });
+  expect(out).toContain('OK: everything checkable holds');
+
+  // The month's report as PDF, and as XLSX.
+  const [pdf] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download report' }).click()]);
+  expect(pdf.suggestedFilename()).toMatch(/^transaktionen-.*\.pdf$/);
+  const pdfPath = resolve('../test-output/e2e-report.pdf');
+  await pdf.saveAs(pdfPath);
+  expect(readFileSync(pdfPath).subarray(0, 5).toString()).toBe('%PDF-');
 });
 
 test('API keys: created with the secret once, disabled, deleted', async ({ page }) => {

@@ -89,3 +89,10 @@ export interface List<T> {
   data: T[];
   count: number;
 }
+
+/** Fetches a file (an export, a report) as a blob; non-2xx becomes ApiError. */
+export async function getBlob(path: string, extra?: Record<string, string>): Promise<Blob> {
+  const res = await fetch(path, { headers: { ...extra }, credentials: 'same-origin' });
+  if (!res.ok) throw await toApiError(res);
+  return res.blob();
+}

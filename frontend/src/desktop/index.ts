@@ -5,6 +5,8 @@ interface AppBindings {
   OpenDataDir(): Promise<void>;
   DataDir(): Promise<string>;
   APIURL(): Promise<string>;
+  /** data travels as base64, as Wails passes []byte. */
+  SaveFile(name: string, data: string): Promise<string>;
 }
 
 declare global {
@@ -32,4 +34,27 @@ export async function openDataDir(): Promise<void> {
 export async function apiBaseURL(): Promise<string> {
   const b = bindings();
   return b ? b.APIURL() : window.location.origin;
+}
+
+async function base64(blob: Blob): Promise<string> {
+  const bytes = new Uint8Array(await blob.arrayBuffer());
+  let bin = '';
+  for (let i = 0; i < bytes.length; i += 0x8000) bin += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return btoa(bin);
+}
+
+/** Saves a downloaded file: the native save dialog in the desktop app,
+ * the browser's download elsewhere. Resolves false when cancelled. */
+export async function saveBlob(blob: Blob, name: string): Promise<boolean> {
+  const b = bindings();
+  if (b) return (await b.SaveFile(name, await base64(blob))) !== '';
+  const url = URL.createObjectURL(blob);
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = name;
+  document.body.appendChild(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+  return true;
 }

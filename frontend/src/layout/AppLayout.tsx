@@ -1,6 +1,6 @@
 import { AppShell, Burger, Group, NavLink, Title } from '@mantine/core';
 import { useDisclosure } from '@mantine/hooks';
-import { IconBuilding, IconDeviceDesktop, IconKey, IconLayoutDashboard, IconShieldLock } from '@tabler/icons-react';
+import { IconBuilding, IconDeviceDesktop, IconFileExport, IconKey, IconLayoutDashboard, IconShieldLock } from '@tabler/icons-react';
 import { useTranslation } from 'react-i18next';
 import { NavLink as RouterLink, Outlet, useLocation } from 'react-router';
 import { HealthIndicator } from '../components/HealthIndicator';
@@ -11,6 +11,7 @@ import { UserMenu } from '../components/UserMenu';
 const nav = [
   { to: '/', key: 'nav.overview', icon: IconLayoutDashboard, end: true },
   { to: '/tss', key: 'nav.tss', icon: IconShieldLock, end: false },
+  { to: '/exports', key: 'nav.exports', icon: IconFileExport, end: false },
   { to: '/organizations', key: 'nav.organizations', icon: IconBuilding, end: false },
   { to: '/developers/api-keys', key: 'nav.apiKeys', icon: IconKey, end: false },
   { to: '/settings/workstation', key: 'nav.workstation', icon: IconDeviceDesktop, end: false },

@@ -8,6 +8,7 @@ import { type Client, type Tss, type TssState, useClients, useTss, useTssAction 
 import { CopyField } from '../components/CopyField';
 import { QueryState } from '../components/QueryState';
 import { TransactionsTable } from '../components/TransactionsTable';
+import { saveBlob } from '../desktop';
 import { formatTime } from '../format';
 import { useScope } from '../org/scope';
 import { TssStateBadge } from './TssListPage';
@@ -21,12 +22,7 @@ export function TssPage() {
 /** Saves the DER certificate under the name TSE exports use for it. */
 function downloadCertificate(tss: Tss) {
   const der = Uint8Array.from(atob(tss.certificate), (c) => c.charCodeAt(0));
-  const url = URL.createObjectURL(new Blob([der], { type: 'application/pkix-cert' }));
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = `${tss.serial_number}_X509.der`;
-  a.click();
-  URL.revokeObjectURL(url);
+  void saveBlob(new Blob([der], { type: 'application/pkix-cert' }), `${tss.serial_number}_X509.der`);
 }
 
 function TssDetail({ tss }: { tss: Tss }) {

@@ -1,0 +1,75 @@
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useScope } from '../org/scope';
+import { getBlob, getJSON, type List, query, request } from './client';
+
+export type ExportState = 'PENDING' | 'WORKING' | 'COMPLETED' | 'ERROR' | 'CANCELLED';
+
+export interface TssExport {
+  _id: string;
+  tss_id: string;
+  state: ExportState;
+  exception?: string;
+  time_request: number;
+  time_end?: number;
+  time_expiration?: number;
+  records?: number;
+  size?: number;
+  sha256?: string;
+  parameters: Record<string, string | number>;
+}
+
+export interface ExportFilter {
+  start_date?: number;
+  end_date?: number;
+  start_transaction_number?: number;
+  end_transaction_number?: number;
+  client_id?: string;
+}
+
+const running = (e: TssExport) => e.state === 'PENDING' || e.state === 'WORKING';
+
+/** Every export of the org and env in view, newest first. The list is
+ * read again every 2 s while one of them is still running. */
+export function useExports(page: { limit: number; offset: number }) {
+  const { org, env, headers } = useScope();
+  return useQuery({
+    queryKey: ['exports', org._id, env, page],
+    queryFn: () => getJSON<List<TssExport>>('/api/v2/export' + query({ order_by: 'time_request', order: 'desc', ...page }), headers),
+    refetchInterval: (q) => (q.state.data?.data.some(running) ? 2000 : false),
+    placeholderData: (prev) => prev,
+  });
+}
+
+export function useStartExport() {
+  const { org, env, headers } = useScope();
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: ({ tssId, filter }: { tssId: string; filter: ExportFilter }) =>
+      request<TssExport>('PUT', `/api/v2/tss/${tssId}/export/${crypto.randomUUID()}` + query({ ...filter }), undefined, headers),
+    onSuccess: () => qc.invalidateQueries({ queryKey: ['exports', org._id, env] }),
+  });
+}
+
+export function useExportFile() {
+  const { headers } = useScope();
+  return (e: TssExport) => getBlob(`/api/v2/tss/${e.tss_id}/export/${e._id}/file`, headers);
+}
+
+export interface ReportInput {
+  from: string;
+  to: string;
+  format: 'csv' | 'xlsx' | 'pdf';
+  include_managed: boolean;
+}
+
+export function useReport() {
+  const { org, headers } = useScope();
+  return useMutation({
+    mutationFn: (r: ReportInput) =>
+      getBlob(
+        '/api/dashboard/reports/transactions' +
+          query({ organization_id: org._id, from: r.from, to: r.to, format: r.format, include_managed: r.include_managed ? 'true' : undefined }),
+        headers,
+      ),
+  });
+}
