@@ -78,3 +78,11 @@ export class Pos {
     });
   }
 }
+
+/** A dashboard API call with the page's session, CSRF token included. */
+export async function session(page: Page, method: string, path: string, data?: unknown) {
+  const csrf = (await page.context().cookies()).find((c) => c.name === 'fiskaldesk_csrf')?.value ?? '';
+  const res = await page.request.fetch(base() + path, { method, data, headers: { 'X-CSRF-Token': csrf } });
+  expect(res.status(), `${method} ${path}: ${await res.text()}`).toBe(200);
+  return res.json();
+}

@@ -2,6 +2,7 @@ import { Route, Routes } from 'react-router';
 import { RequireSession } from './components/RequireSession';
 import { AppLayout } from './layout/AppLayout';
 import { ApiKeysPage } from './pages/ApiKeysPage';
+import { BillingPage } from './pages/BillingPage';
 import { ExportsPage } from './pages/ExportsPage';
 import { InvitePage } from './pages/InvitePage';
 import { LoginPage } from './pages/LoginPage';
@@ -34,6 +35,7 @@ export function App() {
         <Route path="tss" element={<TssListPage />} />
         <Route path="tss/:id" element={<TssPage />} />
         <Route path="exports" element={<ExportsPage />} />
+        <Route path="billing" element={<BillingPage />} />
         <Route path="settings/workstation" element={<WorkstationPage />} />
         <Route path="*" element={<NotFoundPage />} />
       </Route>

@@ -1,8 +1,9 @@
 import { AppShell, Burger, Group, NavLink, Title } from '@mantine/core';
 import { useDisclosure } from '@mantine/hooks';
-import { IconBuilding, IconDeviceDesktop, IconFileExport, IconKey, IconLayoutDashboard, IconShieldLock } from '@tabler/icons-react';
+import { IconBuilding, IconDeviceDesktop, IconFileExport, IconReceipt, IconKey, IconLayoutDashboard, IconShieldLock } from '@tabler/icons-react';
 import { useTranslation } from 'react-i18next';
 import { NavLink as RouterLink, Outlet, useLocation } from 'react-router';
+import { useInvoices } from '../api/billing';
 import { HealthIndicator } from '../components/HealthIndicator';
 import { LanguageSwitch } from '../components/LanguageSwitch';
 import { OrgSwitcher } from '../components/OrgSwitcher';
@@ -14,6 +15,7 @@ const nav = [
   { to: '/exports', key: 'nav.exports', icon: IconFileExport, end: false },
   { to: '/organizations', key: 'nav.organizations', icon: IconBuilding, end: false },
   { to: '/developers/api-keys', key: 'nav.apiKeys', icon: IconKey, end: false },
+  { to: '/billing', key: 'nav.billing', icon: IconReceipt, end: false },
   { to: '/settings/workstation', key: 'nav.workstation', icon: IconDeviceDesktop, end: false },
 ] as const;
 
@@ -21,6 +23,9 @@ export function AppLayout() {
   const { t } = useTranslation();
   const [opened, { toggle, close }] = useDisclosure();
   const { pathname } = useLocation();
+  // Where billing is withheld the billing page does not exist for this user.
+  const invoices = useInvoices();
+  const items = nav.filter((i) => i.to !== '/billing' || (invoices.data !== undefined && invoices.data !== null));
 
   return (
     <AppShell header={{ height: 56 }} navbar={{ width: 240, breakpoint: 'sm', collapsed: { mobile: !opened } }} padding="lg">
@@ -40,7 +45,7 @@ export function AppLayout() {
         </Group>
       </AppShell.Header>
       <AppShell.Navbar p="xs" component="nav" aria-label={t('nav.main')}>
-        {nav.map((item) => {
+        {items.map((item) => {
           const active = item.end ? pathname === item.to : pathname.startsWith(item.to);
           return (
             <NavLink
