@@ -11,6 +11,12 @@ export default defineConfig({
   retries: 0,
   timeout: 30_000,
   reporter: [['list']],
+  // One server for all files: the first start (dashboard.spec) runs before
+  // the flows that log in as the owner it created.
+  projects: [
+    { name: 'first-start', testMatch: /dashboard\.spec\.ts/ },
+    { name: 'flows', testIgnore: /dashboard\.spec\.ts/, dependencies: ['first-start'] },
+  ],
   use: {
     viewport: { width: 1280, height: 800 },
     contextOptions: { reducedMotion: 'reduce' },
