@@ -3,6 +3,7 @@ package api
 import (
 	"errors"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -26,6 +27,7 @@ func (a *handlers) bindDashboard(r chi.Router) {
 		r.Method(http.MethodGet, "/me", HandlerFunc(a.me))
 		r.Method(http.MethodPost, "/password", HandlerFunc(a.changePassword))
 		r.Method(http.MethodGet, "/reports/transactions", HandlerFunc(a.transactionReport))
+		r.Method(http.MethodGet, "/overview", HandlerFunc(a.overview))
 	})
 }
 
@@ -180,4 +182,21 @@ func (a *handlers) acceptInvitation(w http.ResponseWriter, r *http.Request) erro
 		return err
 	}
 	return a.startSession(w, r, u, pwv, nil)
+}
+
+// overview is GET /api/dashboard/overview?days=N (1–92, default 14): the
+// start page's counts for the org and env of X-Organization-ID and X-Env.
+func (a *handlers) overview(w http.ResponseWriter, r *http.Request) error {
+	c, err := caller(r)
+	if err != nil {
+		return err
+	}
+	days := 14
+	if s := r.URL.Query().Get("days"); s != "" {
+		if days, err = strconv.Atoi(s); err != nil || days < 1 || days > 92 {
+			return Errorf(http.StatusBadRequest, CodeSchema, "days: must be an integer from 1 to 92")
+		}
+	}
+	o, err := a.tss.Overview(c, days, time.Now().UTC())
+	return reply(w, o, err)
 }

@@ -48,6 +48,9 @@ func NewService(st *store.Store, orgs *org.Service, sealer *secret.Sealer) *Serv
 		Faults: NewFaults(), admins: admins{m: map[string]map[string]time.Time{}}}
 }
 
+// SetClock replaces the clock the TSS sign with (tests sign on other days).
+func (s *Service) SetClock(now func() time.Time) { s.now = now }
+
 func (s *Service) lock(id string) func() {
 	m, _ := s.locks.LoadOrStore(id, &sync.Mutex{})
 	mu := m.(*sync.Mutex)

@@ -73,6 +73,13 @@ test("the customer's POS signs receipts that the vendor sees with their QR codes
   await expect(drawer.getByText(signed[2].qr_code_data, { exact: true })).toBeVisible();
   await expect(drawer.getByText(signed[2].signature.value, { exact: true })).toBeVisible();
   await page.screenshot({ path: shot('transaction-qr') });
+
+  // The overview of the customer counts them, today.
+  await page.goto(base() + '/');
+  await expect(page.getByTestId('stat-Transactions')).toHaveText('3');
+  await expect(page.getByTestId('stat-Today')).toHaveText('3');
+  await expect(page.getByTestId('stat-Registered clients')).toHaveText('1');
+  await page.screenshot({ path: shot('overview-customer'), fullPage: true });
 });
 
 test("the vendor exports the customer's TSS as TAR, and fiskaldesk verify accepts it", async ({ page }) => {
