@@ -10,6 +10,7 @@ import { NotFoundPage } from './pages/NotFoundPage';
 import { OrganizationPage } from './pages/OrganizationPage';
 import { OrganizationsPage } from './pages/OrganizationsPage';
 import { OverviewPage } from './pages/OverviewPage';
+import { SandboxPage } from './pages/SandboxPage';
 import { SetupPage } from './pages/SetupPage';
 import { TssListPage } from './pages/TssListPage';
 import { TssPage } from './pages/TssPage';
@@ -36,6 +37,7 @@ export function App() {
         <Route path="tss/:id" element={<TssPage />} />
         <Route path="exports" element={<ExportsPage />} />
         <Route path="billing" element={<BillingPage />} />
+        <Route path="sandbox" element={<SandboxPage />} />
         <Route path="settings/workstation" element={<WorkstationPage />} />
         <Route path="*" element={<NotFoundPage />} />
       </Route>
