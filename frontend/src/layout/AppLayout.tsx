@@ -1,6 +1,6 @@
 import { AppShell, Burger, Group, NavLink, Title } from '@mantine/core';
 import { useDisclosure } from '@mantine/hooks';
-import { IconBuilding, IconDeviceDesktop, IconFileExport, IconFlask, IconReceipt, IconKey, IconLayoutDashboard, IconShieldLock } from '@tabler/icons-react';
+import { IconBuilding, IconDeviceDesktop, IconFileExport, IconReceipt, IconFlask, IconKey, IconLayoutDashboard, IconShieldLock } from '@tabler/icons-react';
 import { useTranslation } from 'react-i18next';
 import { NavLink as RouterLink, Outlet, useLocation } from 'react-router';
 import { useInvoices } from '../api/billing';
@@ -16,7 +16,7 @@ const nav = [
   { to: '/organizations', key: 'nav.organizations', icon: IconBuilding, end: false },
   { to: '/developers/api-keys', key: 'nav.apiKeys', icon: IconKey, end: false },
   { to: '/sandbox', key: 'nav.sandbox', icon: IconFlask, end: false },
-  { to: '/billing', key: 'nav.billing', icon: IconFlask, IconReceipt, end: false },
+  { to: '/billing', key: 'nav.billing', icon: IconReceipt, end: false },
   { to: '/settings/workstation', key: 'nav.workstation', icon: IconDeviceDesktop, end: false },
 ] as const;
 

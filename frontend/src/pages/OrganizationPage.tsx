@@ -1,4 +1,4 @@
-import { Alert, Anchor, Button, Card, Group, Stack, Table, Text, Title } from '@mantine/core';
+import { Alert, Anchor, Button, Card, Group, SimpleGrid, Stack, Table, Text, Title } from '@mantine/core';
 import { useForm } from '@mantine/form';
 import { IconKey, IconRocket } from '@tabler/icons-react';
 import { useEffect } from 'react';
@@ -9,6 +9,9 @@ import { OrgFields, type OrgFormValues, emptyOrg, orgBody, orgValidation } from 
 import { QueryState } from '../components/QueryState';
 import { useScope } from '../org/scope';
 import { EnvBadges, TypeBadge } from './OrganizationsPage';
+import { BillingOptionsCard } from './org/BillingOptionsCard';
+import { LogoCard } from './org/LogoCard';
+import { MembersCard } from './org/MembersCard';
 
 function formValues(o: Org): OrgFormValues {
   const v = { ...emptyOrg };
@@ -38,6 +41,7 @@ function OrganizationDetail({ org }: { org: Org }) {
   const parent = all.data?.data.find((o) => o._id === org.managed_by_organization_id);
   const managed = all.data?.data.filter((o) => o.managed_by_organization_id === org._id) ?? [];
   const live = org._envs.includes('LIVE');
+  const canWrite = scope.orgs.find((o) => o._id === org._id)?.role !== 'member';
 
   const submit = form.onSubmit((v) => update.mutate(orgBody(v, true)));
 
@@ -98,6 +102,12 @@ function OrganizationDetail({ org }: { org: Org }) {
           </Stack>
         )}
       </Card>
+
+      <MembersCard orgId={org._id} canWrite={canWrite} />
+      <SimpleGrid cols={{ base: 1, md: 2 }}>
+        <BillingOptionsCard org={org} canWrite={canWrite} />
+        <LogoCard org={org} canWrite={canWrite} />
+      </SimpleGrid>
 
       {org._type === 'ORGANIZATION' && (
         <Card withBorder padding="lg">

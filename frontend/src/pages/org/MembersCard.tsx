@@ -1,0 +1,85 @@
+import { ActionIcon, Alert, Badge, Button, Card, Group, Select, Stack, Table, Text, TextInput, Title } from '@mantine/core';
+import { useForm } from '@mantine/form';
+import { IconTrash } from '@tabler/icons-react';
+import { useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { type Invitation, type Role, useInvite, useMembers, useRemoveMember, useSetRole } from '../../api/members';
+import { CopyField } from '../../components/CopyField';
+import { QueryState } from '../../components/QueryState';
+import { email } from '../../components/validation';
+
+const roles: Role[] = ['owner', 'admin', 'member'];
+
+/** Users of an org and open invitations; owners change roles. */
+export function MembersCard({ orgId, canWrite }: { orgId: string; canWrite: boolean }) {
+  const { t } = useTranslation();
+  const members = useMembers(orgId);
+  const invite = useInvite(orgId);
+  const setRole = useSetRole(orgId);
+  const remove = useRemoveMember(orgId);
+  const [link, setLink] = useState<Invitation>();
+  const form = useForm({ mode: 'controlled', initialValues: { email: '', role: 'member' as Role }, validate: { email: email(t) } });
+  const roleData = roles.map((r) => ({ value: r, label: t(`roles.${r}`) }));
+  const error = invite.error ?? setRole.error ?? remove.error;
+
+  return (
+    <Card withBorder padding="lg">
+      <Title order={4} mb="sm">{t('members.title')}</Title>
+      <Stack>
+        {error && <Alert color="red">{error.message}</Alert>}
+        {link && (
+          <Alert color="teal" title={t('members.invited', { email: link.email })}>
+            <Text size="sm" mb="xs">{t('members.linkHint')}</Text>
+            <CopyField label={t('members.link')} value={window.location.origin + link.accept_url} />
+          </Alert>
+        )}
+        {canWrite && (
+          <form
+            onSubmit={form.onSubmit((v) =>
+              invite.mutate({ email: v.email.trim(), role: v.role }, { onSuccess: (inv) => { setLink(inv); form.reset(); } }),
+            )}
+            noValidate
+          >
+            <Group align="flex-end">
+              <TextInput label={t('form.email')} type="email" style={{ flex: 1 }} {...form.getInputProps('email')} />
+              <Select label={t('members.role')} data={roleData} allowDeselect={false} w={140} {...form.getInputProps('role')} />
+              <Button type="submit" loading={invite.isPending}>{t('members.invite')}</Button>
+            </Group>
+          </form>
+        )}
+        <QueryState q={members}>
+          {(l) => (
+            <Table striped data-testid="member-table">
+              <Table.Tbody>
+                {l.data.map((m) => (
+                  <Table.Tr key={m._id}>
+                    <Table.Td>
+                      <Text size="sm">{[m.first_name, m.last_name].filter(Boolean).join(' ') || m.email}</Text>
+                      <Text size="xs" c="dimmed">{m.email}</Text>
+                    </Table.Td>
+                    <Table.Td>{m.status === 'invited' && <Badge variant="light" color="yellow">{t('members.pending')}</Badge>}</Table.Td>
+                    <Table.Td w={160}>
+                      {m._type === 'USER' && canWrite ? (
+                        <Select aria-label={t('members.roleOf', { email: m.email })} size="xs" data={roleData} value={m.role} allowDeselect={false}
+                          onChange={(r) => r && setRole.mutate({ id: m._id, role: r as Role })} />
+                      ) : (
+                        <Text size="sm">{t(`roles.${m.role}`)}</Text>
+                      )}
+                    </Table.Td>
+                    <Table.Td w={40}>
+                      {canWrite && (
+                        <ActionIcon variant="subtle" color="red" aria-label={t('members.remove', { email: m.email })} onClick={() => remove.mutate(m._id)}>
+                          <IconTrash size={16} />
+                        </ActionIcon>
+                      )}
+                    </Table.Td>
+                  </Table.Tr>
+                ))}
+              </Table.Tbody>
+            </Table>
+          )}
+        </QueryState>
+      </Stack>
+    </Card>
+  );
+}
