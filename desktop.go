@@ -56,7 +56,7 @@ func runDesktop(cfg server.Config, log zerolog.Logger) error {
 		Height:      800,
 		MinWidth:    1024,
 		MinHeight:   640,
-		AssetServer: &assetserver.Options{Handler: s.Handler},
+		AssetServer: &assetserver.Options{Handler: newWindowJar().wrap(s.Handler)},
 		OnStartup:   app.startup,
 		Bind:        []any{app},
 		Linux:       &linux.Options{Icon: appIcon, ProgramName: "fiskaldesk"},

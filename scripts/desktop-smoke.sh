@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# Desktop smoke test: starts the Wails build in a virtual X display, waits
-# until the SPA inside the window has called /healthz through the Wails
-# asset server (logged with host "wails"), takes a screenshot and stops the
-# app with SIGTERM. Fails if any of that does not happen.
+# Desktop smoke test: creates the first user on a fresh data dir, starts the
+# Wails build in a virtual X display, waits until the SPA inside the window
+# has called /healthz through the Wails asset server (logged with host
+# "wails"), logs in by typing into the window, waits for the overview's
+# data, takes screenshots and stops the app with SIGTERM. Fails if any of
+# that does not happen.
 set -euo pipefail
 
 bin=${1:?usage: desktop-smoke.sh DESKTOP_BINARY [OUT_DIR]}
@@ -10,6 +12,19 @@ out=${2:-test-output/desktop}
 mkdir -p "$out"
 data=$(mktemp -d)
 trap 'rm -rf "$data"' EXIT
+
+# The first start, done headless over the API, so the window opens at login.
+"$bin" serve --data "$data" --addr 127.0.0.1:0 >"$out/setup.log" 2>&1 &
+spid=$!
+url=""
+for _ in $(seq 1 50); do
+  url=$(grep -o 'running at http://[0-9.:]*' "$out/setup.log" | cut -d' ' -f3 || true)
+  [ -n "$url" ] && break
+  sleep 0.2
+done
+[ -n "$url" ] || { echo "desktop smoke: headless set-up did not start" >&2; cat "$out/setup.log" >&2; exit 1; }
+curl -fsS -o /dev/null -H 'Content-Type: application/json' "$url/api/dashboard/setup" -d '{"email":"smoke@fiskaldesk.example","password":"smoke-password-1","first_name":"Smoke","organization":{"name":"Smoke Test GmbH","address_line1":"Teststr. 1","zip":"10115","town":"Berlin","country_code":"DEU"}}'
+kill -TERM "$spid"; wait "$spid" || true
 
 inner=$(cat <<'INNER'
 set -euo pipefail
@@ -26,6 +41,23 @@ for _ in $(seq 1 60); do
   sleep 1
 done
 sleep 2 # let the page paint the health badge
+import -window root "$out/login.png" || true
+loggedin=""
+if [ -n "$ok" ]; then
+  # Without a window manager X focus follows the pointer: click into the
+  # e-mail field (the login card's first field at 1280×800), then type.
+  xdotool mousemove 640 214 click 1
+  sleep 0.5
+  xdotool type --delay 20 'smoke@fiskaldesk.example'
+  xdotool key Tab
+  xdotool type --delay 20 'smoke-password-1'
+  xdotool key Return
+  for _ in $(seq 1 30); do
+    if grep -q '"host":"wails","path":"/api/dashboard/overview","status":200' "$log" 2>/dev/null; then loggedin=1; break; fi
+    sleep 1
+  done
+  sleep 2 # let the overview paint
+fi
 import -window root "$out/overview.png" || true
 kill -TERM "$pid" 2>/dev/null || true
 code=0; wait "$pid" || code=$?
@@ -33,6 +65,10 @@ cp "$log" "$out/fiskaldesk.log" 2>/dev/null || true
 if [ -z "$ok" ]; then
   echo "desktop smoke: the window's SPA never called /healthz; see $out" >&2
   cat "$out/stderr.log" >&2
+  exit 1
+fi
+if [ -z "$loggedin" ]; then
+  echo "desktop smoke: logging in through the window did not reach the overview; see $out/login.png, $out/overview.png" >&2
   exit 1
 fi
 if [ "$code" -ne 0 ]; then
@@ -51,4 +87,4 @@ if [ "$colours" -lt 50 ]; then
 fi
 grep -q 'window open; API for POS systems at http://127.0.0.1:' "$out/stdout.log" || {
   echo "desktop smoke: the app did not print its API URL" >&2; exit 1; }
-echo "desktop smoke: ok — SPA ran in the window ($colours colours), screenshot $out/overview.png"
+echo "desktop smoke: ok — logged in through the window, overview shown ($colours colours), screenshots $out/login.png, $out/overview.png"

@@ -8,6 +8,7 @@ packages=(
   gcc libc6-dev pkg-config       # cgo for the desktop build
   libgtk-3-dev libwebkit2gtk-4.1-dev  # Wails v2 on Linux (tag webkit2_41)
   xvfb xauth imagemagick         # desktop smoke test: virtual display, screenshot
+  xdotool curl                   # desktop smoke test: log in through the window
   chromium                       # Playwright end-to-end tests (no browser download)
   poppler-utils openssl          # report PDFs rendered to PNG; signatures checked by openssl
   nodejs npm                     # frontend build

@@ -118,6 +118,10 @@ type meBody struct {
 	User          *org.User    `json:"user,omitempty"`
 	APIKey        *auth.APIKey `json:"api_key,omitempty"`
 	Organizations []meOrg      `json:"organizations"`
+	// CSRFToken is the session's, for pages that cannot read the CSRF
+	// cookie (the desktop window's webview keeps no cookies); other
+	// origins cannot read this answer.
+	CSRFToken string `json:"csrf_token,omitempty"`
 }
 
 // me returns who is signed in and every organization they may see, with
@@ -128,7 +132,7 @@ func (a *handlers) me(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	out := meBody{User: p.User, APIKey: p.Key, Organizations: make([]meOrg, 0, len(orgs))}
+	out := meBody{User: p.User, APIKey: p.Key, Organizations: make([]meOrg, 0, len(orgs)), CSRFToken: p.CSRF}
 	for _, o := range orgs {
 		_, role, err := a.orgs.Get(p.Viewer, o.ID)
 		if err != nil {

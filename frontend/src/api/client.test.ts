@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { jsonResponse, stubFetch } from '../test/render';
-import { ApiError, getJSON, request, toApiError } from './client';
+import { ApiError, getJSON, rememberCsrf, request, toApiError } from './client';
 
 describe('toApiError', () => {
   it('keeps the server message, code and request id of a fiskaly error body', async () => {
@@ -48,5 +48,15 @@ describe('request', () => {
     expect(calls[0].body).toEqual({ a: 1 });
     expect(calls[1].headers['X-CSRF-Token']).toBeUndefined();
     document.cookie = 'fiskaldesk_csrf=; expires=Thu, 01 Jan 1970 00:00:00 GMT';
+  });
+
+  it('falls back to the token remembered from /me where no cookie is readable (the desktop window)', async () => {
+    const calls = stubFetch({ '/x': () => jsonResponse(200, {}) });
+    await request('PATCH', '/x', {});
+    expect(calls[0].headers['X-CSRF-Token']).toBeUndefined();
+    rememberCsrf('from-me');
+    await request('PATCH', '/x', {});
+    expect(calls[1].headers['X-CSRF-Token']).toBe('from-me');
+    rememberCsrf(undefined);
   });
 });

@@ -42,11 +42,20 @@ export async function toApiError(res: Response): Promise<ApiError> {
   return new ApiError(res.status, res.statusText || `HTTP ${res.status}`, undefined, requestId);
 }
 
-/** The CSRF token of the dashboard session, from its readable cookie. */
+let sessionCsrf: string | undefined;
+
+/** Keeps the session's CSRF token from /api/dashboard/me, for pages that
+ * cannot read the CSRF cookie: the desktop window keeps no cookies (the Go
+ * side holds them for it). */
+export function rememberCsrf(token: string | undefined) {
+  sessionCsrf = token || undefined;
+}
+
+/** The CSRF token of the dashboard session: its readable cookie, else the one remembered. */
 export function csrfToken(): string | undefined {
-  if (typeof document === 'undefined') return undefined;
+  if (typeof document === 'undefined') return sessionCsrf;
   const m = /(?:^|;\s*)fiskaldesk_csrf=([^;]+)/.exec(document.cookie);
-  return m ? decodeURIComponent(m[1]) : undefined;
+  return m ? decodeURIComponent(m[1]) : sessionCsrf;
 }
 
 /** Sends a request and decodes the JSON answer; non-2xx becomes ApiError.

@@ -1,5 +1,5 @@
 import { useQuery, useQueryClient } from '@tanstack/react-query';
-import { getJSON, postJSON } from './client';
+import { getJSON, postJSON, rememberCsrf } from './client';
 
 export interface User {
   _id: string;
@@ -24,6 +24,7 @@ export interface MeOrganization extends Organization {
 export interface Me {
   user?: User;
   organizations: MeOrganization[];
+  csrf_token?: string;
 }
 
 export interface OrganizationInput {
@@ -53,7 +54,16 @@ export const useSetupStatus = () =>
   useQuery({ queryKey: ['setup'], queryFn: () => getJSON<{ required: boolean }>('/api/dashboard/setup'), retry: false });
 
 export const useMe = (enabled = true) =>
-  useQuery({ queryKey: ['me'], queryFn: () => getJSON<Me>('/api/dashboard/me'), retry: false, enabled });
+  useQuery({
+    queryKey: ['me'],
+    queryFn: async () => {
+      const me = await getJSON<Me>('/api/dashboard/me');
+      rememberCsrf(me.csrf_token);
+      return me;
+    },
+    retry: false,
+    enabled,
+  });
 
 export const useInvitation = (token: string) =>
   useQuery({
