@@ -2,13 +2,17 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"net/url"
 	"os"
 	"sync"
+	"time"
 
 	wailsruntime "github.com/wailsapp/wails/v2/pkg/runtime"
 
+	"github.com/fiskaldesk/fiskaldesk/backend/buildinfo"
 	"github.com/fiskaldesk/fiskaldesk/backend/server"
+	"github.com/fiskaldesk/fiskaldesk/backend/store"
 )
 
 // App is the Wails-bound object of the desktop window. It holds only what
@@ -60,3 +64,43 @@ func (a *App) SaveFile(name string, data []byte) (string, error) {
 	}
 	return path, os.WriteFile(path, data, 0o644)
 }
+
+// Backup asks where to save a backup of the store and writes it there
+// (Settings › This workstation and File › Backup). It returns the path, or
+// "" when the user cancels. The person at the window can read the data
+// dir anyway; a browser gets the `fiskaldesk backup` command instead.
+func (a *App) Backup() (string, error) {
+	name := "fiskaldesk-" + time.Now().Format("2006-01-02") + ".backup"
+	path, err := wailsruntime.SaveFileDialog(a.Context(), wailsruntime.SaveDialogOptions{DefaultFilename: name, Title: "Back up fiskaldesk"})
+	if err != nil || path == "" {
+		return "", err
+	}
+	if err := a.srv.BackupTo(path); err != nil {
+		return "", err
+	}
+	a.srv.Log.Info().Str("file", path).Msg("backup written from the desktop app")
+	return path, nil
+}
+
+// backupFromMenu is File › Backup: the same, with the outcome in a dialog.
+func (a *App) backupFromMenu() {
+	path, err := a.Backup()
+	msg := "Backup written to " + path
+	switch {
+	case err != nil:
+		msg = "Backup failed: " + err.Error()
+	case path == "":
+		return
+	}
+	_, _ = wailsruntime.MessageDialog(a.Context(), wailsruntime.MessageDialogOptions{Type: wailsruntime.InfoDialog, Title: "Backup", Message: msg})
+}
+
+// about is Help › About.
+func (a *App) about() {
+	msg := fmt.Sprintf("fiskaldesk %s (commit %.12s, store format %d)\nData: %s\nAPI for POS systems: %s\n\nA software TSS, not certified.",
+		buildinfo.Version, buildinfo.Commit, store.FormatVersion, a.srv.Config.DataDir, a.srv.URL())
+	_, _ = wailsruntime.MessageDialog(a.Context(), wailsruntime.MessageDialogOptions{Type: wailsruntime.InfoDialog, Title: "About fiskaldesk", Message: msg})
+}
+
+// navigate shows a dashboard page, for menu entries.
+func (a *App) navigate(path string) { wailsruntime.EventsEmit(a.Context(), "navigate", path) }

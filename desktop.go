@@ -11,6 +11,8 @@ import (
 
 	"github.com/rs/zerolog"
 	"github.com/wailsapp/wails/v2"
+	"github.com/wailsapp/wails/v2/pkg/menu"
+	"github.com/wailsapp/wails/v2/pkg/menu/keys"
 	"github.com/wailsapp/wails/v2/pkg/options"
 	"github.com/wailsapp/wails/v2/pkg/options/assetserver"
 	"github.com/wailsapp/wails/v2/pkg/options/linux"
@@ -59,10 +61,24 @@ func runDesktop(cfg server.Config, log zerolog.Logger) error {
 		AssetServer: &assetserver.Options{Handler: newWindowJar().wrap(s.Handler)},
 		OnStartup:   app.startup,
 		Bind:        []any{app},
+		Menu:        appMenu(app),
 		Linux:       &linux.Options{Icon: appIcon, ProgramName: "fiskaldesk"},
 	})
 	if cerr := s.Close(); err == nil {
 		err = cerr
 	}
 	return err
+}
+
+// appMenu is the window's menu: File › Export, Backup, Quit; Help › About.
+func appMenu(app *App) *menu.Menu {
+	m := menu.NewMenu()
+	file := m.AddSubmenu("File")
+	file.AddText("Export…", keys.CmdOrCtrl("e"), func(*menu.CallbackData) { app.navigate("/exports") })
+	file.AddText("Backup…", keys.CmdOrCtrl("b"), func(*menu.CallbackData) { go app.backupFromMenu() })
+	file.AddSeparator()
+	file.AddText("Quit", keys.CmdOrCtrl("q"), func(*menu.CallbackData) { wailsruntime.Quit(app.Context()) })
+	help := m.AddSubmenu("Help")
+	help.AddText("About fiskaldesk", nil, func(*menu.CallbackData) { go app.about() })
+	return m
 }

@@ -18,12 +18,32 @@ import (
 // server holds it, the backup is streamed from that server. The file
 // appears under its name only once complete. It returns how it was taken.
 func Backup(cfg Config, log zerolog.Logger, out string) (string, error) {
+	var how string
+	err := writeFile(out, func(w io.Writer) (err error) {
+		how, err = backupTo(cfg, log, w)
+		return err
+	})
+	return how, err
+}
+
+// BackupTo writes a backup of the running server's own store to out (the
+// desktop app's File › Backup).
+func (s *Server) BackupTo(out string) error {
+	return writeFile(out, func(w io.Writer) error {
+		_, err := s.Store.Backup(w)
+		return err
+	})
+}
+
+// writeFile writes out through a .partial file that is synced and renamed
+// only when write succeeded, so a failed backup never looks like one.
+func writeFile(out string, write func(io.Writer) error) error {
 	tmp := out + ".partial"
 	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600)
 	if err != nil {
-		return "", err
+		return err
 	}
-	how, err := backupTo(cfg, log, f)
+	err = write(f)
 	if err == nil {
 		err = f.Sync()
 	}
@@ -35,9 +55,8 @@ func Backup(cfg Config, log zerolog.Logger, out string) (string, error) {
 	}
 	if err != nil {
 		_ = os.Remove(tmp)
-		return "", err
 	}
-	return how, nil
+	return err
 }
 
 func backupTo(cfg Config, log zerolog.Logger, w io.Writer) (string, error) {

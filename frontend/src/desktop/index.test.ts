@@ -1,4 +1,4 @@
-import { saveBlob } from '.';
+import { onMenuNavigate, saveBlob } from '.';
 
 describe('saveBlob', () => {
   afterEach(() => {
@@ -11,6 +11,7 @@ describe('saveBlob', () => {
       main: {
         App: {
           APIURL: async () => '', DataDir: async () => '', OpenDataDir: async () => {},
+          Backup: async () => '',
           SaveFile: async (name: string, data: string) => {
             calls.push([name, data]);
             return '/home/u/' + name;
@@ -28,7 +29,33 @@ describe('saveBlob', () => {
   });
 
   it('reports a cancelled dialog', async () => {
-    window.go = { main: { App: { APIURL: async () => '', DataDir: async () => '', OpenDataDir: async () => {}, SaveFile: async () => '' } } };
+    window.go = { main: { App: { APIURL: async () => '', DataDir: async () => '', OpenDataDir: async () => {}, SaveFile: async () => '', Backup: async () => '' } } };
     expect(await saveBlob(new Blob(['x']), 'r.pdf')).toBe(false);
+  });
+});
+
+describe('onMenuNavigate', () => {
+  afterEach(() => {
+    delete window.runtime;
+  });
+
+  it('follows the menu\'s navigate events in the window and is a no-op in a browser', () => {
+    const seen: string[] = [];
+    expect(() => onMenuNavigate((p) => seen.push(p))()).not.toThrow();
+    let handler: ((...d: unknown[]) => void) | undefined;
+    let off = false;
+    window.runtime = {
+      EventsOn: (name, cb) => {
+        expect(name).toBe('navigate');
+        handler = cb;
+        return () => (off = true);
+      },
+    };
+    const stop = onMenuNavigate((p) => seen.push(p));
+    handler!('/exports');
+    handler!(42); // not a path
+    stop();
+    expect(seen).toEqual(['/exports']);
+    expect(off).toBe(true);
   });
 });

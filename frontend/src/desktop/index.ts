@@ -7,11 +7,15 @@ interface AppBindings {
   APIURL(): Promise<string>;
   /** data travels as base64, as Wails passes []byte. */
   SaveFile(name: string, data: string): Promise<string>;
+  /** Asks where to save a backup of the store; "" when cancelled. */
+  Backup(): Promise<string>;
 }
 
 declare global {
   interface Window {
     go?: { main?: { App?: AppBindings } };
+    /** The Wails runtime, in the desktop window only. */
+    runtime?: { EventsOn(name: string, cb: (...data: unknown[]) => void): () => void };
   }
 }
 
@@ -57,4 +61,18 @@ export async function saveBlob(blob: Blob, name: string): Promise<boolean> {
   a.remove();
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
   return true;
+}
+
+/** Backs up the store through the native save dialog (desktop only). */
+export async function backup(): Promise<string> {
+  const b = bindings();
+  if (!b) throw new Error('backup needs the desktop app');
+  return b.Backup();
+}
+
+/** Calls onPath when the desktop menu asks for a page (File › Export); a no-op in a browser. */
+export function onMenuNavigate(onPath: (path: string) => void): () => void {
+  const rt = typeof window === 'undefined' ? undefined : window.runtime;
+  if (!rt) return () => {};
+  return rt.EventsOn('navigate', (p) => typeof p === 'string' && onPath(p));
 }

@@ -2,12 +2,14 @@ import { AppShell, Burger, Group, NavLink, Title } from '@mantine/core';
 import { useDisclosure } from '@mantine/hooks';
 import { IconBuilding, IconDeviceDesktop, IconFileExport, IconReceipt, IconFlask, IconKey, IconLayoutDashboard, IconShieldLock } from '@tabler/icons-react';
 import { useTranslation } from 'react-i18next';
-import { NavLink as RouterLink, Outlet, useLocation } from 'react-router';
+import { useEffect } from 'react';
+import { NavLink as RouterLink, Outlet, useLocation, useNavigate } from 'react-router';
 import { useInvoices } from '../api/billing';
 import { HealthIndicator } from '../components/HealthIndicator';
 import { LanguageSwitch } from '../components/LanguageSwitch';
 import { OrgSwitcher } from '../components/OrgSwitcher';
 import { UserMenu } from '../components/UserMenu';
+import { onMenuNavigate } from '../desktop';
 
 const nav = [
   { to: '/', key: 'nav.overview', icon: IconLayoutDashboard, end: true },
@@ -24,6 +26,8 @@ export function AppLayout() {
   const { t } = useTranslation();
   const [opened, { toggle, close }] = useDisclosure();
   const { pathname } = useLocation();
+  const navigate = useNavigate();
+  useEffect(() => onMenuNavigate(navigate), [navigate]);
   // Where billing is withheld the billing page does not exist for this user.
   const invoices = useInvoices();
   const items = nav.filter((i) => i.to !== '/billing' || (invoices.data !== undefined && invoices.data !== null));

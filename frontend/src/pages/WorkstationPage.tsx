@@ -1,11 +1,11 @@
-import { Button, Card, Group, Stack, Text, Title } from '@mantine/core';
+import { Alert, Button, Card, Code, Group, Stack, Text, Title } from '@mantine/core';
 import { IconFolderOpen } from '@tabler/icons-react';
-import { useQuery } from '@tanstack/react-query';
+import { useMutation, useQuery } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
 import { useHealth } from '../api/health';
 import { LanguageSwitch } from '../components/LanguageSwitch';
 import { ThemeSwitch } from '../components/ThemeSwitch';
-import { dataDir, isDesktop, openDataDir } from '../desktop';
+import { backup, dataDir, isDesktop, openDataDir } from '../desktop';
 
 export function WorkstationPage() {
   const { t } = useTranslation();
@@ -31,6 +31,7 @@ export function WorkstationPage() {
           <Text c="dimmed">{t('workstation.dataDirBrowser')}</Text>
         )}
       </Card>
+      <BackupCard />
       <Card withBorder padding="lg">
         <Title order={4} mb="sm">
           {t('workstation.appearance')}
@@ -55,5 +56,28 @@ export function WorkstationPage() {
         </Text>
       </Card>
     </Stack>
+  );
+}
+
+/** Backup in the window; the commands for backup and restore everywhere. */
+function BackupCard() {
+  const { t } = useTranslation();
+  const run = useMutation({ mutationFn: backup });
+  return (
+    <Card withBorder padding="lg">
+      <Title order={4} mb="sm">{t('workstation.backup')}</Title>
+      <Stack gap="sm">
+        <Text size="sm">{t('workstation.backupIntro')}</Text>
+        {isDesktop() && (
+          <Group>
+            <Button variant="light" loading={run.isPending} onClick={() => run.mutate()}>{t('workstation.backupNow')}</Button>
+          </Group>
+        )}
+        {run.error && <Alert color="red">{run.error.message}</Alert>}
+        {run.data && <Alert color="teal">{t('workstation.backupDone', { path: run.data })}</Alert>}
+        <Text size="sm" c="dimmed">{t('workstation.backupCli')}</Text>
+        <Code block>{'fiskaldesk backup --out fiskaldesk.backup\nfiskaldesk restore --in fiskaldesk.backup --data /path/to/empty-dir'}</Code>
+      </Stack>
+    </Card>
   );
 }
