@@ -45,8 +45,9 @@ import -window root "$out/login.png" || true
 loggedin=""
 if [ -n "$ok" ]; then
   # Without a window manager X focus follows the pointer: click into the
-  # e-mail field (the login card's first field at 1280×800), then type.
-  xdotool mousemove 640 214 click 1
+  # e-mail field (the login card's first field at 1280×800, below the
+  # menu bar), then type.
+  xdotool mousemove 640 239 click 1
   sleep 0.5
   xdotool type --delay 20 'smoke@fiskaldesk.example'
   xdotool key Tab
@@ -59,6 +60,20 @@ if [ -n "$ok" ]; then
   sleep 2 # let the overview paint
 fi
 import -window root "$out/overview.png" || true
+menu=""
+if [ -n "$loggedin" ]; then
+  # File › Export… (the menu's first entry) opens the exports page, which
+  # lists the TSS to export.
+  xdotool mousemove 19 12 click 1
+  sleep 1
+  xdotool key Down Return
+  for _ in $(seq 1 15); do
+    if grep -q '"host":"wails","path":"/api/v2/tss","status":200' "$log" 2>/dev/null; then menu=1; break; fi
+    sleep 1
+  done
+  sleep 1
+  import -window root "$out/exports.png" || true
+fi
 kill -TERM "$pid" 2>/dev/null || true
 code=0; wait "$pid" || code=$?
 cp "$log" "$out/fiskaldesk.log" 2>/dev/null || true
@@ -69,6 +84,10 @@ if [ -z "$ok" ]; then
 fi
 if [ -z "$loggedin" ]; then
   echo "desktop smoke: logging in through the window did not reach the overview; see $out/login.png, $out/overview.png" >&2
+  exit 1
+fi
+if [ -z "$menu" ]; then
+  echo "desktop smoke: File › Export did not open the exports page; see $out/exports.png" >&2
   exit 1
 fi
 if [ "$code" -ne 0 ]; then
@@ -87,4 +106,4 @@ if [ "$colours" -lt 50 ]; then
 fi
 grep -q 'window open; API for POS systems at http://127.0.0.1:' "$out/stdout.log" || {
   echo "desktop smoke: the app did not print its API URL" >&2; exit 1; }
-echo "desktop smoke: ok — logged in through the window, overview shown ($colours colours), screenshots $out/login.png, $out/overview.png"
+echo "desktop smoke: ok — logged in through the window, overview shown ($colours colours), File › Export opened the exports page; screenshots in $out"
