@@ -73,6 +73,8 @@ test("the customer's POS signs receipts that the vendor sees with their QR codes
   await expect(drawer.getByText(signed[2].qr_code_data, { exact: true })).toBeVisible();
   await expect(drawer.getByText(signed[2].signature.value, { exact: true })).toBeVisible();
   await page.screenshot({ path: shot('transaction-qr') });
+  await drawer.getByRole('button', { name: 'Verify signature' }).click();
+  await expect(drawer.getByTestId('verify-result')).toContainText('Signature valid');
 
   // The overview of the customer counts them, today.
   await page.goto(base() + '/');

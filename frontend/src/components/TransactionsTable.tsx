@@ -1,10 +1,14 @@
-import { Alert, Badge, Chip, Code, Drawer, Group, Pagination, Select, Stack, Table, Text, Title } from '@mantine/core';
+import { Alert, Badge, Button, Chip, Code, Drawer, Group, Pagination, Select, Stack, Table, Text, Title } from '@mantine/core';
+import { useMutation } from '@tanstack/react-query';
 import { QRCodeSVG } from 'qrcode.react';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { type Transaction, useClients, useTransactions } from '../api/tss';
 import { formatTime } from '../format';
 import { receiptSummary } from '../receipt/receipt';
+import { verifyLog } from '../receipt/verify';
+import { getBlob } from '../api/client';
+import { useScope } from '../org/scope';
 import { CopyField } from './CopyField';
 import { QueryState } from './QueryState';
 
@@ -120,6 +124,7 @@ export function TransactionView({ tx }: { tx: Transaction }) {
         </Table.Tbody>
       </Table>
       <CopyField label={t('tx.signature')} value={tx.signature.value} />
+      <VerifySignature tx={tx} />
       {tx.qr_code_data ? (
         <Stack align="center" gap="xs">
           <Title order={5}>{t('tx.qr')}</Title>
@@ -129,6 +134,32 @@ export function TransactionView({ tx }: { tx: Transaction }) {
       ) : (
         <Text size="sm" c="dimmed">{t('tx.noQr')}</Text>
       )}
+    </Stack>
+  );
+}
+
+/** Fetches the revision's raw log and checks its signature here, with WebCrypto. */
+function VerifySignature({ tx }: { tx: Transaction }) {
+  const { t } = useTranslation();
+  const { headers } = useScope();
+  const check = useMutation({
+    mutationFn: async () => {
+      const log = await getBlob(`/api/v2/tss/${tx.tss_id}/tx/${tx._id}/log?tx_revision=${tx.revision}`, headers);
+      return verifyLog(new Uint8Array(await log.arrayBuffer()), tx.signature.public_key, tx.signature.value);
+    },
+  });
+  const r = check.data;
+  return (
+    <Stack gap="xs">
+      <Group>
+        <Button size="xs" variant="light" loading={check.isPending} onClick={() => check.mutate()}>{t('tx.verify')}</Button>
+      </Group>
+      {check.error && <Alert color="red">{check.error.message}</Alert>}
+      {r && (r.valid && r.sameAsAnswer ? (
+        <Alert color="green" data-testid="verify-result">{t('tx.verifyOk')}</Alert>
+      ) : (
+        <Alert color="red" data-testid="verify-result">{r.valid ? t('tx.verifyOther') : t('tx.verifyBad')}</Alert>
+      ))}
     </Stack>
   );
 }
