@@ -73,3 +73,61 @@ export function useReport() {
       ),
   });
 }
+
+export interface DsfinvkExport {
+  _id: string;
+  state: ExportState;
+  error?: { code: string; message: string };
+  format: 'tar' | 'zip';
+  time_request: number;
+  time_completed?: number;
+  cash_point_closings: string[];
+  size?: number;
+  parameters: { format: string; client_id?: string; business_date_start?: string; business_date_end?: string };
+}
+
+export interface CashRegister {
+  client_id: string;
+  cash_register_type: string;
+  brand: string;
+  model: string;
+}
+
+export interface DsfinvkInput {
+  format: 'tar' | 'zip';
+  client_id?: string;
+  business_date_start?: string;
+  business_date_end?: string;
+}
+
+/** DSFinV-K exports of the org and env in view; read again while one runs. */
+export function useDsfinvkExports() {
+  const { org, env, headers } = useScope();
+  return useQuery({
+    queryKey: ['dsfinvk-exports', org._id, env],
+    queryFn: () => getJSON<List<DsfinvkExport>>('/api/v1/exports' + query({ limit: 20, order_by: 'time_request', order: 'desc' }), headers),
+    refetchInterval: (q) => (q.state.data?.data.some((e) => e.state === 'PENDING' || e.state === 'WORKING') ? 2000 : false),
+  });
+}
+
+export function useCashRegisters() {
+  const { org, env, headers } = useScope();
+  return useQuery({
+    queryKey: ['cash-registers', org._id, env],
+    queryFn: () => getJSON<List<CashRegister>>('/api/v1/cash_registers' + query({ limit: 100 }), headers),
+  });
+}
+
+export function useStartDsfinvk() {
+  const { org, env, headers } = useScope();
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: (input: DsfinvkInput) => request<DsfinvkExport>('PUT', `/api/v1/exports/${crypto.randomUUID()}`, input, headers),
+    onSuccess: () => qc.invalidateQueries({ queryKey: ['dsfinvk-exports', org._id, env] }),
+  });
+}
+
+export function useDsfinvkFile() {
+  const { headers } = useScope();
+  return (e: DsfinvkExport) => getBlob(`/api/v1/exports/${e._id}/download`, headers);
+}

@@ -10,6 +10,7 @@ import { QueryState } from '../components/QueryState';
 import { saveBlob } from '../desktop';
 import { formatTime } from '../format';
 import { useScope } from '../org/scope';
+import { DsfinvkCard } from './DsfinvkCard';
 
 const PAGE = 20;
 const stateColor: Record<string, string> = { PENDING: 'gray', WORKING: 'blue', COMPLETED: 'green', ERROR: 'red', CANCELLED: 'gray' };
@@ -42,6 +43,7 @@ export function ExportsPage() {
         <ReportCard />
       </SimpleGrid>
       <ExportHistory />
+      <DsfinvkCard />
     </Stack>
   );
 }
