@@ -237,6 +237,13 @@ func TestBillingVisibilityMatrix(t *testing.T) {
 		link := a.must(a.do(w.owner, "POST", "/api/v0/organizations/"+w.vendor+"/users", map[string]any{"email": role + "@v.example", "role": role}), 200).str("accept_url")
 		users[role] = sessionFrom(t, a.must(a.do(cred{}, "POST", "/api/dashboard/invitations/"+strings.TrimPrefix(link, "/invite/")+"/accept", map[string]string{"password": role + " password 1"}), 200))
 	}
+	invite := func(orgID, email, password string) cred {
+		link := a.must(a.do(w.owner, "POST", "/api/v0/organizations/"+orgID+"/users", map[string]any{"email": email, "role": "admin"}), 200).str("accept_url")
+		return sessionFrom(t, a.must(a.do(cred{}, "POST", "/api/dashboard/invitations/"+strings.TrimPrefix(link, "/invite/")+"/accept", map[string]string{"password": password}), 200))
+	}
+	// The café's own user, and the vendor's admin who is also a user of the café.
+	users["café user"] = invite(cafe, "barista@cafe.example", "barista password 1")
+	users["vendor admin in café"] = invite(cafe, "admin@v.example", "admin password 1")
 	ck, cs, _ := a.newKey(w.test, cafe, nil)
 	pk, ps, _ := a.newKey(w.test, plain, nil)
 	type want struct{ prices, invoices, invoice, setPrices, generate, addresses, usage int }
@@ -250,8 +257,11 @@ func TestBillingVisibilityMatrix(t *testing.T) {
 		"vendor key":      {w.test, want{200, 200, 200, 403, 403, 200, 200}},
 		"vendor LIVE key": {w.lv, want{200, 200, 200, 403, 403, 200, 200}},
 		"withheld key":    {cred{bearer: a.token(ck, cs)}, want{404, 404, 404, 404, 404, 404, 404}},
-		"managed org key": {cred{bearer: a.token(pk, ps)}, want{200, 200, 404, 403, 403, 200, 404}},
-		"no token":        {cred{}, want{401, 401, 401, 401, 401, 401, 401}},
+		"withheld user":   {users["café user"], want{404, 404, 404, 404, 404, 404, 404}},
+		// Billing is seen through the vendor, never through the café.
+		"vendor admin also in the withheld org": {users["vendor admin in café"], want{200, 200, 200, 403, 403, 200, 200}},
+		"managed org key":                       {cred{bearer: a.token(pk, ps)}, want{200, 200, 404, 403, 403, 200, 404}},
+		"no token":                              {cred{}, want{401, 401, 401, 401, 401, 401, 401}},
 	}
 	month := time.Now().UTC().Format("2006-01")
 	for name, c := range cases {

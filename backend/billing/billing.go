@@ -176,33 +176,33 @@ func optionsIn(txn *badger.Txn, orgID string, m Month) (org.BillingOptions, erro
 
 var errStop = errors.New("stop")
 
-// Hidden reports whether v must not see billing: one of its organizations
-// withholds billing.
-func (s *Service) Hidden(v org.Viewer) (bool, error) {
-	hidden := false
+// visible narrows v to the roots through which it may see billing: those
+// that do not withhold it. A viewer whose every organization withholds
+// billing sees none (ErrHidden). A person who belongs to a paying vendor
+// and also to a customer it withholds billing from (the vendor's user who
+// set the customer up) still sees the vendor's billing, never through the
+// customer.
+func (s *Service) visible(v *org.Viewer) error {
+	roots := make(map[string]org.Role, len(v.Roots))
 	err := s.st.View(func(txn *badger.Txn) error {
-		for id := range v.Roots {
+		for id, role := range v.Roots {
 			o, err := s.orgs.Raw(txn, id)
 			if err != nil {
 				continue
 			}
-			if o.BillingOptions != nil && o.BillingOptions.WithholdBilling {
-				hidden = true
+			if o.BillingOptions == nil || !o.BillingOptions.WithholdBilling {
+				roots[id] = role
 			}
 		}
 		return nil
 	})
-	return hidden, err
-}
-
-func (s *Service) visible(v org.Viewer) error {
-	h, err := s.Hidden(v)
 	if err != nil {
 		return err
 	}
-	if h {
+	if len(roots) == 0 {
 		return ErrHidden
 	}
+	v.Roots = roots
 	return nil
 }
 
@@ -210,7 +210,7 @@ func (s *Service) visible(v org.Viewer) error {
 
 // Prices returns the price list.
 func (s *Service) Prices(v org.Viewer) (*PriceList, error) {
-	if err := s.visible(v); err != nil {
+	if err := s.visible(&v); err != nil {
 		return nil, err
 	}
 	p := DefaultPrices
@@ -229,7 +229,7 @@ func (s *Service) Prices(v org.Viewer) (*PriceList, error) {
 // SetPrices replaces the price list; only an owner of a main organization
 // that no other organization administers may.
 func (s *Service) SetPrices(ctx context.Context, v org.Viewer, p PriceList) (*PriceList, error) {
-	if err := s.visible(v); err != nil {
+	if err := s.visible(&v); err != nil {
 		return nil, err
 	}
 	ok := false
@@ -282,7 +282,7 @@ func (a *Address) validate() error {
 
 // CreateAddress stores a billing address of orgID.
 func (s *Service) CreateAddress(ctx context.Context, v org.Viewer, orgID string, a Address) (*Address, error) {
-	if err := s.visible(v); err != nil {
+	if err := s.visible(&v); err != nil {
 		return nil, err
 	}
 	if _, role, err := s.orgs.Get(v, orgID); err != nil {
@@ -308,7 +308,7 @@ func (s *Service) CreateAddress(ctx context.Context, v org.Viewer, orgID string,
 
 // Address returns a billing address of an org v can see.
 func (s *Service) Address(v org.Viewer, id string, write bool) (*Address, error) {
-	if err := s.visible(v); err != nil {
+	if err := s.visible(&v); err != nil {
 		return nil, err
 	}
 	var a Address
@@ -334,7 +334,7 @@ func (s *Service) Address(v org.Viewer, id string, write bool) (*Address, error)
 
 // Addresses lists the billing addresses of every org v can see.
 func (s *Service) Addresses(v org.Viewer) ([]Address, error) {
-	if err := s.visible(v); err != nil {
+	if err := s.visible(&v); err != nil {
 		return nil, err
 	}
 	orgs, _, err := s.orgs.List(v, org.ListFilter{Limit: 1 << 30})

@@ -59,7 +59,7 @@ func usageTx(txn *badger.Txn, o *org.Organization, m Month) (OrgUsage, error) {
 
 // Usage returns an organization's usage in month m.
 func (s *Service) Usage(v org.Viewer, orgID string, m Month) (*OrgUsage, error) {
-	if err := s.visible(v); err != nil {
+	if err := s.visible(&v); err != nil {
 		return nil, err
 	}
 	var u OrgUsage
@@ -248,7 +248,7 @@ func (s *Service) Generate(ctx context.Context, v org.Viewer, m Month) (int, err
 }
 
 func (s *Service) priceOwner(v org.Viewer) error {
-	if err := s.visible(v); err != nil {
+	if err := s.visible(&v); err != nil {
 		return err
 	}
 	ok := false
@@ -292,7 +292,7 @@ func (s *Service) invoice(txn *badger.Txn, v org.Viewer, id string) (*Invoice, [
 
 // Invoice returns one invoice.
 func (s *Service) Invoice(v org.Viewer, id string) (*Invoice, error) {
-	if err := s.visible(v); err != nil {
+	if err := s.visible(&v); err != nil {
 		return nil, err
 	}
 	var inv *Invoice
@@ -305,7 +305,7 @@ func (s *Service) Invoice(v org.Viewer, id string) (*Invoice, error) {
 
 // Invoices lists the invoices of every paying org v can see.
 func (s *Service) Invoices(v org.Viewer) ([]Invoice, error) {
-	if err := s.visible(v); err != nil {
+	if err := s.visible(&v); err != nil {
 		return nil, err
 	}
 	orgs, _, err := s.orgs.List(v, org.ListFilter{Limit: 1 << 30})

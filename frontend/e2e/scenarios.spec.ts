@@ -54,6 +54,24 @@ test('enterprise holding: the vendor creates the holding and its branches; branc
   await page.getByRole('option', { name: /Filiale Nord/ }).click();
   await page.getByTestId('tss-table').getByRole('link').first().click();
   await expect(page.getByTestId('tx-table').locator('tbody tr')).toHaveCount(1);
+
+  // As fiskaly describes it, a holding the vendor creates with its API key is administered by
+  // the vendor until it is handed over; after that the vendor sees it no more.
+  const vendorKey = await session(page, 'POST', `/api/v0/organizations/${(await session(page, 'GET', '/api/dashboard/me')).organizations.find((o: { name: string }) => o.name === 'Vendor GmbH')._id}/api-keys`, { name: 'Provisioning' });
+  const token = (await (await page.request.post(base() + '/api/v0/auth', { data: { api_key: vendorKey.key, api_secret: vendorKey.secret } })).json()).access_token;
+  const created = await page.request.post(base() + '/api/v0/organizations', {
+    data: { name: 'Konzern Holding SE', address_line1: 'Ring 1', zip: '60311', town: 'Frankfurt', country_code: 'DEU' },
+    headers: { Authorization: `Bearer ${token}` },
+  });
+  expect(created.status()).toBe(200);
+  const konzern = await created.json();
+  await session(page, 'POST', `/api/v0/organizations/${konzern._id}/users`, { email: 'hans@konzern.example', role: 'owner' });
+  await page.goto(`${base()}/organizations/${konzern._id}`);
+  await expect(page.getByText('Konzern Holding SE was created with a key of Vendor GmbH')).toBeVisible();
+  await page.getByRole('button', { name: 'Hand over administration' }).click();
+  await page.getByRole('dialog', { name: 'Hand over administration' }).getByRole('button', { name: 'Hand over', exact: true }).click();
+  await expect(page).toHaveURL(/\/organizations$/);
+  await expect(page.getByTestId('org-table').getByRole('row', { name: /Konzern Holding SE/ })).toHaveCount(0);
 });
 
 test('white-label partner: billed to and withheld by the vendor, it manages its own customers', async ({ page, browser }) => {

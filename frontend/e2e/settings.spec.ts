@@ -32,6 +32,12 @@ test('organization settings: invite a user with a role, upload a logo, set billi
   await page.getByRole('button', { name: 'Save' }).last().click();
   await page.reload();
   await expect(page.getByLabel('Withhold billing')).toBeChecked();
+  await page.getByRole('button', { name: 'New billing address' }).click();
+  const addr = page.getByRole('dialog', { name: 'New billing address' });
+  await expect(addr.getByLabel('Company name')).toHaveValue('Blumen Settings');
+  await addr.getByLabel('Invoice e-mail').fill('rechnung@blumen.example');
+  await addr.getByRole('button', { name: 'Save' }).click();
+  await expect(page.getByRole('combobox', { name: 'Billing address' })).toHaveValue('Blumen Settings, Leipzig');
   await page.screenshot({ path: shot('organization-settings'), fullPage: true });
 
   // The invited user joins, changes the password, and logs in with the new one.

@@ -9,7 +9,9 @@ import { OrgFields, type OrgFormValues, emptyOrg, orgBody, orgValidation } from 
 import { QueryState } from '../components/QueryState';
 import { useScope } from '../org/scope';
 import { EnvBadges, TypeBadge } from './OrganizationsPage';
+import { BillingAddressCard } from './org/BillingAddressCard';
 import { BillingOptionsCard } from './org/BillingOptionsCard';
+import { HandOverCard } from './org/HandOverCard';
 import { LogoCard } from './org/LogoCard';
 import { MembersCard } from './org/MembersCard';
 
@@ -42,6 +44,10 @@ function OrganizationDetail({ org }: { org: Org }) {
   const managed = all.data?.data.filter((o) => o.managed_by_organization_id === org._id) ?? [];
   const live = org._envs.includes('LIVE');
   const canWrite = scope.orgs.find((o) => o._id === org._id)?.role !== 'member';
+  // Only the administering org can hand administration over.
+  const administrator = org.administered_by_organization_id
+    ? scope.orgs.find((o) => o._id === org.administered_by_organization_id && o.role !== 'member')
+    : undefined;
 
   const submit = form.onSubmit((v) => update.mutate(orgBody(v, true)));
 
@@ -106,7 +112,9 @@ function OrganizationDetail({ org }: { org: Org }) {
       <MembersCard orgId={org._id} canWrite={canWrite} />
       <SimpleGrid cols={{ base: 1, md: 2 }}>
         <BillingOptionsCard org={org} canWrite={canWrite} />
+        <BillingAddressCard org={org} canWrite={canWrite} />
         <LogoCard org={org} canWrite={canWrite} />
+        {administrator && <HandOverCard org={org} administrator={administrator.name} />}
       </SimpleGrid>
 
       {org._type === 'ORGANIZATION' && (
