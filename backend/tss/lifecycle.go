@@ -242,30 +242,41 @@ type ListFilter struct {
 	Offset  int
 }
 
+// eachOrgTSS calls fn with every TSS of c's acting org in c's env, after
+// checking that c may see the org.
+func (s *Service) eachOrgTSS(txn *badger.Txn, c Caller, fn func(*TSS, counters) error) error {
+	if _, _, err := s.orgs.GetTx(txn, c.Viewer, c.ActingOrg); err != nil {
+		return err
+	}
+	ids, err := store.IDs(txn, store.OrgTSSPrefix(c.ActingOrg))
+	if err != nil {
+		return err
+	}
+	for _, id := range ids {
+		t, ctr, err := s.load(txn, c, id)
+		if errors.Is(err, ErrTSSNotFound) {
+			continue // another env
+		}
+		if err != nil {
+			return err
+		}
+		if err := fn(t, ctr); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // List returns the TSS of c's acting org in c's env.
 func (s *Service) List(c Caller, f ListFilter) ([]*View, int, error) {
 	var out []*View
 	err := s.st.View(func(txn *badger.Txn) error {
-		if _, _, err := s.orgs.GetTx(txn, c.Viewer, c.ActingOrg); err != nil {
-			return err
-		}
-		ids, err := store.IDs(txn, store.OrgTSSPrefix(c.ActingOrg))
-		if err != nil {
-			return err
-		}
-		for _, id := range ids {
-			t, ctr, err := s.load(txn, c, id)
-			if errors.Is(err, ErrTSSNotFound) {
-				continue
-			}
-			if err != nil {
-				return err
-			}
+		return s.eachOrgTSS(txn, c, func(t *TSS, ctr counters) error {
 			if len(f.States) == 0 || slices.Contains(f.States, t.State) {
 				out = append(out, t.view(ctr))
 			}
-		}
-		return nil
+			return nil
+		})
 	})
 	if err != nil {
 		return nil, 0, err

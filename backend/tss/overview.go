@@ -1,14 +1,11 @@
 package tss
 
 import (
-	"errors"
 	"sort"
 	"strconv"
 	"time"
 
 	"github.com/dgraph-io/badger/v4"
-
-	"github.com/fiskaldesk/fiskaldesk/backend/store"
 )
 
 // Overview is what the dashboard's start page shows of an org's TSS in one
@@ -38,32 +35,18 @@ func (s *Service) Overview(c Caller, days int, now time.Time) (*Overview, error)
 	o := &Overview{TSSByState: map[string]int{StateCreated: 0, StateUninitialized: 0, StateInitialized: 0, StateDisabled: 0}}
 	perDay := make([]uint64, days)
 	err := s.st.View(func(txn *badger.Txn) error {
-		if _, _, err := s.orgs.GetTx(txn, c.Viewer, c.ActingOrg); err != nil {
-			return err
-		}
-		ids, err := store.IDs(txn, store.OrgTSSPrefix(c.ActingOrg))
-		if err != nil {
-			return err
-		}
-		for _, id := range ids {
-			t, ctr, err := s.load(txn, c, id)
-			if errors.Is(err, ErrTSSNotFound) {
-				continue // another env
-			}
-			if err != nil {
-				return err
-			}
+		return s.eachOrgTSS(txn, c, func(t *TSS, ctr counters) error {
 			o.TSSByState[t.State]++
 			o.Clients += int(ctr.Client)
 			o.Transactions += ctr.Tx
 			if ctr.Tx == 0 {
-				continue
+				return nil
 			}
 			// firstFrom(d) is the first number started at or after d.
 			var lookErr error
 			firstFrom := func(d time.Time) uint64 {
 				n := sort.Search(int(ctr.Tx), func(i int) bool {
-					h, err := resolveTx(txn, id, strconv.Itoa(i+1))
+					h, err := resolveTx(txn, t.ID, strconv.Itoa(i+1))
 					if err != nil {
 						lookErr = err
 						return true
@@ -78,11 +61,8 @@ func (s *Service) Overview(c Caller, days int, now time.Time) (*Overview, error)
 				perDay[i] += next - prev
 				prev = next
 			}
-			if lookErr != nil {
-				return lookErr
-			}
-		}
-		return nil
+			return lookErr
+		})
 	})
 	if err != nil {
 		return nil, err

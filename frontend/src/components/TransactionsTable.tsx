@@ -1,8 +1,9 @@
-import { Alert, Badge, Button, Chip, Code, Drawer, Group, Pagination, Select, Stack, Table, Text, Title } from '@mantine/core';
+import { Alert, Badge, Button, Chip, Code, Drawer, Group, Select, Stack, Table, Text, Title } from '@mantine/core';
 import { useMutation } from '@tanstack/react-query';
 import { QRCodeSVG } from 'qrcode.react';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import { ListFooter } from './ListFooter';
 import { type Transaction, useClients, useTransactions } from '../api/tss';
 import { formatTime } from '../format';
 import { receiptSummary } from '../receipt/receipt';
@@ -77,10 +78,7 @@ export function TransactionsTable({ tssId }: { tssId: string }) {
                   ))}
                 </Table.Tbody>
               </Table>
-              <Group justify="space-between">
-                <Text size="sm" c="dimmed">{t('common.total', { count: l.count })}</Text>
-                {l.count > PAGE && <Pagination total={Math.ceil(l.count / PAGE)} value={page} onChange={setPage} />}
-              </Group>
+              <ListFooter count={l.count} pageSize={PAGE} page={page} onPage={setPage} />
             </>
           )
         }

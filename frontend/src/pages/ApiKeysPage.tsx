@@ -1,9 +1,10 @@
-import { ActionIcon, Alert, Badge, Button, Code, Group, Modal, Pagination, SegmentedControl, Stack, Switch, Table, Text, TextInput, Title, Tooltip } from '@mantine/core';
+import { ActionIcon, Alert, Badge, Button, Code, Group, Modal, SegmentedControl, Stack, Switch, Table, Text, TextInput, Title, Tooltip } from '@mantine/core';
 import { useForm } from '@mantine/form';
 import { useDisclosure } from '@mantine/hooks';
 import { IconPlus, IconTrash } from '@tabler/icons-react';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import { ListFooter } from '../components/ListFooter';
 import { type ApiKey, useCreateKey, useDeleteKey, useKeys, useSetKeyStatus } from '../api/keys';
 import { QueryState } from '../components/QueryState';
 import { SecretReveal } from '../components/SecretReveal';
@@ -81,7 +82,7 @@ export function ApiKeysPage() {
                   ))}
                 </Table.Tbody>
               </Table>
-              {list.count > PAGE && <Pagination total={Math.ceil(list.count / PAGE)} value={page} onChange={setPage} />}
+              <ListFooter count={list.count} pageSize={PAGE} page={page} onPage={setPage} />
             </>
           )
         }

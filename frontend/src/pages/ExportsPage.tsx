@@ -1,8 +1,9 @@
-import { Alert, Badge, Button, Card, Checkbox, Code, Group, NumberInput, Pagination, Progress, SegmentedControl, Select, SimpleGrid, Stack, Table, Text, TextInput, Title } from '@mantine/core';
+import { Alert, Badge, Button, Card, Checkbox, Code, Group, NumberInput, Progress, SegmentedControl, Select, SimpleGrid, Stack, Table, Text, TextInput, Title } from '@mantine/core';
 import { useForm } from '@mantine/form';
 import { IconDownload, IconFileExport } from '@tabler/icons-react';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import { ListFooter } from '../components/ListFooter';
 import { useSearchParams } from 'react-router';
 import { type ExportFilter, type ReportInput, type TssExport, useExportFile, useExports, useReport, useStartExport } from '../api/exports';
 import { useTssList } from '../api/tss';
@@ -203,7 +204,7 @@ function ExportHistory() {
                   ))}
                 </Table.Tbody>
               </Table>
-              {l.count > PAGE && <Pagination mt="sm" total={Math.ceil(l.count / PAGE)} value={page} onChange={setPage} />}
+              <ListFooter count={l.count} pageSize={PAGE} page={page} onPage={setPage} />
             </>
           )
         }

@@ -1,7 +1,8 @@
-import { Alert, Badge, Button, Chip, Code, Group, Modal, Pagination, Stack, Table, Text, Title } from '@mantine/core';
+import { Alert, Badge, Button, Chip, Code, Group, Modal, Stack, Table, Text, Title } from '@mantine/core';
 import { IconPlus } from '@tabler/icons-react';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import { ListFooter } from '../components/ListFooter';
 import { Link, useNavigate } from 'react-router';
 import { type Tss, type TssState, useTssAction, useTssList } from '../api/tss';
 import { CopyField } from '../components/CopyField';
@@ -77,10 +78,7 @@ export function TssListPage() {
                   ))}
                 </Table.Tbody>
               </Table>
-              <Group justify="space-between">
-                <Text size="sm" c="dimmed">{t('common.total', { count: l.count })}</Text>
-                {l.count > PAGE && <Pagination total={Math.ceil(l.count / PAGE)} value={page} onChange={setPage} />}
-              </Group>
+              <ListFooter count={l.count} pageSize={PAGE} page={page} onPage={setPage} />
             </>
           )
         }

@@ -1,8 +1,9 @@
-import { Alert, Button, Card, Code, Group, Modal, Pagination, PasswordInput, SimpleGrid, Stack, Table, Tabs, Text, TextInput, Title } from '@mantine/core';
+import { Alert, Button, Card, Code, Group, Modal, PasswordInput, SimpleGrid, Stack, Table, Tabs, Text, TextInput, Title } from '@mantine/core';
 import { useForm } from '@mantine/form';
 import { IconDownload } from '@tabler/icons-react';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import { ListFooter } from '../components/ListFooter';
 import { useParams } from 'react-router';
 import { type Client, type Tss, type TssState, useClients, useTss, useTssAction } from '../api/tss';
 import { CopyField } from '../components/CopyField';
@@ -237,7 +238,7 @@ function ClientsPanel({ tss }: { tss: Tss }) {
                   ))}
                 </Table.Tbody>
               </Table>
-              {l.count > CLIENT_PAGE && <Pagination total={Math.ceil(l.count / CLIENT_PAGE)} value={page} onChange={setPage} />}
+              <ListFooter count={l.count} pageSize={CLIENT_PAGE} page={page} onPage={setPage} />
             </>
           )
         }
