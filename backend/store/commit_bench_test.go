@@ -1,0 +1,68 @@
+package store
+
+import (
+	"context"
+	"encoding/binary"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/dgraph-io/badger/v4"
+)
+
+// BenchmarkDurableCommit measures the store's durable commits (SyncWrites)
+// of signing-sized writes — per operation three keys of ~500 bytes, as a
+// transaction revision, its log and the counters — from concurrent
+// writers, with one or several operations per commit. Every acknowledged
+// signing call is one commit today, so the ops/s of opsPerCommit=1 are the
+// ceiling of signing over HTTP on this disk; the larger batches show what
+// group commit per TSS could reach.
+//
+//	go test -run '^$' -bench DurableCommit -benchtime 3s ./backend/store
+func BenchmarkDurableCommit(b *testing.B) {
+	for _, c := range []struct{ writers, opsPerCommit int }{{1, 1}, {8, 1}, {32, 1}, {8, 10}, {8, 50}} {
+		b.Run(fmt.Sprintf("writers=%d/ops_per_commit=%d", c.writers, c.opsPerCommit), func(b *testing.B) {
+			s, err := Open(b.TempDir(), Options{GCInterval: -1})
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer s.Close()
+			val := make([]byte, 500)
+			var wg sync.WaitGroup
+			commits := b.N
+			start := time.Now()
+			b.ResetTimer()
+			for w := range c.writers {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					key := make([]byte, 16)
+					for i := w; i < commits; i += c.writers {
+						err := s.Update(context.Background(), func(txn *badger.Txn) error {
+							for op := range c.opsPerCommit {
+								for k := range 3 {
+									binary.BigEndian.PutUint32(key[0:], uint32(w))
+									binary.BigEndian.PutUint64(key[4:], uint64(i*c.opsPerCommit+op))
+									binary.BigEndian.PutUint32(key[12:], uint32(k))
+									if err := txn.Set(append([]byte(nil), key...), val); err != nil {
+										return err
+									}
+								}
+							}
+							return nil
+						})
+						if err != nil {
+							b.Error(err)
+							return
+						}
+					}
+				}()
+			}
+			wg.Wait()
+			secs := time.Since(start).Seconds()
+			b.ReportMetric(float64(commits)/secs, "commits/s")
+			b.ReportMetric(float64(commits*c.opsPerCommit)/secs, "ops/s")
+		})
+	}
+}
