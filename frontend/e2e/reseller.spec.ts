@@ -58,6 +58,7 @@ test("the customer's POS signs receipts that the vendor sees with their QR codes
   await page.getByTestId('org-switcher').click();
   await page.getByRole('option', { name: /Café Kunde/ }).click();
   await expect(page.getByText('TSS of Café Kunde in TEST.')).toBeVisible();
+  await page.screenshot({ path: shot('tss-list'), fullPage: true });
   await page.getByTestId('tss-table').getByRole('link').first().click();
   await expect(page.getByText(tss, { exact: true })).toBeVisible();
   const rows = page.getByTestId('tx-table').locator('tbody tr');
@@ -82,6 +83,15 @@ test("the customer's POS signs receipts that the vendor sees with their QR codes
   await expect(page.getByTestId('stat-Today')).toHaveText('3');
   await expect(page.getByTestId('stat-Registered clients')).toHaveText('1');
   await page.screenshot({ path: shot('overview-customer'), fullPage: true });
+
+  // The same in German.
+  await page.getByText('DE', { exact: true }).first().click();
+  await expect(page.getByRole('heading', { name: 'Übersicht' })).toBeVisible();
+  await expect(page.getByText('Transaktionen pro Tag (UTC, letzte 14 Tage)')).toBeVisible();
+  await page.screenshot({ path: shot('overview-customer-de'), fullPage: true });
+  await page.getByRole('link', { name: 'TSS' }).click();
+  await expect(page.getByRole('heading', { name: 'Technische Sicherheitseinrichtungen' })).toBeVisible();
+  await page.getByText('EN', { exact: true }).first().click();
 });
 
 test("the vendor exports the customer's TSS as TAR, and fiskaldesk verify accepts it", async ({ page }) => {
