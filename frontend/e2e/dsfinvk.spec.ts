@@ -46,9 +46,20 @@ test('a DSFinV-K export of a cash point closing is started and downloaded from t
   });
   expect(closing.state).toBe('PENDING');
 
-  await page.goto(base() + '/exports');
+  // The closing is validated in the background; the register and its closing show up.
+  await page.goto(base() + '/cash-registers');
   await page.getByTestId('org-switcher').click();
   await page.getByRole('option', { name: /Kiosk DSFinV-K/ }).click();
+  await expect(page.getByTestId('register-table')).toContainText('MASTER');
+  const closingRow = page.getByTestId('closing-table').locator('tbody tr').first();
+  await expect(closingRow).toContainText('COMPLETED', { timeout: 15_000 });
+  await expect(closingRow).toContainText('2026-11-30');
+  await page.screenshot({ path: shot('cash-registers'), fullPage: true });
+  await closingRow.click();
+  await expect(page.getByRole('dialog', { name: 'Closing Z_NR 1' })).toBeVisible();
+  await page.keyboard.press('Escape');
+
+  await page.goto(base() + '/exports');
   await page.getByLabel('From business date').fill('2026-11-01');
   await page.getByLabel('To business date').fill('2026-11-30');
   await page.getByRole('button', { name: 'Start DSFinV-K export' }).click();

@@ -3,6 +3,7 @@ import { RequireSession } from './components/RequireSession';
 import { AppLayout } from './layout/AppLayout';
 import { ApiKeysPage } from './pages/ApiKeysPage';
 import { BillingPage } from './pages/BillingPage';
+import { CashRegistersPage } from './pages/CashRegistersPage';
 import { ExportsPage } from './pages/ExportsPage';
 import { InvitePage } from './pages/InvitePage';
 import { LoginPage } from './pages/LoginPage';
@@ -36,6 +37,7 @@ export function App() {
         <Route path="tss" element={<TssListPage />} />
         <Route path="tss/:id" element={<TssPage />} />
         <Route path="exports" element={<ExportsPage />} />
+        <Route path="cash-registers" element={<CashRegistersPage />} />
         <Route path="billing" element={<BillingPage />} />
         <Route path="sandbox" element={<SandboxPage />} />
         <Route path="settings/workstation" element={<WorkstationPage />} />

@@ -131,3 +131,42 @@ export function useDsfinvkFile() {
   const { headers } = useScope();
   return (e: DsfinvkExport) => getBlob(`/api/v1/exports/${e._id}/download`, headers);
 }
+
+export interface Closing {
+  closing_id: string;
+  cash_point_closing_export_id: number;
+  state: ExportState;
+  error?: { code: string; message: string };
+  client_id: string;
+  business_date?: string;
+  full_amount: number;
+  cash_amount: number;
+  time_creation: number;
+}
+
+export interface ClosingReport {
+  report_id: string;
+  code: string;
+  severity: string;
+  message: string;
+}
+
+/** Cash point closings of the org in view, newest first, paged on the server. */
+export function useClosings(page: { limit: number; offset: number }) {
+  const { org, env, headers } = useScope();
+  return useQuery({
+    queryKey: ['closings', org._id, env, page],
+    queryFn: () => getJSON<List<Closing>>('/api/v1/cash_point_closings' + query({ order_by: 'time_creation', order: 'desc', ...page }), headers),
+    placeholderData: (prev) => prev,
+    refetchInterval: (q) => (q.state.data?.data.some((c) => c.state === 'PENDING' || c.state === 'WORKING') ? 2000 : false),
+  });
+}
+
+export function useClosingReports(id: string | null) {
+  const { headers } = useScope();
+  return useQuery({
+    queryKey: ['closing-reports', id],
+    queryFn: () => getJSON<List<ClosingReport>>(`/api/v1/cash_point_closings/${id}/reports`, headers),
+    enabled: id !== null,
+  });
+}

@@ -1,6 +1,6 @@
 import { AppShell, Burger, Group, NavLink, Title } from '@mantine/core';
 import { useDisclosure } from '@mantine/hooks';
-import { IconBuilding, IconDeviceDesktop, IconFileExport, IconReceipt, IconFlask, IconKey, IconLayoutDashboard, IconShieldLock } from '@tabler/icons-react';
+import { IconBuilding, IconCashRegister, IconDeviceDesktop, IconFileExport, IconReceipt, IconFlask, IconKey, IconLayoutDashboard, IconShieldLock } from '@tabler/icons-react';
 import { useTranslation } from 'react-i18next';
 import { useEffect } from 'react';
 import { NavLink as RouterLink, Outlet, useLocation, useNavigate } from 'react-router';
@@ -15,6 +15,7 @@ const nav = [
   { to: '/', key: 'nav.overview', icon: IconLayoutDashboard, end: true },
   { to: '/tss', key: 'nav.tss', icon: IconShieldLock, end: false },
   { to: '/exports', key: 'nav.exports', icon: IconFileExport, end: false },
+  { to: '/cash-registers', key: 'nav.registers', icon: IconCashRegister, end: false },
   { to: '/organizations', key: 'nav.organizations', icon: IconBuilding, end: false },
   { to: '/developers/api-keys', key: 'nav.apiKeys', icon: IconKey, end: false },
   { to: '/sandbox', key: 'nav.sandbox', icon: IconFlask, end: false },
