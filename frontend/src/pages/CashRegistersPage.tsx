@@ -3,11 +3,11 @@ import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { type Closing, useCashRegisters, useClosingReports, useClosings } from '../api/exports';
 import { ListFooter } from '../components/ListFooter';
+import { JobState } from '../components/JobState';
 import { QueryState } from '../components/QueryState';
 import { formatTime } from '../format';
 
 const PAGE = 20;
-const stateColor: Record<string, string> = { PENDING: 'gray', WORKING: 'blue', COMPLETED: 'green', ERROR: 'red', DELETED: 'gray' };
 
 /** DSFinV-K: the cash registers the POS reported and their cash point closings with the validation's findings. */
 export function CashRegistersPage() {
@@ -77,8 +77,7 @@ export function CashRegistersPage() {
                         <Table.Td ta="right">{c.cash_point_closing_export_id}</Table.Td>
                         <Table.Td>{c.business_date ?? '—'}</Table.Td>
                         <Table.Td>
-                          <Badge variant="light" color={stateColor[c.state]}>{c.state}</Badge>
-                          {c.error && <Text size="xs" c="red">{c.error.message}</Text>}
+                          <JobState state={c.state} error={c.error?.message} />
                         </Table.Td>
                         <Table.Td ta="right">{money(c.full_amount)}</Table.Td>
                         <Table.Td ta="right">{money(c.cash_amount)}</Table.Td>

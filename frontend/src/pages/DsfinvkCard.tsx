@@ -1,15 +1,15 @@
-import { Alert, Badge, Button, Card, Group, SegmentedControl, Select, SimpleGrid, Stack, Table, Text, TextInput, Title } from '@mantine/core';
+import { Alert, Button, Card, Group, SegmentedControl, Select, SimpleGrid, Stack, Table, Text, TextInput, Title } from '@mantine/core';
 import { useForm } from '@mantine/form';
 import { IconDownload, IconFileExport } from '@tabler/icons-react';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { type DsfinvkExport, useCashRegisters, useDsfinvkExports, useDsfinvkFile, useStartDsfinvk } from '../api/exports';
+import { JobState } from '../components/JobState';
 import { QueryState } from '../components/QueryState';
 import { saveBlob } from '../desktop';
 import { formatTime } from '../format';
 import { formatSize } from './ExportsPage';
 
-const stateColor: Record<string, string> = { PENDING: 'gray', WORKING: 'blue', COMPLETED: 'green', ERROR: 'red', CANCELLED: 'gray' };
 
 /** DSFinV-K exports (the CSV set of index.xml) from the completed cash point closings. */
 export function DsfinvkCard() {
@@ -68,8 +68,7 @@ export function DsfinvkCard() {
                       <Table.Tr key={e._id}>
                         <Table.Td>{formatTime(e.time_request)}</Table.Td>
                         <Table.Td>
-                          <Badge variant="light" color={stateColor[e.state]}>{e.state}</Badge>
-                          {e.error && <Text size="xs" c="red">{e.error.message}</Text>}
+                          <JobState state={e.state} error={e.error?.message} />
                         </Table.Td>
                         <Table.Td>{t('dsfinvk.closings', { count: e.cash_point_closings.length })}</Table.Td>
                         <Table.Td>{e.format.toUpperCase()} · {formatSize(e.size)}</Table.Td>

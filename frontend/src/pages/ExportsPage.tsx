@@ -1,4 +1,4 @@
-import { Alert, Badge, Button, Card, Checkbox, Code, Group, NumberInput, Progress, SegmentedControl, Select, SimpleGrid, Stack, Table, Text, TextInput, Title } from '@mantine/core';
+import { Alert, Button, Card, Checkbox, Code, Group, NumberInput, SegmentedControl, Select, SimpleGrid, Stack, Table, Text, TextInput, Title } from '@mantine/core';
 import { useForm } from '@mantine/form';
 import { IconDownload, IconFileExport } from '@tabler/icons-react';
 import { useState } from 'react';
@@ -7,6 +7,7 @@ import { ListFooter } from '../components/ListFooter';
 import { useSearchParams } from 'react-router';
 import { type ExportFilter, type ReportInput, type TssExport, useExportFile, useExports, useReport, useStartExport } from '../api/exports';
 import { useTssList } from '../api/tss';
+import { JobState } from '../components/JobState';
 import { QueryState } from '../components/QueryState';
 import { saveBlob } from '../desktop';
 import { formatTime } from '../format';
@@ -14,7 +15,6 @@ import { useScope } from '../org/scope';
 import { DsfinvkCard } from './DsfinvkCard';
 
 const PAGE = 20;
-const stateColor: Record<string, string> = { PENDING: 'gray', WORKING: 'blue', COMPLETED: 'green', ERROR: 'red', CANCELLED: 'gray' };
 
 /** A day of the date inputs (YYYY-MM-DD) as Unix seconds: its start, or with end its last second. */
 export function dayToUnix(day: string, end = false): number | undefined {
@@ -187,9 +187,7 @@ function ExportHistory() {
                       <Table.Td>{formatTime(e.time_request)}</Table.Td>
                       <Table.Td><Code>{e.tss_id.slice(0, 8)}</Code></Table.Td>
                       <Table.Td>
-                        <Badge variant="light" color={stateColor[e.state]}>{e.state}</Badge>
-                        {(e.state === 'PENDING' || e.state === 'WORKING') && <Progress mt={4} value={100} animated size="xs" />}
-                        {e.exception && <Text size="xs" c="red">{e.exception}</Text>}
+                        <JobState state={e.state} error={e.exception} />
                       </Table.Td>
                       <Table.Td ta="right">{e.records ?? '—'}</Table.Td>
                       <Table.Td ta="right">{formatSize(e.size)}</Table.Td>
