@@ -8,6 +8,7 @@ import (
 	"crypto/x509"
 	"encoding/base64"
 	"math/big"
+	"slices"
 	"sync"
 	"testing"
 
@@ -164,5 +165,59 @@ func TestTxListFastPathMatchesGeneralPath(t *testing.T) {
 	}
 	if got := ids(a.must(a.do(v, "GET", base+"?limit=2&order=desc", nil), 200)); len(got) != 2 {
 		t.Fatalf("desc page %v", got)
+	}
+}
+
+// Lists of only ACTIVE transactions come from the active index: exactly
+// the open ones, in number order either way, paged, across a TSS or the
+// whole org; a transaction that ends leaves the list at once.
+func TestActiveTransactionListsFromTheIndex(t *testing.T) {
+	a, _, _, v, _ := vendorApp(t)
+	tssID, clients := posSetup(t, a, v, 1)
+	other, otherClients := posSetup(t, a, v, 1)
+	base := "/api/v2/tss/" + tssID + "/tx"
+	var open []string // ids of the ACTIVE ones, by number
+	for i := range 23 {
+		id := uuid.NewString()
+		tx := base + "/" + id
+		a.must(a.do(v, "PUT", tx+"?tx_revision=1", map[string]any{"state": "ACTIVE", "client_id": clients[0]}), 200)
+		switch i % 3 {
+		case 0:
+			open = append(open, id)
+		case 1:
+			a.must(a.do(v, "PUT", tx+"?tx_revision=2", map[string]any{"state": "FINISHED", "client_id": clients[0], "schema": receipt("1.00")}), 200)
+		case 2:
+			a.must(a.do(v, "PUT", tx+"?tx_revision=2", map[string]any{"state": "CANCELLED", "client_id": clients[0]}), 200)
+		}
+	}
+	otherOpen := uuid.NewString()
+	a.must(a.do(v, "PUT", "/api/v2/tss/"+other+"/tx/"+otherOpen+"?tx_revision=1", map[string]any{"state": "ACTIVE", "client_id": otherClients[0]}), 200)
+
+	same := func(q string, want []string) {
+		t.Helper()
+		r := a.must(a.do(v, "GET", q, nil), 200)
+		if got := ids(r); !slices.Equal(got, want) {
+			t.Errorf("%s:\n got %v\nwant %v", q, got, want)
+		}
+	}
+	reversed := slices.Clone(open)
+	slices.Reverse(reversed)
+	same(base+"?states[]=ACTIVE&limit=100", open)
+	same(base+"?states=ACTIVE&order=desc&limit=100", reversed)
+	same(base+"?states[]=ACTIVE&limit=3&offset=2", open[2:5])
+	if n := a.must(a.do(v, "GET", base+"?states[]=ACTIVE&limit=1", nil), 200).obj()["count"].(float64); int(n) != len(open) {
+		t.Fatalf("count %v, want %d", n, len(open))
+	}
+	same(base+"?states[]=ACTIVE&states[]=ACTIVE&limit=100", open)
+	// The org-wide list has the other TSS's open one too.
+	if got := ids(a.must(a.do(v, "GET", "/api/v2/tx?states[]=ACTIVE&limit=100", nil), 200)); len(got) != len(open)+1 || !slices.Contains(got, otherOpen) {
+		t.Fatalf("org-wide ACTIVE list %v", got)
+	}
+	// Finishing one removes it from the list.
+	a.must(a.do(v, "PUT", base+"/"+open[0]+"?tx_revision=2", map[string]any{"state": "FINISHED", "client_id": clients[0], "schema": receipt("2.00")}), 200)
+	same(base+"?states[]=ACTIVE&limit=100", open[1:])
+	// Mixed filters still read every transaction, with the same answer for the ACTIVE ones.
+	if n := a.must(a.do(v, "GET", base+"?states[]=ACTIVE&states[]=CANCELLED&limit=1", nil), 200).obj()["count"].(float64); n != 7+7 {
+		t.Fatalf("ACTIVE+CANCELLED count %v", n)
 	}
 }

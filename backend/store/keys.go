@@ -50,7 +50,8 @@ import "encoding/binary"
 //	tx/<tss>/<tx>                    → tss.txHead: state, number, latest revision of a transaction.
 //	tx-num/<tss>/<number u64 BE>     → tx id (raw text): transactions in number order.
 //	tx-rev/<tss>/<tx>/<rev u32 BE>   → tss.txRevision: the signed answer of one revision.
-//	tx-active/<tss>/<tx>             → empty: ACTIVE transactions (for the 2000 limit).
+//	tx-active/<tss>/<tx>             → empty: ACTIVE transactions (for the 2000 limit, and
+//	                                   lists of only ACTIVE ones: a POS looking for open receipts).
 //	log/<tss>/<counter u64 BE>       → raw DER log message, the TAR export's source; append-only.
 //	export/<tss>/<export>            → tss.Export: a TAR export job and its result.
 //	export-queue/<export>            → tss id (raw text): PENDING/WORKING jobs, resumed at start.
@@ -139,6 +140,7 @@ func TSSClientPrefix(tss string) []byte         { return prefix("tss-client", ts
 func ClientSerialKey(tss, serial string) []byte { return key("client-serial", tss, serial) }
 func TxKey(tss, tx string) []byte               { return key("tx", tss, tx) }
 func TxActiveKey(tss, tx string) []byte         { return key("tx-active", tss, tx) }
+func TxActivePrefix(tss string) []byte          { return prefix("tx-active", tss) }
 func TxNumPrefix(tss string) []byte             { return prefix("tx-num", tss) }
 func TxNumKey(tss string, n uint64) []byte {
 	return binary.BigEndian.AppendUint64(prefix("tx-num", tss), n)

@@ -412,9 +412,10 @@ type TxFilter struct {
 }
 
 // ListTx lists the transactions of TSS tssID, or of every TSS of c's
-// acting org when tssID is "". Filtered lists read every transaction of
-// the TSS (minutes at 1,000,000); they stop when ctx is done, so a client
-// that gives up or a shutdown does not leave one running.
+// acting org when tssID is "". Lists of only ACTIVE transactions read the
+// active index; other filtered lists read every transaction of the TSS
+// (minutes at 1,000,000) and stop when ctx is done, so a client that gives
+// up or a shutdown does not leave one running.
 func (s *Service) ListTx(ctx context.Context, c Caller, tssID string, f TxFilter) ([]*TxView, int, error) {
 	if tssID != "" && len(f.States) == 0 && f.ClientID == "" && (f.OrderBy == "" || f.OrderBy == "number") {
 		return s.listTxByNumber(c, tssID, f)
@@ -431,13 +432,23 @@ func (s *Service) ListTx(ctx context.Context, c Caller, tssID string, f TxFilter
 				return ErrClientNotFound
 			}
 		}
+		// Only ACTIVE ones — a POS looking for receipts left open — come
+		// from the active index: at most MaxActiveTransactions reads
+		// whatever the TSS's size. Other filters read every transaction.
+		onlyActive := len(f.States) > 0 && !slices.ContainsFunc(f.States, func(st string) bool { return st != TxActive })
 		for _, t := range tssIDs {
 			var ids []string
-			if err := store.ScanKeys(txn, store.TxNumPrefix(t), func(k []byte) error {
-				v, err := store.Get(txn, k)
-				ids = append(ids, string(v))
-				return err
-			}); err != nil {
+			var err error
+			if onlyActive {
+				ids, err = store.IDs(txn, store.TxActivePrefix(t))
+			} else {
+				err = store.ScanKeys(txn, store.TxNumPrefix(t), func(k []byte) error {
+					v, err := store.Get(txn, k)
+					ids = append(ids, string(v))
+					return err
+				})
+			}
+			if err != nil {
 				return err
 			}
 			for i, id := range ids {
