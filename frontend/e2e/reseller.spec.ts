@@ -67,6 +67,15 @@ test("the customer's POS signs receipts that the vendor sees with their QR codes
   await expect(rows.first()).toContainText('31.07'); // newest first: 30.00 + 1.07
   await page.screenshot({ path: shot('tss-detail'), fullPage: true });
 
+  // By number, as a receipt names it.
+  await page.getByRole('textbox', { name: 'Transaction no.' }).fill(String(signed[0].number));
+  await page.getByRole('button', { name: 'Open', exact: true }).click();
+  await expect(page.getByRole('dialog', { name: `Transaction ${signed[0].number}` })).toContainText('11.07');
+  await page.keyboard.press('Escape');
+  await page.getByRole('textbox', { name: 'Transaction no.' }).fill('999');
+  await page.getByRole('button', { name: 'Open', exact: true }).click();
+  await expect(page.getByText(/not found/i)).toBeVisible();
+
   await rows.first().click();
   const drawer = page.getByRole('dialog', { name: `Transaction ${signed[2].number}` });
   await expect(drawer.getByTestId('receipt')).toContainText('31.07');

@@ -1,4 +1,4 @@
-import { Alert, Badge, Button, Chip, Code, Drawer, Group, Select, Stack, Table, Text, Title } from '@mantine/core';
+import { Alert, Badge, Button, Chip, Code, Drawer, Group, NumberInput, Select, Stack, Table, Text, Title } from '@mantine/core';
 import { useMutation } from '@tanstack/react-query';
 import { QRCodeSVG } from 'qrcode.react';
 import { useState } from 'react';
@@ -8,7 +8,7 @@ import { type Transaction, useClients, useTransactions } from '../api/tss';
 import { formatTime } from '../format';
 import { receiptSummary } from '../receipt/receipt';
 import { verifyLog } from '../receipt/verify';
-import { getBlob } from '../api/client';
+import { getBlob, getJSON } from '../api/client';
 import { useScope } from '../org/scope';
 import { CopyField } from './CopyField';
 import { QueryState } from './QueryState';
@@ -35,6 +35,7 @@ export function TransactionsTable({ tssId }: { tssId: string }) {
             {txStates.map((s) => <Chip key={s} value={s} size="sm">{s}</Chip>)}
           </Group>
         </Chip.Group>
+        <GoToNumber tssId={tssId} onFound={setOpen} />
         <Select
           aria-label={t('tx.client')}
           placeholder={t('tx.allClients')}
@@ -159,5 +160,22 @@ function VerifySignature({ tx }: { tx: Transaction }) {
         <Alert color="red" data-testid="verify-result">{r.valid ? t('tx.verifyOther') : t('tx.verifyBad')}</Alert>
       ))}
     </Stack>
+  );
+}
+
+/** Opens a transaction by its number, as a receipt or an auditor names it. */
+function GoToNumber({ tssId, onFound }: { tssId: string; onFound: (tx: Transaction) => void }) {
+  const { t } = useTranslation();
+  const { headers } = useScope();
+  const [n, setN] = useState<number | string>('');
+  const find = useMutation({ mutationFn: (num: number) => getJSON<Transaction>(`/api/v2/tss/${tssId}/tx/${num}`, headers), onSuccess: onFound });
+  return (
+    <form onSubmit={(e) => { e.preventDefault(); if (Number(n) >= 1) find.mutate(Number(n)); }}>
+      <Group gap="xs" align="flex-start">
+        <NumberInput aria-label={t('tx.goTo')} placeholder={t('tx.goTo')} min={1} allowDecimal={false} hideControls w={170} value={n} onChange={setN}
+          error={find.error?.message} />
+        <Button type="submit" variant="default" loading={find.isPending}>{t('tx.openButton')}</Button>
+      </Group>
+    </form>
   );
 }
