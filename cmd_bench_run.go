@@ -292,15 +292,11 @@ func (c *exportClient) exportOnce(ctx context.Context, path string) error {
 		return err
 	}
 	for ctx.Err() == nil {
-		var e struct {
-			State     string `json:"state"`
-			Exception string `json:"exception"`
-		}
-		if _, err := c.do("GET", path, nil, &e); err != nil {
+		state, err := c.exportState(path)
+		if err != nil {
 			return err
 		}
-		switch e.State {
-		case "COMPLETED":
+		if state == "COMPLETED" {
 			resp, err := c.do("GET", path+"/file", nil, nil)
 			if err != nil {
 				return err
@@ -308,8 +304,6 @@ func (c *exportClient) exportOnce(ctx context.Context, path string) error {
 			defer resp.Body.Close()
 			_, err = io.Copy(io.Discard, resp.Body)
 			return err
-		case "ERROR", "CANCELLED":
-			return fmt.Errorf("export ended %s %s", e.State, e.Exception)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}

@@ -221,36 +221,49 @@ func (c *exportClient) wait(path string) error {
 	// allow 12 reads a minute per export.
 	pause := 200 * time.Millisecond
 	for ctx.Err() == nil {
-		var e struct {
-			State     string `json:"state"`
-			Exception string `json:"exception"`
-			Error     *struct {
-				Code, Message string
-			} `json:"error"`
-		}
-		if _, err := c.do("GET", path, nil, &e); err != nil {
+		state, err := c.exportState(path)
+		if err != nil {
+			if state != "" { // the export ended without a file
+				return err
+			}
 			if strings.Contains(err.Error(), ": 429 ") {
 				time.Sleep(5 * time.Second)
 				continue
 			}
 			return fmt.Errorf("export: %w", err)
 		}
-		bar.Describe("export " + strings.ToLower(e.State))
-		switch e.State {
-		case "COMPLETED":
+		bar.Describe("export " + strings.ToLower(state))
+		if state == "COMPLETED" {
 			return nil
-		case "ERROR", "CANCELLED":
-			reason := e.Exception
-			if e.Error != nil {
-				reason = e.Error.Code + " " + e.Error.Message
-			}
-			return fmt.Errorf("export ended %s %s", e.State, reason)
 		}
 		_ = bar.Add(1)
 		time.Sleep(pause)
 		pause = min(2*pause, 5*time.Second)
 	}
 	return errors.New("export: gave up after an hour")
+}
+
+// exportState reads the state of the export at path (SIGN DE or DSFinV-K);
+// an export that ended in ERROR or CANCELLED is an error naming why.
+func (c *exportClient) exportState(path string) (string, error) {
+	var e struct {
+		State     string `json:"state"`
+		Exception string `json:"exception"`
+		Error     *struct {
+			Code, Message string
+		} `json:"error"`
+	}
+	if _, err := c.do("GET", path, nil, &e); err != nil {
+		return "", err
+	}
+	if e.State == "ERROR" || e.State == "CANCELLED" {
+		reason := e.Exception
+		if e.Error != nil {
+			reason = e.Error.Code + " " + e.Error.Message
+		}
+		return e.State, fmt.Errorf("export ended %s %s", e.State, reason)
+	}
+	return e.State, nil
 }
 
 // download writes the body of path to out, with a byte progress bar.

@@ -2,63 +2,40 @@ package main
 
 import (
 	"net/http"
-	"sync"
-	"time"
+	"net/http/cookiejar"
+	"net/url"
 )
 
-// windowJar is the desktop window's cookie jar. WebKitGTK keeps no cookies
-// for the asset server's custom scheme, so the dashboard session cookie set
-// at login would be lost and every next request would be logged out. The
-// jar sits in front of the handler the asset server calls — only the
-// window's own page reaches it, never another origin — stores the cookies
-// the answers set and sends them with the next requests, as a browser does.
+// windowJar is the desktop window's cookie store. WebKitGTK keeps no
+// cookies for the asset server's custom scheme, so the dashboard session
+// cookie set at login would be lost and every next request would be logged
+// out. The jar sits in front of the handler the asset server calls — only
+// the window's own page reaches it, never another origin — and keeps the
+// cookies the answers set in a standard library jar (expiry and deletion
+// as a browser handles them), sending them with the next requests.
 type windowJar struct {
-	mu      sync.Mutex
-	cookies map[string]*http.Cookie
-	now     func() time.Time
+	jar    http.CookieJar
+	origin *url.URL // the window's one origin, as the jar needs a URL
 }
 
 func newWindowJar() *windowJar {
-	return &windowJar{cookies: map[string]*http.Cookie{}, now: time.Now}
+	jar, _ := cookiejar.New(nil) // fails only for a bad public suffix list, which nil is not
+	return &windowJar{jar: jar, origin: &url.URL{Scheme: "http", Host: "wails", Path: "/"}}
 }
 
 func (j *windowJar) wrap(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		j.mu.Lock()
-		now := j.now()
-		for name, c := range j.cookies {
-			if !c.Expires.IsZero() && now.After(c.Expires) {
-				delete(j.cookies, name)
-				continue
-			}
-			if _, err := r.Cookie(name); err != nil {
-				r.AddCookie(&http.Cookie{Name: c.Name, Value: c.Value})
+		for _, c := range j.jar.Cookies(j.origin) {
+			if _, err := r.Cookie(c.Name); err != nil {
+				r.AddCookie(c)
 			}
 		}
-		j.mu.Unlock()
 		jw := &jarWriter{ResponseWriter: w, jar: j}
 		h.ServeHTTP(jw, r)
 		if !jw.written { // an answer without body or status: its cookies count too
-			j.keep(w.Header())
+			jw.keep()
 		}
 	})
-}
-
-// keep takes the cookies of an answer: a cookie that expires is removed.
-func (j *windowJar) keep(hdr http.Header) {
-	set := (&http.Response{Header: hdr}).Cookies()
-	if len(set) == 0 {
-		return
-	}
-	j.mu.Lock()
-	defer j.mu.Unlock()
-	for _, c := range set {
-		if c.MaxAge < 0 || (!c.Expires.IsZero() && !c.Expires.After(j.now())) {
-			delete(j.cookies, c.Name)
-			continue
-		}
-		j.cookies[c.Name] = c
-	}
 }
 
 type jarWriter struct {
@@ -67,10 +44,15 @@ type jarWriter struct {
 	written bool
 }
 
+// keep hands the answer's cookies to the jar, once, before the header goes out.
+func (w *jarWriter) keep() {
+	w.written = true
+	w.jar.jar.SetCookies(w.jar.origin, (&http.Response{Header: w.Header()}).Cookies())
+}
+
 func (w *jarWriter) WriteHeader(code int) {
 	if !w.written {
-		w.written = true
-		w.jar.keep(w.Header())
+		w.keep()
 	}
 	w.ResponseWriter.WriteHeader(code)
 }

@@ -232,18 +232,18 @@ func TestBillingVisibilityMatrix(t *testing.T) {
 	plain := a.must(a.do(w.test, "POST", "/api/v0/organizations", orgBody("Café Plain", w.vendor)), 200).str("_id")
 	w.sign(t, w.lv, cafe, 9, 0)
 	inv := w.vendorInvoice(t)
-	users := map[string]cred{}
-	for _, role := range []string{"admin", "member"} {
-		link := a.must(a.do(w.owner, "POST", "/api/v0/organizations/"+w.vendor+"/users", map[string]any{"email": role + "@v.example", "role": role}), 200).str("accept_url")
-		users[role] = sessionFrom(t, a.must(a.do(cred{}, "POST", "/api/dashboard/invitations/"+strings.TrimPrefix(link, "/invite/")+"/accept", map[string]string{"password": role + " password 1"}), 200))
-	}
-	invite := func(orgID, email, password string) cred {
-		link := a.must(a.do(w.owner, "POST", "/api/v0/organizations/"+orgID+"/users", map[string]any{"email": email, "role": "admin"}), 200).str("accept_url")
+	// invite makes the owner invite email into orgID and accepts it.
+	invite := func(orgID, email, role, password string) cred {
+		link := a.must(a.do(w.owner, "POST", "/api/v0/organizations/"+orgID+"/users", map[string]any{"email": email, "role": role}), 200).str("accept_url")
 		return sessionFrom(t, a.must(a.do(cred{}, "POST", "/api/dashboard/invitations/"+strings.TrimPrefix(link, "/invite/")+"/accept", map[string]string{"password": password}), 200))
 	}
+	users := map[string]cred{}
+	for _, role := range []string{"admin", "member"} {
+		users[role] = invite(w.vendor, role+"@v.example", role, role+" password 1")
+	}
 	// The café's own user, and the vendor's admin who is also a user of the café.
-	users["café user"] = invite(cafe, "barista@cafe.example", "barista password 1")
-	users["vendor admin in café"] = invite(cafe, "admin@v.example", "admin password 1")
+	users["café user"] = invite(cafe, "barista@cafe.example", "admin", "barista password 1")
+	users["vendor admin in café"] = invite(cafe, "admin@v.example", "admin", "admin password 1")
 	ck, cs, _ := a.newKey(w.test, cafe, nil)
 	pk, ps, _ := a.newKey(w.test, plain, nil)
 	type want struct{ prices, invoices, invoice, setPrices, generate, addresses, usage int }
