@@ -7,3 +7,8 @@ export function formatTime(unix: number): string {
     timeStyle: 'medium',
   }).format(new Date(unix * 1000));
 }
+
+/** An amount in the UI language: 12.5 → "12,50 €" in German, "€12.50" in English. */
+export function formatMoney(amount: number, currency = 'EUR'): string {
+  return new Intl.NumberFormat(i18n.language === 'de' ? 'de-DE' : 'en-GB', { style: 'currency', currency }).format(amount);
+}

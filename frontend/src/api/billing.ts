@@ -78,8 +78,3 @@ export function useIssueInvoice() {
 }
 
 export const invoicePdf = (id: string) => getBlob(`/api/v0/invoices/${id}/pdf`);
-
-/** Cents as an amount in the UI language: 1250 → "12,50 €" in German. */
-export function formatCents(cents: number, lang: string, currency = 'EUR'): string {
-  return new Intl.NumberFormat(lang === 'de' ? 'de-DE' : 'en-GB', { style: 'currency', currency }).format(cents / 100);
-}

@@ -31,7 +31,8 @@ export interface Org {
   created_at?: number;
 }
 
-export type OrgInput = Partial<Omit<Org, '_id' | '_type' | '_envs'>> & {
+/** A create or PATCH body; null clears an optional field (PATCH). */
+export type OrgInput = { [K in keyof Omit<Org, '_id' | '_type' | '_envs'>]?: Org[K] | null } & {
   generate_api_key?: boolean;
 };
 

@@ -36,18 +36,19 @@ export const orgValidation = (t: T) => ({
 /** The body for create or PATCH: empty optional fields are left out on
  * create and cleared (null) on edit. */
 export function orgBody(v: OrgFormValues, clearEmpty: boolean): OrgInput {
-  const body: Record<string, unknown> = {};
-  for (const [k, raw] of Object.entries(v)) {
-    const s = raw.trim();
+  const body: OrgInput = {};
+  for (const k of Object.keys(v) as (keyof OrgFormValues)[]) {
+    const s = v[k].trim();
     if (s) body[k] = k === 'vat_id' ? s.toUpperCase() : s;
     else if (clearEmpty) body[k] = null;
   }
-  return body as OrgInput;
+  return body;
 }
 
 /** The address and tax fields shared by the create and edit forms. */
-export function OrgFields({ form }: { form: UseFormReturnType<OrgFormValues> }) {
+export function OrgFields<V extends OrgFormValues>({ form }: { form: UseFormReturnType<V> }) {
   const { t } = useTranslation();
+  const country = form.getInputProps('country_code');
   return (
     <>
       <SimpleGrid cols={2}>
@@ -63,8 +64,8 @@ export function OrgFields({ form }: { form: UseFormReturnType<OrgFormValues> }) 
           label={t('form.country')}
           withAsterisk
           maxLength={3}
-          {...form.getInputProps('country_code')}
-          onChange={(e) => form.setFieldValue('country_code', e.currentTarget.value.toUpperCase())}
+          {...country}
+          onChange={(e) => country.onChange(e.currentTarget.value.toUpperCase())}
         />
       </SimpleGrid>
       <SimpleGrid cols={2}>

@@ -2,9 +2,10 @@ import { Alert, Badge, Button, Card, Code, Group, Stack, Table, Text, TextInput,
 import { IconDownload, IconFileInvoice } from '@tabler/icons-react';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { type Invoice, formatCents, invoicePdf, useGenerateInvoices, useInvoices, useIssueInvoice, useUsage } from '../api/billing';
+import { type Invoice, invoicePdf, useGenerateInvoices, useInvoices, useIssueInvoice, useUsage } from '../api/billing';
 import { QueryState } from '../components/QueryState';
-import { saveBlob } from '../desktop';
+import { useDownload } from '../components/useDownload';
+import { formatMoney } from '../format';
 import { useScope } from '../org/scope';
 
 const thisMonth = () => new Date().toISOString().slice(0, 7);
@@ -80,20 +81,13 @@ function UsageCard() {
 }
 
 function InvoicesCard({ invoices }: { invoices: Invoice[] }) {
-  const { t, i18n } = useTranslation();
+  const { t } = useTranslation();
   const [month, setMonth] = useState(thisMonth());
   const generate = useGenerateInvoices();
   const issue = useIssueInvoice();
-  const [error, setError] = useState<string>();
-  const pdf = async (inv: Invoice) => {
-    setError(undefined);
-    try {
-      await saveBlob(await invoicePdf(inv._id), `${inv.number ?? 'Entwurf-' + inv.month}.pdf`);
-    } catch (e) {
-      setError((e as Error).message);
-    }
-  };
-  const money = (c: number, cur: string) => formatCents(c, i18n.language, cur);
+  const download = useDownload();
+  const pdf = (inv: Invoice) => download.mutate({ file: () => invoicePdf(inv._id), name: `${inv.number ?? 'Entwurf-' + inv.month}.pdf` });
+  const money = (cents: number, cur: string) => formatMoney(cents / 100, cur);
   return (
     <Card withBorder padding="lg">
       <Group justify="space-between" mb="sm" align="flex-end">
@@ -108,7 +102,7 @@ function InvoicesCard({ invoices }: { invoices: Invoice[] }) {
       <Stack>
         {(generate.error ?? issue.error) && <Alert color="red">{(generate.error ?? issue.error)!.message}</Alert>}
         {generate.data && <Alert color="teal">{t('billing.generated', { count: generate.data.drafts })}</Alert>}
-        {error && <Alert color="red">{error}</Alert>}
+        {download.error && <Alert color="red">{download.error.message}</Alert>}
         {invoices.length === 0 ? (
           <Text c="dimmed" size="sm">{t('billing.noInvoices')}</Text>
         ) : (
@@ -138,7 +132,7 @@ function InvoicesCard({ invoices }: { invoices: Invoice[] }) {
                       {inv.state === 'draft' && (
                         <Button size="xs" variant="subtle" onClick={() => issue.mutate(inv._id)}>{t('billing.issue')}</Button>
                       )}
-                      <Button size="xs" variant="light" leftSection={<IconDownload size={14} />} onClick={() => void pdf(inv)}>PDF</Button>
+                      <Button size="xs" variant="light" leftSection={<IconDownload size={14} />} onClick={() => pdf(inv)}>PDF</Button>
                     </Group>
                   </Table.Td>
                 </Table.Tr>

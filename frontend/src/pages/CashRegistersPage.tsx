@@ -5,18 +5,17 @@ import { type Closing, useCashRegisters, useClosingReports, useClosings } from '
 import { ListFooter } from '../components/ListFooter';
 import { JobState } from '../components/JobState';
 import { QueryState } from '../components/QueryState';
-import { formatTime } from '../format';
+import { formatMoney, formatTime } from '../format';
 
 const PAGE = 20;
 
 /** DSFinV-K: the cash registers the POS reported and their cash point closings with the validation's findings. */
 export function CashRegistersPage() {
-  const { t, i18n } = useTranslation();
+  const { t } = useTranslation();
   const registers = useCashRegisters();
   const [page, setPage] = useState(1);
   const closings = useClosings({ limit: PAGE, offset: (page - 1) * PAGE });
   const [open, setOpen] = useState<Closing | null>(null);
-  const money = (n: number) => new Intl.NumberFormat(i18n.language === 'de' ? 'de-DE' : 'en-GB', { style: 'currency', currency: 'EUR' }).format(n);
   return (
     <Stack gap="lg">
       <div>
@@ -79,8 +78,8 @@ export function CashRegistersPage() {
                         <Table.Td>
                           <JobState state={c.state} error={c.error?.message} />
                         </Table.Td>
-                        <Table.Td ta="right">{money(c.full_amount)}</Table.Td>
-                        <Table.Td ta="right">{money(c.cash_amount)}</Table.Td>
+                        <Table.Td ta="right">{formatMoney(c.full_amount)}</Table.Td>
+                        <Table.Td ta="right">{formatMoney(c.cash_amount)}</Table.Td>
                         <Table.Td>{formatTime(c.time_creation)}</Table.Td>
                       </Table.Tr>
                     ))}

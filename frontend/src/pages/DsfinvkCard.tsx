@@ -1,12 +1,11 @@
 import { Alert, Button, Card, Group, SegmentedControl, Select, SimpleGrid, Stack, Table, Text, TextInput, Title } from '@mantine/core';
 import { useForm } from '@mantine/form';
 import { IconDownload, IconFileExport } from '@tabler/icons-react';
-import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { type DsfinvkExport, useCashRegisters, useDsfinvkExports, useDsfinvkFile, useStartDsfinvk } from '../api/exports';
+import { useCashRegisters, useDsfinvkExports, useDsfinvkFile, useStartDsfinvk } from '../api/exports';
 import { JobState } from '../components/JobState';
 import { QueryState } from '../components/QueryState';
-import { saveBlob } from '../desktop';
+import { useDownload } from '../components/useDownload';
 import { formatTime } from '../format';
 import { formatSize } from './ExportsPage';
 
@@ -18,7 +17,7 @@ export function DsfinvkCard() {
   const exports = useDsfinvkExports();
   const start = useStartDsfinvk();
   const file = useDsfinvkFile();
-  const [error, setError] = useState<string>();
+  const download = useDownload();
   const form = useForm({
     mode: 'controlled',
     initialValues: { format: 'tar' as 'tar' | 'zip', client_id: null as string | null, from: '', to: '' },
@@ -27,14 +26,6 @@ export function DsfinvkCard() {
   const submit = form.onSubmit((v) =>
     start.mutate({ format: v.format, client_id: v.client_id ?? undefined, business_date_start: v.from || undefined, business_date_end: v.to || undefined }),
   );
-  const download = async (e: DsfinvkExport) => {
-    setError(undefined);
-    try {
-      await saveBlob(await file(e), `dsfinvk-${e._id}.${e.format}`);
-    } catch (err) {
-      setError((err as Error).message);
-    }
-  };
   return (
     <Card withBorder padding="lg">
       <Title order={4} mb="xs">{t('dsfinvk.title')}</Title>
@@ -42,7 +33,7 @@ export function DsfinvkCard() {
       <form onSubmit={submit} noValidate>
         <Stack>
           {start.error && <Alert color="red">{start.error.message}</Alert>}
-          {error && <Alert color="red">{error}</Alert>}
+          {download.error && <Alert color="red">{download.error.message}</Alert>}
           <SimpleGrid cols={{ base: 1, md: 4 }}>
             <Select label={t('dsfinvk.register')} placeholder={t('dsfinvk.allRegisters')} clearable
               data={(registers.data?.data ?? []).map((r) => ({ value: r.client_id, label: `${r.brand} ${r.model} (${r.cash_register_type})` }))}
@@ -74,7 +65,7 @@ export function DsfinvkCard() {
                         <Table.Td>{e.format.toUpperCase()} · {formatSize(e.size)}</Table.Td>
                         <Table.Td>
                           {e.state === 'COMPLETED' && (
-                            <Button size="xs" variant="light" leftSection={<IconDownload size={14} />} onClick={() => void download(e)}>{t('exports.download')}</Button>
+                            <Button size="xs" variant="light" leftSection={<IconDownload size={14} />} onClick={() => download.mutate({ file: () => file(e), name: `dsfinvk-${e._id}.${e.format}` })}>{t('exports.download')}</Button>
                           )}
                         </Table.Td>
                       </Table.Tr>

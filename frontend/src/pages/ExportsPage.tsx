@@ -5,10 +5,11 @@ import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { ListFooter } from '../components/ListFooter';
 import { useSearchParams } from 'react-router';
-import { type ExportFilter, type ReportInput, type TssExport, useExportFile, useExports, useReport, useStartExport } from '../api/exports';
+import { type ExportFilter, type ReportInput, useExportFile, useExports, useReport, useStartExport } from '../api/exports';
 import { useTssList } from '../api/tss';
 import { JobState } from '../components/JobState';
 import { QueryState } from '../components/QueryState';
+import { useDownload } from '../components/useDownload';
 import { saveBlob } from '../desktop';
 import { formatTime } from '../format';
 import { useScope } from '../org/scope';
@@ -151,19 +152,11 @@ function ExportHistory() {
   const [page, setPage] = useState(1);
   const exports = useExports({ limit: PAGE, offset: (page - 1) * PAGE });
   const file = useExportFile();
-  const [error, setError] = useState<string>();
-  const download = async (e: TssExport) => {
-    setError(undefined);
-    try {
-      await saveBlob(await file(e), `TSE_Export_${e.tss_id}_${e._id}.tar`);
-    } catch (err) {
-      setError((err as Error).message);
-    }
-  };
+  const download = useDownload();
   return (
     <Card withBorder padding="lg">
       <Title order={4} mb="sm">{t('exports.history')}</Title>
-      {error && <Alert color="red" mb="sm">{error}</Alert>}
+      {download.error && <Alert color="red" mb="sm">{download.error.message}</Alert>}
       <QueryState q={exports}>
         {(l) =>
           l.count === 0 ? (
@@ -193,7 +186,7 @@ function ExportHistory() {
                       <Table.Td ta="right">{formatSize(e.size)}</Table.Td>
                       <Table.Td>
                         {e.state === 'COMPLETED' && (
-                          <Button size="xs" variant="light" leftSection={<IconDownload size={14} />} onClick={() => void download(e)}>
+                          <Button size="xs" variant="light" leftSection={<IconDownload size={14} />} onClick={() => download.mutate({ file: () => file(e), name: `TSE_Export_${e.tss_id}_${e._id}.tar` })}>
                             {t('exports.download')}
                           </Button>
                         )}

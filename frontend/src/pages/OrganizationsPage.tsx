@@ -160,7 +160,7 @@ export function CreateOrgModal({ opened, onClose, parents, onKey }: {
               <Checkbox label={t('org.generateKey')} {...form.getInputProps('generate_api_key', { type: 'checkbox' })} />
             </>
           )}
-          <OrgFields form={form as never} />
+          <OrgFields form={form} />
           <Group justify="flex-end">
             <Button variant="default" onClick={onClose}>{t('common.cancel')}</Button>
             <Button type="submit" loading={create.isPending}>{t('org.createSubmit')}</Button>

@@ -29,7 +29,7 @@ export function BillingAddressCard({ org, canWrite }: { org: Org; canWrite: bool
               disabled={!canWrite}
               data={l.data.map((a) => ({ value: a._id, label: `${a.company_name}, ${a.town}` }))}
               value={org.billing_address_id ?? null}
-              onChange={(v) => update.mutate({ billing_address_id: v ?? (null as unknown as undefined) })}
+              onChange={(v) => update.mutate({ billing_address_id: v })}
             />
             {canWrite && (
               <Group>
