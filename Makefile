@@ -89,7 +89,8 @@ test-go: $(CACHE)/gomod.stamp
 # Every parser of outside input; FUZZTIME=10m for a long run.
 FUZZTIME ?= 5s
 FUZZ_TARGETS := FuzzParseLog:./backend/tse FuzzSchemaProcess:./backend/tse FuzzVerify:./backend/verify \
-                FuzzSniffLogo:./backend/org FuzzAPIBodies:./backend/api FuzzAPIQuery:./backend/api
+                FuzzSniffLogo:./backend/org FuzzAPIBodies:./backend/api FuzzAPIQuery:./backend/api \
+                FuzzSyncBatch:./backend/sync
 
 test-fuzz: $(CACHE)/gomod.stamp
 	@for t in $(FUZZ_TARGETS); do \

@@ -39,6 +39,7 @@ var commands = map[string]func(args []string) error{
 	"verify":  cmdVerify,
 	"export":  cmdExport,
 	"bench":   cmdBench,
+	"sync":    cmdSync,
 	"version": cmdVersion,
 }
 
@@ -52,6 +53,7 @@ Usage:
   fiskaldesk verify [--json] [--partial] [--all] FILE.tar...
   fiskaldesk export tss|dsfinvk|report ... --out FILE
   fiskaldesk bench run|seed ...
+  fiskaldesk sync [--connect URL --credential C] [--pair NAME]
   fiskaldesk version
 
 Run "fiskaldesk COMMAND -h" for the flags of a command.

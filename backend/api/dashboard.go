@@ -28,6 +28,7 @@ func (a *handlers) bindDashboard(r chi.Router) {
 		r.Method(http.MethodPost, "/password", HandlerFunc(a.changePassword))
 		r.Method(http.MethodGet, "/reports/transactions", HandlerFunc(a.transactionReport))
 		r.Method(http.MethodGet, "/overview", HandlerFunc(a.overview))
+		r.Route("/sync", a.bindSyncSettings)
 	})
 }
 

@@ -10,6 +10,7 @@ import (
 	"github.com/fiskaldesk/fiskaldesk/backend/dsfinvk"
 	"github.com/fiskaldesk/fiskaldesk/backend/org"
 	"github.com/fiskaldesk/fiskaldesk/backend/store"
+	"github.com/fiskaldesk/fiskaldesk/backend/sync"
 	"github.com/fiskaldesk/fiskaldesk/backend/tss"
 )
 
@@ -45,6 +46,20 @@ var domainErrors = []struct {
 	{org.ErrLogoTooLarge, http.StatusRequestEntityTooLarge, "E_LOGO_TOO_LARGE", "The logo exceeds 512 KiB."},
 	{org.ErrLogoType, http.StatusUnsupportedMediaType, "E_UNSUPPORTED_MEDIA_TYPE", "The logo must be a PNG, JPEG or WebP image; SVG is not accepted."},
 	{tss.ErrTSSNotFound, http.StatusNotFound, "E_TSS_NOT_FOUND", "TSS not found"},
+	{store.ErrNotOwner, http.StatusConflict, "E_TSS_SIGNED_ELSEWHERE", "The batch writes a TSS that is signed on another instance; a TSS is signed on one instance only."},
+	{store.ErrKeyNotSynced, http.StatusBadRequest, "E_SYNC_BAD_BATCH", ""},
+	{sync.ErrBadBatch, http.StatusBadRequest, "E_SYNC_BAD_BATCH", ""},
+	{sync.ErrBadCredential, http.StatusUnauthorized, CodeUnauthorized, "Invalid or revoked sync credential."},
+	{sync.ErrOtherInstance, http.StatusConflict, "E_SYNC_OTHER_INSTANCE", ""},
+	{sync.ErrSelf, http.StatusConflict, "E_SYNC_SELF", ""},
+	{sync.ErrNotFound, http.StatusNotFound, "E_WORKSTATION_NOT_FOUND", "Workstation not found."},
+	{sync.ErrNameRequired, http.StatusBadRequest, CodeSchema, ""},
+	{sync.ErrNotPaired, http.StatusConflict, "E_SYNC_NOT_PAIRED", ""},
+	{sync.ErrRemoteScheme, http.StatusBadRequest, CodeSchema, ""},
+	{sync.ErrCredentialShape, http.StatusBadRequest, CodeSchema, ""},
+	{sync.ErrIsWorkstation, http.StatusConflict, "E_SYNC_ROLE", ""},
+	{sync.ErrIsCentral, http.StatusConflict, "E_SYNC_ROLE", ""},
+	{tss.ErrTSSForeign, http.StatusConflict, "E_TSS_SIGNED_ELSEWHERE", ""},
 	{tss.ErrTSSConflict, http.StatusConflict, "E_TSS_CONFLICT", "TSS exists and is not in state CREATED."},
 	{tss.ErrTSSLimit, http.StatusForbidden, "E_TSS_LIMIT_REACHED", ""},
 	{tss.ErrIllegalStateChange, http.StatusBadRequest, "E_ILLEGAL_TSS_STATE_CHANGE", ""},

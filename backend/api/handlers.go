@@ -5,6 +5,8 @@ import (
 	"github.com/fiskaldesk/fiskaldesk/backend/billing"
 	"github.com/fiskaldesk/fiskaldesk/backend/dsfinvk"
 	"github.com/fiskaldesk/fiskaldesk/backend/org"
+	"github.com/fiskaldesk/fiskaldesk/backend/store"
+	"github.com/fiskaldesk/fiskaldesk/backend/sync"
 	"github.com/fiskaldesk/fiskaldesk/backend/tss"
 )
 
@@ -15,6 +17,8 @@ type handlers struct {
 	tss  *tss.Service
 	dk   *dsfinvk.Service
 	bill *billing.Service
+	sync *sync.Service
+	st   *store.Store
 	// limits is nil when rate limits are off (benchmarks).
 	limits *limiters
 }

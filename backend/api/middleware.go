@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"github.com/fiskaldesk/fiskaldesk/backend/sync"
 	"net/http"
 	"runtime/debug"
 	"time"
@@ -115,18 +116,25 @@ func recoverer(next http.Handler) http.Handler {
 	})
 }
 
+// syncPushPath takes batches larger than an API body.
+const syncPushPath = "/api/sync/v1/push"
+
 // limitBody refuses a declared body over MaxBodyBytes at once and caps
 // undeclared (chunked) bodies so that reading past the limit fails with
 // *http.MaxBytesError, which writeError maps to the same 413.
 func limitBody(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.ContentLength > MaxBodyBytes {
+		limit := int64(MaxBodyBytes)
+		if r.URL.Path == syncPushPath {
+			limit = sync.MaxBatchBytes
+		}
+		if r.ContentLength > limit {
 			// Tell net/http not to try to drain the rest of a huge body.
 			w.Header().Set("Connection", "close")
 			writeError(w, r, errBodyTooLarge)
 			return
 		}
-		r.Body = http.MaxBytesReader(w, r.Body, MaxBodyBytes)
+		r.Body = http.MaxBytesReader(w, r.Body, limit)
 		next.ServeHTTP(w, r)
 	})
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/fiskaldesk/fiskaldesk/backend/dsfinvk"
 	"github.com/fiskaldesk/fiskaldesk/backend/org"
 	"github.com/fiskaldesk/fiskaldesk/backend/store"
+	"github.com/fiskaldesk/fiskaldesk/backend/sync"
 	"github.com/fiskaldesk/fiskaldesk/backend/tss"
 )
 
@@ -33,6 +34,7 @@ type Deps struct {
 	TSS        *tss.Service
 	DSFinVK    *dsfinvk.Service
 	Billing    *billing.Service
+	Sync       *sync.Service
 	// NoRateLimits switches the cloud's per-resource rate limits off.
 	NoRateLimits bool
 }
@@ -49,7 +51,7 @@ func NewRouter(d Deps) http.Handler {
 	r.Method(http.MethodGet, "/healthz", health(d))
 	r.Method(http.MethodHead, "/healthz", health(d))
 
-	h := &handlers{orgs: d.Orgs, auth: d.Auth, tss: d.TSS, dk: d.DSFinVK, bill: d.Billing}
+	h := &handlers{orgs: d.Orgs, auth: d.Auth, tss: d.TSS, dk: d.DSFinVK, bill: d.Billing, sync: d.Sync, st: d.Store}
 	if !d.NoRateLimits {
 		h.limits = newLimiters()
 	}
@@ -71,6 +73,7 @@ func NewRouter(d Deps) http.Handler {
 		apis(h.bindManagement)(r)
 		r.Method(http.MethodGet, "/openapi.json", openAPIHandler(root, d.Version))
 		r.Route("/dashboard", h.bindDashboard)
+		r.Route("/sync/v1", h.bindSync)
 		bindLocal(r, d)
 	})
 	r.Route("/management/api", apis(h.bindManagement))
@@ -139,6 +142,23 @@ func bindLocal(r chi.Router, d Deps) {
 		w.Header().Set(BackupTrailer, "complete")
 		return nil
 	}))
+	r.Method(http.MethodPost, "/local/sync", localSync(d))
+}
+
+// localSync runs one sync round in this server for `fiskaldesk sync`
+// while the server holds the store.
+func localSync(d Deps) HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		if !localAuthorized(r, d.LocalToken) {
+			return &Error{Status: http.StatusUnauthorized, Code: CodeUnauthorized, Message: "Unauthorized"}
+		}
+		res, err := d.Sync.Round(r.Context())
+		if err != nil {
+			return syncClientError(err)
+		}
+		writeJSON(w, http.StatusOK, res)
+		return nil
+	}
 }
 
 // BackupTrailer is the HTTP trailer that marks a complete online backup.

@@ -155,10 +155,10 @@ func (s *Service) putKey(txn *badger.Txn, r keyRecord) error {
 	if err := store.PutJSON(txn, store.APIKeyKey(r.ID), r); err != nil {
 		return err
 	}
-	if err := txn.Set(store.APIKeyByKeyKey(r.Key), []byte(r.ID)); err != nil {
+	if err := store.Set(txn, store.APIKeyByKeyKey(r.Key), []byte(r.ID)); err != nil {
 		return err
 	}
-	return txn.Set(store.OrgAPIKeyKey(r.OrganizationID, r.ID), nil)
+	return store.Set(txn, store.OrgAPIKeyKey(r.OrganizationID, r.ID), nil)
 }
 
 // CreateKey creates a key for organization orgID.
@@ -309,7 +309,7 @@ func (s *Service) DeleteKey(ctx context.Context, v org.Viewer, orgID, id string)
 
 func deleteKey(txn *badger.Txn, r *keyRecord) error {
 	for _, k := range [][]byte{store.APIKeyKey(r.ID), store.APIKeyByKeyKey(r.Key), store.OrgAPIKeyKey(r.OrganizationID, r.ID)} {
-		if err := txn.Delete(k); err != nil {
+		if err := store.Delete(txn, k); err != nil {
 			return err
 		}
 	}

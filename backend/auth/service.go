@@ -40,7 +40,7 @@ func NewService(ctx context.Context, st *store.Store, orgs *org.Service) (*Servi
 		if errors.Is(err, store.ErrNotFound) {
 			k = make([]byte, 32)
 			_, _ = rand.Read(k)
-			err = txn.Set(store.KeyJWTKey, k)
+			err = store.Set(txn, store.KeyJWTKey, k)
 		}
 		s.signKey = k
 		return err

@@ -299,7 +299,7 @@ func (s *Service) CreateAddress(ctx context.Context, v org.Viewer, orgID string,
 		if err := store.PutJSON(txn, store.BillAddrKey(a.ID), a); err != nil {
 			return err
 		}
-		if err := txn.Set(store.OrgBillAddrKey(orgID, a.ID), nil); err != nil {
+		if err := store.Set(txn, store.OrgBillAddrKey(orgID, a.ID), nil); err != nil {
 			return err
 		}
 		return audit.Record(txn, orgID, v.Actor, "billing_address.create", "billing_address", a.ID)
@@ -386,10 +386,10 @@ func (s *Service) DeleteAddress(ctx context.Context, v org.Viewer, id string) er
 		return err
 	}
 	return s.st.Update(ctx, func(txn *badger.Txn) error {
-		if err := txn.Delete(store.BillAddrKey(id)); err != nil {
+		if err := store.Delete(txn, store.BillAddrKey(id)); err != nil {
 			return err
 		}
-		if err := txn.Delete(store.OrgBillAddrKey(a.OrganizationID, id)); err != nil {
+		if err := store.Delete(txn, store.OrgBillAddrKey(a.OrganizationID, id)); err != nil {
 			return err
 		}
 		return audit.Record(txn, a.OrganizationID, v.Actor, "billing_address.delete", "billing_address", id)

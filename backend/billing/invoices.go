@@ -237,7 +237,7 @@ func (s *Service) Generate(ctx context.Context, v org.Viewer, m Month) (int, err
 			if err := store.PutJSON(txn, store.InvoiceKey(payer, uint32(m)), inv); err != nil {
 				return err
 			}
-			if err := txn.Set(store.InvoiceIDKey(inv.ID), []byte(fmt.Sprintf("%s/%d", payer, m))); err != nil {
+			if err := store.Set(txn, store.InvoiceIDKey(inv.ID), []byte(fmt.Sprintf("%s/%d", payer, m))); err != nil {
 				return err
 			}
 			n++
@@ -353,7 +353,7 @@ func (s *Service) Issue(ctx context.Context, v org.Viewer, id string) (*Invoice,
 			return err
 		}
 		seq++
-		if err := txn.Set(store.InvoiceSeqKey(), binary.BigEndian.AppendUint64(nil, seq)); err != nil {
+		if err := store.Set(txn, store.InvoiceSeqKey(), binary.BigEndian.AppendUint64(nil, seq)); err != nil {
 			return err
 		}
 		inv.State, inv.Number, inv.IssuedAt = "issued", fmt.Sprintf("FD-%s-%06d", strings.ReplaceAll(inv.Month, "-", ""), seq), s.now().Unix()

@@ -219,7 +219,7 @@ func (s *Service) buildExport(ctx context.Context, o, env, id string) error {
 		return err
 	}
 	if e.State != StatePending && e.State != StateWorking {
-		return s.st.Update(ctx, func(txn *badger.Txn) error { return txn.Delete(store.DKQueueKey("export", id)) })
+		return s.st.Update(ctx, func(txn *badger.Txn) error { return store.Delete(txn, store.DKQueueKey("export", id)) })
 	}
 	e.State, e.TimeStart = StateWorking, s.now().Unix()
 	if err := s.putExport(ctx, o, env, e, false); err != nil {
@@ -254,7 +254,7 @@ func (s *Service) putExport(ctx context.Context, o, env string, e *Export, done 
 			return err
 		}
 		if done {
-			return txn.Delete(store.DKQueueKey("export", e.ID))
+			return store.Delete(txn, store.DKQueueKey("export", e.ID))
 		}
 		return nil
 	})

@@ -391,7 +391,7 @@ func (s *Service) InsertClosing(ctx context.Context, c tss.Caller, id string, bo
 			return err
 		}
 		created = true
-		return txn.Set(store.DKQueueKey("closing", id), []byte(o+"/"+env))
+		return store.Set(txn, store.DKQueueKey("closing", id), []byte(o+"/"+env))
 	})
 	if err != nil {
 		return nil, err
@@ -422,7 +422,7 @@ func (s *Service) validate(ctx context.Context, o, env, id string) error {
 		return err
 	}
 	if rec.View.State != StatePending && rec.View.State != StateWorking {
-		return s.st.Update(ctx, func(txn *badger.Txn) error { return txn.Delete(store.DKQueueKey("closing", id)) })
+		return s.st.Update(ctx, func(txn *badger.Txn) error { return store.Delete(txn, store.DKQueueKey("closing", id)) })
 	}
 	var cl Closing
 	_ = json.Unmarshal(rec.Body, &cl)
@@ -502,7 +502,7 @@ func (s *Service) validate(ctx context.Context, o, env, id string) error {
 			rec.View.State, rec.View.Error = StateError, fail
 		} else {
 			rec.View.State = StateCompleted
-			if err := txn.Set(store.DKZNrKey(o, env, cl.ClientID, uint32(*cl.ExportID)), []byte(id)); err != nil {
+			if err := store.Set(txn, store.DKZNrKey(o, env, cl.ClientID, uint32(*cl.ExportID)), []byte(id)); err != nil {
 				return err
 			}
 		}
@@ -510,7 +510,7 @@ func (s *Service) validate(ctx context.Context, o, env, id string) error {
 		if err := store.PutJSON(txn, store.DKClosingKey(o, env, id), rec); err != nil {
 			return err
 		}
-		return txn.Delete(store.DKQueueKey("closing", id))
+		return store.Delete(txn, store.DKQueueKey("closing", id))
 	})
 }
 
@@ -571,9 +571,9 @@ func (s *Service) DeleteClosing(ctx context.Context, c tss.Caller, id string) (*
 	rec.View.State, rec.View.TimeDeleted = StateDeleted, s.now().Unix()
 	return &rec.View, s.st.Update(ctx, func(txn *badger.Txn) error {
 		if cl.ExportID != nil {
-			_ = txn.Delete(store.DKZNrKey(o, env, cl.ClientID, uint32(*cl.ExportID)))
+			_ = store.Delete(txn, store.DKZNrKey(o, env, cl.ClientID, uint32(*cl.ExportID)))
 		}
-		_ = txn.Delete(store.DKQueueKey("closing", id))
+		_ = store.Delete(txn, store.DKQueueKey("closing", id))
 		return store.PutJSON(txn, store.DKClosingKey(o, env, id), rec)
 	})
 }
@@ -671,7 +671,7 @@ func (s *Service) TriggerExport(ctx context.Context, c tss.Caller, id string, p 
 		if err := store.PutJSON(txn, store.DKExportKey(o, env, id), e); err != nil {
 			return err
 		}
-		return txn.Set(store.DKQueueKey("export", id), []byte(o+"/"+env))
+		return store.Set(txn, store.DKQueueKey("export", id), []byte(o+"/"+env))
 	})
 	if err != nil {
 		return nil, err
@@ -716,7 +716,7 @@ func (s *Service) CancelExport(ctx context.Context, c tss.Caller, id string) (*E
 	}
 	e.State = StateCancelled
 	return e, s.st.Update(ctx, func(txn *badger.Txn) error {
-		_ = txn.Delete(store.DKQueueKey("export", id))
+		_ = store.Delete(txn, store.DKQueueKey("export", id))
 		return store.PutJSON(txn, store.DKExportKey(o, env, id), e)
 	})
 }

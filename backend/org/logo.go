@@ -68,7 +68,7 @@ func (s *Service) SetLogo(ctx context.Context, v Viewer, orgID string, b []byte)
 		if err != nil {
 			return err
 		}
-		if err := txn.Set(store.OrgLogoKey(orgID), b); err != nil {
+		if err := store.Set(txn, store.OrgLogoKey(orgID), b); err != nil {
 			return err
 		}
 		next := *o
@@ -111,7 +111,7 @@ func (s *Service) DeleteLogo(ctx context.Context, v Viewer, orgID string) error 
 		if !o.HasLogo {
 			return ErrNoLogo
 		}
-		if err := txn.Delete(store.OrgLogoKey(orgID)); err != nil {
+		if err := store.Delete(txn, store.OrgLogoKey(orgID)); err != nil {
 			return err
 		}
 		next := *o

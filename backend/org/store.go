@@ -23,22 +23,22 @@ func getOrg(txn *badger.Txn, id string) (*Organization, error) {
 // putOrg writes o and keeps its indexes in step with old (nil on create).
 func putOrg(txn *badger.Txn, old, o *Organization) error {
 	if old != nil && old.ManagedBy != o.ManagedBy && old.ManagedBy != "" {
-		if err := txn.Delete(store.OrgChildKey(old.ManagedBy, o.ID)); err != nil {
+		if err := store.Delete(txn, store.OrgChildKey(old.ManagedBy, o.ID)); err != nil {
 			return err
 		}
 	}
 	if old != nil && old.AdministeredBy != o.AdministeredBy && old.AdministeredBy != "" {
-		if err := txn.Delete(store.OrgAdminKey(old.AdministeredBy, o.ID)); err != nil {
+		if err := store.Delete(txn, store.OrgAdminKey(old.AdministeredBy, o.ID)); err != nil {
 			return err
 		}
 	}
 	if o.ManagedBy != "" {
-		if err := txn.Set(store.OrgChildKey(o.ManagedBy, o.ID), nil); err != nil {
+		if err := store.Set(txn, store.OrgChildKey(o.ManagedBy, o.ID), nil); err != nil {
 			return err
 		}
 	}
 	if o.AdministeredBy != "" {
-		if err := txn.Set(store.OrgAdminKey(o.AdministeredBy, o.ID), nil); err != nil {
+		if err := store.Set(txn, store.OrgAdminKey(o.AdministeredBy, o.ID), nil); err != nil {
 			return err
 		}
 	}
@@ -64,12 +64,12 @@ var errStop = errors.New("stop")
 // API keys are removed by the auth package in the same transaction.
 func deleteOrg(txn *badger.Txn, o *Organization) error {
 	if o.ManagedBy != "" {
-		if err := txn.Delete(store.OrgChildKey(o.ManagedBy, o.ID)); err != nil {
+		if err := store.Delete(txn, store.OrgChildKey(o.ManagedBy, o.ID)); err != nil {
 			return err
 		}
 	}
 	if o.AdministeredBy != "" {
-		if err := txn.Delete(store.OrgAdminKey(o.AdministeredBy, o.ID)); err != nil {
+		if err := store.Delete(txn, store.OrgAdminKey(o.AdministeredBy, o.ID)); err != nil {
 			return err
 		}
 	}
@@ -94,7 +94,7 @@ func deleteOrg(txn *badger.Txn, o *Organization) error {
 		return err
 	}
 	for _, u := range members {
-		if err := txn.Delete(store.UserOrgKey(u, o.ID)); err != nil {
+		if err := store.Delete(txn, store.UserOrgKey(u, o.ID)); err != nil {
 			return err
 		}
 	}
@@ -107,7 +107,7 @@ func deleteOrg(txn *badger.Txn, o *Organization) error {
 		return err
 	}
 	for _, h := range inviteHashes {
-		if err := txn.Delete(store.InviteKey(h)); err != nil {
+		if err := store.Delete(txn, store.InviteKey(h)); err != nil {
 			return err
 		}
 	}
@@ -116,8 +116,8 @@ func deleteOrg(txn *badger.Txn, o *Organization) error {
 			return err
 		}
 	}
-	if err := txn.Delete(store.OrgLogoKey(o.ID)); err != nil {
+	if err := store.Delete(txn, store.OrgLogoKey(o.ID)); err != nil {
 		return err
 	}
-	return txn.Delete(store.OrgKey(o.ID))
+	return store.Delete(txn, store.OrgKey(o.ID))
 }

@@ -133,14 +133,14 @@ func (s *Service) createUser(txn *badger.Txn, nu NewUser) (*User, error) {
 	if err := store.PutJSON(txn, store.UserKey(u.ID), userRecord{V: 1, User: u, PasswordHash: secret.Hash(nu.Password), PasswordVersion: 1}); err != nil {
 		return nil, err
 	}
-	return &u, txn.Set(store.UserEmailKey(email), []byte(u.ID))
+	return &u, store.Set(txn, store.UserEmailKey(email), []byte(u.ID))
 }
 
 func addMember(txn *badger.Txn, orgID, userID string, role Role, now int64) error {
 	if err := store.PutJSON(txn, store.MemberKey(orgID, userID), membership{V: 1, Role: role, CreatedAt: now}); err != nil {
 		return err
 	}
-	return txn.Set(store.UserOrgKey(userID, orgID), nil)
+	return store.Set(txn, store.UserOrgKey(userID, orgID), nil)
 }
 
 // Setup creates the first user and the first organization, with the user
@@ -320,7 +320,7 @@ func (s *Service) Invite(ctx context.Context, v Viewer, orgID string, email, fir
 		if err := store.PutJSON(txn, store.InviteKey(h), inv); err != nil {
 			return err
 		}
-		if err := txn.Set(store.OrgInviteKey(o.ID, inv.ID), []byte(h)); err != nil {
+		if err := store.Set(txn, store.OrgInviteKey(o.ID, inv.ID), []byte(h)); err != nil {
 			return err
 		}
 		return audit.Record(txn, o.ID, v.Actor, "user.invite", "invitation", inv.ID, "email", "role")
@@ -398,10 +398,10 @@ func (s *Service) AcceptInvitation(ctx context.Context, token string, nu NewUser
 		if err := addMember(txn, o.ID, u.ID, inv.Role, s.now().Unix()); err != nil {
 			return err
 		}
-		if err := txn.Delete(store.InviteKey(secret.TokenHash(token))); err != nil {
+		if err := store.Delete(txn, store.InviteKey(secret.TokenHash(token))); err != nil {
 			return err
 		}
-		if err := txn.Delete(store.OrgInviteKey(o.ID, inv.ID)); err != nil {
+		if err := store.Delete(txn, store.OrgInviteKey(o.ID, inv.ID)); err != nil {
 			return err
 		}
 		return audit.Record(txn, o.ID, audit.Actor{Type: "user", ID: u.ID}, "user.join", "user", u.ID, "role")
@@ -434,10 +434,10 @@ func (s *Service) RemoveMember(ctx context.Context, v Viewer, orgID, id string) 
 			return ErrForbidden
 		}
 		if h, err := store.Get(txn, store.OrgInviteKey(orgID, id)); err == nil {
-			if err := txn.Delete(store.InviteKey(string(h))); err != nil {
+			if err := store.Delete(txn, store.InviteKey(string(h))); err != nil {
 				return err
 			}
-			if err := txn.Delete(store.OrgInviteKey(orgID, id)); err != nil {
+			if err := store.Delete(txn, store.OrgInviteKey(orgID, id)); err != nil {
 				return err
 			}
 			return audit.Record(txn, orgID, v.Actor, "user.uninvite", "invitation", id)
@@ -459,10 +459,10 @@ func (s *Service) RemoveMember(ctx context.Context, v Viewer, orgID, id string) 
 				return ErrLastOwner
 			}
 		}
-		if err := txn.Delete(store.MemberKey(orgID, id)); err != nil {
+		if err := store.Delete(txn, store.MemberKey(orgID, id)); err != nil {
 			return err
 		}
-		if err := txn.Delete(store.UserOrgKey(id, orgID)); err != nil {
+		if err := store.Delete(txn, store.UserOrgKey(id, orgID)); err != nil {
 			return err
 		}
 		return audit.Record(txn, orgID, v.Actor, "user.remove", "user", id)

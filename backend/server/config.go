@@ -35,6 +35,9 @@ type Config struct {
 	DataDir  string // --data, FISKALDESK_DATA
 	Addr     string // --addr, FISKALDESK_ADDR
 	LogLevel string // --log-level, FISKALDESK_LOG_LEVEL
+	// TLSCert and TLSKey (--tls-cert, --tls-key) make serve answer HTTPS:
+	// a central instance that workstations reach over the network.
+	TLSCert, TLSKey string
 
 	// Bootstrap credentials (env only, never flags: flags show in ps).
 	BootstrapKey     string // FISKALDESK_BOOTSTRAP_API_KEY
@@ -65,6 +68,8 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.DataDir, "data", env("DATA", DefaultDataDir()), "data directory (env FISKALDESK_DATA)")
 	fs.StringVar(&c.Addr, "addr", env("ADDR", DefaultAddr), "listen address of the API and dashboard (env FISKALDESK_ADDR)")
 	fs.StringVar(&c.LogLevel, "log-level", env("LOG_LEVEL", DefaultLogLevel), "trace, debug, info, warn or error (env FISKALDESK_LOG_LEVEL)")
+	fs.StringVar(&c.TLSCert, "tls-cert", env("TLS_CERT", ""), "PEM certificate: serve HTTPS (env FISKALDESK_TLS_CERT)")
+	fs.StringVar(&c.TLSKey, "tls-key", env("TLS_KEY", ""), "PEM private key of --tls-cert (env FISKALDESK_TLS_KEY)")
 	fs.IntVar(&c.MaxConns, "max-conns", envInt("MAX_CONNS", DefaultMaxConns), "most open HTTP connections; more wait to be accepted (env FISKALDESK_MAX_CONNS)")
 	c.BootstrapKey = env("BOOTSTRAP_API_KEY", "")
 	c.BootstrapSecret = env("BOOTSTRAP_API_SECRET", "")
@@ -90,6 +95,9 @@ func (c *Config) Validate() error {
 	}
 	if c.MaxConns < 1 {
 		return fmt.Errorf("invalid --max-conns %d: must be at least 1", c.MaxConns)
+	}
+	if (c.TLSCert == "") != (c.TLSKey == "") {
+		return fmt.Errorf("set both --tls-cert and --tls-key, or neither")
 	}
 	abs, err := filepath.Abs(c.DataDir)
 	if err != nil {

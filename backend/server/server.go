@@ -23,6 +23,7 @@ import (
 	"github.com/fiskaldesk/fiskaldesk/backend/org"
 	"github.com/fiskaldesk/fiskaldesk/backend/secret"
 	"github.com/fiskaldesk/fiskaldesk/backend/store"
+	"github.com/fiskaldesk/fiskaldesk/backend/sync"
 	"github.com/fiskaldesk/fiskaldesk/backend/tss"
 )
 
@@ -40,9 +41,12 @@ type Server struct {
 	// The services, for CLI commands that work in-process (bench seed).
 	Auth *auth.Service
 	TSS  *tss.Service
+	Sync *sync.Service
 
 	token       string
-	stopWorkers context.CancelFunc // background jobs (exports)
+	stopWorkers context.CancelFunc // background jobs (exports, sync)
+	workerCtx   context.Context
+	syncDone    chan struct{}
 	http        *http.Server
 	cancelReqs  context.CancelFunc // ends requests still running after the shutdown grace
 	url         string
@@ -89,6 +93,7 @@ func New(cfg Config, log zerolog.Logger, spa fs.FS) (*Server, error) {
 		_ = st.Close()
 		return nil, err
 	}
+	syncSvc := sync.NewService(st, sealer, log.With().Str("component", "sync").Logger())
 	dkSvc := dsfinvk.NewService(st, orgs, signer)
 	if err := dkSvc.Start(ctx, filepath.Join(cfg.DataDir, "exports"), log.With().Str("component", "dsfinvk").Logger()); err != nil {
 		cancel()
@@ -106,11 +111,13 @@ func New(cfg Config, log zerolog.Logger, spa fs.FS) (*Server, error) {
 		TSS:        signer,
 		DSFinVK:    dkSvc,
 		Billing:    bill,
+		Sync:       syncSvc,
 
 		NoRateLimits: cfg.NoRateLimits,
 	})
 	s.stopWorkers = cancel
-	s.Auth, s.TSS = keys, signer
+	s.Auth, s.TSS, s.Sync = keys, signer, syncSvc
+	s.workerCtx = ctx
 	return s, nil
 }
 
@@ -150,7 +157,11 @@ func (s *Server) Start() error {
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w (choose another with --addr or FISKALDESK_ADDR)", s.Config.Addr, err)
 	}
-	s.url = "http://" + ln.Addr().String()
+	scheme := "http"
+	if s.Config.TLSCert != "" {
+		scheme = "https"
+	}
+	s.url = scheme + "://" + ln.Addr().String()
 	maxConns, headerTimeout := s.Config.MaxConns, s.Config.ReadHeaderTimeout
 	if maxConns <= 0 {
 		maxConns = DefaultMaxConns
@@ -174,13 +185,34 @@ func (s *Server) Start() error {
 		MaxHeaderBytes:    64 << 10,
 	}
 	s.errc = make(chan error, 1)
-	go func() { s.errc <- s.http.Serve(ln) }()
+	go func() {
+		if s.Config.TLSCert != "" {
+			s.errc <- s.http.ServeTLS(ln, s.Config.TLSCert, s.Config.TLSKey)
+			return
+		}
+		s.errc <- s.http.Serve(ln)
+	}()
+	s.StartSync()
 	rf := RunFile{PID: os.Getpid(), URL: s.url, Token: s.token, Version: buildinfo.Version}
 	if err := rf.write(s.Config.DataDir); err != nil {
 		s.Log.Warn().Err(err).Msg("cannot write run file; online backup will not find this server")
 	}
 	s.Log.Info().Str("url", s.url).Str("data", s.Config.DataDir).Msg("listening")
 	return nil
+}
+
+// StartSync runs the sync loop in the background until Close (the desktop
+// window, which does not call Start, calls it itself). It idles while the
+// instance is not a paired workstation.
+func (s *Server) StartSync() {
+	if s.syncDone != nil {
+		return
+	}
+	s.syncDone = make(chan struct{})
+	go func() {
+		defer close(s.syncDone)
+		s.Sync.Run(s.workerCtx)
+	}()
 }
 
 // URL is the base URL Start listens on, empty before Start.
@@ -203,6 +235,9 @@ func (s *Server) Close() error {
 		removeRunFile(s.Config.DataDir)
 	}
 	s.stopWorkers()
+	if s.syncDone != nil {
+		<-s.syncDone
+	}
 	if err := s.Store.Close(); err != nil {
 		errs = append(errs, fmt.Errorf("close store: %w", err))
 	}

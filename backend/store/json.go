@@ -26,7 +26,7 @@ func PutJSON(txn *badger.Txn, key []byte, v any) error {
 	if err != nil {
 		return fmt.Errorf("encode %s: %w", key, err)
 	}
-	return txn.Set(key, b)
+	return Set(txn, key, b)
 }
 
 // Exists reports whether key is present.
@@ -78,7 +78,7 @@ func DeletePrefix(txn *badger.Txn, prefix []byte) error {
 		return err
 	}
 	for _, k := range keys {
-		if err := txn.Delete(k); err != nil {
+		if err := Delete(txn, k); err != nil {
 			return err
 		}
 	}

@@ -78,6 +78,27 @@ import "encoding/binary"
 //	                                 → audit.Entry: who changed what in an org, in the
 //	                                   transaction of the change; append-only.
 //
+//	meta/outbox                      → 1 byte: OutboxMode of this instance (absent: off).
+//	meta/outbox-acked                → u64 BE: highest outbox sequence acknowledged and pruned.
+//	meta/outbox-snap                 → raw key: where the snapshot of data older than the
+//	                                   outbox stopped; absent when none is running.
+//	outbox/<seq u64 BE>              → outbox entry (see outbox.go for the encoding): the
+//	                                   synced keys one commit wrote, in commit order.
+//	sync-kv/<key>                    → 24 bytes: Version (unix nanos u64 BE, origin instance)
+//	                                   of a shared key's current value, for conflict checks.
+//	sync-peer/<instance hex>         → u64 BE: last outbox sequence applied from that instance
+//	                                   (central: a workstation's push; workstation: the pull).
+//	sync-owner/<tss>                 → 16 bytes: the instance that signs this TSS (set when
+//	                                   its data arrives by sync; absent for local TSS).
+//	sync-conflict/<unix nanos u64 BE>/<id> → Conflict: both versions of a shared key that
+//	                                   changed on two instances.
+//	meta/sync-remote                 → sync.Remote: URL and sealed credential of the central
+//	                                   instance this workstation pushes to.
+//	meta/sync-state                  → sync.State: last sync, errors, totals (status page).
+//	sync-ws/<workstation>            → sync.Workstation: a central's paired workstation,
+//	                                   credential as argon2id.
+//	sync-ws-inst/<instance hex>      → workstation id (raw text): the pairing an instance used.
+//
 // Retired prefixes: none yet.
 var (
 	keyFormat   = []byte("meta/format")
@@ -192,6 +213,71 @@ func InvoicePrefix(payer string) []byte    { return prefix("invoice", payer) }
 func InvoiceIDKey(id string) []byte        { return key("invoice-id", id) }
 func InvoiceKey(payer string, month uint32) []byte {
 	return binary.BigEndian.AppendUint32(prefix("invoice", payer), month)
+}
+
+func OutboxKey(seq uint64) []byte { return binary.BigEndian.AppendUint64(prefix("outbox"), seq) }
+func OutboxPrefix() []byte        { return prefix("outbox") }
+func SyncKVKey(k []byte) []byte   { return append(prefix("sync-kv"), k...) }
+func SyncPeerKey(instance string) []byte {
+	return key("sync-peer", instance)
+}
+func SyncOwnerKey(tss string) []byte { return key("sync-owner", tss) }
+func SyncConflictKey(unixNanos uint64, id string) []byte {
+	return append(binary.BigEndian.AppendUint64(prefix("sync-conflict"), unixNanos), append([]byte{'/'}, id...)...)
+}
+func SyncConflictPrefix() []byte                   { return prefix("sync-conflict") }
+func SyncRemoteKey() []byte                        { return []byte("meta/sync-remote") }
+func SyncStateKey() []byte                         { return []byte("meta/sync-state") }
+func SyncWorkstationKey(id string) []byte          { return key("sync-ws", id) }
+func SyncWorkstationPrefix() []byte                { return prefix("sync-ws") }
+func SyncWorkstationByInstance(inst string) []byte { return key("sync-ws-inst", inst) }
+
+var (
+	keyOutboxMode  = []byte("meta/outbox")
+	keyOutboxAcked = []byte("meta/outbox-acked")
+	keyOutboxSnap  = []byte("meta/outbox-snap")
+)
+
+// SyncClass says what sync does with a key.
+type SyncClass uint8
+
+const (
+	// SyncLocal keys never leave the instance: meta, job queues, exports
+	// (each instance builds its own from the logs), invoices (numbered by
+	// the instance that bills) and sync's own bookkeeping.
+	SyncLocal SyncClass = iota
+	// SyncOwned keys belong to the instance that signs the TSS or runs
+	// the cash register: pushed to the central instance, never pulled,
+	// never in conflict (append-only logs and records of one writer).
+	SyncOwned
+	// SyncShared keys are organization data that may change on both
+	// sides: pushed and pulled, conflicts resolved by Version.
+	SyncShared
+)
+
+var syncClasses = map[string]SyncClass{
+	"org": SyncShared, "org-child": SyncShared, "org-admin": SyncShared, "org-logo": SyncShared,
+	"user": SyncShared, "user-email": SyncShared, "member": SyncShared, "user-org": SyncShared,
+	"invite": SyncShared, "org-invite": SyncShared,
+	"apikey": SyncShared, "apikey-key": SyncShared, "org-apikey": SyncShared,
+	"bill-opt": SyncShared, "bill-addr": SyncShared, "org-bill-addr": SyncShared,
+
+	"tss": SyncOwned, "tss-ctr": SyncOwned, "org-tss": SyncOwned, "client": SyncOwned,
+	"tss-client": SyncOwned, "client-serial": SyncOwned, "tx": SyncOwned, "tx-num": SyncOwned,
+	"tx-rev": SyncOwned, "tx-active": SyncOwned, "log": SyncOwned,
+	"dk-cr": SyncOwned, "dk-cr-rev": SyncOwned, "dk-vat": SyncOwned, "dk-pa": SyncOwned,
+	"dk-cpc": SyncOwned, "dk-znr": SyncOwned, "audit": SyncOwned,
+}
+
+// ClassOf returns the sync class of key by its type prefix; unknown
+// prefixes are local, so a new prefix is never synced by accident.
+func ClassOf(k []byte) SyncClass {
+	for i, c := range k {
+		if c == '/' {
+			return syncClasses[string(k[:i])]
+		}
+	}
+	return SyncLocal
 }
 
 // AuditKey orders an org's audit entries by time, then id.

@@ -45,6 +45,7 @@ type Store struct {
 	minFree   uint64
 	freeBytes func(dir string) (uint64, error)
 	diskFull  atomic.Bool // logs the change, not every refused write
+	ob        outbox
 
 	mu     sync.RWMutex // guards closed against Close racing with operations
 	closed bool
@@ -88,6 +89,10 @@ func Open(dir string, opt Options) (*Store, error) {
 		s.freeBytes = opt.freeBytes
 	}
 	if err := s.checkFormat(); err != nil {
+		_ = db.Close()
+		return nil, fmt.Errorf("open store %s: %w", dir, err)
+	}
+	if err := s.loadOutbox(); err != nil {
 		_ = db.Close()
 		return nil, fmt.Errorf("open store %s: %w", dir, err)
 	}
@@ -151,7 +156,7 @@ func (s *Store) Update(ctx context.Context, fn func(txn *badger.Txn) error) erro
 		return err
 	}
 	for attempt := 0; ; attempt++ {
-		err := s.db.Update(fn)
+		err := s.update(fn)
 		if !errors.Is(err, badger.ErrConflict) || attempt == maxConflictRetries {
 			return err
 		}
@@ -183,7 +188,7 @@ func Insert(txn *badger.Txn, key, value []byte) error {
 	} else if !errors.Is(err, badger.ErrKeyNotFound) {
 		return err
 	}
-	return txn.Set(key, value)
+	return Set(txn, key, value)
 }
 
 // InstanceID returns the random id created with this store.

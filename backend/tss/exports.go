@@ -209,7 +209,7 @@ func (s *Service) TriggerExport(ctx context.Context, c Caller, tssID, exportID s
 			return err
 		}
 		created = true
-		return txn.Set(store.ExportQueueKey(exportID), []byte(tssID))
+		return store.Set(txn, store.ExportQueueKey(exportID), []byte(tssID))
 	})
 	if err != nil {
 		return nil, err
@@ -231,7 +231,7 @@ func (s *Service) setExport(e *Export, done bool) error {
 			return err
 		}
 		if done {
-			return txn.Delete(store.ExportQueueKey(e.ID))
+			return store.Delete(txn, store.ExportQueueKey(e.ID))
 		}
 		return nil
 	})
@@ -261,7 +261,7 @@ func (s *Service) runExport(ctx context.Context, x *exporter, tssID, id string) 
 		return err
 	}
 	if e.State != ExportPending && e.State != ExportWorking {
-		return s.st.Update(ctx, func(txn *badger.Txn) error { return txn.Delete(store.ExportQueueKey(id)) })
+		return s.st.Update(ctx, func(txn *badger.Txn) error { return store.Delete(txn, store.ExportQueueKey(id)) })
 	}
 	e.State, e.TimeStart = ExportWorking, s.now().Unix()
 	if err := s.setExport(e, false); err != nil {

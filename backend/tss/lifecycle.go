@@ -52,6 +52,9 @@ func (s *Service) Create(ctx context.Context, c Caller, id string, metadata map[
 		if err != nil {
 			return err
 		}
+		if err := signedHere(txn, id); err != nil {
+			return err
+		}
 		existing = &t
 		b, _ := store.Get(txn, store.TSSCounterKey(id))
 		ctr = decodeCounters(b)
@@ -106,10 +109,10 @@ func (s *Service) Create(ctx context.Context, c Caller, id string, metadata map[
 		if err := store.PutJSON(txn, store.TSSKey(id), t); err != nil {
 			return err
 		}
-		if err := txn.Set(store.TSSCounterKey(id), counters{}.encode()); err != nil {
+		if err := store.Set(txn, store.TSSCounterKey(id), counters{}.encode()); err != nil {
 			return err
 		}
-		return txn.Set(store.OrgTSSKey(t.OrgID, id), nil)
+		return store.Set(txn, store.OrgTSSKey(t.OrgID, id), nil)
 	})
 	if err != nil {
 		return nil, err

@@ -126,6 +126,7 @@ type Caller struct {
 // Errors. The api package maps each to fiskaly's status and code.
 var (
 	ErrTSSNotFound         = errors.New("TSS not found")
+	ErrTSSForeign          = errors.New("the TSS is signed on another fiskaldesk instance and synced here; change it there")
 	ErrTSSConflict         = errors.New("TSS exists and is not in state CREATED")
 	ErrTSSLimit            = errors.New("TSS limit reached")
 	ErrIllegalStateChange  = errors.New("illegal TSS state change")

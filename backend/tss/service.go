@@ -1,6 +1,7 @@
 package tss
 
 import (
+	"cmp"
 	"context"
 	"crypto/ecdsa"
 	"crypto/x509"
@@ -162,8 +163,10 @@ func (s *Service) mutate(ctx context.Context, c Caller, id string, fn func(w *wr
 	var t *TSS
 	var ctr counters
 	err := s.st.View(func(txn *badger.Txn) (err error) {
-		t, ctr, err = s.load(txn, c, id)
-		return err
+		if t, ctr, err = s.load(txn, c, id); err != nil {
+			return err
+		}
+		return signedHere(txn, id)
 	})
 	if err != nil {
 		return nil, counters{}, err
@@ -190,16 +193,16 @@ func (s *Service) mutate(ctx context.Context, c Caller, id string, fn func(w *wr
 				return err
 			}
 		}
-		if err := txn.Set(store.TSSCounterKey(id), w.ctr.encode()); err != nil {
+		if err := store.Set(txn, store.TSSCounterKey(id), w.ctr.encode()); err != nil {
 			return err
 		}
 		for k, v := range w.sets {
-			if err := txn.Set([]byte(k), v); err != nil {
+			if err := store.Set(txn, []byte(k), v); err != nil {
 				return err
 			}
 		}
 		for _, k := range w.dels {
-			if err := txn.Delete(k); err != nil {
+			if err := store.Delete(txn, k); err != nil {
 				return err
 			}
 		}
@@ -209,6 +212,16 @@ func (s *Service) mutate(ctx context.Context, c Caller, id string, fn func(w *wr
 		return nil, counters{}, err
 	}
 	return w.t, w.ctr, nil
+}
+
+// signedHere refuses changes to a TSS that reached this instance by sync:
+// only the instance holding its key signs it, so its counters stay one
+// sequence.
+func signedHere(txn *badger.Txn, id string) error {
+	if _, foreign, err := store.OwnerOf(txn, id); err != nil || foreign {
+		return cmp.Or(err, ErrTSSForeign)
+	}
+	return nil
 }
 
 // privateKey unseals a TSS key once and keeps it in memory.

@@ -1,0 +1,215 @@
+package api
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/fiskaldesk/fiskaldesk/backend/org"
+	"github.com/fiskaldesk/fiskaldesk/backend/store"
+	"github.com/fiskaldesk/fiskaldesk/backend/sync"
+)
+
+// bindSync registers the sync protocol under /api/sync/v1 (a central
+// instance answering its workstations; docs/sync.md). These routes take a
+// sync credential, not a token.
+func (a *handlers) bindSync(r chi.Router) {
+	r.Method(http.MethodGet, "/hello", a.syncAuth(a.syncHello))
+	r.Method(http.MethodPost, "/push", a.syncAuth(a.syncPush))
+	r.Method(http.MethodGet, "/pull", a.syncAuth(a.syncPull))
+}
+
+type syncHandler func(w http.ResponseWriter, r *http.Request, ws *sync.Workstation) error
+
+func (a *handlers) syncAuth(fn syncHandler) HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		cred, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		if !ok {
+			return errNoToken
+		}
+		ws, err := a.sync.Authenticate(r.Context(), cred, r.Header.Get(sync.InstanceHeader))
+		if err != nil {
+			return err
+		}
+		return fn(w, r, ws)
+	}
+}
+
+func (a *handlers) syncHello(w http.ResponseWriter, r *http.Request, ws *sync.Workstation) error {
+	st, err := a.sync.Status()
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"central_instance": st.Self, "workstation": ws})
+	return nil
+}
+
+func (a *handlers) syncPush(w http.ResponseWriter, r *http.Request, ws *sync.Workstation) error {
+	if ct := r.Header.Get("Content-Type"); ct != sync.ContentType {
+		return Errorf(http.StatusUnsupportedMediaType, "E_SYNC_BAD_BATCH", "Content-Type must be %s", sync.ContentType)
+	}
+	entries, err := sync.ReadEntries(r.Body, sync.MaxBatchBytes)
+	if err != nil {
+		return Errorf(http.StatusBadRequest, "E_SYNC_BAD_BATCH", "%v", err)
+	}
+	res, err := a.sync.Push(r.Context(), ws, entries)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, sync.PushAnswer{Cursor: res.Cursor, Applied: res.Applied, Skipped: res.Skipped, Conflicts: res.Conflicts})
+	return nil
+}
+
+func (a *handlers) syncPull(w http.ResponseWriter, r *http.Request, ws *sync.Workstation) error {
+	q := r.URL.Query()
+	after, err := strconv.ParseUint(q.Get("after"), 10, 64)
+	if err != nil {
+		return Errorf(http.StatusBadRequest, CodeSchema, "after: a sequence number (0 for the start)")
+	}
+	limit := 1000
+	if s := q.Get("limit"); s != "" {
+		if limit, err = strconv.Atoi(s); err != nil || limit < 1 || limit > 10000 {
+			return Errorf(http.StatusBadRequest, CodeSchema, "limit: 1 to 10000")
+		}
+	}
+	frames, last, err := a.sync.Pull(ws, after, limit)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", sync.ContentType)
+	w.Header().Set(sync.LastHeader, strconv.FormatUint(last, 10))
+	w.Header().Set(sync.MoreHeader, strconv.FormatBool(last > after && len(frames) > 0 || len(frames) == limit))
+	w.WriteHeader(http.StatusOK)
+	_ = sync.WriteFrames(w, frames)
+	return nil
+}
+
+// bindSyncSettings registers the dashboard's sync pages under
+// /api/dashboard/sync: status, pairing with a central instance, the
+// central's workstations and conflicts.
+func (a *handlers) bindSyncSettings(r chi.Router) {
+	r.Method(http.MethodGet, "/", HandlerFunc(a.syncStatus))
+	r.Group(func(r chi.Router) {
+		r.Use(a.instanceAdmin)
+		r.Method(http.MethodPost, "/connect", HandlerFunc(a.syncConnect))
+		r.Method(http.MethodPost, "/run", HandlerFunc(a.syncRun))
+		r.Method(http.MethodGet, "/conflicts", HandlerFunc(a.syncConflicts))
+		r.Method(http.MethodGet, "/workstations", HandlerFunc(a.syncWorkstations))
+		r.Method(http.MethodPost, "/workstations", HandlerFunc(a.syncPair))
+		r.Method(http.MethodDelete, "/workstations/{id}", HandlerFunc(a.syncRevoke))
+	})
+}
+
+// instanceAdmin lets through the users who run this installation: owners
+// and admins of an organization that is not managed by another. Sync
+// moves every organization's data, so a managed customer's user may not
+// change it.
+func (a *handlers) instanceAdmin(next http.Handler) http.Handler {
+	return HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
+		p := principal(r)
+		if p == nil || p.User == nil {
+			return Errorf(http.StatusForbidden, "E_ACCESS_DENIED", "Sync settings are for dashboard users who administer a main organization.")
+		}
+		orgs, _, err := a.orgs.List(p.Viewer, org.ListFilter{Limit: 100000})
+		if err != nil {
+			return err
+		}
+		for _, o := range orgs {
+			if o.Type == org.TypeManaged {
+				continue
+			}
+			if _, role, err := a.orgs.Get(p.Viewer, o.ID); err == nil && role.AtLeast(org.RoleAdmin) {
+				next.ServeHTTP(w, r)
+				return nil
+			}
+		}
+		return Errorf(http.StatusForbidden, "E_ACCESS_DENIED", "Sync settings are for owners and admins of a main organization.")
+	})
+}
+
+func (a *handlers) syncStatus(w http.ResponseWriter, r *http.Request) error {
+	st, err := a.sync.Status()
+	return reply(w, st, err)
+}
+
+func (a *handlers) syncConnect(w http.ResponseWriter, r *http.Request) error {
+	var body struct {
+		URL        string `json:"url"`
+		Credential string `json:"credential"`
+		CA         string `json:"ca_pem"`
+	}
+	if err := decode(r, &body); err != nil {
+		return err
+	}
+	rem, err := a.sync.Connect(r.Context(), body.URL, body.Credential, body.CA)
+	if err != nil {
+		return syncClientError(err)
+	}
+	rem.SealedCredential = nil
+	writeJSON(w, http.StatusOK, rem)
+	return nil
+}
+
+// syncClientError turns a failed call to the central into a 502 naming
+// what the central said; input errors stay 400.
+func syncClientError(err error) error {
+	if e := domainError(err); e != nil {
+		return err
+	}
+	return Errorf(http.StatusBadGateway, "E_SYNC_REMOTE", "%v", err)
+}
+
+func (a *handlers) syncRun(w http.ResponseWriter, r *http.Request) error {
+	res, err := a.sync.Round(r.Context())
+	if err != nil {
+		return syncClientError(err)
+	}
+	writeJSON(w, http.StatusOK, map[string]int{"pushed": res.Pushed, "pulled": res.Pulled, "conflicts": res.Conflicts, "backlog": res.Backlog})
+	return nil
+}
+
+func (a *handlers) syncConflicts(w http.ResponseWriter, r *http.Request) error {
+	cs, n, err := a.st.Conflicts(200)
+	if err != nil {
+		return err
+	}
+	if cs == nil {
+		cs = []store.Conflict{}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"data": cs, "count": n})
+	return nil
+}
+
+func (a *handlers) syncWorkstations(w http.ResponseWriter, r *http.Request) error {
+	ws, err := a.sync.Workstations()
+	if ws == nil {
+		ws = []sync.Workstation{}
+	}
+	return reply(w, map[string]any{"data": ws, "count": len(ws)}, err)
+}
+
+func (a *handlers) syncPair(w http.ResponseWriter, r *http.Request) error {
+	var body struct {
+		Name string `json:"name"`
+	}
+	if err := decode(r, &body); err != nil {
+		return err
+	}
+	ws, cred, err := a.sync.Pair(r.Context(), body.Name, principal(r).User.ID)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"workstation": ws, "credential": cred})
+	return nil
+}
+
+func (a *handlers) syncRevoke(w http.ResponseWriter, r *http.Request) error {
+	if err := a.sync.Revoke(r.Context(), chi.URLParam(r, "id")); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write([]byte("{}\n"))
+	return nil
+}

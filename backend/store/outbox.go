@@ -1,0 +1,606 @@
+package store
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/dgraph-io/badger/v4"
+)
+
+// The outbox is the change log sync reads (DESIGN.md › Sync). Every commit
+// that writes synced keys also writes one outbox entry, in the same
+// transaction, under a sequence number taken while Badger assigns the
+// commit timestamp. Sequence order is therefore commit order, and a read
+// snapshot always sees a prefix of the outbox (with gaps only where a
+// commit failed), which is all a reader needs to ship changes in order.
+
+// OutboxMode says which keys this instance records.
+type OutboxMode uint8
+
+const (
+	// OutboxOff records nothing: an instance that does not sync.
+	OutboxOff OutboxMode = iota
+	// OutboxWorkstation records owned and shared keys: everything it pushes.
+	OutboxWorkstation
+	// OutboxCentral records shared keys only: what workstations pull.
+	OutboxCentral
+)
+
+func (m OutboxMode) records(c SyncClass) bool {
+	switch m {
+	case OutboxWorkstation:
+		return c != SyncLocal
+	case OutboxCentral:
+		return c == SyncShared
+	}
+	return false
+}
+
+// Instance is the 16-byte id of a fiskaldesk installation.
+type Instance [16]byte
+
+// Version identifies one value of a shared key: when and where it was
+// written. Newer (by time, then by instance bytes) wins a conflict.
+type Version struct {
+	UnixNanos uint64
+	Origin    Instance
+}
+
+// IsZero reports a key that has no recorded version.
+func (v Version) IsZero() bool { return v == Version{} }
+
+// Newer orders versions for conflict resolution.
+func (v Version) Newer(o Version) bool {
+	if v.UnixNanos != o.UnixNanos {
+		return v.UnixNanos > o.UnixNanos
+	}
+	return bytes.Compare(v.Origin[:], o.Origin[:]) > 0
+}
+
+func (v Version) encode() []byte {
+	b := binary.BigEndian.AppendUint64(make([]byte, 0, 24), v.UnixNanos)
+	return append(b, v.Origin[:]...)
+}
+
+func decodeVersion(b []byte) Version {
+	var v Version
+	if len(b) == 24 {
+		v.UnixNanos = binary.BigEndian.Uint64(b)
+		copy(v.Origin[:], b[8:])
+	}
+	return v
+}
+
+// Op is one key written by a commit.
+type Op struct {
+	Key    []byte
+	Value  []byte // nil with Delete
+	Delete bool
+	// Ver and Prev are set for shared keys: the version this op writes
+	// and the one it replaced. An op whose Prev is the receiver's
+	// current version is a plain update; anything else is a conflict.
+	Ver, Prev Version
+}
+
+// Entry is one outbox record: the synced keys of one commit.
+type Entry struct {
+	Seq    uint64
+	Origin Instance
+	Ops    []Op
+}
+
+// recorders maps an open read-write transaction to the ops it wrote.
+// Domain code writes through Set and Delete, which record here; a map
+// keyed by the transaction keeps every store.Update signature as it was.
+var recorders sync.Map // *badger.Txn → *recorder
+
+type recorder struct {
+	mode   OutboxMode
+	order  []string
+	ops    map[string]*Op
+	raw    []Op      // ops with their version decided already (snapshot, relay)
+	origin *Instance // set when relaying a peer's changes
+}
+
+func (r *recorder) add(k, v []byte, del bool) {
+	if !r.mode.records(ClassOf(k)) {
+		return
+	}
+	sk := string(k)
+	op, ok := r.ops[sk]
+	if !ok {
+		op = &Op{Key: []byte(sk)}
+		r.ops[sk] = op
+		r.order = append(r.order, sk)
+	}
+	op.Value, op.Delete = v, del
+}
+
+// Set stores value under key in txn and records it for the outbox. All
+// domain writes go through Set and Delete (checked by a test), so nothing
+// that sync must carry is written past it.
+func Set(txn *badger.Txn, key, value []byte) error {
+	if err := txn.Set(key, value); err != nil {
+		return err
+	}
+	if r, ok := recorders.Load(txn); ok {
+		r.(*recorder).add(key, value, false)
+	}
+	return nil
+}
+
+// Delete removes key in txn and records the deletion for the outbox.
+func Delete(txn *badger.Txn, key []byte) error {
+	if err := txn.Delete(key); err != nil {
+		return err
+	}
+	if r, ok := recorders.Load(txn); ok {
+		r.(*recorder).add(key, nil, true)
+	}
+	return nil
+}
+
+// outbox is the Store's sequence state.
+type outbox struct {
+	mu   sync.Mutex // held while a commit takes its sequence and timestamp
+	mode OutboxMode
+	next uint64
+	self Instance
+	now  func() time.Time
+	// changed is closed and replaced after each recorded commit, waking
+	// a sync loop that waits for work.
+	changed chan struct{}
+}
+
+func (s *Store) loadOutbox() error {
+	s.ob.now = time.Now
+	s.ob.changed = make(chan struct{})
+	return s.db.View(func(txn *badger.Txn) error {
+		id, err := Get(txn, keyInstance)
+		if err != nil {
+			return fmt.Errorf("instance id: %w", err)
+		}
+		copy(s.ob.self[:], id)
+		if b, err := Get(txn, keyOutboxMode); err == nil && len(b) == 1 {
+			s.ob.mode = OutboxMode(b[0])
+		}
+		last, err := getU64(txn, keyOutboxAcked)
+		if err != nil {
+			return err
+		}
+		it := txn.NewIterator(badger.IteratorOptions{Prefix: OutboxPrefix(), Reverse: true})
+		defer it.Close()
+		it.Seek(append(OutboxPrefix(), 0xff))
+		if it.ValidForPrefix(OutboxPrefix()) {
+			last = max(last, binary.BigEndian.Uint64(it.Item().Key()[len(OutboxPrefix()):]))
+		}
+		s.ob.next = last + 1
+		return nil
+	})
+}
+
+// Self is this instance's id.
+func (s *Store) Self() Instance { return s.ob.self }
+
+// OutboxMode returns what this instance records.
+func (s *Store) OutboxMode() OutboxMode {
+	s.ob.mu.Lock()
+	defer s.ob.mu.Unlock()
+	return s.ob.mode
+}
+
+// Changed returns a channel closed at the next recorded commit.
+func (s *Store) Changed() <-chan struct{} {
+	s.ob.mu.Lock()
+	defer s.ob.mu.Unlock()
+	return s.ob.changed
+}
+
+func getU64(txn *badger.Txn, k []byte) (uint64, error) {
+	b, err := Get(txn, k)
+	if errors.Is(err, ErrNotFound) {
+		return 0, nil
+	}
+	if err != nil || len(b) != 8 {
+		return 0, err
+	}
+	return binary.BigEndian.Uint64(b), nil
+}
+
+func u64(v uint64) []byte { return binary.BigEndian.AppendUint64(nil, v) }
+
+// update runs fn in one transaction and commits it, adding the outbox
+// entry when fn wrote synced keys.
+func (s *Store) update(fn func(txn *badger.Txn) error) error {
+	txn := s.db.NewTransaction(true)
+	defer txn.Discard()
+	mode := s.OutboxMode()
+	if mode == OutboxOff {
+		if err := fn(txn); err != nil {
+			return err
+		}
+		return txn.Commit()
+	}
+	rec := &recorder{mode: mode, ops: map[string]*Op{}}
+	recorders.Store(txn, rec)
+	err := fn(txn)
+	recorders.Delete(txn)
+	if err != nil {
+		return err
+	}
+	if len(rec.ops) == 0 && len(rec.raw) == 0 {
+		return txn.Commit()
+	}
+	e := Entry{Origin: s.ob.self, Ops: make([]Op, 0, len(rec.order)+len(rec.raw))}
+	now := uint64(s.ob.now().UnixNano())
+	for _, k := range rec.order {
+		op := *rec.ops[k]
+		if ClassOf(op.Key) == SyncShared {
+			if op.Prev, op.Ver, err = s.bumpVersion(txn, op.Key, now); err != nil {
+				return err
+			}
+		}
+		e.Ops = append(e.Ops, op)
+	}
+	e.Ops = append(e.Ops, rec.raw...)
+	if rec.origin != nil {
+		e.Origin = *rec.origin
+	}
+	return s.commitEntry(txn, e)
+}
+
+// bumpVersion gives a shared key a new local version and returns the
+// one it replaces.
+func (s *Store) bumpVersion(txn *badger.Txn, k []byte, now uint64) (prev, ver Version, err error) {
+	b, err := Get(txn, SyncKVKey(k))
+	if err != nil && !errors.Is(err, ErrNotFound) {
+		return prev, ver, err
+	}
+	prev = decodeVersion(b)
+	ver = Version{UnixNanos: max(now, prev.UnixNanos+1), Origin: s.ob.self}
+	return prev, ver, txn.Set(SyncKVKey(k), ver.encode())
+}
+
+// commitEntry writes e under the next sequence number and commits txn.
+// The sequence is taken under ob.mu together with Badger's commit
+// timestamp (CommitWith assigns it before returning), so sequence order
+// is commit order; the durable write is awaited outside the lock, so
+// concurrent commits still share one fsync.
+func (s *Store) commitEntry(txn *badger.Txn, e Entry) error {
+	done := make(chan error, 1)
+	s.ob.mu.Lock()
+	seq := s.ob.next
+	if err := txn.Set(OutboxKey(seq), encodeEntry(e)); err != nil {
+		s.ob.mu.Unlock()
+		return err
+	}
+	s.ob.next++
+	txn.CommitWith(func(err error) { done <- err })
+	close(s.ob.changed)
+	s.ob.changed = make(chan struct{})
+	s.ob.mu.Unlock()
+	return <-done
+}
+
+// SetOutboxMode switches recording on (or changes it) and, when it was
+// off, starts the snapshot that turns the data older than the outbox into
+// entries; ContinueSnapshot completes it.
+func (s *Store) SetOutboxMode(ctx context.Context, m OutboxMode) error {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if s.closed {
+		return ErrClosed
+	}
+	s.ob.mu.Lock()
+	defer s.ob.mu.Unlock()
+	if s.ob.mode == m {
+		return nil
+	}
+	err := s.db.Update(func(txn *badger.Txn) error {
+		if err := txn.Set(keyOutboxMode, []byte{byte(m)}); err != nil {
+			return err
+		}
+		if s.ob.mode == OutboxOff {
+			return txn.Set(keyOutboxSnap, []byte{})
+		}
+		return nil
+	})
+	if err == nil {
+		s.ob.mode = m
+	}
+	return err
+}
+
+// snapshotChunk is how many keys one snapshot transaction carries.
+const snapshotChunk = 256
+
+// ContinueSnapshot writes the keys that existed before the outbox was
+// switched on into outbox entries, a chunk per transaction, and reports
+// whether it is complete. Each chunk reads its keys in the transaction
+// that writes its entry, so a concurrent change of one of them makes the
+// chunk retry instead of shipping a stale value after a newer one.
+func (s *Store) ContinueSnapshot(ctx context.Context) (bool, error) {
+	for {
+		done := false
+		err := s.Update(ctx, func(txn *badger.Txn) error {
+			done = false
+			from, err := Get(txn, keyOutboxSnap)
+			if errors.Is(err, ErrNotFound) {
+				done = true
+				return nil
+			}
+			if err != nil {
+				return err
+			}
+			r, ok := recorders.Load(txn)
+			if !ok {
+				return errors.New("snapshot: outbox is off")
+			}
+			rec := r.(*recorder)
+			last, err := s.snapshotChunk(txn, rec, from)
+			if err != nil {
+				return err
+			}
+			if last == nil {
+				done = true
+				return txn.Delete(keyOutboxSnap)
+			}
+			return txn.Set(keyOutboxSnap, last)
+		})
+		if err != nil || done {
+			return done, err
+		}
+	}
+}
+
+// snapshotChunk adds the next snapshotChunk synced keys after from to rec
+// and returns the last one, nil when there are none.
+func (s *Store) snapshotChunk(txn *badger.Txn, rec *recorder, from []byte) ([]byte, error) {
+	it := txn.NewIterator(badger.IteratorOptions{})
+	defer it.Close()
+	now := uint64(s.ob.now().UnixNano())
+	var last []byte
+	var fresh []Op // shared keys that get their first version
+	for it.Seek(from); it.Valid() && len(rec.raw) < snapshotChunk; it.Next() {
+		item := it.Item()
+		k := item.Key()
+		if bytes.Equal(k, from) || !rec.mode.records(ClassOf(k)) {
+			continue
+		}
+		last = item.KeyCopy(nil)
+		v, err := item.ValueCopy(nil)
+		if err != nil {
+			return nil, err
+		}
+		op := Op{Key: last, Value: v}
+		if ClassOf(last) == SyncShared {
+			b, err := Get(txn, SyncKVKey(last))
+			if err != nil && !errors.Is(err, ErrNotFound) {
+				return nil, err
+			}
+			if op.Ver = decodeVersion(b); op.Ver.IsZero() {
+				op.Ver = Version{UnixNanos: now, Origin: s.ob.self}
+				fresh = append(fresh, op)
+			}
+		}
+		rec.raw = append(rec.raw, op)
+	}
+	it.Close()
+	for _, op := range fresh {
+		if err := txn.Set(SyncKVKey(op.Key), op.Ver.encode()); err != nil {
+			return nil, err
+		}
+	}
+	return last, nil
+}
+
+// ReadOutbox returns up to limit entries (and about maxBytes of encoded
+// entries) with a sequence above after, skipping those that came from
+// skip. last is the highest sequence looked at, skipped ones included,
+// so that a reader's cursor moves past entries it was not sent.
+func (s *Store) ReadOutbox(after uint64, limit, maxBytes int, skip *Instance) (frames []Frame, last uint64, err error) {
+	last = after
+	err = s.View(func(txn *badger.Txn) error {
+		p := OutboxPrefix()
+		it := txn.NewIterator(badger.IteratorOptions{Prefix: p, PrefetchValues: true, PrefetchSize: 64})
+		defer it.Close()
+		size := 0
+		for it.Seek(OutboxKey(after + 1)); it.ValidForPrefix(p) && len(frames) < limit && size < maxBytes; it.Next() {
+			item := it.Item()
+			seq := binary.BigEndian.Uint64(item.Key()[len(p):])
+			v, err := item.ValueCopy(nil)
+			if err != nil {
+				return err
+			}
+			last = seq
+			if skip != nil && bytes.Equal(v[:16], skip[:]) {
+				continue
+			}
+			frames = append(frames, Frame{Seq: seq, Payload: v})
+			size += len(v)
+		}
+		return nil
+	})
+	return frames, last, err
+}
+
+// OutboxBacklog counts the entries not yet pruned and returns the highest
+// sequence taken so far.
+func (s *Store) OutboxBacklog() (n int, last uint64, err error) {
+	from := OutboxKey(s.OutboxAcked() + 1)
+	err = s.View(func(txn *badger.Txn) error {
+		p := OutboxPrefix()
+		it := txn.NewIterator(badger.IteratorOptions{Prefix: p})
+		defer it.Close()
+		for it.Seek(from); it.ValidForPrefix(p); it.Next() {
+			n++
+		}
+		return nil
+	})
+	s.ob.mu.Lock()
+	last = s.ob.next - 1
+	s.ob.mu.Unlock()
+	return n, last, err
+}
+
+// OutboxAcked is the highest sequence pruned after an acknowledgement:
+// readers start after it instead of walking the deleted entries.
+func (s *Store) OutboxAcked() uint64 {
+	n, _ := s.Cursor(keyOutboxAcked)
+	return n
+}
+
+// Cursor reads a sync cursor (0 when unset).
+func (s *Store) Cursor(k []byte) (uint64, error) {
+	var n uint64
+	err := s.View(func(txn *badger.Txn) (err error) {
+		n, err = getU64(txn, k)
+		return err
+	})
+	return n, err
+}
+
+// PruneOutbox deletes the entries up to seq once the remote acknowledged
+// them, remembering seq so that a restart never reuses a sequence number.
+func (s *Store) PruneOutbox(ctx context.Context, seq uint64) error {
+	for {
+		more := false
+		err := s.Update(ctx, func(txn *badger.Txn) error {
+			var keys [][]byte
+			p := OutboxPrefix()
+			acked, err := getU64(txn, keyOutboxAcked)
+			if err != nil {
+				return err
+			}
+			it := txn.NewIterator(badger.IteratorOptions{Prefix: p})
+			for it.Seek(OutboxKey(acked + 1)); it.ValidForPrefix(p) && len(keys) < 1000; it.Next() {
+				k := it.Item().KeyCopy(nil)
+				if binary.BigEndian.Uint64(k[len(p):]) > seq {
+					break
+				}
+				keys = append(keys, k)
+			}
+			it.Close()
+			more = len(keys) == 1000
+			for _, k := range keys {
+				if err := txn.Delete(k); err != nil {
+					return err
+				}
+			}
+			top := seq
+			if more {
+				top = binary.BigEndian.Uint64(keys[len(keys)-1][len(p):])
+			}
+			return txn.Set(keyOutboxAcked, u64(max(acked, top)))
+		})
+		if err != nil || !more {
+			return err
+		}
+	}
+}
+
+// Frame is an encoded entry with its sequence number, as sync ships it.
+type Frame struct {
+	Seq     uint64
+	Payload []byte
+}
+
+// Entry encoding: origin (16 bytes), then per op a flags byte (bit 0
+// delete, bit 1 versioned), the key and value as uvarint length + bytes,
+// and for versioned ops Ver and Prev (24 bytes each).
+const (
+	opDelete    = 1
+	opVersioned = 2
+	// maxOps and maxFieldLen bound what a decoder allocates for input
+	// from the network.
+	maxOps      = 1 << 16
+	maxFieldLen = 4 << 20
+)
+
+func encodeEntry(e Entry) []byte {
+	n := 16
+	for _, op := range e.Ops {
+		n += 1 + 2*binary.MaxVarintLen32 + len(op.Key) + len(op.Value) + 48
+	}
+	b := make([]byte, 0, n)
+	b = append(b, e.Origin[:]...)
+	for _, op := range e.Ops {
+		var f byte
+		if op.Delete {
+			f |= opDelete
+		}
+		versioned := !op.Ver.IsZero()
+		if versioned {
+			f |= opVersioned
+		}
+		b = append(b, f)
+		b = binary.AppendUvarint(b, uint64(len(op.Key)))
+		b = append(b, op.Key...)
+		b = binary.AppendUvarint(b, uint64(len(op.Value)))
+		b = append(b, op.Value...)
+		if versioned {
+			b = append(b, op.Ver.encode()...)
+			b = append(b, op.Prev.encode()...)
+		}
+	}
+	return b
+}
+
+// ErrBadEntry is returned for an outbox entry that does not decode.
+var ErrBadEntry = errors.New("store: malformed sync entry")
+
+// DecodeEntry parses an entry written by encodeEntry; seq is taken from
+// the frame.
+func DecodeEntry(seq uint64, b []byte) (Entry, error) {
+	e := Entry{Seq: seq}
+	if len(b) < 16 {
+		return e, ErrBadEntry
+	}
+	copy(e.Origin[:], b)
+	b = b[16:]
+	field := func() ([]byte, bool) {
+		n, w := binary.Uvarint(b)
+		if w <= 0 || n > maxFieldLen || n > uint64(len(b)-w) {
+			return nil, false
+		}
+		f := b[w : w+int(n)]
+		b = b[w+int(n):]
+		return f, true
+	}
+	for len(b) > 0 {
+		if len(e.Ops) == maxOps {
+			return e, ErrBadEntry
+		}
+		f := b[0]
+		b = b[1:]
+		if f&^(opDelete|opVersioned) != 0 {
+			return e, ErrBadEntry
+		}
+		k, ok := field()
+		if !ok || len(k) == 0 {
+			return e, ErrBadEntry
+		}
+		v, ok := field()
+		if !ok {
+			return e, ErrBadEntry
+		}
+		op := Op{Key: k, Value: v, Delete: f&opDelete != 0}
+		if op.Delete {
+			op.Value = nil
+		}
+		if f&opVersioned != 0 {
+			if len(b) < 48 {
+				return e, ErrBadEntry
+			}
+			op.Ver, op.Prev = decodeVersion(b[:24]), decodeVersion(b[24:48])
+			b = b[48:]
+		}
+		e.Ops = append(e.Ops, op)
+	}
+	return e, nil
+}

@@ -1,0 +1,464 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/binary"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/dgraph-io/badger/v4"
+	"github.com/google/uuid"
+
+	"github.com/fiskaldesk/fiskaldesk/backend/store"
+)
+
+// Sync between two real instances (docs/sync.md): a central `serve` and a
+// workstation `serve`, separate processes and data dirs, on loopback.
+
+// syncTx is how many transactions the workstation signs in
+// TestSyncTwoInstances: 3,000 in make test, 100,000 for the full run
+// (go test -run SyncTwo -sync-tx 100000 -timeout 30m).
+var syncTx = flag.Int("sync-tx", 3000, "transactions signed on the workstation in TestSyncTwoInstances")
+
+const (
+	wsKey    = "test_synckey1"
+	wsSecret = "sync-secret-0123456789"
+)
+
+var wsEnv = []string{"FISKALDESK_BOOTSTRAP_API_KEY=" + wsKey, "FISKALDESK_BOOTSTRAP_API_SECRET=" + wsSecret,
+	"FISKALDESK_TEST_TSS_LIMIT=0", "FISKALDESK_RATE_LIMITS=off",
+	"FISKALDESK_API_KEY=" + wsKey, "FISKALDESK_API_SECRET=" + wsSecret}
+
+var credLine = regexp.MustCompile(`fdsync_\S+`)
+
+// pairCentral issues a workstation credential on a stopped central.
+func pairCentral(t *testing.T, central string) string {
+	t.Helper()
+	out, stderr, code := run(t, nil, "sync", "--pair", "Kasse 1", "--data", central)
+	cred := credLine.FindString(out)
+	if code != 0 || cred == "" {
+		t.Fatalf("sync --pair: %d %s %s", code, out, stderr)
+	}
+	return cred
+}
+
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+func token(t *testing.T, base string) string {
+	t.Helper()
+	return mustCall(t, "POST", base+"/api/v2/auth", "", map[string]string{"api_key": wsKey, "api_secret": wsSecret})["access_token"].(string)
+}
+
+// signLoad signs transactions (start + finish) on the lanes until n are
+// done or ctx ends, against the URL base() returns at each call (a
+// restarted workstation has a new one). Failed calls are retried with
+// a new transaction: only acknowledged ones count.
+func signLoad(ctx context.Context, base func() string, tok func() string, lanes [][2]string, n int) int64 {
+	var done atomic.Int64
+	var wg sync.WaitGroup
+	client := &http.Client{Timeout: 10 * time.Second}
+	for _, l := range lanes {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for ctx.Err() == nil && (n == 0 || done.Load() < int64(n)) {
+				u := base() + "/api/v2/tss/" + l[0] + "/tx/" + uuid.NewString()
+				code, _, err := call(client, "PUT", u+"?tx_revision=1", tok(), map[string]any{"state": "ACTIVE", "client_id": l[1]})
+				if err != nil || code != 200 {
+					time.Sleep(50 * time.Millisecond)
+					continue
+				}
+				code, _, err = call(client, "PUT", u+"?tx_revision=2", tok(), map[string]any{"state": "FINISHED", "client_id": l[1],
+					"schema": map[string]any{"standard_v1": map[string]any{"receipt": map[string]any{"receipt_type": "RECEIPT",
+						"amounts_per_vat_rate": []map[string]string{{"vat_rate": "NORMAL", "amount": "12.34"}}}}}})
+				if err == nil && code == 200 {
+					done.Add(1)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	return done.Load()
+}
+
+// syncUntilIdle runs `fiskaldesk sync` against the running workstation
+// until a round pushes nothing and nothing waits.
+func syncUntilIdle(t *testing.T, wsData string) {
+	t.Helper()
+	deadline := time.Now().Add(3 * time.Minute)
+	for time.Now().Before(deadline) {
+		out, stderr, code := run(t, nil, "sync", "--data", wsData)
+		if code == 0 && strings.Contains(out, "pushed 0 entries") && strings.Contains(out, " 0 waiting") {
+			return
+		}
+		if code != 0 {
+			t.Logf("sync: %s", strings.TrimSpace(stderr))
+		}
+		time.Sleep(300 * time.Millisecond)
+	}
+	t.Fatal("workstation did not catch up within 3 minutes")
+}
+
+// digest summarises the signed data of a stopped instance: per key
+// prefix the number of keys and a hash over keys and values, so that two
+// instances compare equal only when they hold the same bytes.
+func digest(t *testing.T, data string) map[string]string {
+	t.Helper()
+	st, err := store.Open(store.DBDir(data), store.Options{GCInterval: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	hashes := map[string]io.Writer{}
+	counts := map[string]int{}
+	sums := map[string]interface{ Sum([]byte) []byte }{}
+	err = st.View(func(txn *badger.Txn) error {
+		it := txn.NewIterator(badger.IteratorOptions{PrefetchValues: true})
+		defer it.Close()
+		for it.Rewind(); it.Valid(); it.Next() {
+			k := it.Item().Key()
+			if store.ClassOf(k) != store.SyncOwned {
+				continue
+			}
+			p := string(k[:bytes.IndexByte(k, '/')])
+			if hashes[p] == nil {
+				h := sha256.New()
+				hashes[p], sums[p] = h, h
+			}
+			counts[p]++
+			hashes[p].Write(k)
+			if err := it.Item().Value(func(v []byte) error { _, err := hashes[p].Write(v); return err }); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]string{}
+	for p, n := range counts {
+		out[p] = fmt.Sprintf("%d keys %x", n, sums[p].Sum(nil)[:8])
+	}
+	return out
+}
+
+// gapless checks that every TSS in a stopped instance has logs 1..N with
+// N its signature counter.
+func gapless(t *testing.T, data string) (tss int, logs uint64) {
+	t.Helper()
+	st, err := store.Open(store.DBDir(data), store.Options{GCInterval: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	err = st.View(func(txn *badger.Txn) error {
+		return store.ScanKeys(txn, []byte("tss-ctr/"), func(k []byte) error {
+			id := string(k[len("tss-ctr/"):])
+			ctr, err := store.Get(txn, k)
+			if err != nil {
+				return err
+			}
+			want := binary.BigEndian.Uint64(ctr)
+			var n uint64
+			err = store.ScanKeys(txn, store.LogPrefix(id), func(k []byte) error {
+				n++
+				if c := binary.BigEndian.Uint64(k[len(k)-8:]); c != n {
+					return fmt.Errorf("TSS %s: log %d where %d was due", id, c, n)
+				}
+				return nil
+			})
+			if err == nil && n != want {
+				err = fmt.Errorf("TSS %s: %d logs, counter %d", id, n, want)
+			}
+			tss++
+			logs += n
+			return err
+		})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tss, logs
+}
+
+func stop(t *testing.T, p *proc) {
+	t.Helper()
+	_ = p.cmd.Process.Signal(syscall.SIGTERM)
+	if code := p.wait(t); code != 0 {
+		t.Fatalf("exit %d\n%s", code, p.stderr)
+	}
+}
+
+func lanesOf(t *testing.T, base, tok string, tss, clients int) ([][2]string, []string) {
+	var lanes [][2]string
+	var ids []string
+	for range tss {
+		id, cs := setupTSS(t, base, tok, clients)
+		ids = append(ids, id)
+		for _, c := range cs {
+			lanes = append(lanes, [2]string{id, c})
+		}
+	}
+	return lanes, ids
+}
+
+// The whole path: a workstation signs, syncs continuously, and the central
+// ends up with the same bytes, exports TARs of the workstation's TSS that
+// `fiskaldesk verify` accepts, and refuses to sign them itself.
+func TestSyncTwoInstances(t *testing.T) {
+	central, ws := t.TempDir(), t.TempDir()
+	cred := pairCentral(t, central)
+	c := start(t, []string{"FISKALDESK_RATE_LIMITS=off"}, "serve", "--data", central, "--addr", "127.0.0.1:0")
+	if out, stderr, code := run(t, wsEnv, "sync", "--data", ws, "--connect", c.url, "--credential", cred); code != 0 || !strings.Contains(out, "paired with") {
+		t.Fatalf("connect: %d %s %s", code, out, stderr)
+	}
+	w := start(t, wsEnv, "serve", "--data", ws, "--addr", "127.0.0.1:0")
+	wtok := token(t, w.url)
+	lanes, ids := lanesOf(t, w.url, wtok, 4, 2)
+
+	began := time.Now()
+	n := signLoad(context.Background(), func() string { return w.url }, func() string { return wtok }, lanes, *syncTx)
+	signed := time.Since(began)
+	syncUntilIdle(t, ws)
+	t.Logf("%d transactions signed in %s, in sync %s after the start", n, signed.Round(time.Millisecond), time.Since(began).Round(time.Millisecond))
+
+	// The workstation's API key works on the central (organization data
+	// synced), which shows the same counters and refuses to sign.
+	ctok := token(t, c.url)
+	for _, id := range ids {
+		a := mustCall(t, "GET", w.url+"/api/v2/tss/"+id, wtok, nil)
+		b := mustCall(t, "GET", c.url+"/api/v2/tss/"+id, ctok, nil)
+		if a["signature_counter"] != b["signature_counter"] || a["transaction_counter"] != b["transaction_counter"] || b["state"] != "INITIALIZED" {
+			t.Fatalf("TSS %s: workstation %v/%v, central %v/%v", id, a["signature_counter"], a["transaction_counter"], b["signature_counter"], b["transaction_counter"])
+		}
+	}
+	code, m, _ := call(http.DefaultClient, "PUT", c.url+"/api/v2/tss/"+ids[0]+"/tx/"+uuid.NewString()+"?tx_revision=1", ctok,
+		map[string]any{"state": "ACTIVE", "client_id": lanes[0][1]})
+	if code != 409 || m["code"] != "E_TSS_SIGNED_ELSEWHERE" {
+		t.Fatalf("central signed a workstation's TSS: %d %v", code, m)
+	}
+	// A TAR export made by the central verifies.
+	tarFile := filepath.Join(t.TempDir(), "central.tar")
+	if out, stderr, code := run(t, []string{"FISKALDESK_API_KEY=" + wsKey, "FISKALDESK_API_SECRET=" + wsSecret},
+		"export", "tss", "--data", central, "--tss", ids[0], "--out", tarFile); code != 0 {
+		t.Fatalf("central export: %s %s", out, stderr)
+	}
+	if out, _, code := run(t, nil, "verify", tarFile); code != 0 || !strings.Contains(out, "RESULT        OK") {
+		t.Fatalf("verify of the central's export: %d %s", code, out)
+	}
+
+	stop(t, w)
+	stop(t, c)
+	dw, dc := digest(t, ws), digest(t, central)
+	if fmt.Sprint(dw) != fmt.Sprint(dc) {
+		t.Fatalf("signed data differs:\nworkstation %v\ncentral     %v", dw, dc)
+	}
+	if _, logs := gapless(t, central); logs < uint64(2*n) {
+		t.Fatalf("central has %d logs for %d transactions", logs, n)
+	}
+	t.Logf("identical on both sides: %v", dc)
+}
+
+// faultProxy sits between workstation and central. While faulty it cuts
+// push bodies halfway, drops answers after the central applied a batch
+// (so the workstation sends it again) and delivers batches twice.
+type faultProxy struct {
+	target  string
+	faulty  atomic.Bool
+	down    atomic.Bool
+	cuts    atomic.Int64
+	lost    atomic.Int64
+	doubles atomic.Int64
+}
+
+func (p *faultProxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if p.down.Load() {
+		http.Error(w, "network down", http.StatusBadGateway)
+		return
+	}
+	body, _ := io.ReadAll(r.Body)
+	send := func(b io.Reader) (*http.Response, error) {
+		req, _ := http.NewRequestWithContext(r.Context(), r.Method, p.target+r.URL.RequestURI(), b)
+		req.Header = r.Header.Clone()
+		req.ContentLength = int64(len(body))
+		return http.DefaultTransport.RoundTrip(req)
+	}
+	fault := -1
+	if p.faulty.Load() && r.URL.Path == "/api/sync/v1/push" {
+		fault = rand.IntN(5)
+	}
+	switch fault {
+	case 0: // the connection breaks mid-batch
+		p.cuts.Add(1)
+		_, _ = send(io.MultiReader(bytes.NewReader(body[:len(body)/2]), errReader{}))
+		panic(http.ErrAbortHandler)
+	case 1: // applied, but the answer never arrives
+		if resp, err := send(bytes.NewReader(body)); err == nil {
+			resp.Body.Close()
+		}
+		p.lost.Add(1)
+		panic(http.ErrAbortHandler)
+	case 2: // delivered twice
+		if resp, err := send(bytes.NewReader(body)); err == nil {
+			resp.Body.Close()
+		}
+		p.doubles.Add(1)
+	}
+	resp, err := send(bytes.NewReader(body))
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadGateway)
+		return
+	}
+	defer resp.Body.Close()
+	for k, v := range resp.Header {
+		w.Header()[k] = v
+	}
+	w.WriteHeader(resp.StatusCode)
+	_, _ = io.Copy(w, resp.Body)
+}
+
+type errReader struct{}
+
+func (errReader) Read([]byte) (int, error) { return 0, errors.New("cable pulled") }
+
+// Network cuts mid-batch, lost acknowledgements, batches delivered twice,
+// and both sides killed with SIGKILL while syncing: afterwards the central
+// holds exactly the workstation's signed data, counters gapless.
+func TestSyncSurvivesFaults(t *testing.T) {
+	central, ws := t.TempDir(), t.TempDir()
+	cred := pairCentral(t, central)
+	caddr := freeAddr(t)
+	c := start(t, []string{"FISKALDESK_RATE_LIMITS=off"}, "serve", "--data", central, "--addr", caddr)
+	proxy := &faultProxy{target: c.url}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &http.Server{Handler: proxy}
+	go func() { _ = srv.Serve(ln) }()
+	t.Cleanup(func() { _ = srv.Close() })
+	purl := "http://" + ln.Addr().String()
+	if out, stderr, code := run(t, wsEnv, "sync", "--data", ws, "--connect", purl, "--credential", cred); code != 0 {
+		t.Fatalf("connect: %s %s", out, stderr)
+	}
+	var wurl, wtok atomic.Value
+	w := start(t, wsEnv, "serve", "--data", ws, "--addr", "127.0.0.1:0")
+	wurl.Store(w.url)
+	wtok.Store(token(t, w.url))
+	lanes, _ := lanesOf(t, w.url, wtok.Load().(string), 3, 2)
+
+	proxy.faulty.Store(true)
+	ctx, cancel := context.WithCancel(context.Background())
+	loadDone := make(chan int64, 1)
+	go func() {
+		loadDone <- signLoad(ctx, func() string { return wurl.Load().(string) }, func() string { return wtok.Load().(string) }, lanes, 0)
+	}()
+	for round := range 4 {
+		time.Sleep(time.Duration(700+rand.IntN(800)) * time.Millisecond)
+		if round%2 == 0 {
+			_ = w.cmd.Process.Signal(syscall.SIGKILL)
+			w.wait(t)
+			w = start(t, wsEnv, "serve", "--data", ws, "--addr", "127.0.0.1:0")
+			wtok.Store(token(t, w.url))
+			wurl.Store(w.url)
+		} else {
+			_ = c.cmd.Process.Signal(syscall.SIGKILL)
+			c.wait(t)
+			c = start(t, []string{"FISKALDESK_RATE_LIMITS=off"}, "serve", "--data", central, "--addr", caddr)
+		}
+	}
+	cancel()
+	n := <-loadDone
+	proxy.faulty.Store(false)
+	syncUntilIdle(t, ws)
+	t.Logf("%d transactions; %d batches cut, %d answers lost, %d delivered twice; 2 workstation and 2 central kills",
+		n, proxy.cuts.Load(), proxy.lost.Load(), proxy.doubles.Load())
+	if proxy.cuts.Load()+proxy.lost.Load()+proxy.doubles.Load() == 0 || n < 20 {
+		t.Fatal("the faults or the load did not happen")
+	}
+	stop(t, w)
+	stop(t, c)
+	if dw, dc := digest(t, ws), digest(t, central); fmt.Sprint(dw) != fmt.Sprint(dc) {
+		t.Fatalf("signed data differs:\nworkstation %v\ncentral     %v", dw, dc)
+	}
+	tssN, logs := gapless(t, central)
+	t.Logf("central: %d TSS, %d logs, gapless and equal to the workstation", tssN, logs)
+}
+
+// The same organization renamed on both sides while they cannot reach
+// each other: after the next sync both show the newer name, and the
+// older one is kept in the conflict list of the instance that found it.
+func TestSyncConflictKeepsBothVersions(t *testing.T) {
+	central, ws := t.TempDir(), t.TempDir()
+	cred := pairCentral(t, central)
+	c := start(t, []string{"FISKALDESK_RATE_LIMITS=off"}, "serve", "--data", central, "--addr", "127.0.0.1:0")
+	proxy := &faultProxy{target: c.url}
+	ln, _ := net.Listen("tcp", "127.0.0.1:0")
+	srv := &http.Server{Handler: proxy}
+	go func() { _ = srv.Serve(ln) }()
+	t.Cleanup(func() { _ = srv.Close() })
+	if out, stderr, code := run(t, wsEnv, "sync", "--data", ws, "--connect", "http://"+ln.Addr().String(), "--credential", cred); code != 0 {
+		t.Fatalf("connect: %s %s", out, stderr)
+	}
+	w := start(t, wsEnv, "serve", "--data", ws, "--addr", "127.0.0.1:0")
+	syncUntilIdle(t, ws)
+	wtok, ctok := token(t, w.url), token(t, c.url)
+	orgID := mustCall(t, "GET", w.url+"/api/v0/organizations", wtok, nil)["data"].([]any)[0].(map[string]any)["_id"].(string)
+
+	proxy.down.Store(true)
+	mustCall(t, "PATCH", c.url+"/api/v0/organizations/"+orgID, ctok, map[string]string{"name": "Renamed centrally"})
+	time.Sleep(5 * time.Millisecond)
+	mustCall(t, "PATCH", w.url+"/api/v0/organizations/"+orgID, wtok, map[string]string{"name": "Renamed on the workstation"})
+	proxy.down.Store(false)
+	syncUntilIdle(t, ws)
+
+	for _, side := range []struct{ url, tok string }{{w.url, wtok}, {c.url, ctok}} {
+		if got := mustCall(t, "GET", side.url+"/api/v0/organizations/"+orgID, side.tok, nil)["name"]; got != "Renamed on the workstation" {
+			t.Fatalf("%s shows %q, want the newer name", side.url, got)
+		}
+	}
+	stop(t, w)
+	stop(t, c)
+	var found []store.Conflict
+	for _, d := range []string{central, ws} {
+		st, err := store.Open(store.DBDir(d), store.Options{GCInterval: -1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		cs, _, _ := st.Conflicts(10)
+		found = append(found, cs...)
+		_ = st.Close()
+	}
+	if len(found) == 0 {
+		t.Fatal("no conflict recorded")
+	}
+	for _, cf := range found {
+		if cf.Key != "org/"+orgID || !bytes.Contains(cf.Kept.Value, []byte("Renamed on the workstation")) || !bytes.Contains(cf.Lost.Value, []byte("Renamed centrally")) {
+			t.Fatalf("conflict %s: kept %s, lost %s", cf.Key, cf.Kept.Value, cf.Lost.Value)
+		}
+	}
+}
