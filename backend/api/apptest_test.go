@@ -18,6 +18,7 @@ import (
 	"github.com/fiskaldesk/fiskaldesk/backend/org"
 	"github.com/fiskaldesk/fiskaldesk/backend/secret"
 	"github.com/fiskaldesk/fiskaldesk/backend/store"
+	"github.com/fiskaldesk/fiskaldesk/backend/sync"
 	"github.com/fiskaldesk/fiskaldesk/backend/tss"
 )
 
@@ -60,7 +61,8 @@ func newTestAppLimits(t testing.TB, withLimits bool) *testApp {
 	if err := dk.Start(t.Context(), t.TempDir(), zerolog.Nop()); err != nil {
 		t.Fatal(err)
 	}
-	h := NewRouter(Deps{Store: st, Log: zerolog.Nop(), Version: "test", SPA: testSPA, Orgs: orgs, Auth: keys, TSS: signer, DSFinVK: dk, Billing: bill, NoRateLimits: !withLimits})
+	syncSvc := sync.NewService(st, sealer, zerolog.Nop())
+	h := NewRouter(Deps{Store: st, Log: zerolog.Nop(), Version: "test", SPA: testSPA, Orgs: orgs, Auth: keys, TSS: signer, DSFinVK: dk, Billing: bill, Sync: syncSvc, NoRateLimits: !withLimits})
 	return &testApp{t: t, h: h, st: st, dir: dir, orgs: orgs, auth: keys, tss: signer}
 }
 

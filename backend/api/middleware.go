@@ -2,7 +2,6 @@ package api
 
 import (
 	"context"
-	"github.com/fiskaldesk/fiskaldesk/backend/sync"
 	"net/http"
 	"runtime/debug"
 	"time"
@@ -10,6 +9,8 @@ import (
 	"github.com/go-chi/chi/v5/middleware"
 	"github.com/google/uuid"
 	"github.com/rs/zerolog"
+
+	"github.com/fiskaldesk/fiskaldesk/backend/sync"
 )
 
 // MaxBodyBytes is the request body limit of the fiskaly APIs (1 MB).

@@ -6,15 +6,24 @@ import { join, resolve } from 'node:path';
 // Starts the real binary headless on a free port and a fresh data dir,
 // reads the URL it prints, and hands it to the tests as FISKALDESK_URL.
 export default async function globalSetup() {
+  const server = await startServer();
+  process.env.FISKALDESK_URL = server.url;
+  return server.stop;
+}
+
+/** One more `fiskaldesk serve` on its own temp data dir (the sync flow pairs two). */
+export async function startServer(): Promise<{ url: string; stop: () => Promise<void> }> {
   const bin = resolve(process.env.FISKALDESK_BIN ?? '../bin/fiskaldesk');
   const data = mkdtempSync(join(tmpdir(), 'fiskaldesk-e2e-'));
   const proc = spawn(bin, ['serve', '--data', data, '--addr', '127.0.0.1:0'], { stdio: ['ignore', 'pipe', 'pipe'] });
   const url = await readURL(proc);
-  process.env.FISKALDESK_URL = url;
-  return async () => {
-    proc.kill('SIGTERM');
-    await new Promise((done) => proc.once('exit', done));
-    rmSync(data, { recursive: true, force: true });
+  return {
+    url,
+    stop: async () => {
+      proc.kill('SIGTERM');
+      await new Promise((done) => proc.once('exit', done));
+      rmSync(data, { recursive: true, force: true });
+    },
   };
 }
 

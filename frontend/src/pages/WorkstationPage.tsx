@@ -4,6 +4,7 @@ import { useMutation, useQuery } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
 import { useHealth } from '../api/health';
 import { LanguageSwitch } from '../components/LanguageSwitch';
+import { SyncSettings } from '../components/SyncSettings';
 import { ThemeSwitch } from '../components/ThemeSwitch';
 import { backup, dataDir, isDesktop, openDataDir } from '../desktop';
 
@@ -32,6 +33,7 @@ export function WorkstationPage() {
         )}
       </Card>
       <BackupCard />
+      <SyncSettings />
       <Card withBorder padding="lg">
         <Title order={4} mb="sm">
           {t('workstation.appearance')}

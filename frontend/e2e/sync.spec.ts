@@ -1,0 +1,69 @@
+import { type Browser, type Page, expect, test } from '@playwright/test';
+import { startServer } from './global-setup';
+import { shot } from './helpers';
+
+// Two more instances: a central one and a workstation, paired through
+// their dashboards the way a reseller does it (docs/sync.md).
+
+async function firstStart(browser: Browser, url: string, email: string, orgName: string): Promise<Page> {
+  // One context per instance: both are on 127.0.0.1, and cookies do not
+  // tell ports apart.
+  const ctx = await browser.newContext({ reducedMotion: 'reduce', baseURL: url });
+  const page = await ctx.newPage();
+  const res = await page.request.post(url + '/api/dashboard/setup', {
+    data: {
+      email, password: 'sync-password-123', first_name: 'Sam',
+      organization: { name: orgName, address_line1: 'Ringstraße 9', zip: '20095', town: 'Hamburg', country_code: 'DEU' },
+    },
+  });
+  expect(res.status()).toBe(200);
+  return page;
+}
+
+test('pair a workstation with a central instance in the dashboards; the workstation syncs', async ({ browser }) => {
+  test.setTimeout(60_000);
+  const central = await startServer();
+  const ws = await startServer();
+  try {
+    const cp = await firstStart(browser, central.url, 'central@reseller.example', 'Reseller Zentrale GmbH');
+    await cp.goto(central.url + '/settings/workstation');
+    await expect(cp.getByTestId('sync-role')).toHaveText('Standalone');
+    await cp.getByLabel('New workstation').fill('Kasse Filiale Nord');
+    await cp.getByRole('button', { name: 'Issue credential' }).click();
+    const dialog = cp.getByRole('dialog', { name: 'Sync credential' });
+    await expect(dialog.getByText('It is shown only now')).toBeVisible();
+    const credential = (await dialog.locator('code').textContent())!.trim();
+    expect(credential).toMatch(/^fdsync_/);
+    await cp.screenshot({ path: shot('sync-central-credential') });
+    await dialog.getByRole('button', { name: 'I have stored the secret' }).click();
+    await expect(cp.getByTestId('sync-role')).toHaveText('Central instance');
+
+    const wp = await firstStart(browser, ws.url, 'kasse@shop.example', 'Blumen Nord');
+    await wp.goto(ws.url + '/settings/workstation');
+    await wp.getByLabel('URL of the central instance').fill('http://central.example.com');
+    await wp.getByLabel('Sync credential').fill(credential);
+    await wp.getByRole('button', { name: 'Pair' }).click();
+    await expect(wp.getByText('Use https://')).toBeVisible();
+    await wp.getByLabel('URL of the central instance').fill(central.url);
+    await wp.getByRole('button', { name: 'Pair' }).click();
+    await expect(wp.getByTestId('sync-role')).toHaveText('Workstation');
+    await expect(wp.getByTestId('sync-last')).not.toHaveText('never', { timeout: 15_000 });
+    await expect(wp.getByTestId('sync-backlog')).toHaveText('0');
+    await wp.getByRole('button', { name: 'Sync now' }).click();
+    await expect(wp.getByText(/Sent \d+, received \d+, 0 conflicts, 0 waiting/)).toBeVisible();
+    await wp.screenshot({ path: shot('sync-workstation'), fullPage: true });
+
+    // The central lists the workstation, and the workstation's user and
+    // organization arrived: she can log in there.
+    await cp.reload();
+    await expect(cp.getByRole('cell', { name: 'Kasse Filiale Nord' })).toBeVisible();
+    await expect(cp.getByRole('cell', { name: 'never' })).toHaveCount(0);
+    const login = await cp.request.post(central.url + '/api/dashboard/login', { data: { email: 'kasse@shop.example', password: 'sync-password-123' } });
+    expect(login.status()).toBe(200);
+    expect((await login.json()).user.email).toBe('kasse@shop.example');
+    await cp.screenshot({ path: shot('sync-central'), fullPage: true });
+  } finally {
+    await ws.stop();
+    await central.stop();
+  }
+});
