@@ -29,6 +29,7 @@ func (a *handlers) bindDashboard(r chi.Router) {
 		r.Method(http.MethodGet, "/reports/transactions", HandlerFunc(a.transactionReport))
 		r.Method(http.MethodGet, "/overview", HandlerFunc(a.overview))
 		r.Route("/sync", a.bindSyncSettings)
+		r.With(a.instanceAdmin).Method(http.MethodPost, "/restore", HandlerFunc(a.restoreUpload))
 	})
 }
 

@@ -1,6 +1,8 @@
 package api
 
 import (
+	"io"
+
 	"github.com/fiskaldesk/fiskaldesk/backend/auth"
 	"github.com/fiskaldesk/fiskaldesk/backend/billing"
 	"github.com/fiskaldesk/fiskaldesk/backend/dsfinvk"
@@ -19,6 +21,8 @@ type handlers struct {
 	bill *billing.Service
 	sync *sync.Service
 	st   *store.Store
+
+	stageRestore func(io.Reader) error
 	// limits is nil when rate limits are off (benchmarks).
 	limits *limiters
 }

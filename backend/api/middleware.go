@@ -120,14 +120,23 @@ func recoverer(next http.Handler) http.Handler {
 // syncPushPath takes batches larger than an API body.
 const syncPushPath = "/api/sync/v1/push"
 
+// restorePath takes a whole backup file, streamed to disk.
+const (
+	restorePath     = "/api/dashboard/restore"
+	MaxRestoreBytes = 64 << 30
+)
+
 // limitBody refuses a declared body over MaxBodyBytes at once and caps
 // undeclared (chunked) bodies so that reading past the limit fails with
 // *http.MaxBytesError, which writeError maps to the same 413.
 func limitBody(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		limit := int64(MaxBodyBytes)
-		if r.URL.Path == syncPushPath {
+		switch r.URL.Path {
+		case syncPushPath:
 			limit = sync.MaxBatchBytes
+		case restorePath:
+			limit = MaxRestoreBytes
 		}
 		if r.ContentLength > limit {
 			// Tell net/http not to try to drain the rest of a huge body.

@@ -2,6 +2,7 @@ package api
 
 import (
 	"crypto/subtle"
+	"io"
 	"io/fs"
 	"net/http"
 	"strings"
@@ -35,6 +36,9 @@ type Deps struct {
 	DSFinVK    *dsfinvk.Service
 	Billing    *billing.Service
 	Sync       *sync.Service
+	// StageRestore keeps an uploaded backup for the next start (nil:
+	// restore from the dashboard is not offered).
+	StageRestore func(io.Reader) error
 	// NoRateLimits switches the cloud's per-resource rate limits off.
 	NoRateLimits bool
 }
@@ -51,7 +55,7 @@ func NewRouter(d Deps) http.Handler {
 	r.Method(http.MethodGet, "/healthz", health(d))
 	r.Method(http.MethodHead, "/healthz", health(d))
 
-	h := &handlers{orgs: d.Orgs, auth: d.Auth, tss: d.TSS, dk: d.DSFinVK, bill: d.Billing, sync: d.Sync, st: d.Store}
+	h := &handlers{orgs: d.Orgs, auth: d.Auth, tss: d.TSS, dk: d.DSFinVK, bill: d.Billing, sync: d.Sync, st: d.Store, stageRestore: d.StageRestore}
 	if !d.NoRateLimits {
 		h.limits = newLimiters()
 	}

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"errors"
 	"net/http"
 	"strconv"
 	"strings"
@@ -100,6 +101,22 @@ func (a *handlers) bindSyncSettings(r chi.Router) {
 		r.Method(http.MethodPost, "/workstations", HandlerFunc(a.syncPair))
 		r.Method(http.MethodDelete, "/workstations/{id}", HandlerFunc(a.syncRevoke))
 	})
+}
+
+// restoreUpload is POST /api/dashboard/restore: the body is a backup
+// file, kept for the next start (server.StageRestore).
+func (a *handlers) restoreUpload(w http.ResponseWriter, r *http.Request) error {
+	if a.stageRestore == nil {
+		return Errorf(http.StatusNotImplemented, CodeUnavailable, "Restore is not available in this mode; use fiskaldesk restore.")
+	}
+	if err := a.stageRestore(r.Body); err != nil {
+		if errors.Is(err, store.ErrNotBackup) || errors.Is(err, store.ErrNewerFormat) {
+			return Errorf(http.StatusBadRequest, "E_NOT_A_BACKUP", "%v", err)
+		}
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]bool{"staged": true})
+	return nil
 }
 
 // instanceAdmin lets through the users who run this installation: owners

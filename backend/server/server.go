@@ -56,6 +56,9 @@ type Server struct {
 // New opens the store in cfg.DataDir and builds the handler. spa is the
 // built dashboard.
 func New(cfg Config, log zerolog.Logger, spa fs.FS) (*Server, error) {
+	if err := applyPendingRestore(cfg.DataDir, log); err != nil {
+		return nil, err
+	}
 	st, err := store.Open(store.DBDir(cfg.DataDir), store.Options{Logger: log, MinFreeBytes: int64(cfg.MinFreeMB) << 20})
 	if errors.Is(err, store.ErrLocked) {
 		return nil, lockedError(cfg.DataDir)
@@ -112,6 +115,10 @@ func New(cfg Config, log zerolog.Logger, spa fs.FS) (*Server, error) {
 		DSFinVK:    dkSvc,
 		Billing:    bill,
 		Sync:       syncSvc,
+		StageRestore: func(r io.Reader) error {
+			_, err := StageRestore(cfg.DataDir, r)
+			return err
+		},
 
 		NoRateLimits: cfg.NoRateLimits,
 	})

@@ -12,13 +12,14 @@ export default async function globalSetup() {
 }
 
 /** One more `fiskaldesk serve` on its own temp data dir (the sync flow pairs two). */
-export async function startServer(): Promise<{ url: string; stop: () => Promise<void> }> {
+export async function startServer(): Promise<{ url: string; data: string; stop: () => Promise<void> }> {
   const bin = resolve(process.env.FISKALDESK_BIN ?? '../bin/fiskaldesk');
   const data = mkdtempSync(join(tmpdir(), 'fiskaldesk-e2e-'));
   const proc = spawn(bin, ['serve', '--data', data, '--addr', '127.0.0.1:0'], { stdio: ['ignore', 'pipe', 'pipe'] });
   const url = await readURL(proc);
   return {
     url,
+    data,
     stop: async () => {
       proc.kill('SIGTERM');
       await new Promise((done) => proc.once('exit', done));

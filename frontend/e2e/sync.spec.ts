@@ -1,3 +1,5 @@
+import { execFileSync } from 'node:child_process';
+import { join, resolve } from 'node:path';
 import { type Browser, type Page, expect, test } from '@playwright/test';
 import { startServer } from './global-setup';
 import { shot } from './helpers';
@@ -62,6 +64,17 @@ test('pair a workstation with a central instance in the dashboards; the workstat
     expect(login.status()).toBe(200);
     expect((await login.json()).user.email).toBe('kasse@shop.example');
     await cp.screenshot({ path: shot('sync-central'), fullPage: true });
+
+    // Restore from the dashboard: a file that is no backup is refused, a
+    // backup taken from the running instance is staged for the next start.
+    await cp.locator('input[type=file]').setInputFiles({ name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('hello\n') });
+    await cp.getByRole('button', { name: 'Restore at next start' }).click();
+    await expect(cp.getByText('not a fiskaldesk backup')).toBeVisible();
+    const file = join(central.data, 'e2e.backup');
+    execFileSync(resolve(process.env.FISKALDESK_BIN ?? '../bin/fiskaldesk'), ['backup', '--data', central.data, '--out', file]);
+    await cp.locator('input[type=file]').setInputFiles(file);
+    await cp.getByRole('button', { name: 'Restore at next start' }).click();
+    await expect(cp.getByText('Restore staged')).toBeVisible();
   } finally {
     await ws.stop();
     await central.stop();

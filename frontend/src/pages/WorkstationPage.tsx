@@ -1,7 +1,9 @@
-import { Alert, Button, Card, Code, Group, Stack, Text, Title } from '@mantine/core';
+import { Alert, Button, Card, Code, FileInput, Group, Stack, Text, Title } from '@mantine/core';
 import { IconFolderOpen } from '@tabler/icons-react';
 import { useMutation, useQuery } from '@tanstack/react-query';
+import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import { csrfToken, toApiError } from '../api/client';
 import { useHealth } from '../api/health';
 import { LanguageSwitch } from '../components/LanguageSwitch';
 import { SyncSettings } from '../components/SyncSettings';
@@ -79,7 +81,35 @@ function BackupCard() {
         {run.data && <Alert color="teal">{t('workstation.backupDone', { path: run.data })}</Alert>}
         <Text size="sm" c="dimmed">{t('workstation.backupCli')}</Text>
         <Code block>{'fiskaldesk backup --out fiskaldesk.backup\nfiskaldesk restore --in fiskaldesk.backup --data /path/to/empty-dir'}</Code>
+        <RestoreForm />
       </Stack>
     </Card>
+  );
+}
+
+/** Stages a backup for the next start: the running store cannot be swapped. */
+async function stageRestore(file: File): Promise<void> {
+  const headers: Record<string, string> = { 'Content-Type': 'application/octet-stream' };
+  const csrf = csrfToken();
+  if (csrf) headers['X-CSRF-Token'] = csrf;
+  const res = await fetch('/api/dashboard/restore', { method: 'POST', body: file, headers, credentials: 'same-origin' });
+  if (!res.ok) throw await toApiError(res);
+}
+
+function RestoreForm() {
+  const { t } = useTranslation();
+  const [file, setFile] = useState<File | null>(null);
+  const stage = useMutation({ mutationFn: stageRestore });
+  return (
+    <Stack gap="xs">
+      <Group align="flex-end">
+        <FileInput label={t('workstation.restoreFile')} placeholder={t('workstation.restorePick')} value={file} onChange={setFile} clearable w={320} />
+        <Button variant="light" color="orange" disabled={!file} loading={stage.isPending} onClick={() => file && stage.mutate(file)}>
+          {t('workstation.restoreStage')}
+        </Button>
+      </Group>
+      {stage.error && <Alert color="red">{stage.error.message}</Alert>}
+      {stage.isSuccess && <Alert color="orange" title={t('workstation.restoreStagedTitle')}>{t('workstation.restoreStaged')}</Alert>}
+    </Stack>
   );
 }
