@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/dgraph-io/badger/v4"
@@ -147,11 +148,16 @@ func Delete(txn *badger.Txn, key []byte) error {
 
 // outbox is the Store's sequence state.
 type outbox struct {
-	mu   sync.Mutex // held while a commit takes its sequence and timestamp
-	mode OutboxMode
-	next uint64
-	self Instance
-	now  func() time.Time
+	mu   sync.Mutex    // held while a commit takes its sequence and timestamp
+	mode atomic.Uint32 // OutboxMode; read by every Update without the lock
+	// switching is held shared by every update from reading the mode
+	// to its commit, and exclusively while the mode changes: no commit
+	// that began with recording off lands after the snapshot passed its
+	// keys.
+	switching sync.RWMutex
+	next      uint64
+	self      Instance
+	now       func() time.Time
 	// changed is closed and replaced after each recorded commit, waking
 	// a sync loop that waits for work.
 	changed chan struct{}
@@ -167,7 +173,7 @@ func (s *Store) loadOutbox() error {
 		}
 		copy(s.ob.self[:], id)
 		if b, err := Get(txn, keyOutboxMode); err == nil && len(b) == 1 {
-			s.ob.mode = OutboxMode(b[0])
+			s.ob.mode.Store(uint32(b[0]))
 		}
 		last, err := getU64(txn, keyOutboxAcked)
 		if err != nil {
@@ -188,11 +194,7 @@ func (s *Store) loadOutbox() error {
 func (s *Store) Self() Instance { return s.ob.self }
 
 // OutboxMode returns what this instance records.
-func (s *Store) OutboxMode() OutboxMode {
-	s.ob.mu.Lock()
-	defer s.ob.mu.Unlock()
-	return s.ob.mode
-}
+func (s *Store) OutboxMode() OutboxMode { return OutboxMode(s.ob.mode.Load()) }
 
 // Changed returns a channel closed at the next recorded commit.
 func (s *Store) Changed() <-chan struct{} {
@@ -217,6 +219,8 @@ func u64(v uint64) []byte { return binary.BigEndian.AppendUint64(nil, v) }
 // update runs fn in one transaction and commits it, adding the outbox
 // entry when fn wrote synced keys.
 func (s *Store) update(fn func(txn *badger.Txn) error) error {
+	s.ob.switching.RLock()
+	defer s.ob.switching.RUnlock()
 	txn := s.db.NewTransaction(true)
 	defer txn.Discard()
 	mode := s.OutboxMode()
@@ -296,22 +300,23 @@ func (s *Store) SetOutboxMode(ctx context.Context, m OutboxMode) error {
 	if s.closed {
 		return ErrClosed
 	}
-	s.ob.mu.Lock()
-	defer s.ob.mu.Unlock()
-	if s.ob.mode == m {
+	s.ob.switching.Lock()
+	defer s.ob.switching.Unlock()
+	old := s.OutboxMode()
+	if old == m {
 		return nil
 	}
 	err := s.db.Update(func(txn *badger.Txn) error {
 		if err := txn.Set(keyOutboxMode, []byte{byte(m)}); err != nil {
 			return err
 		}
-		if s.ob.mode == OutboxOff {
+		if old == OutboxOff {
 			return txn.Set(keyOutboxSnap, []byte{})
 		}
 		return nil
 	})
 	if err == nil {
-		s.ob.mode = m
+		s.ob.mode.Store(uint32(m))
 	}
 	return err
 }
