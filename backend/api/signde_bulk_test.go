@@ -168,6 +168,41 @@ func TestTxListFastPathMatchesGeneralPath(t *testing.T) {
 	}
 }
 
+// Lists filtered by state read the state index and only their page; they
+// answer exactly what the reading path answers (a client's list, here of
+// the one client that made every transaction), count included.
+func TestTxListByStateMatchesReadingPath(t *testing.T) {
+	a, _, _, v, _ := vendorApp(t)
+	tssID, clients := posSetup(t, a, v, 1)
+	base := "/api/v2/tss/" + tssID + "/tx"
+	for i := range 41 {
+		tx := base + "/" + uuid.NewString()
+		a.must(a.do(v, "PUT", tx+"?tx_revision=1", map[string]any{"state": "ACTIVE", "client_id": clients[0]}), 200)
+		switch i % 5 {
+		case 1, 2, 3:
+			a.must(a.do(v, "PUT", tx+"?tx_revision=2", map[string]any{"state": "FINISHED", "client_id": clients[0], "schema": receipt("1.00")}), 200)
+		case 4:
+			a.must(a.do(v, "PUT", tx+"?tx_revision=2", map[string]any{"state": "CANCELLED", "client_id": clients[0]}), 200)
+		}
+	}
+	reading := "/api/v2/tss/" + tssID + "/client/" + clients[0] + "/tx"
+	for _, states := range []string{"states[]=FINISHED", "states[]=CANCELLED", "states[]=FINISHED&states[]=CANCELLED",
+		"states[]=ACTIVE&states[]=FINISHED", "states[]=ACTIVE&states[]=CANCELLED&states[]=FINISHED", "states[]=CANCELLED&states[]=CANCELLED"} {
+		for _, page := range []string{"", "&limit=5", "&limit=5&offset=7", "&limit=4&order=desc", "&limit=3&offset=20&order=desc",
+			"&limit=100&offset=40", "&order_by=number&order=asc&limit=2&offset=1"} {
+			q := "?" + states + page
+			fast := a.must(a.do(v, "GET", base+q, nil), 200)
+			slow := a.must(a.do(v, "GET", reading+q, nil), 200)
+			if !bytes.Equal(fast.body, slow.body) {
+				t.Errorf("%s:\nindex   %s\nreading %s", q, fast.body, slow.body)
+			}
+		}
+	}
+	if n := a.must(a.do(v, "GET", base+"?states[]=FINISHED&limit=1", nil), 200).obj()["count"].(float64); n != 24 {
+		t.Fatalf("FINISHED count %v, want 24", n)
+	}
+}
+
 // Lists of only ACTIVE transactions come from the active index: exactly
 // the open ones, in number order either way, paged, across a TSS or the
 // whole org; a transaction that ends leaves the list at once.

@@ -52,6 +52,10 @@ import "encoding/binary"
 //	tx-rev/<tss>/<tx>/<rev u32 BE>   → tss.txRevision: the signed answer of one revision.
 //	tx-active/<tss>/<tx>             → empty: ACTIVE transactions (for the 2000 limit, and
 //	                                   lists of only ACTIVE ones: a POS looking for open receipts).
+//	tx-end/<tss>/<state>/<number u64 BE> → tx id (raw text): FINISHED and CANCELLED
+//	                                   transactions in number order, written when one ends
+//	                                   (final states never change); only for TSS whose
+//	                                   record says end_indexed (created since the index).
 //	log/<tss>/<counter u64 BE>       → raw DER log message, the TAR export's source; append-only.
 //	export/<tss>/<export>            → tss.Export: a TAR export job and its result.
 //	export-queue/<export>            → tss id (raw text): PENDING/WORKING jobs, resumed at start.
@@ -163,6 +167,10 @@ func TxKey(tss, tx string) []byte               { return key("tx", tss, tx) }
 func TxActiveKey(tss, tx string) []byte         { return key("tx-active", tss, tx) }
 func TxActivePrefix(tss string) []byte          { return prefix("tx-active", tss) }
 func TxNumPrefix(tss string) []byte             { return prefix("tx-num", tss) }
+func TxEndPrefix(tss, state string) []byte      { return prefix("tx-end", tss, state) }
+func TxEndKey(tss, state string, n uint64) []byte {
+	return binary.BigEndian.AppendUint64(prefix("tx-end", tss, state), n)
+}
 func TxNumKey(tss string, n uint64) []byte {
 	return binary.BigEndian.AppendUint64(prefix("tx-num", tss), n)
 }
@@ -264,7 +272,7 @@ var syncClasses = map[string]SyncClass{
 
 	"tss": SyncOwned, "tss-ctr": SyncOwned, "org-tss": SyncOwned, "client": SyncOwned,
 	"tss-client": SyncOwned, "client-serial": SyncOwned, "tx": SyncOwned, "tx-num": SyncOwned,
-	"tx-rev": SyncOwned, "tx-active": SyncOwned, "log": SyncOwned,
+	"tx-rev": SyncOwned, "tx-active": SyncOwned, "tx-end": SyncOwned, "log": SyncOwned,
 	"dk-cr": SyncOwned, "dk-cr-rev": SyncOwned, "dk-vat": SyncOwned, "dk-pa": SyncOwned,
 	"dk-cpc": SyncOwned, "dk-znr": SyncOwned, "audit": SyncOwned,
 }

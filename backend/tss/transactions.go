@@ -249,6 +249,9 @@ func (s *Service) Upsert(ctx context.Context, c Caller, tssID, txID string, rev 
 			head.State, head.TimeEnd = req.State, w.now
 			w.ctr.Active--
 			w.del(store.TxActiveKey(tssID, txID))
+			if w.t.EndIndexed {
+				w.set(store.TxEndKey(tssID, req.State, head.Number), []byte(txID))
+			}
 		}
 		data := head.ProcessData
 		if op == tse.OpStart && pType == "" {
@@ -412,13 +415,21 @@ type TxFilter struct {
 }
 
 // ListTx lists the transactions of TSS tssID, or of every TSS of c's
-// acting org when tssID is "". Lists of only ACTIVE transactions read the
-// active index; other filtered lists read every transaction of the TSS
+// acting org when tssID is "". Lists of one TSS in number order, unfiltered
+// or filtered by state, read only their page (listTxByNumber,
+// listTxByState); others — a client's transactions, other orders, the
+// org-wide list, TSS made before the state index — read every transaction
 // (minutes at 1,000,000) and stop when ctx is done, so a client that gives
 // up or a shutdown does not leave one running.
 func (s *Service) ListTx(ctx context.Context, c Caller, tssID string, f TxFilter) ([]*TxView, int, error) {
-	if tssID != "" && len(f.States) == 0 && f.ClientID == "" && (f.OrderBy == "" || f.OrderBy == "number") {
+	byNumber := f.OrderBy == "" || f.OrderBy == "number"
+	if tssID != "" && len(f.States) == 0 && f.ClientID == "" && byNumber {
 		return s.listTxByNumber(c, tssID, f)
+	}
+	if tssID != "" && f.ClientID == "" && byNumber {
+		if out, n, ok, err := s.listTxByState(c, tssID, f); ok || err != nil {
+			return out, n, err
+		}
 	}
 	var out []*TxView
 	err := s.st.View(func(txn *badger.Txn) error {
