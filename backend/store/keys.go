@@ -1,6 +1,9 @@
 package store
 
-import "encoding/binary"
+import (
+	"bytes"
+	"encoding/binary"
+)
 
 // Key layout of the fiskaldesk store. This file is the single source of
 // truth: every prefix used anywhere is declared here, with its full key
@@ -275,6 +278,13 @@ var syncClasses = map[string]SyncClass{
 	"tx-rev": SyncOwned, "tx-active": SyncOwned, "tx-end": SyncOwned, "log": SyncOwned,
 	"dk-cr": SyncOwned, "dk-cr-rev": SyncOwned, "dk-vat": SyncOwned, "dk-pa": SyncOwned,
 	"dk-cpc": SyncOwned, "dk-znr": SyncOwned, "audit": SyncOwned,
+}
+
+// WriteOnce reports keys that are written once and never changed or
+// deleted: the signed logs and transaction revisions. The outbox refers to
+// them by key instead of copying their value.
+func WriteOnce(k []byte) bool {
+	return bytes.HasPrefix(k, []byte("log/")) || bytes.HasPrefix(k, []byte("tx-rev/"))
 }
 
 // ClassOf returns the sync class of key by its type prefix; unknown

@@ -95,6 +95,15 @@ func TestOutboxRecordsSyncedKeysInCommitOrder(t *testing.T) {
 			t.Fatal("sequence not increasing")
 		}
 	}
+	// A log is written once: the outbox keeps its key and ReadOutbox
+	// (above) filled in the value.
+	raw := get(t, s, string(OutboxKey(first.Seq)))
+	if !bytes.Contains([]byte(raw), []byte("log/t1/1")) || bytes.Contains([]byte(raw), []byte("signed")) || !bytes.Contains([]byte(raw), []byte("v1")) {
+		t.Fatalf("raw entry %q", raw)
+	}
+	if keys["log/t1/1"].Value == nil || string(keys["log/t1/1"].Value) != "signed" {
+		t.Fatalf("shipped log value %q", keys["log/t1/1"].Value)
+	}
 }
 
 func TestPruneSurvivesRestartWithoutReusingSequences(t *testing.T) {
