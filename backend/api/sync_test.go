@@ -64,7 +64,9 @@ func TestSyncRoutes(t *testing.T) {
 		t.Fatal("pairing did not make the instance central")
 	}
 
-	inst, body := workstationBatch(t, "org/ws-org", `{"name":"from the workstation"}`, "log/t9/1", "signed")
+	ctr := string([]byte{0, 0, 0, 0, 0, 0, 0, 9, 0, 0, 0, 0, 0, 0, 0, 4, 0, 0, 0, 0, 0, 0, 0, 1})
+	inst, body := workstationBatch(t, "org/ws-org", `{"name":"from the workstation"}`, "log/t9/1", "signed",
+		"tss/t9", `{"id":"t9"}`, "tss-ctr/t9", ctr)
 	push := func(c, instance, ct string, b []byte) resp {
 		return a.doH(cred{bearer: c}, "POST", "/api/sync/v1/push", b, map[string]string{sync.InstanceHeader: instance, "Content-Type": ct})
 	}
@@ -111,7 +113,7 @@ func TestSyncRoutes(t *testing.T) {
 	}
 
 	ws := a.must(a.do(owner, "GET", "/api/dashboard/sync/workstations", nil), 200).obj()["data"].([]any)[0].(map[string]any)
-	if ws["instance"] != inst || ws["entries"].(float64) != 1 || ws["secret_hash"] != nil {
+	if ws["instance"] != inst || ws["entries"].(float64) != 1 || ws["secret_hash"] != nil || ws["tss"].(float64) != 1 || ws["transactions"].(float64) != 4 {
 		t.Fatalf("%v", ws)
 	}
 	a.must(a.do(owner, "DELETE", "/api/dashboard/sync/workstations/"+ws["id"].(string), nil), 200)

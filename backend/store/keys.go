@@ -233,6 +233,7 @@ func SyncPeerKey(instance string) []byte {
 	return key("sync-peer", instance)
 }
 func SyncOwnerKey(tss string) []byte { return key("sync-owner", tss) }
+func SyncOwnerPrefix() []byte        { return prefix("sync-owner") }
 func SyncConflictKey(unixNanos uint64, id string) []byte {
 	return append(binary.BigEndian.AppendUint64(prefix("sync-conflict"), unixNanos), append([]byte{'/'}, id...)...)
 }

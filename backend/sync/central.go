@@ -35,6 +35,10 @@ type Workstation struct {
 	Cursor uint64 `json:"cursor"`
 	// Entries counts the entries applied from it.
 	Entries uint64 `json:"entries"`
+	// TSS and Transactions: what it signs, as synced here (the central
+	// view across every organization, whoever may see them).
+	TSS          int    `json:"tss"`
+	Transactions uint64 `json:"transactions"`
 }
 
 // Errors of the central side; api maps them to HTTP answers.
@@ -110,8 +114,36 @@ func (s *Service) Pair(ctx context.Context, name, by string) (*Workstation, stri
 func (s *Service) Workstations() ([]Workstation, error) {
 	var out []Workstation
 	err := s.st.View(func(txn *badger.Txn) error {
+		type signed struct {
+			tss int
+			tx  uint64
+		}
+		byInstance := map[string]*signed{}
+		p := store.SyncOwnerPrefix()
+		err := store.ScanKeys(txn, p, func(k []byte) error {
+			id := string(k[len(p):])
+			owner, err := store.Get(txn, k)
+			if err != nil {
+				return err
+			}
+			inst := hex.EncodeToString(owner)
+			if byInstance[inst] == nil {
+				byInstance[inst] = &signed{}
+			}
+			byInstance[inst].tss++
+			if ctr, err := store.Get(txn, store.TSSCounterKey(id)); err == nil && len(ctr) >= 16 {
+				byInstance[inst].tx += binary.BigEndian.Uint64(ctr[8:16])
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
 		return store.ScanJSON(txn, store.SyncWorkstationPrefix(), func(w Workstation) error {
 			w.SecretHash = ""
+			if sg := byInstance[w.Instance]; sg != nil {
+				w.TSS, w.Transactions = sg.tss, sg.tx
+			}
 			if w.Instance != "" {
 				b, err := store.Get(txn, store.SyncPeerKey(w.Instance))
 				if err == nil && len(b) == 8 {

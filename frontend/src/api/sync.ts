@@ -40,6 +40,8 @@ export interface Workstation {
   last_seen_at?: number;
   cursor: number;
   entries: number;
+  tss: number;
+  transactions: number;
 }
 
 export interface ConflictSide {

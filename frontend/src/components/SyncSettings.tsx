@@ -115,7 +115,7 @@ function ConnectForm() {
         <Title order={5}>{t('sync.connectTitle')}</Title>
         <TextInput label={t('sync.url')} placeholder="https://central.example.com" {...form.getInputProps('url')} />
         <TextInput label={t('sync.credential')} placeholder="fdsync_…" {...form.getInputProps('credential')} />
-        <Textarea label={t('sync.ca')} description={t('sync.caHint')} autosize minRows={2} maxRows={6} {...form.getInputProps('ca_pem')} />
+        <Textarea label={t('sync.ca')} description={t('sync.caHint')} minRows={3} rows={3} {...form.getInputProps('ca_pem')} />
         {connect.error && <Alert color="red">{connect.error.message}</Alert>}
         <Group>
           <Button type="submit" loading={connect.isPending}>{t('sync.connect')}</Button>
@@ -149,6 +149,8 @@ function Workstations() {
                 <Table.Tr>
                   <Table.Th>{t('sync.name')}</Table.Th>
                   <Table.Th>{t('sync.lastSeen')}</Table.Th>
+                  <Table.Th>{t('sync.tss')}</Table.Th>
+                  <Table.Th>{t('sync.transactions')}</Table.Th>
                   <Table.Th>{t('sync.entries')}</Table.Th>
                   <Table.Th />
                 </Table.Tr>
@@ -158,6 +160,8 @@ function Workstations() {
                   <Table.Tr key={w.id}>
                     <Table.Td>{w.name}</Table.Td>
                     <Table.Td>{w.last_seen_at ? formatTime(w.last_seen_at) : t('sync.never')}</Table.Td>
+                    <Table.Td>{w.tss}</Table.Td>
+                    <Table.Td>{w.transactions}</Table.Td>
                     <Table.Td>{w.entries}</Table.Td>
                     <Table.Td>
                       {w.revoked_at ? (
