@@ -11,6 +11,7 @@ import (
 	"github.com/fiskaldesk/fiskaldesk/backend/org"
 	"github.com/fiskaldesk/fiskaldesk/backend/store"
 	"github.com/fiskaldesk/fiskaldesk/backend/sync"
+	"github.com/fiskaldesk/fiskaldesk/backend/tss"
 )
 
 // bindSync registers the sync protocol under /api/sync/v1 (a central
@@ -100,6 +101,7 @@ func (a *handlers) bindSyncSettings(r chi.Router) {
 		r.Method(http.MethodGet, "/workstations", HandlerFunc(a.syncWorkstations))
 		r.Method(http.MethodPost, "/workstations", HandlerFunc(a.syncPair))
 		r.Method(http.MethodDelete, "/workstations/{id}", HandlerFunc(a.syncRevoke))
+		r.Method(http.MethodGet, "/workstations/{id}/tss", HandlerFunc(a.syncWorkstationTSS))
 	})
 }
 
@@ -220,6 +222,30 @@ func (a *handlers) syncPair(w http.ResponseWriter, r *http.Request) error {
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"workstation": ws, "credential": cred})
 	return nil
+}
+
+// syncWorkstationTSS is the central view of one workstation: every TSS it
+// signs, in whichever organization.
+func (a *handlers) syncWorkstationTSS(w http.ResponseWriter, r *http.Request) error {
+	list, err := a.sync.Workstations()
+	if err != nil {
+		return err
+	}
+	id := chi.URLParam(r, "id")
+	for _, ws := range list {
+		if ws.ID != id {
+			continue
+		}
+		out := []tss.SyncedTSS{}
+		if ws.Instance != "" {
+			if out, err = a.tss.SyncedBy(ws.Instance); err != nil {
+				return err
+			}
+		}
+		writeJSON(w, http.StatusOK, map[string]any{"data": out, "count": len(out)})
+		return nil
+	}
+	return sync.ErrNotFound
 }
 
 func (a *handlers) syncRevoke(w http.ResponseWriter, r *http.Request) error {

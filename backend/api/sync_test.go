@@ -116,6 +116,12 @@ func TestSyncRoutes(t *testing.T) {
 	if ws["instance"] != inst || ws["entries"].(float64) != 1 || ws["secret_hash"] != nil || ws["tss"].(float64) != 1 || ws["transactions"].(float64) != 4 {
 		t.Fatalf("%v", ws)
 	}
+	// The central view of the workstation: its TSS, whatever org they are in.
+	wsTSS := a.must(a.do(owner, "GET", "/api/dashboard/sync/workstations/"+ws["id"].(string)+"/tss", nil), 200).obj()["data"].([]any)
+	if len(wsTSS) != 1 || wsTSS[0].(map[string]any)["_id"] != "t9" || wsTSS[0].(map[string]any)["transaction_counter"].(float64) != 4 {
+		t.Fatalf("%v", wsTSS)
+	}
+	a.must(a.do(owner, "GET", "/api/dashboard/sync/workstations/nope/tss", nil), 404)
 	a.must(a.do(owner, "DELETE", "/api/dashboard/sync/workstations/"+ws["id"].(string), nil), 200)
 	a.must(push(credential, inst, sync.ContentType, body), 401)
 

@@ -51,6 +51,19 @@ test('pair a workstation with a central instance in the dashboards; the workstat
     await expect(wp.getByTestId('sync-role')).toHaveText('Workstation');
     await expect(wp.getByTestId('sync-last')).not.toHaveText('never', { timeout: 15_000 });
     await expect(wp.getByTestId('sync-backlog')).toHaveText('0');
+    // A TSS made on the workstation (through the API, as a POS does)
+    // shows in the central's view of that workstation.
+    const me = await (await wp.request.get(ws.url + '/api/dashboard/me')).json();
+    const csrf = (await wp.context().cookies()).find((c) => c.name === 'fiskaldesk_csrf')!.value;
+    const key = await (
+      await wp.request.post(`${ws.url}/api/v0/organizations/${me.organizations[0]._id}/api-keys`, {
+        data: { name: 'pos-key', status: 'enabled' },
+        headers: { 'X-CSRF-Token': csrf },
+      })
+    ).json();
+    const auth = await (await wp.request.post(ws.url + '/api/v2/auth', { data: { api_key: key.key, api_secret: key.secret } })).json();
+    const tssId = crypto.randomUUID();
+    expect((await wp.request.put(`${ws.url}/api/v2/tss/${tssId}`, { data: {}, headers: { Authorization: `Bearer ${auth.access_token}` } })).status()).toBe(200);
     await wp.getByRole('button', { name: 'Sync now' }).click();
     await expect(wp.getByText(/Sent \d+, received \d+, 0 conflicts, 0 waiting/)).toBeVisible();
     await wp.screenshot({ path: shot('sync-workstation'), fullPage: true });
@@ -64,6 +77,11 @@ test('pair a workstation with a central instance in the dashboards; the workstat
     expect(login.status()).toBe(200);
     expect((await login.json()).user.email).toBe('kasse@shop.example');
     await cp.screenshot({ path: shot('sync-central'), fullPage: true });
+    await cp.getByRole('button', { name: 'Kasse Filiale Nord' }).click();
+    await expect(cp.getByTestId('workstation-tss')).toContainText(tssId);
+    await expect(cp.getByTestId('workstation-tss')).toContainText('Blumen Nord');
+    await cp.screenshot({ path: shot('sync-central-workstation') });
+    await cp.keyboard.press('Escape');
 
     // Restore from the dashboard: a file that is no backup is refused, a
     // backup taken from the running instance is staged for the next start.

@@ -44,6 +44,24 @@ export interface Workstation {
   transactions: number;
 }
 
+export interface SyncedTss {
+  _id: string;
+  _env: string;
+  state: string;
+  organization_id: string;
+  organization_name: string;
+  transaction_counter: number;
+  signature_counter: number;
+  number_registered_clients: number;
+}
+
+export const useWorkstationTss = (id: string | null) =>
+  useQuery({
+    queryKey: ['sync', 'workstations', id, 'tss'],
+    queryFn: () => getJSON<List<SyncedTss>>(`${base}/workstations/${id}/tss`),
+    enabled: id !== null,
+  });
+
 export interface ConflictSide {
   origin: string;
   at: string;

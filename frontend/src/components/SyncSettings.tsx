@@ -1,4 +1,4 @@
-import { Alert, Badge, Button, Card, Code, Group, Modal, Stack, Table, Text, TextInput, Textarea, Title } from '@mantine/core';
+import { Alert, Anchor, Badge, Button, Card, Code, Drawer, Group, Modal, Stack, Table, Text, TextInput, Textarea, Title } from '@mantine/core';
 import { useForm } from '@mantine/form';
 import { IconAlertTriangle } from '@tabler/icons-react';
 import { useState } from 'react';
@@ -14,6 +14,8 @@ import {
   useSyncNow,
   useSyncStatus,
   useWorkstations,
+  useWorkstationTss,
+  type Workstation,
 } from '../api/sync';
 import { formatTime } from '../format';
 import { CopyField } from './CopyField';
@@ -131,6 +133,7 @@ function Workstations() {
   const pair = usePairWorkstation();
   const revoke = useRevokeWorkstation();
   const [credential, setCredential] = useState<string | null>(null);
+  const [shown, setShown] = useState<Workstation | null>(null);
   const form = useForm({
     mode: 'controlled',
     initialValues: { name: '' },
@@ -158,7 +161,9 @@ function Workstations() {
               <Table.Tbody>
                 {l.data.map((w) => (
                   <Table.Tr key={w.id}>
-                    <Table.Td>{w.name}</Table.Td>
+                    <Table.Td>
+                      <Anchor component="button" type="button" onClick={() => setShown(w)}>{w.name}</Anchor>
+                    </Table.Td>
                     <Table.Td>{w.last_seen_at ? formatTime(w.last_seen_at) : t('sync.never')}</Table.Td>
                     <Table.Td>{w.tss}</Table.Td>
                     <Table.Td>{w.transactions}</Table.Td>
@@ -186,6 +191,7 @@ function Workstations() {
         </Group>
       </form>
       {pair.error && <Alert color="red">{pair.error.message}</Alert>}
+      <WorkstationDrawer ws={shown} onClose={() => setShown(null)} />
       <Modal opened={credential !== null} onClose={() => setCredential(null)} title={t('sync.credentialTitle')} size="lg" closeOnClickOutside={false}>
         <Stack>
           <Alert color="orange" icon={<IconAlertTriangle size={18} />} title={t('keys.onceTitle')}>{t('sync.credentialOnce')}</Alert>
@@ -196,6 +202,51 @@ function Workstations() {
         </Stack>
       </Modal>
     </Stack>
+  );
+}
+
+/** The central view of one workstation: every TSS it signs, in any organization. */
+function WorkstationDrawer({ ws, onClose }: { ws: Workstation | null; onClose: () => void }) {
+  const { t } = useTranslation();
+  const list = useWorkstationTss(ws?.id ?? null);
+  return (
+    <Drawer opened={ws !== null} onClose={onClose} position="right" size="xl" title={ws?.name}>
+      <Stack>
+        <Text size="sm">{t('sync.wsIntro')}</Text>
+        <QueryState q={list}>
+          {(l) =>
+            l.data.length === 0 ? (
+              <Text c="dimmed">{t('sync.wsNoTss')}</Text>
+            ) : (
+              <Table striped withTableBorder data-testid="workstation-tss">
+                <Table.Thead>
+                  <Table.Tr>
+                    <Table.Th>{t('sync.organization')}</Table.Th>
+                    <Table.Th>TSS</Table.Th>
+                    <Table.Th>{t('sync.state')}</Table.Th>
+                    <Table.Th>{t('sync.transactions')}</Table.Th>
+                    <Table.Th>{t('sync.signatures')}</Table.Th>
+                  </Table.Tr>
+                </Table.Thead>
+                <Table.Tbody>
+                  {l.data.map((x) => (
+                    <Table.Tr key={x._id}>
+                      <Table.Td>{x.organization_name}</Table.Td>
+                      <Table.Td><Code>{x._id}</Code> <Badge size="xs" variant="light">{x._env}</Badge></Table.Td>
+                      <Table.Td>{x.state}</Table.Td>
+                      <Table.Td>{x.transaction_counter}</Table.Td>
+                      <Table.Td>{x.signature_counter}</Table.Td>
+                    </Table.Tr>
+                  ))}
+                </Table.Tbody>
+              </Table>
+            )
+          }
+        </QueryState>
+        <Text size="sm" c="dimmed">{t('sync.wsExport')}</Text>
+        <Code block>{'fiskaldesk export tss --tss <TSS id> --out tss.tar --api-key … --api-secret …\nfiskaldesk verify tss.tar'}</Code>
+      </Stack>
+    </Drawer>
   );
 }
 
