@@ -9,6 +9,7 @@ import (
 	"encoding/base64"
 	"math/big"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 
@@ -168,38 +169,84 @@ func TestTxListFastPathMatchesGeneralPath(t *testing.T) {
 	}
 }
 
-// Lists filtered by state read the state index and only their page; they
-// answer exactly what the reading path answers (a client's list, here of
-// the one client that made every transaction), count included.
-func TestTxListByStateMatchesReadingPath(t *testing.T) {
+// Lists filtered by state or client read the indexes and only their page;
+// they answer what the org-wide list (which reads every transaction) and
+// a model of what was signed say, counts included. One transaction changes
+// client at its last revision and so belongs to the second client.
+func TestTxListsFromTheIndexes(t *testing.T) {
 	a, _, _, v, _ := vendorApp(t)
-	tssID, clients := posSetup(t, a, v, 1)
+	tssID, clients := posSetup(t, a, v, 2)
 	base := "/api/v2/tss/" + tssID + "/tx"
-	for i := range 41 {
-		tx := base + "/" + uuid.NewString()
-		a.must(a.do(v, "PUT", tx+"?tx_revision=1", map[string]any{"state": "ACTIVE", "client_id": clients[0]}), 200)
-		switch i % 5 {
-		case 1, 2, 3:
-			a.must(a.do(v, "PUT", tx+"?tx_revision=2", map[string]any{"state": "FINISHED", "client_id": clients[0], "schema": receipt("1.00")}), 200)
-		case 4:
-			a.must(a.do(v, "PUT", tx+"?tx_revision=2", map[string]any{"state": "CANCELLED", "client_id": clients[0]}), 200)
-		}
+	type tx struct {
+		id, state, client string
+		number            int
 	}
-	reading := "/api/v2/tss/" + tssID + "/client/" + clients[0] + "/tx"
-	for _, states := range []string{"states[]=FINISHED", "states[]=CANCELLED", "states[]=FINISHED&states[]=CANCELLED",
-		"states[]=ACTIVE&states[]=FINISHED", "states[]=ACTIVE&states[]=CANCELLED&states[]=FINISHED", "states[]=CANCELLED&states[]=CANCELLED"} {
-		for _, page := range []string{"", "&limit=5", "&limit=5&offset=7", "&limit=4&order=desc", "&limit=3&offset=20&order=desc",
-			"&limit=100&offset=40", "&order_by=number&order=asc&limit=2&offset=1"} {
-			q := "?" + states + page
-			fast := a.must(a.do(v, "GET", base+q, nil), 200)
-			slow := a.must(a.do(v, "GET", reading+q, nil), 200)
-			if !bytes.Equal(fast.body, slow.body) {
-				t.Errorf("%s:\nindex   %s\nreading %s", q, fast.body, slow.body)
+	var model []tx
+	for i := range 41 {
+		id := uuid.NewString()
+		u := base + "/" + id
+		a.must(a.do(v, "PUT", u+"?tx_revision=1", map[string]any{"state": "ACTIVE", "client_id": clients[0]}), 200)
+		x := tx{id: id, state: "ACTIVE", client: clients[0], number: i + 1}
+		switch i % 5 {
+		case 1, 2:
+			a.must(a.do(v, "PUT", u+"?tx_revision=2", map[string]any{"state": "FINISHED", "client_id": clients[0], "schema": receipt("1.00")}), 200)
+			x.state = "FINISHED"
+		case 3: // finished at the other till
+			a.must(a.do(v, "PUT", u+"?tx_revision=2", map[string]any{"state": "FINISHED", "client_id": clients[1], "schema": receipt("1.00")}), 200)
+			x.state, x.client = "FINISHED", clients[1]
+		case 4:
+			a.must(a.do(v, "PUT", u+"?tx_revision=2", map[string]any{"state": "CANCELLED", "client_id": clients[0]}), 200)
+			x.state = "CANCELLED"
+		}
+		model = append(model, x)
+	}
+	expect := func(states []string, client string, desc bool, offset, limit int) ([]string, int) {
+		var ids []string
+		for _, x := range model {
+			if (len(states) == 0 || slices.Contains(states, x.state)) && (client == "" || x.client == client) {
+				ids = append(ids, x.id)
 			}
 		}
+		if desc {
+			slices.Reverse(ids)
+		}
+		n := len(ids)
+		ids = ids[min(offset, n):min(offset+limit, n)]
+		return ids, n
 	}
-	if n := a.must(a.do(v, "GET", base+"?states[]=FINISHED&limit=1", nil), 200).obj()["count"].(float64); n != 24 {
-		t.Fatalf("FINISHED count %v, want 24", n)
+	type page struct {
+		q             string
+		desc          bool
+		offset, limit int
+	}
+	pages := []page{{"", false, 0, 100}, {"&limit=5", false, 0, 5}, {"&limit=5&offset=7", false, 7, 5}, {"&limit=4&order=desc", true, 0, 4},
+		{"&limit=3&offset=20&order=desc", true, 20, 3}, {"&limit=100&offset=40", false, 40, 100}, {"&order_by=number&order=asc&limit=2&offset=1", false, 1, 2}}
+	for _, states := range [][]string{nil, {"FINISHED"}, {"CANCELLED"}, {"FINISHED", "CANCELLED"}, {"ACTIVE", "FINISHED"}, {"ACTIVE", "CANCELLED", "FINISHED"}, {"CANCELLED", "CANCELLED"}} {
+		sq := ""
+		for _, st := range states {
+			sq += "&states[]=" + st
+		}
+		for _, client := range []string{"", clients[0], clients[1]} {
+			for _, p := range pages {
+				path := base
+				if client != "" {
+					path = "/api/v2/tss/" + tssID + "/client/" + client + "/tx"
+				}
+				q := "?" + strings.TrimPrefix(sq+p.q, "&")
+				r := a.must(a.do(v, "GET", path+q, nil), 200)
+				want, n := expect(states, client, p.desc, p.offset, p.limit)
+				if got := ids(r); !slices.Equal(got, want) || int(r.obj()["count"].(float64)) != n {
+					t.Errorf("%s%s: got %v (count %v), want %v (count %d)", path, q, got, r.obj()["count"], want, n)
+				}
+				if client == "" && len(states) > 0 {
+					// The org-wide list reads every transaction: the same answer.
+					all := a.must(a.do(v, "GET", "/api/v2/tx"+q, nil), 200)
+					if !bytes.Equal(all.body, r.body) {
+						t.Errorf("%s: index and reading path differ:\n%s\n%s", q, r.body, all.body)
+					}
+				}
+			}
+		}
 	}
 }
 

@@ -58,7 +58,10 @@ import (
 //	tx-end/<tss>/<state>/<number u64 BE> → tx id (raw text): FINISHED and CANCELLED
 //	                                   transactions in number order, written when one ends
 //	                                   (final states never change); only for TSS whose
-//	                                   record says end_indexed (created since the index).
+//	                                   record says indexed (created since the index).
+//	tx-client/<tss>/<client>/<number u64 BE> → tx id (raw text): transactions by the client
+//	                                   of their latest revision, moved when a revision comes
+//	                                   from another client; same condition.
 //	log/<tss>/<counter u64 BE>       → raw DER log message, the TAR export's source; append-only.
 //	export/<tss>/<export>            → tss.Export: a TAR export job and its result.
 //	export-queue/<export>            → tss id (raw text): PENDING/WORKING jobs, resumed at start.
@@ -171,6 +174,10 @@ func TxActiveKey(tss, tx string) []byte         { return key("tx-active", tss, t
 func TxActivePrefix(tss string) []byte          { return prefix("tx-active", tss) }
 func TxNumPrefix(tss string) []byte             { return prefix("tx-num", tss) }
 func TxEndPrefix(tss, state string) []byte      { return prefix("tx-end", tss, state) }
+func TxClientPrefix(tss, client string) []byte  { return prefix("tx-client", tss, client) }
+func TxClientKey(tss, client string, n uint64) []byte {
+	return binary.BigEndian.AppendUint64(prefix("tx-client", tss, client), n)
+}
 func TxEndKey(tss, state string, n uint64) []byte {
 	return binary.BigEndian.AppendUint64(prefix("tx-end", tss, state), n)
 }
@@ -276,7 +283,7 @@ var syncClasses = map[string]SyncClass{
 
 	"tss": SyncOwned, "tss-ctr": SyncOwned, "org-tss": SyncOwned, "client": SyncOwned,
 	"tss-client": SyncOwned, "client-serial": SyncOwned, "tx": SyncOwned, "tx-num": SyncOwned,
-	"tx-rev": SyncOwned, "tx-active": SyncOwned, "tx-end": SyncOwned, "log": SyncOwned,
+	"tx-rev": SyncOwned, "tx-active": SyncOwned, "tx-end": SyncOwned, "tx-client": SyncOwned, "log": SyncOwned,
 	"dk-cr": SyncOwned, "dk-cr-rev": SyncOwned, "dk-vat": SyncOwned, "dk-pa": SyncOwned,
 	"dk-cpc": SyncOwned, "dk-znr": SyncOwned, "audit": SyncOwned,
 }

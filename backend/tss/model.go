@@ -48,10 +48,11 @@ type TSS struct {
 	TimeUninit   int64             `json:"time_uninit,omitempty"`
 	TimeInit     int64             `json:"time_init,omitempty"`
 	TimeDisable  int64             `json:"time_disable,omitempty"`
-	// EndIndexed: every transaction that ended has its tx-end key, so
-	// lists filtered by state need not read every transaction. TSS made
-	// before the index lack it and take the reading path.
-	EndIndexed bool `json:"end_indexed,omitempty"`
+	// Indexed: every transaction that ended has its tx-end key and every
+	// transaction its tx-client key, so lists filtered by state or client
+	// need not read every transaction. TSS made before the indexes lack
+	// it and take the reading path.
+	Indexed bool `json:"indexed,omitempty"`
 }
 
 // PINBlocked: no PIN set yet, or too many wrong tries.

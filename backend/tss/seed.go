@@ -77,8 +77,9 @@ func (s *Service) Seed(ctx context.Context, c Caller, tssID, clientID string, n 
 				w.set(store.TxRevKey(tssID, txID, 1), r1)
 				w.set(store.TxRevKey(tssID, txID, 2), r2)
 				w.set(store.TxNumKey(tssID, head.Number), []byte(txID))
-				if w.t.EndIndexed {
+				if w.t.Indexed {
 					w.set(store.TxEndKey(tssID, TxFinished, head.Number), []byte(txID))
+					w.set(store.TxClientKey(tssID, clientID, head.Number), []byte(txID))
 				}
 			}
 			return nil

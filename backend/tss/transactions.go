@@ -249,7 +249,7 @@ func (s *Service) Upsert(ctx context.Context, c Caller, tssID, txID string, rev 
 			head.State, head.TimeEnd = req.State, w.now
 			w.ctr.Active--
 			w.del(store.TxActiveKey(tssID, txID))
-			if w.t.EndIndexed {
+			if w.t.Indexed {
 				w.set(store.TxEndKey(tssID, req.State, head.Number), []byte(txID))
 			}
 		}
@@ -268,6 +268,12 @@ func (s *Service) Upsert(ctx context.Context, c Caller, tssID, txID string, rev 
 			head.EndCounter = ctr
 		}
 		head.LatestRevision++
+		if w.t.Indexed && head.ClientID != req.ClientID {
+			if head.ClientID != "" {
+				w.del(store.TxClientKey(tssID, head.ClientID, head.Number))
+			}
+			w.set(store.TxClientKey(tssID, req.ClientID, head.Number), []byte(txID))
+		}
 		head.ClientID = req.ClientID
 		if len(req.Metadata) > 0 {
 			head.Metadata = mergeMeta(head.Metadata, req.Metadata)
@@ -415,10 +421,10 @@ type TxFilter struct {
 }
 
 // ListTx lists the transactions of TSS tssID, or of every TSS of c's
-// acting org when tssID is "". Lists of one TSS in number order, unfiltered
-// or filtered by state, read only their page (listTxByNumber,
-// listTxByState); others — a client's transactions, other orders, the
-// org-wide list, TSS made before the state index — read every transaction
+// acting org when tssID is "". Lists of one TSS in number order —
+// unfiltered, by state, by client — read their page from an index
+// (listTxByNumber, listTxByState, listTxByClient); others — other orders,
+// the org-wide list, TSS made before the indexes — read every transaction
 // (minutes at 1,000,000) and stop when ctx is done, so a client that gives
 // up or a shutdown does not leave one running.
 func (s *Service) ListTx(ctx context.Context, c Caller, tssID string, f TxFilter) ([]*TxView, int, error) {
@@ -426,8 +432,12 @@ func (s *Service) ListTx(ctx context.Context, c Caller, tssID string, f TxFilter
 	if tssID != "" && len(f.States) == 0 && f.ClientID == "" && byNumber {
 		return s.listTxByNumber(c, tssID, f)
 	}
-	if tssID != "" && f.ClientID == "" && byNumber {
-		if out, n, ok, err := s.listTxByState(c, tssID, f); ok || err != nil {
+	if tssID != "" && byNumber {
+		list := s.listTxByState
+		if f.ClientID != "" {
+			list = s.listTxByClient
+		}
+		if out, n, ok, err := list(c, tssID, f); ok || err != nil {
 			return out, n, err
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"cmp"
 	"encoding/binary"
+	"errors"
 	"slices"
 
 	"github.com/dgraph-io/badger/v4"
@@ -58,7 +59,7 @@ func (s *source) advance() error {
 func (s *Service) listTxByState(c Caller, tssID string, f TxFilter) (out []*TxView, total int, ok bool, err error) {
 	err = s.st.View(func(txn *badger.Txn) error {
 		t, cnt, err := s.load(txn, c, tssID)
-		if err != nil || !t.EndIndexed {
+		if err != nil || !t.Indexed {
 			return err
 		}
 		ok = true
@@ -175,4 +176,61 @@ func activeSource(txn *badger.Txn, tssID string, desc bool) (*source, error) {
 		return cmp.Compare(a.n, b.n)
 	})
 	return &source{list: list}, nil
+}
+
+// listTxByClient is ListTx for one indexed TSS and one client, in number
+// order: it walks the client's tx-client keys, so it costs the client's
+// transactions, not the TSS's. With a state filter every one of the
+// client's transactions is read for the count; without, only the page.
+func (s *Service) listTxByClient(c Caller, tssID string, f TxFilter) (out []*TxView, total int, ok bool, err error) {
+	err = s.st.View(func(txn *badger.Txn) error {
+		t, _, err := s.load(txn, c, tssID)
+		if err != nil || !t.Indexed {
+			return err
+		}
+		ok = true
+		r, err := store.GetJSON[clientRecord](txn, store.ClientKey(f.ClientID))
+		if errors.Is(err, store.ErrNotFound) || (err == nil && r.TSSID != tssID) {
+			return ErrClientNotFound
+		}
+		if err != nil {
+			return err
+		}
+		pfx := store.TxClientPrefix(tssID, f.ClientID)
+		it := txn.NewIterator(badger.IteratorOptions{Prefix: pfx, Reverse: f.Desc})
+		defer it.Close()
+		if f.Desc {
+			it.Seek(append(bytes.Clone(pfx), 0xff))
+		} else {
+			it.Seek(pfx)
+		}
+		for ; it.ValidForPrefix(pfx); it.Next() {
+			inPage := total >= f.Offset && len(out) < f.Limit
+			if len(f.States) == 0 && !inPage {
+				total++ // counting needs the key only
+				continue
+			}
+			id, err := it.Item().ValueCopy(nil)
+			if err != nil {
+				return err
+			}
+			h, err := resolveTx(txn, tssID, string(id))
+			if err != nil {
+				return err
+			}
+			if len(f.States) > 0 && !slices.Contains(f.States, h.State) {
+				continue
+			}
+			if inPage {
+				v, err := latestView(txn, tssID, h)
+				if err != nil {
+					return err
+				}
+				out = append(out, v)
+			}
+			total++
+		}
+		return nil
+	})
+	return out, total, ok, err
 }
