@@ -126,6 +126,11 @@ func TestSeedWritesWhatTheAPIWrites(t *testing.T) {
 	if n := a.must(a.do(v, "GET", base[:len(base)-1]+"?states[]=FINISHED&limit=1", nil), 200).obj()["count"].(float64); n != 1200 {
 		t.Fatalf("list count %v", n)
 	}
+	// Seeded transactions are in the client's index and counts too.
+	cl := "/api/v2/tss/" + tssID + "/client/" + clients[0] + "/tx?states[]=FINISHED&limit=2&offset=1198"
+	if r := a.must(a.do(v, "GET", cl, nil), 200); r.obj()["count"].(float64) != 1200 || len(ids(r)) != 2 {
+		t.Fatalf("client list %s", r.body)
+	}
 	path := "/api/v2/tss/" + tssID + "/export/" + uuid.NewString()
 	a.must(a.do(v, "PUT", path, nil), 200)
 	waitExport(t, a, v, path)

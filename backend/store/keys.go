@@ -62,6 +62,8 @@ import (
 //	tx-client/<tss>/<client>/<number u64 BE> → tx id (raw text): transactions by the client
 //	                                   of their latest revision, moved when a revision comes
 //	                                   from another client; same condition.
+//	tx-count/<tss>/<client>/<state>  → u64 BE: how many of the TSS's transactions are in state
+//	                                   with client as their latest revision's; same condition.
 //	log/<tss>/<counter u64 BE>       → raw DER log message, the TAR export's source; append-only.
 //	export/<tss>/<export>            → tss.Export: a TAR export job and its result.
 //	export-queue/<export>            → tss id (raw text): PENDING/WORKING jobs, resumed at start.
@@ -175,6 +177,9 @@ func TxActivePrefix(tss string) []byte          { return prefix("tx-active", tss
 func TxNumPrefix(tss string) []byte             { return prefix("tx-num", tss) }
 func TxEndPrefix(tss, state string) []byte      { return prefix("tx-end", tss, state) }
 func TxClientPrefix(tss, client string) []byte  { return prefix("tx-client", tss, client) }
+func TxCountKey(tss, client, state string) []byte {
+	return key("tx-count", tss, client, state)
+}
 func TxClientKey(tss, client string, n uint64) []byte {
 	return binary.BigEndian.AppendUint64(prefix("tx-client", tss, client), n)
 }
@@ -283,7 +288,7 @@ var syncClasses = map[string]SyncClass{
 
 	"tss": SyncOwned, "tss-ctr": SyncOwned, "org-tss": SyncOwned, "client": SyncOwned,
 	"tss-client": SyncOwned, "client-serial": SyncOwned, "tx": SyncOwned, "tx-num": SyncOwned,
-	"tx-rev": SyncOwned, "tx-active": SyncOwned, "tx-end": SyncOwned, "tx-client": SyncOwned, "log": SyncOwned,
+	"tx-rev": SyncOwned, "tx-active": SyncOwned, "tx-end": SyncOwned, "tx-client": SyncOwned, "tx-count": SyncOwned, "log": SyncOwned,
 	"dk-cr": SyncOwned, "dk-cr-rev": SyncOwned, "dk-vat": SyncOwned, "dk-pa": SyncOwned,
 	"dk-cpc": SyncOwned, "dk-znr": SyncOwned, "audit": SyncOwned,
 }

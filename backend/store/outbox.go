@@ -331,8 +331,12 @@ func (s *Store) SetOutboxMode(ctx context.Context, m OutboxMode) error {
 	return err
 }
 
-// snapshotChunk is how many keys one snapshot transaction carries.
-const snapshotChunk = 256
+// snapshotChunk and snapshotBytes bound one snapshot transaction (and so
+// one entry, which must fit a push batch).
+const (
+	snapshotChunk = 256
+	snapshotBytes = 1 << 20
+)
 
 // ContinueSnapshot writes the keys that existed before the outbox was
 // switched on into outbox entries, a chunk per transaction, and reports
@@ -381,7 +385,8 @@ func (s *Store) snapshotChunk(txn *badger.Txn, rec *recorder, from []byte) ([]by
 	now := uint64(s.ob.now().UnixNano())
 	var last []byte
 	var fresh []Op // shared keys that get their first version
-	for it.Seek(from); it.Valid() && len(rec.raw) < snapshotChunk; it.Next() {
+	size := 0
+	for it.Seek(from); it.Valid() && len(rec.raw) < snapshotChunk && size < snapshotBytes; it.Next() {
 		item := it.Item()
 		k := item.Key()
 		if bytes.Equal(k, from) || !rec.mode.records(ClassOf(k)) {
@@ -392,6 +397,7 @@ func (s *Store) snapshotChunk(txn *badger.Txn, rec *recorder, from []byte) ([]by
 		if err != nil {
 			return nil, err
 		}
+		size += len(last) + len(v)
 		op := Op{Key: last, Value: v}
 		if ClassOf(last) == SyncShared {
 			b, err := Get(txn, SyncKVKey(last))

@@ -45,6 +45,9 @@ func (s *Service) Seed(ctx context.Context, c Caller, tssID, clientID string, n 
 				return err
 			}
 			pub := base64.StdEncoding.EncodeToString(w.t.PublicKey)
+			if w.t.Indexed {
+				w.count(clientID, TxFinished, int64(k))
+			}
 			for range k {
 				w.ctr.Tx++
 				txID := uuid.NewString()

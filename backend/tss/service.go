@@ -125,11 +125,22 @@ type write struct {
 	sets    map[string][]byte
 	dels    [][]byte
 	checks  []func(txn *badger.Txn) error
+	counts  map[string]int64
 	changed bool
 }
 
 func (w *write) set(k, v []byte) { w.sets[string(k)] = v }
-func (w *write) del(k []byte)    { w.dels = append(w.dels, k) }
+
+// count moves n transactions into (client, state) of the per-client
+// counts (negative: out of it); the counts are read when the write is
+// stored, under the TSS lock.
+func (w *write) count(client, state string, n int64) {
+	if w.counts == nil {
+		w.counts = map[string]int64{}
+	}
+	w.counts[string(store.TxCountKey(w.t.ID, client, state))] += n
+}
+func (w *write) del(k []byte) { w.dels = append(w.dels, k) }
 
 // sign appends a signed log of type typ and returns its counter and the
 // signature. The counter is taken here, under the TSS lock, and stored
@@ -179,7 +190,7 @@ func (s *Service) mutate(ctx context.Context, c Caller, id string, fn func(w *wr
 	if err := fn(w); err != nil {
 		return nil, counters{}, err
 	}
-	if !w.changed && len(w.sets) == 0 && len(w.dels) == 0 && w.ctr == ctr {
+	if !w.changed && len(w.sets) == 0 && len(w.dels) == 0 && len(w.counts) == 0 && w.ctr == ctr {
 		return w.t, w.ctr, nil // nothing to write (an idempotent repeat)
 	}
 	err = s.st.Update(ctx, func(txn *badger.Txn) error {
@@ -203,6 +214,22 @@ func (s *Service) mutate(ctx context.Context, c Caller, id string, fn func(w *wr
 		}
 		for _, k := range w.dels {
 			if err := store.Delete(txn, k); err != nil {
+				return err
+			}
+		}
+		for k, n := range w.counts {
+			if n == 0 {
+				continue
+			}
+			b, err := store.Get(txn, []byte(k))
+			if err != nil && !errors.Is(err, store.ErrNotFound) {
+				return err
+			}
+			var cur uint64
+			if len(b) == 8 {
+				cur = binary.BigEndian.Uint64(b)
+			}
+			if err := store.Set(txn, []byte(k), binary.BigEndian.AppendUint64(nil, uint64(int64(cur)+n))); err != nil {
 				return err
 			}
 		}

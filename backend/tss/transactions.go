@@ -206,6 +206,10 @@ func (s *Service) Upsert(ctx context.Context, c Caller, tssID, txID string, rev 
 			return ErrClientDeregistered
 		}
 		op := tse.OpUpdate
+		var wasClient, wasState string // for the per-client counts
+		if head != nil {
+			wasClient, wasState = head.ClientID, head.State
+		}
 		if head == nil {
 			if rev > 1 {
 				return &UpsertError{fmt.Sprintf("transaction %s does not exist; start it with tx_revision=1", txID)}
@@ -273,6 +277,12 @@ func (s *Service) Upsert(ctx context.Context, c Caller, tssID, txID string, rev 
 				w.del(store.TxClientKey(tssID, head.ClientID, head.Number))
 			}
 			w.set(store.TxClientKey(tssID, req.ClientID, head.Number), []byte(txID))
+		}
+		if w.t.Indexed && (wasClient != req.ClientID || wasState != head.State) {
+			if wasClient != "" {
+				w.count(wasClient, wasState, -1)
+			}
+			w.count(req.ClientID, head.State, 1)
 		}
 		head.ClientID = req.ClientID
 		if len(req.Metadata) > 0 {

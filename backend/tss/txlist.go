@@ -179,9 +179,10 @@ func activeSource(txn *badger.Txn, tssID string, desc bool) (*source, error) {
 }
 
 // listTxByClient is ListTx for one indexed TSS and one client, in number
-// order: it walks the client's tx-client keys, so it costs the client's
-// transactions, not the TSS's. With a state filter every one of the
-// client's transactions is read for the count; without, only the page.
+// order: the count comes from the client's per-state counts, the page from
+// its tx-client keys. Without a state filter a page costs its offset in
+// keys; with one, the client's transactions are read in order until the
+// page is full.
 func (s *Service) listTxByClient(c Caller, tssID string, f TxFilter) (out []*TxView, total int, ok bool, err error) {
 	err = s.st.View(func(txn *badger.Txn) error {
 		t, _, err := s.load(txn, c, tssID)
@@ -196,6 +197,24 @@ func (s *Service) listTxByClient(c Caller, tssID string, f TxFilter) (out []*TxV
 		if err != nil {
 			return err
 		}
+		states := f.States
+		if len(states) == 0 {
+			states = []string{TxActive, TxFinished, TxCancelled}
+		}
+		counted := map[string]bool{}
+		for _, st := range states {
+			if counted[st] {
+				continue
+			}
+			counted[st] = true
+			b, err := store.Get(txn, store.TxCountKey(tssID, f.ClientID, st))
+			if err != nil && !errors.Is(err, store.ErrNotFound) {
+				return err
+			}
+			if len(b) == 8 {
+				total += int(binary.BigEndian.Uint64(b))
+			}
+		}
 		pfx := store.TxClientPrefix(tssID, f.ClientID)
 		it := txn.NewIterator(badger.IteratorOptions{Prefix: pfx, Reverse: f.Desc})
 		defer it.Close()
@@ -204,10 +223,9 @@ func (s *Service) listTxByClient(c Caller, tssID string, f TxFilter) (out []*TxV
 		} else {
 			it.Seek(pfx)
 		}
-		for ; it.ValidForPrefix(pfx); it.Next() {
-			inPage := total >= f.Offset && len(out) < f.Limit
-			if len(f.States) == 0 && !inPage {
-				total++ // counting needs the key only
+		for skipped := 0; it.ValidForPrefix(pfx) && len(out) < f.Limit; it.Next() {
+			if len(f.States) == 0 && skipped < f.Offset {
+				skipped++ // skipping needs the key only
 				continue
 			}
 			id, err := it.Item().ValueCopy(nil)
@@ -221,14 +239,15 @@ func (s *Service) listTxByClient(c Caller, tssID string, f TxFilter) (out []*TxV
 			if len(f.States) > 0 && !slices.Contains(f.States, h.State) {
 				continue
 			}
-			if inPage {
-				v, err := latestView(txn, tssID, h)
-				if err != nil {
-					return err
-				}
-				out = append(out, v)
+			if skipped < f.Offset {
+				skipped++
+				continue
 			}
-			total++
+			v, err := latestView(txn, tssID, h)
+			if err != nil {
+				return err
+			}
+			out = append(out, v)
 		}
 		return nil
 	})
