@@ -80,13 +80,19 @@ func backupTo(cfg Config, log zerolog.Logger, w io.Writer) (string, error) {
 	return "online from " + rf.URL, onlineBackup(rf, w)
 }
 
-func onlineBackup(rf RunFile, w io.Writer) error {
-	req, err := http.NewRequest(http.MethodPost, rf.URL+"/api/local/backup", nil)
+// localPost calls a /api/local route of the server whose run file is rf,
+// with the run file's token.
+func localPost(rf RunFile, path string) (*http.Response, error) {
+	req, err := http.NewRequest(http.MethodPost, rf.URL+path, nil)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	req.Header.Set("Authorization", "Bearer "+rf.Token)
-	resp, err := http.DefaultClient.Do(req)
+	return http.DefaultClient.Do(req)
+}
+
+func onlineBackup(rf RunFile, w io.Writer) error {
+	resp, err := localPost(rf, "/api/local/backup")
 	if err != nil {
 		return fmt.Errorf("online backup from %s: %w", rf.URL, err)
 	}

@@ -76,12 +76,7 @@ func onlineSync(cfg Config, out io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("the store is held by another process that left no run file (%v)", err)
 	}
-	req, err := http.NewRequest(http.MethodPost, rf.URL+"/api/local/sync", nil)
-	if err != nil {
-		return err
-	}
-	req.Header.Set("Authorization", "Bearer "+rf.Token)
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := localPost(rf, "/api/local/sync")
 	if err != nil {
 		return fmt.Errorf("sync in the running instance %s: %w", rf.URL, err)
 	}
