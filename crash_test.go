@@ -14,6 +14,7 @@ import (
 	"math/big"
 	"math/rand/v2"
 	"net/http"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -209,6 +210,54 @@ func TestCrashDuringSigningLosesNothing(t *testing.T) {
 				t.Fatalf("TSS %s log %d does not verify", id, c)
 			}
 		}
-		t.Logf("TSS %s: %d logs, gapless, all verify", id, len(counters))
+		checkTxIndexes(t, st, id, binary.BigEndian.Uint64(ctr[8:16]))
+		t.Logf("TSS %s: %d logs, gapless, all verify; indexes agree with the transactions", id, len(counters))
+	}
+}
+
+// checkTxIndexes checks after the crashes that the list indexes of a TSS
+// say what its transactions say: every transaction under its state and
+// client, the counts equal to what is there.
+func checkTxIndexes(t *testing.T, st *store.Store, id string, txCount uint64) {
+	t.Helper()
+	type head struct {
+		ID     string `json:"id"`
+		Number uint64 `json:"number"`
+		State  string `json:"state"`
+		Client string `json:"client_id"`
+	}
+	count := map[string]uint64{} // "<client>/<state>"
+	err := st.View(func(txn *badger.Txn) error {
+		var n uint64
+		err := store.ScanJSON(txn, []byte("tx/"+id+"/"), func(h head) error {
+			n++
+			count[h.Client+"/"+h.State]++
+			if h.State != "ACTIVE" {
+				if v, err := store.Get(txn, store.TxEndKey(id, h.State, h.Number)); err != nil || string(v) != h.ID {
+					return fmt.Errorf("transaction %d (%s) missing from the %s index", h.Number, h.ID, h.State)
+				}
+			}
+			if v, err := store.Get(txn, store.TxClientKey(id, h.Client, h.Number)); err != nil || string(v) != h.ID {
+				return fmt.Errorf("transaction %d missing from its client's index", h.Number)
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		if n != txCount {
+			return fmt.Errorf("%d transactions, counter %d", n, txCount)
+		}
+		for k, want := range count {
+			client, state, _ := strings.Cut(k, "/")
+			b, err := store.Get(txn, store.TxCountKey(id, client, state))
+			if err != nil || binary.BigEndian.Uint64(b) != want {
+				return fmt.Errorf("count of %s: %x, want %d", k, b, want)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatalf("TSS %s: %v", id, err)
 	}
 }
