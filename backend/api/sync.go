@@ -127,30 +127,54 @@ func (a *handlers) restoreUpload(w http.ResponseWriter, r *http.Request) error {
 // change it.
 func (a *handlers) instanceAdmin(next http.Handler) http.Handler {
 	return HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
-		p := principal(r)
-		if p == nil || p.User == nil {
-			return Errorf(http.StatusForbidden, "E_ACCESS_DENIED", "Sync settings are for dashboard users who administer a main organization.")
-		}
-		orgs, _, err := a.orgs.List(p.Viewer, org.ListFilter{Limit: 100000})
+		ok, err := a.isInstanceAdmin(r)
 		if err != nil {
 			return err
 		}
-		for _, o := range orgs {
-			if o.Type == org.TypeManaged {
-				continue
-			}
-			if _, role, err := a.orgs.Get(p.Viewer, o.ID); err == nil && role.AtLeast(org.RoleAdmin) {
-				next.ServeHTTP(w, r)
-				return nil
-			}
+		if !ok {
+			return Errorf(http.StatusForbidden, "E_ACCESS_DENIED", "Sync and restore are for dashboard users who are owner or admin of a main organization.")
 		}
-		return Errorf(http.StatusForbidden, "E_ACCESS_DENIED", "Sync settings are for owners and admins of a main organization.")
+		next.ServeHTTP(w, r)
+		return nil
 	})
 }
 
+func (a *handlers) isInstanceAdmin(r *http.Request) (bool, error) {
+	p := principal(r)
+	if p == nil || p.User == nil {
+		return false, nil
+	}
+	orgs, _, err := a.orgs.List(p.Viewer, org.ListFilter{Limit: 100000})
+	if err != nil {
+		return false, err
+	}
+	for _, o := range orgs {
+		if o.Type == org.TypeManaged {
+			continue
+		}
+		if _, role, err := a.orgs.Get(p.Viewer, o.ID); err == nil && role.AtLeast(org.RoleAdmin) {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+// syncStatus is the status for everyone signed in, with whether they may
+// change sync (the page hides what they may not).
 func (a *handlers) syncStatus(w http.ResponseWriter, r *http.Request) error {
 	st, err := a.sync.Status()
-	return reply(w, st, err)
+	if err != nil {
+		return err
+	}
+	admin, err := a.isInstanceAdmin(r)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, struct {
+		*sync.Status
+		CanManage bool `json:"can_manage"`
+	}{st, admin})
+	return nil
 }
 
 func (a *handlers) syncConnect(w http.ResponseWriter, r *http.Request) error {

@@ -47,13 +47,18 @@ func TestSyncRoutes(t *testing.T) {
 	a := newTestApp(t)
 	owner, orgID := a.setup("olga@vendor.example", "olga-password-123", "Vendor GmbH")
 	st := a.must(a.do(owner, "GET", "/api/dashboard/sync/", nil), 200).obj()
-	if st["role"] != "standalone" {
-		t.Fatalf("role %v", st["role"])
+	if st["role"] != "standalone" || st["can_manage"] != true {
+		t.Fatalf("status %v", st)
 	}
 	a.must(a.do(owner, "POST", "/api/dashboard/sync/workstations", map[string]string{"name": " "}), 400)
 	// API keys may not pair: sync carries every organization's data.
 	key, secret, _ := a.newKey(owner, orgID, nil)
-	a.must(a.do(cred{bearer: a.token(key, secret)}, "POST", "/api/dashboard/sync/workstations", map[string]string{"name": "x"}), 403)
+	keyCred := cred{bearer: a.token(key, secret)}
+	a.must(a.do(keyCred, "POST", "/api/dashboard/sync/workstations", map[string]string{"name": "x"}), 403)
+	a.must(a.do(keyCred, "POST", "/api/dashboard/restore", "x"), 403)
+	if a.must(a.do(keyCred, "GET", "/api/dashboard/sync/", nil), 200).obj()["can_manage"] != false {
+		t.Fatal("an API key may manage sync")
+	}
 
 	paired := a.must(a.do(owner, "POST", "/api/dashboard/sync/workstations", map[string]string{"name": "Kasse 1"}), 200).obj()
 	credential := paired["credential"].(string)

@@ -29,6 +29,8 @@ export interface SyncStatus {
   backlog: number;
   last_sequence: number;
   conflicts: number;
+  /** owner or admin of a main organization: may pair, revoke, restore */
+  can_manage: boolean;
 }
 
 export interface Workstation {

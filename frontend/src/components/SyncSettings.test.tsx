@@ -3,7 +3,7 @@ import { conflictText, remoteUrlError } from '../api/sync';
 import { jsonResponse, renderApp, stubFetch } from '../test/render';
 import { SyncSettings } from './SyncSettings';
 
-const standalone = { role: 'standalone', instance: 'ab'.repeat(16), backlog: 0, last_sequence: 0, conflicts: 0 };
+const standalone = { role: 'standalone', instance: 'ab'.repeat(16), backlog: 0, last_sequence: 0, conflicts: 0, can_manage: true };
 
 describe('sync settings', () => {
   it('allows http only to this machine, as the server does', () => {
@@ -63,5 +63,13 @@ describe('sync settings', () => {
     expect(screen.getByText('Sync fails (3 times in a row)')).toBeInTheDocument();
     expect(screen.getByText(/push: connection refused/)).toBeInTheDocument();
     expect(screen.getByTestId('sync-last')).toHaveTextContent('never');
+  });
+
+  it('shows a customer user the status, not the pairing and admin tools', async () => {
+    stubFetch({ 'GET /api/dashboard/sync/': () => jsonResponse(200, { ...standalone, can_manage: false }) });
+    renderApp(<SyncSettings />);
+    expect(await screen.findByText(/owners and admins of a main organization/)).toBeInTheDocument();
+    expect(screen.queryByLabelText('URL of the central instance')).toBeNull();
+    expect(screen.queryByText('Paired workstations')).toBeNull();
   });
 });

@@ -43,9 +43,15 @@ export function SyncSettings() {
           <Stack gap="md">
             <Text size="sm">{t(`sync.intro.${s.role}`)}</Text>
             {s.role === 'workstation' && <WorkstationStatus s={s} />}
-            {s.role === 'standalone' && <ConnectForm />}
-            {s.role !== 'workstation' && <Workstations />}
-            {s.conflicts > 0 && <Conflicts />}
+            {s.can_manage ? (
+              <>
+                {s.role === 'standalone' && <ConnectForm />}
+                {s.role !== 'workstation' && <Workstations />}
+                {s.conflicts > 0 && <Conflicts />}
+              </>
+            ) : (
+              <Text size="sm" c="dimmed">{t('sync.adminOnly')}</Text>
+            )}
             <Text size="xs" c="dimmed">
               {t('sync.instance')}: <Code>{s.instance}</Code>
             </Text>
@@ -59,6 +65,7 @@ export function SyncSettings() {
 function WorkstationStatus({ s }: { s: SyncStatus }) {
   const { t } = useTranslation();
   const now = useSyncNow();
+  const canRun = s.can_manage;
   const st = s.state;
   return (
     <Stack gap="xs">
@@ -88,9 +95,11 @@ function WorkstationStatus({ s }: { s: SyncStatus }) {
           {st.next_attempt_at ? ` · ${t('sync.retryAt', { at: formatTime(st.next_attempt_at) })}` : ''}
         </Alert>
       )}
-      <Group>
-        <Button variant="light" loading={now.isPending} onClick={() => now.mutate()}>{t('sync.now')}</Button>
-      </Group>
+      {canRun && (
+        <Group>
+          <Button variant="light" loading={now.isPending} onClick={() => now.mutate()}>{t('sync.now')}</Button>
+        </Group>
+      )}
       {now.error && <Alert color="red">{now.error.message}</Alert>}
       {now.data && <Alert color="teal">{t('sync.roundDone', now.data)}</Alert>}
     </Stack>

@@ -5,6 +5,7 @@ import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { csrfToken, toApiError } from '../api/client';
 import { useHealth } from '../api/health';
+import { useSyncStatus } from '../api/sync';
 import { LanguageSwitch } from '../components/LanguageSwitch';
 import { SyncSettings } from '../components/SyncSettings';
 import { ThemeSwitch } from '../components/ThemeSwitch';
@@ -66,6 +67,7 @@ export function WorkstationPage() {
 /** Backup in the window; the commands for backup and restore everywhere. */
 function BackupCard() {
   const { t } = useTranslation();
+  const canRestore = useSyncStatus().data?.can_manage === true;
   const run = useMutation({ mutationFn: backup });
   return (
     <Card withBorder padding="lg">
@@ -81,7 +83,7 @@ function BackupCard() {
         {run.data && <Alert color="teal">{t('workstation.backupDone', { path: run.data })}</Alert>}
         <Text size="sm" c="dimmed">{t('workstation.backupCli')}</Text>
         <Code block>{'fiskaldesk backup --out fiskaldesk.backup\nfiskaldesk restore --in fiskaldesk.backup --data /path/to/empty-dir'}</Code>
-        <RestoreForm />
+        {canRestore && <RestoreForm />}
       </Stack>
     </Card>
   );
