@@ -69,7 +69,7 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
-var urlLine = regexp.MustCompile(`running at (http://\S+)`)
+var urlLine = regexp.MustCompile(`running at (https?://\S+)`)
 
 // start runs the binary with args and waits for the URL it prints.
 func start(t *testing.T, env []string, args ...string) *proc {

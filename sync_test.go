@@ -3,15 +3,24 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	crand "crypto/rand"
 	"crypto/sha256"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/binary"
+	"encoding/pem"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"math/big"
 	"math/rand/v2"
 	"net"
 	"net/http"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -461,4 +470,64 @@ func TestSyncConflictKeepsBothVersions(t *testing.T) {
 			t.Fatalf("conflict %s: kept %s, lost %s", cf.Key, cf.Kept.Value, cf.Lost.Value)
 		}
 	}
+}
+
+// selfSignedCert writes a certificate for 127.0.0.1 and its key, as an
+// operator would for a central instance with its own CA.
+func selfSignedCert(t *testing.T, dir string) (certFile, keyFile string) {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), crand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "central.test"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
+		IPAddresses: []net.IP{net.ParseIP("127.0.0.1")}, KeyUsage: x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
+		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}, IsCA: true, BasicConstraintsValid: true,
+	}
+	der, err := x509.CreateCertificate(crand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kd, _ := x509.MarshalECPrivateKey(key)
+	certFile, keyFile = filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
+	_ = os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600)
+	_ = os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kd}), 0o600)
+	return certFile, keyFile
+}
+
+// A central answering HTTPS with its own CA: a workstation pairs and
+// syncs when given the CA, and refuses the certificate without it.
+func TestSyncOverHTTPSWithOwnCA(t *testing.T) {
+	central, ws, pki := t.TempDir(), t.TempDir(), t.TempDir()
+	cred := pairCentral(t, central)
+	cert, key := selfSignedCert(t, pki)
+	c := start(t, nil, "serve", "--data", central, "--addr", "127.0.0.1:0", "--tls-cert", cert, "--tls-key", key)
+	if !strings.HasPrefix(c.url, "https://") {
+		t.Fatalf("central URL %s", c.url)
+	}
+	if out, stderr, code := run(t, wsEnv, "sync", "--data", ws, "--connect", c.url, "--credential", cred); code == 0 || !strings.Contains(stderr, "certificate") {
+		t.Fatalf("paired without trusting the certificate: %d %s %s", code, out, stderr)
+	}
+	if out, stderr, code := run(t, wsEnv, "sync", "--data", ws, "--connect", c.url, "--credential", cred, "--ca", cert); code != 0 || !strings.Contains(out, " 0 waiting") {
+		t.Fatalf("pair over HTTPS: %d %s %s", code, out, stderr)
+	}
+	// The workstation's key reached the central over TLS.
+	client := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: certPool(t, cert)}}}
+	code, m, err := call(client, "POST", c.url+"/api/v2/auth", "", map[string]string{"api_key": wsKey, "api_secret": wsSecret})
+	if err != nil || code != 200 || m["access_token"] == nil {
+		t.Fatalf("auth at the central with the workstation's key: %d %v %v", code, m, err)
+	}
+}
+
+func certPool(t *testing.T, file string) *x509.CertPool {
+	t.Helper()
+	b, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := x509.NewCertPool()
+	p.AppendCertsFromPEM(b)
+	return p
 }
