@@ -287,9 +287,10 @@ func (s *Store) bumpVersion(txn *badger.Txn, k []byte, now uint64) (prev, ver Ve
 // concurrent commits still share one fsync.
 func (s *Store) commitEntry(txn *badger.Txn, e Entry) error {
 	done := make(chan error, 1)
+	payload := encodeEntry(e)
 	s.ob.mu.Lock()
 	seq := s.ob.next
-	if err := txn.Set(OutboxKey(seq), encodeEntry(e)); err != nil {
+	if err := txn.Set(OutboxKey(seq), payload); err != nil {
 		s.ob.mu.Unlock()
 		return err
 	}
