@@ -31,7 +31,9 @@ import (
 // benchResult is what `bench run` reports (and prints with --json).
 type benchResult struct {
 	Workload       string  `json:"workload"`
+	Orgs           int     `json:"orgs"`
 	TSS            int     `json:"tss"`
+	Clients        int     `json:"clients_per_tss"`
 	Workers        int     `json:"workers"`
 	RateCap        float64 `json:"rate_cap_per_s,omitempty"`
 	DurationS      float64 `json:"duration_s"`
@@ -60,6 +62,9 @@ func benchRun(args []string) error {
 	key := fs.String("api-key", os.Getenv("FISKALDESK_API_KEY"), "API key of the instance (with --url)")
 	sec := fs.String("api-secret", os.Getenv("FISKALDESK_API_SECRET"), "API secret (with --url)")
 	nTSS := fs.Int("tss", 8, "TSS to set up and load")
+	nOrgs := fs.Int("orgs", 1, "organizations to spread the TSS over: the key's own and managed ones created through the Management API")
+	nClients := fs.Int("clients", 1, "clients registered per TSS; workers take turns over all of them")
+	count := fs.Int64("count", 0, "stop after this many operations (signed operations, or requests for list and export) instead of --duration")
 	workers := fs.Int("workers", 0, "concurrent clients (default: 4 per TSS)")
 	dur := fs.Duration("duration", 10*time.Second, "how long to load")
 	workload := fs.String("workload", "receipts", "receipts (start+finish), start-update-finish, list, or export (trigger, wait, download: one operation; use 1 worker per TSS)")
@@ -86,6 +91,9 @@ func benchRun(args []string) error {
 	if *workers == 0 {
 		*workers = 4 * *nTSS
 	}
+	if *nOrgs < 1 || *nClients < 1 || *count < 0 {
+		return usageError{fmt.Errorf("--orgs and --clients must be at least 1, --count not negative")}
+	}
 	if *base == "" {
 		dir, err := os.MkdirTemp("", "fiskaldesk-bench-")
 		if err != nil {
@@ -107,33 +115,49 @@ func benchRun(args []string) error {
 	tr := &http.Transport{MaxIdleConns: *workers * 2, MaxIdleConnsPerHost: *workers * 2}
 	c := &exportClient{base: *base, http: &http.Client{Transport: tr, Timeout: 30 * time.Second}}
 	var auth struct {
-		AccessToken string `json:"access_token"`
+		AccessToken string            `json:"access_token"`
+		Claims      map[string]string `json:"access_token_claims"`
 	}
 	if _, err := c.do("POST", "/api/v2/auth", map[string]string{"api_key": *key, "api_secret": *sec}, &auth); err != nil {
 		return fmt.Errorf("bench: %w", err)
 	}
 	c.token = auth.AccessToken
-	type lane struct{ tss, client string }
+	orgClients, err := benchOrgs(c, auth.Claims["organization_id"], *nOrgs)
+	if err != nil {
+		return fmt.Errorf("bench set-up: %w", err)
+	}
+	type lane struct {
+		tss, client string
+		c           *exportClient
+	}
 	var lanes []lane
 	for _, id := range existingIDs {
-		lanes = append(lanes, lane{tss: id})
+		lanes = append(lanes, lane{tss: id, c: c})
 	}
-	for range *nTSS - len(lanes) {
-		id, cl, err := c.initializedTSS()
+	for i := range *nTSS - len(lanes) {
+		oc := orgClients[i%len(orgClients)]
+		id, cls, err := oc.initializedTSSWith(*nClients)
 		if err != nil {
 			return fmt.Errorf("bench set-up: %w", err)
 		}
-		lanes = append(lanes, lane{id, cl})
+		for _, cl := range cls {
+			lanes = append(lanes, lane{id, cl, oc})
+		}
 	}
 	if (*workload == "list" || *workload == "export") && *existing == "" {
 		// Lists and exports need content: 200 receipts per TSS first.
+		filled := map[string]bool{}
 		for _, l := range lanes {
+			if filled[l.tss] {
+				continue
+			}
+			filled[l.tss] = true
 			for range 200 {
 				tx := "/api/v2/tss/" + l.tss + "/tx/" + uuid.NewString()
-				if _, err := c.do("PUT", tx+"?tx_revision=1", map[string]any{"state": "ACTIVE", "client_id": l.client}, nil); err != nil {
+				if _, err := l.c.do("PUT", tx+"?tx_revision=1", map[string]any{"state": "ACTIVE", "client_id": l.client}, nil); err != nil {
 					return err
 				}
-				if _, err := c.do("PUT", tx+"?tx_revision=2", map[string]any{"state": "FINISHED", "client_id": l.client, "schema": receiptSchema}, nil); err != nil {
+				if _, err := l.c.do("PUT", tx+"?tx_revision=2", map[string]any{"state": "FINISHED", "client_id": l.client, "schema": receiptSchema}, nil); err != nil {
 					return err
 				}
 			}
@@ -145,8 +169,19 @@ func benchRun(args []string) error {
 	}
 	var requests, errs, signed atomic.Int64
 	lat := make([][]time.Duration, *workers)
-	ctx, cancel := context.WithTimeout(context.Background(), *dur)
+	runFor := *dur
+	if *count > 0 {
+		runFor = 24 * time.Hour // --count ends the run
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), runFor)
 	defer cancel()
+	var ops atomic.Int64
+	// counted ends the run once --count operations are done.
+	counted := func(n int64) {
+		if *count > 0 && ops.Add(n) >= *count {
+			cancel()
+		}
+	}
 	var wg sync.WaitGroup
 	if *cpuProfile != "" {
 		f, err := os.Create(*cpuProfile)
@@ -164,6 +199,7 @@ func benchRun(args []string) error {
 		go func() {
 			defer wg.Done()
 			l := lanes[w%len(lanes)]
+			c := l.c
 			call := func(method, path string, body any, signs bool) bool {
 				if limiter != nil && limiter.Wait(ctx) != nil {
 					return false
@@ -184,6 +220,9 @@ func benchRun(args []string) error {
 				if signs {
 					signed.Add(1)
 				}
+				if signs || *workload == "list" {
+					counted(1)
+				}
 				return true
 			}
 			for ctx.Err() == nil {
@@ -196,6 +235,7 @@ func benchRun(args []string) error {
 					}
 					lat[w] = append(lat[w], time.Since(t0))
 					requests.Add(1)
+					counted(1)
 					if err != nil {
 						errs.Add(1)
 						if errs.Load() == 1 {
@@ -235,7 +275,7 @@ func benchRun(args []string) error {
 		}
 		return float64(all[min(len(all)-1, int(p*float64(len(all))))].Microseconds()) / 1000
 	}
-	res := benchResult{Workload: *workload, TSS: *nTSS, Workers: *workers, RateCap: *rps, DurationS: el.Seconds(), Requests: requests.Load(), Errors: errs.Load(),
+	res := benchResult{Workload: *workload, Orgs: len(orgClients), TSS: *nTSS, Clients: *nClients, Workers: *workers, RateCap: *rps, DurationS: el.Seconds(), Requests: requests.Load(), Errors: errs.Load(),
 		SignedOps: signed.Load(), SignedOpsPerS: float64(signed.Load()) / el.Seconds(), P50ms: pct(0.50), P95ms: pct(0.95), P99ms: pct(0.99), MaxMs: pct(1),
 		RawSignPerS: rawSignRate(2 * time.Second), CPUs: runtime.NumCPU()}
 	if res.RawSignPerS > 0 {
@@ -246,7 +286,7 @@ func benchRun(args []string) error {
 		enc.SetIndent("", "  ")
 		return enc.Encode(res)
 	}
-	fmt.Printf("workload %s: %d TSS, %d workers, %.1f s, %d requests, %d errors\n", res.Workload, res.TSS, res.Workers, res.DurationS, res.Requests, res.Errors)
+	fmt.Printf("workload %s: %d orgs, %d TSS × %d clients, %d workers, %.1f s, %d requests, %d errors\n", res.Workload, res.Orgs, res.TSS, res.Clients, res.Workers, res.DurationS, res.Requests, res.Errors)
 	if res.RateCap > 0 {
 		fmt.Printf("rate cap           %.0f requests/s\n", res.RateCap)
 	}
@@ -308,4 +348,26 @@ func (c *exportClient) exportOnce(ctx context.Context, path string) error {
 		time.Sleep(20 * time.Millisecond)
 	}
 	return ctx.Err()
+}
+
+// benchOrgs returns a client per organization to load: the key's own
+// (parent) and n-1 managed organizations it creates through the
+// Management API and then administers with the same token, as a
+// reseller's key does.
+func benchOrgs(c *exportClient, parent string, n int) ([]*exportClient, error) {
+	out := []*exportClient{c}
+	for i := 1; i < n; i++ {
+		var o struct {
+			ID string `json:"_id"`
+		}
+		body := map[string]any{"name": fmt.Sprintf("Bench Kunde %d", i), "address_line1": "Benchstraße 1", "zip": "10115", "town": "Berlin",
+			"country_code": "DEU", "managed_by_organization_id": parent}
+		if _, err := c.do("POST", "/api/v0/organizations", body, &o); err != nil {
+			return nil, err
+		}
+		mc := *c
+		mc.org = o.ID
+		out = append(out, &mc)
+	}
+	return out, nil
 }

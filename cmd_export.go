@@ -298,6 +298,15 @@ func (c *exportClient) download(path, out string) (int64, error) {
 // initializedTSS creates a TSS, takes it through the admin sequence and
 // registers one client; it returns their ids.
 func (c *exportClient) initializedTSS() (string, string, error) {
+	id, clients, err := c.initializedTSSWith(1)
+	if err != nil {
+		return "", "", err
+	}
+	return id, clients[0], nil
+}
+
+// initializedTSSWith is initializedTSS with n clients.
+func (c *exportClient) initializedTSSWith(n int) (string, []string, error) {
 	id, cid := uuid.NewString(), uuid.NewString()
 	base := "/api/v2/tss/" + id
 	var created struct {
@@ -320,8 +329,16 @@ func (c *exportClient) initializedTSS() (string, string, error) {
 			st.body = map[string]string{"admin_puk": created.PUK, "new_admin_pin": "123456"}
 		}
 		if _, err := c.do(st.method, st.path, st.body, st.out); err != nil {
-			return "", "", err
+			return "", nil, err
 		}
 	}
-	return id, cid, nil
+	clients := []string{cid}
+	for i := 2; i <= n; i++ {
+		more := uuid.NewString()
+		if _, err := c.do("PUT", base+"/client/"+more, map[string]string{"serial_number": fmt.Sprint("Bench ", i)}, nil); err != nil {
+			return "", nil, err
+		}
+		clients = append(clients, more)
+	}
+	return id, clients, nil
 }
