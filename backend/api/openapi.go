@@ -27,6 +27,14 @@ var summaries = map[string]string{
 	"GET /api/v2/tss/{tss_id}/tx": "List a TSS's transactions", "GET /api/v2/tx": "List all transactions", "GET /api/v2/client": "List all clients",
 	"POST /api/v2/sandbox/failures": "Add a failure rule (extension)", "GET /api/v2/sandbox/failures": "List failure rules (extension)",
 	"DELETE /api/v2/sandbox/failures/{rule_id}": "Delete a failure rule (extension)",
+	"GET /api/sync/v1/hello":                    "Check a sync credential; names the central instance (sync, docs/sync.md)",
+	"POST /api/sync/v1/push":                    "Apply a batch of a workstation's outbox entries (sync)",
+	"GET /api/sync/v1/pull":                     "The central's organization changes after a sequence (sync)",
+	"GET /api/dashboard/sync":                   "Sync role and status of this instance", "POST /api/dashboard/sync/connect": "Pair this instance as a workstation",
+	"POST /api/dashboard/sync/run": "Run a sync round now", "GET /api/dashboard/sync/conflicts": "Conflicts found by sync",
+	"GET /api/dashboard/sync/workstations": "Paired workstations (central)", "POST /api/dashboard/sync/workstations": "Issue a workstation credential (central)",
+	"DELETE /api/dashboard/sync/workstations/{id}": "Revoke a workstation credential", "GET /api/dashboard/sync/workstations/{id}/tss": "Every TSS a workstation signs (central view)",
+	"POST /api/dashboard/restore": "Stage a backup to restore at the next start",
 }
 
 var paramRe = regexp.MustCompile(`\{([a-z_]+)\}`)
@@ -44,7 +52,8 @@ func buildOpenAPI(root chi.Routes, version string) openAPIDoc {
 		Info:    map[string]string{"title": "fiskaldesk — Management v0, SIGN DE v2, DSFinV-K v1 and extensions", "version": version},
 		Paths:   map[string]map[string]map[string]any{},
 		Components: map[string]any{
-			"securitySchemes": map[string]any{"bearer": map[string]string{"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}},
+			"securitySchemes": map[string]any{"bearer": map[string]string{"type": "http", "scheme": "bearer", "bearerFormat": "JWT"},
+				"syncCredential": map[string]string{"type": "http", "scheme": "bearer", "bearerFormat": "fdsync_<workstation>_<secret>"}},
 			"schemas": map[string]any{"Error": map[string]any{"type": "object", "required": []string{"status_code", "error", "message"},
 				"properties": map[string]any{"status_code": map[string]string{"type": "integer"}, "error": map[string]string{"type": "string"},
 					"code": map[string]string{"type": "string"}, "message": map[string]string{"type": "string"}}}},
@@ -65,7 +74,10 @@ func buildOpenAPI(root chi.Routes, version string) openAPIDoc {
 		if s, ok := summaries[method+" "+route]; ok {
 			op["summary"] = s
 		}
-		if !strings.HasSuffix(route, "/auth") && !strings.HasPrefix(route, "/api/dashboard/") {
+		switch {
+		case strings.HasPrefix(route, "/api/sync/"):
+			op["security"] = []map[string][]string{{"syncCredential": {}}}
+		case !strings.HasSuffix(route, "/auth") && !strings.HasPrefix(route, "/api/dashboard/"):
 			op["security"] = []map[string][]string{{"bearer": {}}}
 		}
 		var params []map[string]any
