@@ -204,9 +204,9 @@ func (s *Store) Conflicts(limit int) ([]Conflict, int, error) {
 	n := 0
 	err := s.View(func(txn *badger.Txn) error {
 		p := SyncConflictPrefix()
-		it := txn.NewIterator(badger.IteratorOptions{Prefix: p, Reverse: true, PrefetchValues: true})
+		it := PrefixIterator(txn, p, true, true)
 		defer it.Close()
-		for it.Seek(append(append([]byte(nil), p...), 0xff)); it.ValidForPrefix(p); it.Next() {
+		for ; it.ValidForPrefix(p); it.Next() {
 			n++
 			if len(out) == limit {
 				continue

@@ -38,6 +38,21 @@ func Exists(txn *badger.Txn, key []byte) (bool, error) {
 	return err == nil, err
 }
 
+// PrefixIterator opens an iterator over the keys under prefix, newest
+// (highest) first when reverse, positioned at the first of them. The
+// caller closes it.
+func PrefixIterator(txn *badger.Txn, prefix []byte, reverse, prefetch bool) *badger.Iterator {
+	it := txn.NewIterator(badger.IteratorOptions{Prefix: prefix, Reverse: reverse, PrefetchValues: prefetch})
+	if reverse {
+		// Past every key under prefix: what follows a prefix is text (ids,
+		// states) or a big-endian counter, and counters stay below 2^56.
+		it.Seek(append(append([]byte(nil), prefix...), 0xff))
+	} else {
+		it.Seek(prefix)
+	}
+	return it
+}
+
 // ScanKeys calls fn with every key under prefix, in key order, without
 // reading values. fn must not keep the slice.
 func ScanKeys(txn *badger.Txn, prefix []byte, fn func(key []byte) error) error {

@@ -189,9 +189,8 @@ func (s *Store) loadOutbox() error {
 		if err != nil {
 			return err
 		}
-		it := txn.NewIterator(badger.IteratorOptions{Prefix: OutboxPrefix(), Reverse: true})
+		it := PrefixIterator(txn, OutboxPrefix(), true, false)
 		defer it.Close()
-		it.Seek(append(OutboxPrefix(), 0xff))
 		if it.ValidForPrefix(OutboxPrefix()) {
 			last = max(last, binary.BigEndian.Uint64(it.Item().Key()[len(OutboxPrefix()):]))
 		}

@@ -1,7 +1,6 @@
 package tss
 
 import (
-	"bytes"
 	"cmp"
 	"encoding/binary"
 	"errors"
@@ -107,13 +106,7 @@ func (s *Service) listTxByState(c Caller, tssID string, f TxFilter) (out []*TxVi
 					total += int(cnt.Tx) - int(cnt.Active) - n
 				}
 				pfx := store.TxEndPrefix(tssID, st)
-				it := txn.NewIterator(badger.IteratorOptions{Prefix: pfx, Reverse: f.Desc})
-				if f.Desc {
-					it.Seek(append(bytes.Clone(pfx), 0xff))
-				} else {
-					it.Seek(pfx)
-				}
-				srcs = append(srcs, &source{it: it, pfx: pfx})
+				srcs = append(srcs, &source{it: store.PrefixIterator(txn, pfx, f.Desc, false), pfx: pfx})
 			}
 		}
 		for _, src := range srcs {
@@ -216,13 +209,8 @@ func (s *Service) listTxByClient(c Caller, tssID string, f TxFilter) (out []*TxV
 			}
 		}
 		pfx := store.TxClientPrefix(tssID, f.ClientID)
-		it := txn.NewIterator(badger.IteratorOptions{Prefix: pfx, Reverse: f.Desc})
+		it := store.PrefixIterator(txn, pfx, f.Desc, false)
 		defer it.Close()
-		if f.Desc {
-			it.Seek(append(bytes.Clone(pfx), 0xff))
-		} else {
-			it.Seek(pfx)
-		}
 		for skipped := 0; it.ValidForPrefix(pfx) && len(out) < f.Limit; it.Next() {
 			if len(f.States) == 0 && skipped < f.Offset {
 				skipped++ // skipping needs the key only
