@@ -130,20 +130,29 @@ type meBody struct {
 // their role on each.
 func (a *handlers) me(w http.ResponseWriter, r *http.Request) error {
 	p := principal(r)
-	orgs, _, err := a.orgs.List(p.Viewer, org.ListFilter{OrderBy: "name", Limit: 100000})
+	orgs, err := a.orgsWithRoles(p)
 	if err != nil {
 		return err
 	}
-	out := meBody{User: p.User, APIKey: p.Key, Organizations: make([]meOrg, 0, len(orgs)), CSRFToken: p.CSRF}
+	writeJSON(w, http.StatusOK, meBody{User: p.User, APIKey: p.Key, Organizations: orgs, CSRFToken: p.CSRF})
+	return nil
+}
+
+// orgsWithRoles is every organization p may see, by name, with p's role.
+func (a *handlers) orgsWithRoles(p *auth.Principal) ([]meOrg, error) {
+	orgs, _, err := a.orgs.List(p.Viewer, org.ListFilter{OrderBy: "name", Limit: 100000})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]meOrg, 0, len(orgs))
 	for _, o := range orgs {
 		_, role, err := a.orgs.Get(p.Viewer, o.ID)
 		if err != nil {
-			return err
+			return nil, err
 		}
-		out.Organizations = append(out.Organizations, meOrg{o, role})
+		out = append(out, meOrg{o, role})
 	}
-	writeJSON(w, http.StatusOK, out)
-	return nil
+	return out, nil
 }
 
 func (a *handlers) changePassword(w http.ResponseWriter, r *http.Request) error {

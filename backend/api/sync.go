@@ -144,15 +144,12 @@ func (a *handlers) isInstanceAdmin(r *http.Request) (bool, error) {
 	if p == nil || p.User == nil {
 		return false, nil
 	}
-	orgs, _, err := a.orgs.List(p.Viewer, org.ListFilter{Limit: 100000})
+	orgs, err := a.orgsWithRoles(p)
 	if err != nil {
 		return false, err
 	}
 	for _, o := range orgs {
-		if o.Type == org.TypeManaged {
-			continue
-		}
-		if _, role, err := a.orgs.Get(p.Viewer, o.ID); err == nil && role.AtLeast(org.RoleAdmin) {
+		if o.Type != org.TypeManaged && o.Role.AtLeast(org.RoleAdmin) {
 			return true, nil
 		}
 	}
