@@ -248,25 +248,18 @@ func (a *handlers) syncPair(w http.ResponseWriter, r *http.Request) error {
 // syncWorkstationTSS is the central view of one workstation: every TSS it
 // signs, in whichever organization.
 func (a *handlers) syncWorkstationTSS(w http.ResponseWriter, r *http.Request) error {
-	list, err := a.sync.Workstations()
+	ws, err := a.sync.Workstation(chi.URLParam(r, "id"))
 	if err != nil {
 		return err
 	}
-	id := chi.URLParam(r, "id")
-	for _, ws := range list {
-		if ws.ID != id {
-			continue
+	out := []tss.SyncedTSS{}
+	if ws.Instance != "" {
+		if out, err = a.tss.SyncedBy(ws.Instance); err != nil {
+			return err
 		}
-		out := []tss.SyncedTSS{}
-		if ws.Instance != "" {
-			if out, err = a.tss.SyncedBy(ws.Instance); err != nil {
-				return err
-			}
-		}
-		writeJSON(w, http.StatusOK, map[string]any{"data": out, "count": len(out)})
-		return nil
 	}
-	return sync.ErrNotFound
+	writeJSON(w, http.StatusOK, map[string]any{"data": out, "count": len(out)})
+	return nil
 }
 
 func (a *handlers) syncRevoke(w http.ResponseWriter, r *http.Request) error {

@@ -160,6 +160,24 @@ func (s *Service) Workstations() ([]Workstation, error) {
 	return out, err
 }
 
+// Workstation returns one paired workstation's record (without the
+// totals Workstations adds up).
+func (s *Service) Workstation(id string) (*Workstation, error) {
+	var w Workstation
+	err := s.st.View(func(txn *badger.Txn) (err error) {
+		w, err = store.GetJSON[Workstation](txn, store.SyncWorkstationKey(id))
+		return err
+	})
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, err
+	}
+	w.SecretHash = ""
+	return &w, nil
+}
+
 // Revoke ends a workstation's credential; its synced data stays.
 func (s *Service) Revoke(ctx context.Context, id string) error {
 	err := s.st.Update(ctx, func(txn *badger.Txn) error {
