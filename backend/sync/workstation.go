@@ -319,6 +319,10 @@ func (s *Service) record(res RoundResult, err error) {
 	s.ws.stateMu.Lock()
 	defer s.ws.stateMu.Unlock()
 	st := s.loadState()
+	// An idle round (nothing moved, nothing failed before or now) only
+	// moves LastSyncAt: kept in memory, so a quiet workstation does not
+	// make a durable write every idleRound.
+	persist := res.Pushed+res.Pulled+res.Conflicts > 0 || err != nil || st.Failures > 0 || !st.SnapshotDone
 	now := s.now().Unix()
 	st.Pushed += uint64(res.Pushed)
 	st.Pulled += uint64(res.Pulled)
@@ -332,8 +336,10 @@ func (s *Service) record(res RoundResult, err error) {
 		st.SnapshotDone = true
 	}
 	s.ws.state = st
-	// Status only: a lost write makes the page lag, nothing else.
-	_ = s.st.Update(context.Background(), func(txn *badger.Txn) error { return store.PutJSON(txn, store.SyncStateKey(), st) })
+	if persist {
+		// Status only: a lost write makes the page lag, nothing else.
+		_ = s.st.Update(context.Background(), func(txn *badger.Txn) error { return store.PutJSON(txn, store.SyncStateKey(), st) })
+	}
 }
 
 func (s *Service) loadState() State {
