@@ -55,6 +55,7 @@ type workstationSide struct {
 	stateMu gosync.Mutex
 	state   State
 	loaded  bool
+	retry   time.Duration // after a failed round: the pause before the next; 0 after a good one
 	kick    chan struct{}
 }
 
@@ -330,10 +331,12 @@ func (s *Service) record(res RoundResult, err error) {
 	if err != nil {
 		st.LastError, st.LastErrorAt = err.Error(), now
 		st.Failures++
-		st.NextAttempt = now + int64(backoff(st.Failures)/time.Second)
+		s.ws.retry = backoff(st.Failures)
+		st.NextAttempt = s.now().Add(s.ws.retry).Unix()
 	} else {
 		st.LastSyncAt, st.LastError, st.Failures, st.NextAttempt = now, "", 0, 0
 		st.SnapshotDone = true
+		s.ws.retry = 0
 	}
 	s.ws.state = st
 	if persist {
@@ -379,20 +382,21 @@ const idleRound = 5 * time.Second
 // never holds a lock that signing needs; it only reads the outbox and
 // writes its own keys.
 func (s *Service) Run(ctx context.Context) {
-	failures := 0
 	for {
 		wait := idleRound
+		failing := false
 		if _, err := s.remote(); err == nil {
 			_, err := s.Round(ctx)
-			switch {
-			case ctx.Err() != nil:
+			if ctx.Err() != nil {
 				return
-			case err != nil:
-				failures++
-				wait = backoff(failures)
+			}
+			if err != nil {
+				// The pause the round recorded, so the status page's
+				// "next try" is when the loop really tries.
+				s.ws.stateMu.Lock()
+				wait, failing = s.ws.retry, true
+				s.ws.stateMu.Unlock()
 				s.log.Warn().Err(err).Dur("retry_in", wait).Msg("sync round failed")
-			default:
-				failures = 0
 			}
 		}
 		changed := s.st.Changed()
@@ -404,7 +408,7 @@ func (s *Service) Run(ctx context.Context) {
 		case <-s.ws.kick:
 		case <-t.C:
 		case <-changed:
-			if failures == 0 {
+			if !failing {
 				// Gather what follows into the next batch.
 				select {
 				case <-time.After(200 * time.Millisecond):
