@@ -2,7 +2,6 @@ package server
 
 import (
 	"bufio"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -29,12 +28,10 @@ func StageRestore(dataDir string, r io.Reader) (store.BackupHeader, error) {
 	var h store.BackupHeader
 	err := writeFile(final, func(w io.Writer) error {
 		br := bufio.NewReader(r)
-		line, err := br.ReadBytes('\n')
-		if err != nil || json.Unmarshal(line, &h) != nil || h.Magic != "fiskaldesk-backup" {
-			return store.ErrNotBackup
-		}
-		if h.Format > store.FormatVersion {
-			return fmt.Errorf("%w: backup has store format %d, this binary reads up to %d", store.ErrNewerFormat, h.Format, store.FormatVersion)
+		var line []byte
+		var err error
+		if h, line, err = store.ReadBackupHeader(br); err != nil {
+			return err
 		}
 		if _, err := w.Write(line); err != nil {
 			return err

@@ -52,13 +52,9 @@ func (s *Store) Backup(w io.Writer) (uint64, error) {
 // On failure dir is removed again, leaving no half-restored store.
 func Restore(r io.Reader, dir string, opt Options) (BackupHeader, error) {
 	br := bufio.NewReader(r)
-	line, err := br.ReadBytes('\n')
-	var h BackupHeader
-	if err != nil || json.Unmarshal(line, &h) != nil || h.Magic != backupMagic {
-		return h, ErrNotBackup
-	}
-	if h.Format > FormatVersion {
-		return h, fmt.Errorf("%w: backup has store format %d, this binary supports up to %d", ErrNewerFormat, h.Format, FormatVersion)
+	h, _, err := ReadBackupHeader(br)
+	if err != nil {
+		return h, err
 	}
 	if err := ensureEmptyDir(dir); err != nil {
 		return h, err
@@ -93,6 +89,22 @@ func restoreInto(r io.Reader, dir string, opt Options) error {
 		return fmt.Errorf("restore: %w", err)
 	}
 	return s.Close()
+}
+
+// ReadBackupHeader reads and checks the header line of a backup from br,
+// which is left at the start of Badger's stream. It returns the header
+// and the line as read (for a copy of the file). ErrNotBackup: not a
+// fiskaldesk backup; ErrNewerFormat: from a newer binary.
+func ReadBackupHeader(br *bufio.Reader) (BackupHeader, []byte, error) {
+	line, err := br.ReadBytes('\n')
+	var h BackupHeader
+	if err != nil || json.Unmarshal(line, &h) != nil || h.Magic != backupMagic {
+		return h, nil, ErrNotBackup
+	}
+	if h.Format > FormatVersion {
+		return h, nil, fmt.Errorf("%w: backup has store format %d, this binary supports up to %d", ErrNewerFormat, h.Format, FormatVersion)
+	}
+	return h, line, nil
 }
 
 // ErrNotEmpty is returned by Restore when the target directory holds files.
