@@ -61,14 +61,16 @@ export function csrfToken(): string | undefined {
 /** Sends a request and decodes the JSON answer; non-2xx becomes ApiError.
  * Requests that change something carry the session's CSRF token. */
 export async function request<T>(method: string, path: string, body?: unknown, extra?: Record<string, string>): Promise<T> {
+  // A file (a backup to restore) goes as it is; anything else as JSON.
+  const raw = body instanceof Blob;
   const headers: Record<string, string> = { Accept: 'application/json', ...extra };
-  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  if (body !== undefined) headers['Content-Type'] = raw ? 'application/octet-stream' : 'application/json';
   const csrf = csrfToken();
   if (csrf && method !== 'GET' && method !== 'HEAD') headers['X-CSRF-Token'] = csrf;
   const res = await fetch(path, {
     method,
     headers,
-    body: body === undefined ? undefined : JSON.stringify(body),
+    body: body === undefined ? undefined : raw ? body : JSON.stringify(body),
     credentials: 'same-origin',
   });
   if (!res.ok) {

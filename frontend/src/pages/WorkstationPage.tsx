@@ -3,7 +3,7 @@ import { IconFolderOpen } from '@tabler/icons-react';
 import { useMutation, useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { csrfToken, toApiError } from '../api/client';
+import { request } from '../api/client';
 import { useHealth } from '../api/health';
 import { useSyncStatus } from '../api/sync';
 import { LanguageSwitch } from '../components/LanguageSwitch';
@@ -90,13 +90,7 @@ function BackupCard() {
 }
 
 /** Stages a backup for the next start: the running store cannot be swapped. */
-async function stageRestore(file: File): Promise<void> {
-  const headers: Record<string, string> = { 'Content-Type': 'application/octet-stream' };
-  const csrf = csrfToken();
-  if (csrf) headers['X-CSRF-Token'] = csrf;
-  const res = await fetch('/api/dashboard/restore', { method: 'POST', body: file, headers, credentials: 'same-origin' });
-  if (!res.ok) throw await toApiError(res);
-}
+const stageRestore = (file: File) => request<{ staged: boolean }>('POST', '/api/dashboard/restore', file);
 
 function RestoreForm() {
   const { t } = useTranslation();
