@@ -73,7 +73,7 @@ func Open(dir string, opt Options) (*Store, error) {
 		WithBlockCacheSize(32 << 20)
 	db, err := badger.Open(bo)
 	if err != nil {
-		if strings.Contains(err.Error(), "Cannot acquire directory lock") {
+		if lockedByOther(err) {
 			return nil, fmt.Errorf("open store %s: %w", dir, ErrLocked)
 		}
 		return nil, fmt.Errorf("open store %s: %w", dir, err)
@@ -105,6 +105,16 @@ func Open(dir string, opt Options) (*Store, error) {
 		go s.gcLoop(interval)
 	}
 	return s, nil
+}
+
+// lockedByOther tells whether Badger refused to open because another
+// process holds the directory: flock fails on Unix; on Windows creating
+// the LOCK file fails with a sharing violation. Badger formats the cause
+// into its message instead of wrapping it, so the text is all there is.
+func lockedByOther(err error) bool {
+	msg := err.Error()
+	return strings.Contains(msg, "Cannot acquire directory lock") ||
+		strings.Contains(msg, "Another process is using this Badger database")
 }
 
 // Dir is the directory the database lives in.
