@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 
-	"github.com/dgraph-io/badger/v4"
 	"github.com/google/uuid"
 
 	"github.com/fiskaldesk/fiskaldesk/backend/store"
@@ -36,7 +35,7 @@ func (s *Service) Seed(ctx context.Context, c Caller, tssID, clientID string, n 
 				return err
 			}
 			var client clientRecord
-			if err := s.st.View(func(txn *badger.Txn) (err error) {
+			if err := s.st.View(func(txn store.Tx) (err error) {
 				client, err = store.GetJSON[clientRecord](txn, store.ClientKey(clientID))
 				return err
 			}); errors.Is(err, store.ErrNotFound) || (err == nil && client.TSSID != tssID) {
@@ -73,12 +72,15 @@ func (s *Service) Seed(ctx context.Context, c Caller, tssID, clientID string, n 
 				fin.Log = TxLog{Operation: "Finish", Timestamp: w.now, TimestampFormat: tse.TimeFormatUnix}
 				fin.Signature = TxSignature{Value: base64.StdEncoding.EncodeToString(fsig), Algorithm: tse.AlgECDSAPlainSHA256, Counter: fctr, PublicKey: pub}
 				fin.QRCodeData = tse.QRCodeData(client.SerialNumber, ptype, pdata, head.Number, fctr, w.now, w.now, fsig, w.t.PublicKey)
-				hb, _ := json.Marshal(head)
-				r1, _ := json.Marshal(txRevision{V: 1, View: start, LogCounter: sctr})
-				r2, _ := json.Marshal(txRevision{V: 1, View: fin, LogCounter: fctr})
-				w.set(store.TxKey(tssID, txID), hb)
-				w.set(store.TxRevKey(tssID, txID, 1), r1)
-				w.set(store.TxRevKey(tssID, txID, 2), r2)
+				if err := w.setJSON(store.TxKey(tssID, txID), head); err != nil {
+					return err
+				}
+				if err := w.setJSON(store.TxRevKey(tssID, txID, 1), txRevision{V: 1, View: start, LogCounter: sctr}); err != nil {
+					return err
+				}
+				if err := w.setJSON(store.TxRevKey(tssID, txID, 2), txRevision{V: 1, View: fin, LogCounter: fctr}); err != nil {
+					return err
+				}
 				w.set(store.TxNumKey(tssID, head.Number), []byte(txID))
 				if w.t.Indexed {
 					w.set(store.TxEndKey(tssID, TxFinished, head.Number), []byte(txID))

@@ -13,8 +13,6 @@ import (
 	"slices"
 	"strconv"
 
-	"github.com/dgraph-io/badger/v4"
-
 	"github.com/fiskaldesk/fiskaldesk/backend/org"
 	"github.com/fiskaldesk/fiskaldesk/backend/paging"
 	"github.com/fiskaldesk/fiskaldesk/backend/store"
@@ -154,7 +152,7 @@ func (s *Service) Upsert(ctx context.Context, c Caller, tssID, txID string, rev 
 		var head *txHead
 		var client clientRecord
 		var replay *txRevision
-		err := s.st.View(func(txn *badger.Txn) error {
+		err := s.st.View(func(txn store.Tx) error {
 			h, err := store.GetJSON[txHead](txn, store.TxKey(tssID, txID))
 			if err == nil {
 				head = &h
@@ -297,10 +295,12 @@ func (s *Service) Upsert(ctx context.Context, c Caller, tssID, txID string, rev 
 		if op == tse.OpFinish {
 			v.QRCodeData = tse.QRCodeData(client.SerialNumber, head.ProcessType, head.ProcessData, head.Number, ctr, head.TimeStart, w.now, sig, w.t.PublicKey)
 		}
-		hb, _ := json.Marshal(head)
-		rb, _ := json.Marshal(txRevision{V: 1, View: v, RequestHash: hash, LogCounter: ctr})
-		w.set(store.TxKey(tssID, txID), hb)
-		w.set(store.TxRevKey(tssID, txID, head.LatestRevision), rb)
+		if err := w.setJSON(store.TxKey(tssID, txID), head); err != nil {
+			return err
+		}
+		if err := w.setJSON(store.TxRevKey(tssID, txID, head.LatestRevision), txRevision{V: 1, View: v, RequestHash: hash, LogCounter: ctr}); err != nil {
+			return err
+		}
 		out = &v
 		return nil
 	})
@@ -324,10 +324,10 @@ func schemaEcho(s json.RawMessage) json.RawMessage {
 }
 
 // resolveTx finds a transaction by id or by number.
-func resolveTx(txn *badger.Txn, tssID, idOrNumber string) (*txHead, error) {
+func resolveTx(txn store.Tx, tssID, idOrNumber string) (*txHead, error) {
 	id := idOrNumber
 	if n, err := strconv.ParseUint(idOrNumber, 10, 64); err == nil {
-		b, err := store.Get(txn, store.TxNumKey(tssID, n))
+		b, err := txn.Get(store.TxNumKey(tssID, n))
 		if errors.Is(err, store.ErrNotFound) {
 			return nil, ErrTxNotFound
 		}
@@ -346,7 +346,7 @@ func resolveTx(txn *badger.Txn, tssID, idOrNumber string) (*txHead, error) {
 func (s *Service) revision(c Caller, tssID, idOrNumber string, rev uint32) (*txRevision, *txHead, error) {
 	var r txRevision
 	var h *txHead
-	err := s.st.View(func(txn *badger.Txn) error {
+	err := s.st.View(func(txn store.Tx) error {
 		if _, _, err := s.load(txn, c, tssID); err != nil {
 			return err
 		}
@@ -384,8 +384,8 @@ func (s *Service) TxLogBytes(c Caller, tssID, idOrNumber string, rev uint32) ([]
 		return nil, err
 	}
 	var b []byte
-	err = s.st.View(func(txn *badger.Txn) (err error) {
-		b, err = store.Get(txn, store.LogKey(tssID, r.LogCounter))
+	err = s.st.View(func(txn store.Tx) (err error) {
+		b, err = txn.Get(store.LogKey(tssID, r.LogCounter))
 		if errors.Is(err, store.ErrNotFound) {
 			return ErrLogNotFound
 		}
@@ -399,7 +399,7 @@ func (s *Service) TxLogBytes(c Caller, tssID, idOrNumber string, rev uint32) ([]
 func (s *Service) TxMetadata(ctx context.Context, c Caller, tssID, idOrNumber string, m map[string]string) (map[string]string, error) {
 	var out map[string]string
 	_, _, err := s.mutate(ctx, c, tssID, func(w *write) error {
-		return s.st.View(func(txn *badger.Txn) error {
+		return s.st.View(func(txn store.Tx) error {
 			h, err := resolveTx(txn, tssID, idOrNumber)
 			if err != nil {
 				return err
@@ -412,8 +412,9 @@ func (s *Service) TxMetadata(ctx context.Context, c Caller, tssID, idOrNumber st
 			if err := org.ValidateMetadata("metadata", h.Metadata); err != nil {
 				return err
 			}
-			b, _ := json.Marshal(h)
-			w.set(store.TxKey(tssID, h.ID), b)
+			if err := w.setJSON(store.TxKey(tssID, h.ID), h); err != nil {
+				return err
+			}
 			out = h.Metadata
 			return nil
 		})
@@ -452,7 +453,7 @@ func (s *Service) ListTx(ctx context.Context, c Caller, tssID string, f TxFilter
 		}
 	}
 	var out []*TxView
-	err := s.st.View(func(txn *badger.Txn) error {
+	err := s.st.View(func(txn store.Tx) error {
 		tssIDs, err := s.scope(txn, c, tssID)
 		if err != nil {
 			return err
@@ -474,7 +475,7 @@ func (s *Service) ListTx(ctx context.Context, c Caller, tssID string, f TxFilter
 				ids, err = store.IDs(txn, store.TxActivePrefix(t))
 			} else {
 				err = store.ScanKeys(txn, store.TxNumPrefix(t), func(k []byte) error {
-					v, err := store.Get(txn, k)
+					v, err := txn.Get(k)
 					ids = append(ids, string(v))
 					return err
 				})
@@ -537,7 +538,7 @@ func (s *Service) ListTx(ctx context.Context, c Caller, tssID string, f TxFilter
 func (s *Service) listTxByNumber(c Caller, tssID string, f TxFilter) ([]*TxView, int, error) {
 	var out []*TxView
 	var total uint64
-	err := s.st.View(func(txn *badger.Txn) error {
+	err := s.st.View(func(txn store.Tx) error {
 		_, cnt, err := s.load(txn, c, tssID)
 		if err != nil {
 			return err
@@ -572,7 +573,7 @@ func (s *Service) listTxByNumber(c Caller, tssID string, f TxFilter) ([]*TxView,
 
 // latestView is what a list shows of a transaction: its latest revision
 // with the current metadata.
-func latestView(txn *badger.Txn, tssID string, h *txHead) (*TxView, error) {
+func latestView(txn store.Tx, tssID string, h *txHead) (*TxView, error) {
 	r, err := store.GetJSON[txRevision](txn, store.TxRevKey(tssID, h.ID, h.LatestRevision))
 	if err != nil {
 		return nil, err
