@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"fmt"
 
 	"github.com/google/uuid"
 
@@ -26,8 +27,13 @@ var seedReceipt = json.RawMessage(`{"standard_v1":{"receipt":{"receipt_type":"RE
 // called after each batch with the number done.
 func (s *Service) Seed(ctx context.Context, c Caller, tssID, clientID string, n int, progress func(int)) error {
 	var schema tse.Schema
-	_ = json.Unmarshal(seedReceipt, &schema)
-	ptype, pdata, _ := schema.Process()
+	if err := json.Unmarshal(seedReceipt, &schema); err != nil {
+		return fmt.Errorf("seed receipt: %w", err)
+	}
+	ptype, pdata, err := schema.Process()
+	if err != nil {
+		return fmt.Errorf("seed receipt: %w", err)
+	}
 	for done := 0; done < n; {
 		k := min(seedBatch, n-done)
 		_, _, err := s.mutate(ctx, c, tssID, func(w *write) error {
