@@ -1,8 +1,8 @@
 package org
 
 import (
-	"context"
 	"cmp"
+	"context"
 	"errors"
 	"net/mail"
 	"strings"

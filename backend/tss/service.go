@@ -358,4 +358,3 @@ func (a *admins) endAll(tss string) {
 	defer a.mu.Unlock()
 	delete(a.m, tss)
 }
-
