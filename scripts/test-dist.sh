@@ -94,12 +94,12 @@ runs() {
 # wait_url LOG: the URL from serve's "is running at URL" line.
 wait_url() {
   local i url
-  for i in $(seq 1 120); do
+  for i in $(seq 1 480); do
     url=$(grep -ao 'is running at [^ ]*' "$1" | head -1 | cut -d' ' -f4 || true)
     [[ -n $url ]] && { printf '%s' "$url"; return; }
     sleep 0.5
   done
-  fail "no 'is running at' line in 60 s: $(cat "$1")"
+  fail "no 'is running at' line in 240 s: $(cat "$1")"
 }
 
 deb_field() { dpkg-deb -f "$1" "$2"; }
@@ -142,8 +142,11 @@ ok "unit: own user, data in /var/lib/fiskaldesk, Restart=on-failure, settings fi
 grep -q '^#FISKALDESK_ADDR=' "$root/etc/default/fiskaldesk" && ! grep -q '^FISKALDESK_ADDR=' "$root/etc/default/fiskaldesk" ||
   fail "/etc/default/fiskaldesk must leave the address at the loopback default"
 ok "unit: loopback by default (FISKALDESK_ADDR only as a comment)"
-# systemd-analyze verify needs the user to exist and the binary at its path.
-mkdir -p "$root/etc"
+# systemd-analyze verify --root wants a system around the unit: the binary at
+# its path (the package has it), the user, and systemd's own units (targets,
+# mounts) as on a Debian system with systemd installed.
+mkdir -p "$root/etc" "$root/tmp"
+cp -an /usr/lib/systemd/system/. "$root/usr/lib/systemd/system/"
 printf 'root:x:0:0::/root:/bin/sh\nfiskaldesk:x:990:990::/var/lib/fiskaldesk:/usr/sbin/nologin\n' >"$root/etc/passwd"
 printf 'root:x:0:\nfiskaldesk:x:990:\n' >"$root/etc/group"
 verify_out=$(systemd-analyze verify --root="$root" /usr/lib/systemd/system/fiskaldesk.service 2>&1) ||
@@ -190,6 +193,12 @@ if [[ ! -f $WINEPREFIX/.fiskaldesk-ready ]]; then
   echo "test-dist: creating the Wine prefix (once)"
   rm -rf "$WINEPREFIX"
   wine wineboot --init >/dev/null 2>&1
+  wineserver -w
+  # Wine links Desktop, Documents, ... to $HOME; the installer's shortcuts
+  # must land in the prefix, not in the home directory of whoever tests.
+  find "$WINEPREFIX/drive_c/users" -maxdepth 2 -type l -exec sh -c 'rm "$1" && mkdir "$1"' _ {} \;
+  # wails.checkArchitecture wants Windows 10 or later; Wine 8 says 7.
+  wine winecfg -v win10 >/dev/null 2>&1
   wineserver -w
   touch "$WINEPREFIX/.fiskaldesk-ready"
 fi
@@ -284,6 +293,7 @@ startmenu="$profile/AppData/Roaming/Microsoft/Windows/Start Menu/Programs/fiskal
 install_app
 [[ -f $inst/fiskaldesk.exe && -f $inst/uninstall.exe ]] || fail "installer: $(ls -la "$inst" 2>&1)"
 [[ -f $startmenu ]] || fail "installer: no Start-menu entry: $(find "$profile" -name '*.lnk')"
+[[ -f $profile/Desktop/fiskaldesk.lnk ]] || fail "installer: no desktop shortcut (selected by default)"
 regq=$(wine reg query 'HKCU\Software\Microsoft\Windows\CurrentVersion\Uninstall\fiskaldesk' 2>&1 | tr -d '\r')
 expect "installer: per-user install in %LocalAppData%\\Programs, Start menu, HKCU uninstall entry" \
   "uninstall.exe" "$regq"
@@ -294,7 +304,8 @@ stamped "$inst/fiskaldesk.exe" windows amd64
 out=$(wine "$inst/fiskaldesk.exe" version | tr -d '\r')
 expect "installed desktop .exe (Wine): version printed on the caller's output" "fiskaldesk $VERSION" "$out"
 uninstall_app "$inst/uninstall.exe"
-[[ ! -e $inst/fiskaldesk.exe && ! -e $startmenu ]] || fail "uninstall left $(ls "$inst" 2>&1) / start menu"
+[[ ! -e $inst/fiskaldesk.exe && ! -e $startmenu && ! -e $profile/Desktop/fiskaldesk.lnk ]] ||
+  fail "uninstall left $(ls "$inst" 2>&1) / shortcuts"
 wine reg query 'HKCU\Software\Microsoft\Windows\CurrentVersion\Uninstall\fiskaldesk' >/dev/null 2>&1 && fail "uninstall left the HKCU entry"
 [[ -f $datadir/data.key && -d $datadir/db ]] || fail "uninstall removed the data dir"
 ok "uninstaller: app, Start menu and uninstall entry gone, data in %LocalAppData%\\fiskaldesk kept"

@@ -1,4 +1,7 @@
 Unicode true
+# A 64-bit installer: the app is amd64 only (wails.checkArchitecture refuses
+# other machines anyway), and it runs under Debian's wine64 in make test-dist.
+Target amd64-unicode
 
 ####
 ## fiskaldesk's Windows installer, from Wails' NSIS template (wails build -nsis).
