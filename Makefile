@@ -139,4 +139,4 @@ dist: setup-dist frontend/dist/index.html
 
 ## test-dist: build dist/, then check what ships
 test-dist: dist
-	@scripts/test-dist.sh $(DIST)
+	@VERSION="$(VERSION)" COMMIT="$(COMMIT)" scripts/test-dist.sh $(DIST)
