@@ -117,6 +117,10 @@ clean:
 # what ships (the .debs unpacked and run, the Windows .exe under Wine, the
 # installer installed and uninstalled under Wine, the systemd unit verified).
 NFPM_VERSION := v2.45.2
+# Fixed once per make run: VERSION and COMMIT are expanded at each use, and
+# test-dist must check against what dist stamped even if the tree changed since.
+DIST_VERSION := $(VERSION)
+DIST_COMMIT  := $(COMMIT)
 NFPM         := $(GOBIN_LOCAL)/nfpm
 DIST         := dist
 
@@ -135,8 +139,8 @@ $(NFPM): | $(CACHE)/system.stamp
 
 ## dist: release artifacts with version and commit stamped, into dist/ with SHA-256 sums
 dist: setup-dist frontend/dist/index.html
-	@VERSION="$(VERSION)" COMMIT="$(COMMIT)" WAILS="$(WAILS)" NFPM="$(NFPM)" DIST="$(DIST)" scripts/dist.sh
+	@VERSION="$(DIST_VERSION)" COMMIT="$(DIST_COMMIT)" WAILS="$(WAILS)" NFPM="$(NFPM)" DIST="$(DIST)" scripts/dist.sh
 
 ## test-dist: build dist/, then check what ships
 test-dist: dist
-	@VERSION="$(VERSION)" COMMIT="$(COMMIT)" scripts/test-dist.sh $(DIST)
+	@VERSION="$(DIST_VERSION)" COMMIT="$(DIST_COMMIT)" scripts/test-dist.sh $(DIST)
