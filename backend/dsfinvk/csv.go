@@ -322,7 +322,7 @@ func (s *Service) tseRow(sys tss.Caller, reg *CashRegister, tx Transaction) row 
 	}
 	r := row{"TSE_ID": 1, "TSE_TANR": int64(v.Number), "TSE_TA_START": time.Unix(v.TimeStart, 0).UTC().Format(tse.QRTime),
 		"TSE_TA_ENDE": time.Unix(v.TimeEnd, 0).UTC().Format(tse.QRTime), "TSE_TA_SIGZ": int64(v.Signature.Counter), "TSE_TA_SIG": v.Signature.Value}
-	if f := strings.Split(v.QRCodeData, ";"); len(f) == 12 {
+	if f, err := tse.SplitQRCodeData(v.QRCodeData); err == nil && len(f) == 12 {
 		r["TSE_TA_VORGANGSART"], r["TSE_VORGANGSDATEN"] = f[2], f[3]
 	}
 	return r

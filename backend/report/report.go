@@ -109,8 +109,8 @@ func Build(ctx context.Context, orgs *org.Service, signer *tss.Service, c tss.Ca
 func receipt(orgName string, tx *tss.TxView) Receipt {
 	rc := Receipt{Organization: orgName, TSSID: tx.TSSID, ClientSerial: tx.ClientSerialNumber, Number: tx.Number,
 		Time: time.Unix(tx.TimeEnd, 0).UTC(), Counter: tx.Signature.Counter, Signature: tx.Signature.Value}
-	f := strings.Split(tx.QRCodeData, ";")
-	if len(f) != 12 {
+	f, err := tse.SplitQRCodeData(tx.QRCodeData)
+	if err != nil || len(f) != 12 {
 		return rc
 	}
 	rc.Type = f[2]
