@@ -458,7 +458,9 @@ func (s *Service) validate(ctx context.Context, o, env, id string) error {
 	ids := map[string]bool{}
 	for i, tx := range cl.Transactions {
 		ids[tx.Head.TransactionExportID] = true
-		sumTx += tx.Data.FullAmountInclVat
+		if movesMoney(tx.Head.Type) {
+			sumTx += tx.Data.FullAmountInclVat
+		}
 		if tx.Head.TransactionExportID == "" {
 			warn("W_MISSING_FIELD", "transactions[%d].head.transaction_export_id (BON_ID) is missing", i)
 		}
@@ -660,6 +662,12 @@ func (s *Service) TriggerExport(ctx context.Context, c tss.Caller, id string, p 
 	}
 	e := Export{ID: id, Type: "EXPORT", Env: env, Version: Version, State: StatePending, Format: p.Format, TimeRequest: s.now().Unix(),
 		SignAPIVersion: 2, Parameters: p}
+	if owner, _, err := s.orgs.Get(systemCaller(o, env).Viewer, o); err == nil {
+		for _, g := range owner.MasterDataGaps() {
+			e.Warnings = append(e.Warnings, Warning{WarnPlaceholderMasterData,
+				"organization master data: " + g + "; cashpointclosing.csv and location.csv carry it as it is (set it with PATCH /api/v0/organizations/" + o + ")"})
+		}
+	}
 	e.TimeExpiration = e.TimeRequest + int64(ExportLifetime/time.Second)
 	for _, cv := range closings {
 		e.CashPointClosings = append(e.CashPointClosings, cv.ClosingID)
@@ -753,4 +761,15 @@ func (s *Service) ExportFile(c tss.Caller, id string) (*os.File, *Export, error)
 
 func (s *Service) exportPath(e *Export) string {
 	return filepath.Join(s.dir, "dsfinvk-"+e.ID+"."+e.Format)
+}
+
+// movesMoney: whether a transaction of this BON_TYP is paid and so counts
+// against cash_statement.payment.full_amount. Training receipts, aborted
+// receipts, orders and benefits in kind carry amounts but no payment.
+func movesMoney(bonTyp string) bool {
+	switch bonTyp {
+	case "AVTraining", "AVBelegabbruch", "AVBestellung", "AVSachbezug":
+		return false
+	}
+	return true
 }
