@@ -1,6 +1,7 @@
 package dsfinvk
 
 import (
+	"bytes"
 	"cmp"
 	"context"
 	"crypto/sha256"
@@ -342,6 +343,7 @@ func (s *Service) InsertClosing(ctx context.Context, c tss.Caller, id string, bo
 	if err != nil {
 		return nil, err
 	}
+	body = lenientClosing(body)
 	var cl Closing
 	if err := json.Unmarshal(body, &cl); err != nil {
 		return nil, &org.ValidationError{Field: "body", Msg: err.Error()}
@@ -772,4 +774,45 @@ func movesMoney(bonTyp string) bool {
 		return false
 	}
 	return true
+}
+
+// lenientClosing turns the unix times a closing may carry as strings of
+// digits into numbers, as the cloud does: recorded traffic sends
+// "head":{"export_creation_date":"1645710845"}, answered 200 and stored as
+// the number. The body is rewritten only when something was turned, so
+// other bodies are stored byte for byte as sent.
+func lenientClosing(body []byte) []byte {
+	var m map[string]any
+	d := json.NewDecoder(bytes.NewReader(body))
+	d.UseNumber()
+	if d.Decode(&m) != nil {
+		return body
+	}
+	changed := false
+	number := func(obj any, field string) {
+		o, ok := obj.(map[string]any)
+		if !ok {
+			return
+		}
+		if s, ok := o[field].(string); ok && s != "" && strings.Trim(s, "0123456789") == "" && len(s) <= 18 {
+			o[field], changed = json.Number(s), true
+		}
+	}
+	number(m["head"], "export_creation_date")
+	if txs, ok := m["transactions"].([]any); ok {
+		for _, tx := range txs {
+			if t, ok := tx.(map[string]any); ok {
+				number(t["head"], "timestamp_start")
+				number(t["head"], "timestamp_end")
+			}
+		}
+	}
+	if !changed {
+		return body
+	}
+	out, err := json.Marshal(m)
+	if err != nil {
+		return body
+	}
+	return out
 }
