@@ -53,6 +53,11 @@ type TSS struct {
 	// need not read every transaction. TSS made before the indexes lack
 	// it and take the reading path.
 	Indexed bool `json:"indexed,omitempty"`
+	// ClockSet is when the TSS clock was last set (updateTime); the cloud's
+	// TSE sets it about daily. SEVersion is the fiskaldesk version that
+	// signs for it; a change is recorded in audit logs.
+	ClockSet  int64  `json:"clock_set,omitempty"`
+	SEVersion string `json:"se_version,omitempty"`
 }
 
 // PINBlocked: no PIN set yet, or too many wrong tries.
