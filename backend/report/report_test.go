@@ -41,11 +41,11 @@ func TestReceiptReadsTheSignedProcessData(t *testing.T) {
 		return tse.QRCodeData("kasse-1", ptype, []byte(pdata), 7, 42, 1764583200, 1764583260, []byte{1, 2}, []byte{3})
 	}
 	cases := []struct {
-		name          string
-		qr            string
-		typ           string
-		gross         [5]int64
-		pays          map[string]Pay
+		name  string
+		qr    string
+		typ   string
+		gross [5]int64
+		pays  map[string]Pay
 	}{
 		{"receipt with two rates and both payments", qr(tse.TypeReceipt, "Beleg^11.90_1.07_0.00_0.00_0.00^10.00:Bar_2.97:Unbar"),
 			"Beleg", [5]int64{1190, 107}, map[string]Pay{"EUR": {1000, 297}}},
