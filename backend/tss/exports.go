@@ -426,9 +426,11 @@ func (s *Service) streamExport(ctx context.Context, x *exporter, e *Export, w io
 	if err != nil {
 		return 0, err
 	}
-	_, caDER, err := s.ca(ctx)
-	if err != nil {
-		return 0, err
+	caDER := t.IssuerCert
+	if caDER == nil { // TSS made before the issuer was kept: made here
+		if _, caDER, err = s.ca(ctx); err != nil {
+			return 0, err
+		}
 	}
 	tw := tse.NewTarWriter(w, s.now())
 	desc := cmp.Or(t.Description, "fiskaldesk Sandbox TSS ("+t.ID+")")

@@ -95,7 +95,7 @@ func (s *Service) Create(ctx context.Context, c Caller, id string, metadata map[
 	t := &TSS{V: 1, ID: id, Env: c.Env, OrgID: c.ActingOrg, State: StateCreated,
 		Serial: hex.EncodeToString(tse.Serial(&key.PublicKey)), PublicKey: tse.Point(&key.PublicKey), Certificate: cert,
 		SealedKey: s.sealer.Seal(kd, []byte(id)), SealedPUK: s.sealer.Seal([]byte(puk), []byte(id)), PUKHash: secret.Hash(puk),
-		Metadata: metadata, TimeCreation: now.Unix(), Indexed: true}
+		Metadata: metadata, TimeCreation: now.Unix(), Indexed: true, IssuerCert: caDER}
 	err = s.st.Update(ctx, func(txn store.Tx) error {
 		if ok, err := store.Exists(txn, store.TSSKey(id)); err != nil || ok {
 			return cmp.Or(err, ErrTSSConflict)

@@ -58,6 +58,11 @@ type TSS struct {
 	// signs for it; a change is recorded in audit logs.
 	ClockSet  int64  `json:"clock_set,omitempty"`
 	SEVersion string `json:"se_version,omitempty"`
+	// IssuerCert is the CA certificate that issued Certificate: the
+	// sandbox CA of the installation that created the TSS, which is not
+	// the one of an instance the TSS is synced to. Exports carry it, so
+	// the chain verifies wherever they are made.
+	IssuerCert []byte `json:"issuer_cert,omitempty"`
 }
 
 // PINBlocked: no PIN set yet, or too many wrong tries.
