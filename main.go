@@ -16,6 +16,8 @@ import (
 	"io/fs"
 	"os"
 	"strings"
+
+	"github.com/fiskaldesk/fiskaldesk/backend/server"
 )
 
 //go:embed all:frontend/dist
@@ -74,6 +76,10 @@ func main() {
 		fmt.Fprintf(os.Stderr, "fiskaldesk: unknown command %q\n\n%s", cmd, usage)
 		os.Exit(2)
 	}
+	// Every command runs under the soft memory limit; those with a store
+	// set it again from their flags.
+	server.ApplyMemoryLimit(server.MemoryLimitFromEnv())
+	defer startHeapProfile()()
 	if err := run(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return

@@ -25,6 +25,9 @@ type Options struct {
 	// MinFreeBytes is the free disk space Update insists on; 0 means
 	// DefaultMinFreeBytes, a negative value disables the check.
 	MinFreeBytes int64
+	// Memory sizes Badger's memtables, caches and compactions; zero
+	// fields are the workstation defaults (DefaultMemory).
+	Memory Memory
 	// freeBytes replaces the file system query in tests.
 	freeBytes func(dir string) (uint64, error)
 }
@@ -60,7 +63,10 @@ func Open(dir string, opt Options) (*Store, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("open store: %w", err)
 	}
-	eng, err := openBadger(dir, opt.Logger, opt.GCInterval)
+	if err := opt.Memory.Validate(); err != nil {
+		return nil, fmt.Errorf("open store: %w", err)
+	}
+	eng, err := openBadger(dir, opt.Logger, opt.GCInterval, opt.Memory)
 	if err != nil {
 		return nil, fmt.Errorf("open store %s: %w", dir, err)
 	}
