@@ -39,7 +39,7 @@ const (
 	DefaultMemTableMB   = 16
 	DefaultMemTables    = 1
 	DefaultBlockCacheMB = 32
-	DefaultTableMB      = 2
+	DefaultTableMB      = 1
 	DefaultCompactors   = 2
 )
 
