@@ -140,7 +140,7 @@ func (s *Service) Upsert(ctx context.Context, c Caller, tssID, txID string, rev 
 	}
 	var out *TxView
 	_, _, err = s.mutate(ctx, c, tssID, func(w *write) error {
-		if err := s.readUpsert(u); err != nil {
+		if err := readUpsert(w, u); err != nil {
 			return err
 		}
 		if v, err := u.replayed(); v != nil || err != nil {
@@ -241,12 +241,12 @@ func newTxUpsert(tssID, txID string, rev uint32, req TxRequest) (*txUpsert, erro
 	return &txUpsert{tssID: tssID, txID: txID, rev: rev, req: req, pType: pType, pData: pData, hash: hash}, nil
 }
 
-// readUpsert reads the transaction, the revision a repeat names and the
-// request's client. ErrClientNotFound unless the request is a repeat
-// (whose answer stands even if the client went away).
-func (s *Service) readUpsert(u *txUpsert) error {
+// readUpsert reads, as w sees the store, the transaction, the revision a
+// repeat names and the request's client. ErrClientNotFound unless the
+// request is a repeat (whose answer stands even if the client went away).
+func readUpsert(w *write, u *txUpsert) error {
 	u.head, u.replay, u.noClient, u.wasClient, u.wasState = nil, nil, false, "", ""
-	err := s.st.View(func(txn store.Tx) error {
+	err := w.read(func(txn store.Tx) error {
 		h, err := store.GetJSON[txHead](txn, store.TxKey(u.tssID, u.txID))
 		if err == nil {
 			u.head = &h
@@ -508,7 +508,7 @@ func (s *Service) TxLogBytes(c Caller, tssID, idOrNumber string, rev uint32) ([]
 func (s *Service) TxMetadata(ctx context.Context, c Caller, tssID, idOrNumber string, m map[string]string) (map[string]string, error) {
 	var out map[string]string
 	_, _, err := s.mutate(ctx, c, tssID, func(w *write) error {
-		return s.st.View(func(txn store.Tx) error {
+		return w.read(func(txn store.Tx) error {
 			h, err := resolveTx(txn, tssID, idOrNumber)
 			if err != nil {
 				return err
