@@ -27,6 +27,12 @@ type Options struct {
 	MinFreeBytes int64
 	// freeBytes replaces the file system query in tests.
 	freeBytes func(dir string) (uint64, error)
+	// BeforeCommit, for tests of what happens when a commit fails: when
+	// set, it runs in every Update after fn and before the commit, and an
+	// error from it fails that Update as a failed write would (nothing is
+	// stored, the error is returned). It may also block, to hold commits
+	// back while requests queue up.
+	BeforeCommit func() error
 }
 
 // DefaultGCInterval is the pause between value-log GC runs.
@@ -41,10 +47,11 @@ type Store struct {
 	dir string // "" for the in-memory engine
 	log zerolog.Logger
 
-	minFree   uint64
-	freeBytes func(dir string) (uint64, error)
-	diskFull  atomic.Bool // logs the change, not every refused write
-	ob        outbox
+	minFree      uint64
+	freeBytes    func(dir string) (uint64, error)
+	beforeCommit func() error
+	diskFull     atomic.Bool // logs the change, not every refused write
+	ob           outbox
 
 	mu     sync.RWMutex // guards closed against Close racing with operations
 	closed bool
@@ -64,7 +71,7 @@ func Open(dir string, opt Options) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open store %s: %w", dir, err)
 	}
-	s := &Store{eng: eng, dir: dir, log: opt.Logger, freeBytes: freeBytes}
+	s := &Store{eng: eng, dir: dir, log: opt.Logger, freeBytes: freeBytes, beforeCommit: opt.BeforeCommit}
 	switch {
 	case opt.MinFreeBytes == 0:
 		s.minFree = DefaultMinFreeBytes
@@ -86,7 +93,7 @@ func Open(dir string, opt Options) (*Store, error) {
 // but nothing on disk, for tests. Options' GC and disk-space settings do
 // not apply.
 func OpenMemory(opt Options) (*Store, error) {
-	s := &Store{eng: newMemEngine(), log: opt.Logger}
+	s := &Store{eng: newMemEngine(), log: opt.Logger, beforeCommit: opt.BeforeCommit}
 	if err := s.init(); err != nil {
 		return nil, fmt.Errorf("open in-memory store: %w", err)
 	}
@@ -156,6 +163,15 @@ func (s *Store) updateRetry(ctx context.Context, fn func(t *txn) error) error {
 	}
 	if err := s.checkSpace(); err != nil {
 		return err
+	}
+	if hook := s.beforeCommit; hook != nil {
+		inner := fn
+		fn = func(t *txn) error {
+			if err := inner(t); err != nil {
+				return err
+			}
+			return hook()
+		}
 	}
 	for attempt := 0; ; attempt++ {
 		err := s.update(fn)

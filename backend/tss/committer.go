@@ -75,6 +75,12 @@ type request struct {
 // transaction); more wait for the next group.
 const maxGroup = 256
 
+// GroupStats reports how many groups the committers ran and how many
+// requests those held: their ratio is the mean group size.
+func (s *Service) GroupStats() (groups, requests uint64) {
+	return s.groups.Load(), s.grouped.Load()
+}
+
 // committerOf returns the committer of TSS id, ErrTSSNotFound when
 // there is no such TSS: committers are made only for TSS that exist (and
 // TSS are never deleted), so requests for made-up ids leave nothing
@@ -122,6 +128,8 @@ func (c *committer) run() {
 		}
 		c.mu.Unlock()
 		c.commit(g)
+		c.s.groups.Add(1)
+		c.s.grouped.Add(uint64(len(g)))
 		for _, r := range g {
 			close(r.done)
 		}

@@ -34,6 +34,8 @@ type Service struct {
 
 	// committers: tss id → *committer, the one writer of each TSS.
 	committers sync.Map
+	// groups and grouped count the committers' groups and their requests.
+	groups, grouped atomic.Uint64
 	// locks: tss id → *sync.Mutex, for what is not the TSS itself
 	// (creating it, its export records).
 	locks  sync.Map
