@@ -51,6 +51,7 @@ type Store struct {
 	freeBytes    func(dir string) (uint64, error)
 	beforeCommit func() error
 	diskFull     atomic.Bool // logs the change, not every refused write
+	gen          atomic.Uint64
 	ob           outbox
 
 	mu     sync.RWMutex // guards closed against Close racing with operations
@@ -195,6 +196,26 @@ func Insert(tx Tx, key, value []byte) error {
 		return ErrAlreadyExists
 	}
 	return tx.Set(key, value)
+}
+
+// Generation is a number that moves after every commit that wrote
+// anything but signing data (the keys of signingKey: logs, transactions,
+// their indexes, the TSS counters, the outbox): organizations, users,
+// memberships, API keys, TSS records, clients, whatever sync applies.
+// Caches of what those decide — a verified token's principal, an
+// organization's access check — stay valid while it stays the same:
+// read it before reading the store, keep it with what was read, and
+// read again when it has moved. It moves only after the commit is
+// visible, so a request that starts after a change was answered sees
+// the new number. Signing does not move it.
+func (s *Store) Generation() uint64 { return s.gen.Load() }
+
+// moved advances the generation after a successful commit of t that
+// wrote other than signing data.
+func (s *Store) moved(t *txn, err *error) {
+	if *err == nil && t.other {
+		s.gen.Add(1)
+	}
 }
 
 // InstanceID returns the random id created with this store.

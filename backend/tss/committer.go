@@ -4,6 +4,8 @@ import (
 	"context"
 	"crypto/ecdsa"
 	"errors"
+	"slices"
+	"strings"
 	"sync"
 
 	"github.com/fiskaldesk/fiskaldesk/backend/org"
@@ -46,6 +48,9 @@ type committer struct {
 	// Owned by that goroutine:
 	state *tssState // as last committed; nil: read it from the store
 	se    seState   // the secure element's state as last committed
+	// access remembers the callers (by their roots) found to administer
+	// the TSS's organization, with the store generation of that check.
+	access map[string]uint64
 }
 
 // tssState is a TSS as the committer holds it between groups.
@@ -174,13 +179,14 @@ func (c *committer) commit(g []*request) {
 	cur := *c.state
 	se := c.se
 	var ok []*request
+	gen := c.s.st.Generation() // before the snapshot: see store.Generation
 	err := c.s.st.View(func(txn store.Tx) error {
 		gw.base = txn
 		for _, r := range g {
 			if r.err = r.ctx.Err(); r.err != nil {
 				continue // the client gave up before its turn
 			}
-			if r.err = c.s.allowed(txn, r.c, cur.t); r.err != nil {
+			if r.err = c.allowed(txn, r.c, cur.t, gen); r.err != nil {
 				continue
 			}
 			t := *cur.t // each request changes its own copy
@@ -236,6 +242,43 @@ func (c *committer) load() (*tssState, error) {
 		return nil, err
 	}
 	return &st, nil
+}
+
+// allowed is Service.allowed, remembered per caller while the store's
+// generation stays the same: organizations, memberships and keys are
+// what it reads, and any change of them moves the generation.
+func (c *committer) allowed(txn store.Tx, caller Caller, t *TSS, gen uint64) error {
+	if t.Env != caller.Env {
+		return ErrTSSNotFound
+	}
+	k := rootsKey(caller.Viewer.Roots)
+	if g, ok := c.access[k]; ok && g == gen {
+		return nil
+	}
+	if err := c.s.allowed(txn, caller, t); err != nil {
+		return err
+	}
+	if c.access == nil || len(c.access) >= 1024 {
+		c.access = map[string]uint64{}
+	}
+	c.access[k] = gen
+	return nil
+}
+
+// rootsKey identifies a viewer's roots and roles: what decides its
+// access to an organization (org.Viewer).
+func rootsKey(roots map[string]org.Role) string {
+	if len(roots) == 1 {
+		for id, r := range roots {
+			return id + "=" + string(r)
+		}
+	}
+	parts := make([]string, 0, len(roots))
+	for id, r := range roots {
+		parts = append(parts, id+"="+string(r))
+	}
+	slices.Sort(parts)
+	return strings.Join(parts, ",")
 }
 
 // allowed checks that caller c may change TSS t: its org is administered
