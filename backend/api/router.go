@@ -147,6 +147,22 @@ func bindLocal(r chi.Router, d Deps) {
 		return nil
 	}))
 	r.Method(http.MethodPost, "/local/sync", localSync(d))
+	r.Method(http.MethodGet, "/local/stats", HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
+		if !localAuthorized(r, d.LocalToken) {
+			return &Error{Status: http.StatusUnauthorized, Code: CodeUnauthorized, Message: "Unauthorized"}
+		}
+		groups, requests := d.TSS.GroupStats()
+		writeJSON(w, http.StatusOK, LocalStats{Groups: groups, GroupedRequests: requests})
+		return nil
+	}))
+}
+
+// LocalStats is GET /api/local/stats: how the TSS committers grouped the
+// changes they stored since the start (for benchmarks and the crash test;
+// docs/BENCHMARKS.md › Group commit).
+type LocalStats struct {
+	Groups          uint64 `json:"groups"`
+	GroupedRequests uint64 `json:"grouped_requests"`
 }
 
 // localSync runs one sync round in this server for `fiskaldesk sync`
