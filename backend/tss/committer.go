@@ -51,6 +51,15 @@ type committer struct {
 	// access remembers the callers (by their roots) found to administer
 	// the TSS's organization, with the store generation of that check.
 	access map[string]uint64
+	// clients caches the client records requests name (clientCache).
+	clients clientCache
+}
+
+// clientCache holds decoded client records read at store generation gen;
+// any change of a client moves the generation and empties it.
+type clientCache struct {
+	gen uint64
+	m   map[string]clientRecord
 }
 
 // tssState is a TSS as the committer holds it between groups.
@@ -175,11 +184,14 @@ func (c *committer) commit(g []*request) {
 		}
 		c.state = st
 	}
-	gw := &groupWrite{pending: map[string]pendingValue{}}
+	gen := c.s.st.Generation() // before the snapshot: see store.Generation
+	if c.clients.gen != gen || len(c.clients.m) > 1024 {
+		c.clients = clientCache{gen: gen, m: map[string]clientRecord{}}
+	}
+	gw := &groupWrite{pending: map[string]pendingValue{}, clients: &c.clients}
 	cur := *c.state
 	se := c.se
 	var ok []*request
-	gen := c.s.st.Generation() // before the snapshot: see store.Generation
 	err := c.s.st.View(func(txn store.Tx) error {
 		gw.base = txn
 		for _, r := range g {
@@ -306,6 +318,25 @@ type groupWrite struct {
 	counts  map[string]int64
 	checks  []func(txn store.Tx) error
 	changed bool // the TSS record changed
+	clients *clientCache
+}
+
+// client reads client record id as the group sees it: a record written
+// earlier in the group from the pending writes, else from the
+// committer's cache of the snapshot.
+func (g *groupWrite) client(id string) (clientRecord, error) {
+	k := store.ClientKey(id)
+	_, pending := g.pending[string(k)]
+	if !pending {
+		if r, ok := g.clients.m[id]; ok {
+			return r, nil
+		}
+	}
+	r, err := store.GetJSON[clientRecord](g, k)
+	if err == nil && !pending {
+		g.clients.m[id] = r
+	}
+	return r, err
 }
 
 type pendingValue struct {

@@ -355,3 +355,38 @@ func TestGroupCommitClientCreationAlone(t *testing.T) {
 	}
 	f.gapless(gcTSS)
 }
+
+// Client records are cached between groups, yet a client deregistered
+// earlier in the same group, or in an earlier one, is refused at once.
+func TestGroupCommitSeesClientChanges(t *testing.T) {
+	f := newFixture(t)
+	f.initialized(gcTSS)
+	f.client(gcTSS, gcClient, "Kasse 1")
+	if _, err := f.svc.Upsert(f.ctx, f.c, gcTSS, txID(0), 1, TxRequest{State: TxActive, ClientID: gcClient}); err != nil {
+		t.Fatal(err) // the record is in the cache now
+	}
+	entered, release := f.hold(nil)
+	first := f.upsertAsync(txID(1), 1, TxRequest{State: TxActive, ClientID: gcClient})
+	<-entered
+	dereg := make(chan error, 1)
+	go func() {
+		_, err := f.svc.UpdateClient(f.ctx, f.c, gcTSS, gcClient, ClientDeregistered, nil)
+		dereg <- err
+	}()
+	f.queued(1)
+	after := f.upsertAsync(txID(2), 1, TxRequest{State: TxActive, ClientID: gcClient})
+	f.queued(2)
+	release()
+	if r := <-first; r.err != nil {
+		t.Fatal(r.err)
+	}
+	if err := <-dereg; err != nil {
+		t.Fatal(err)
+	}
+	if r := <-after; !errors.Is(r.err, ErrClientDeregistered) {
+		t.Fatalf("upsert after the deregistration in its group: %v", r.err)
+	}
+	if _, err := f.svc.Upsert(f.ctx, f.c, gcTSS, txID(3), 1, TxRequest{State: TxActive, ClientID: gcClient}); !errors.Is(err, ErrClientDeregistered) {
+		t.Fatalf("upsert in a later group: %v", err)
+	}
+}

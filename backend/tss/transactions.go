@@ -47,7 +47,15 @@ type TxView struct {
 	QRCodeData         string            `json:"qr_code_data,omitempty"`
 	Log                TxLog             `json:"log"`
 	Signature          TxSignature       `json:"signature"`
+	// encoded is this view's JSON when the revision was just signed: the
+	// bytes stored with the revision, answered as they are (Encoded).
+	encoded []byte
 }
+
+// Encoded is the view's JSON encoding when Upsert has it at hand (the
+// revision it just stored), nil otherwise; the same bytes json.Marshal
+// gives, so a handler need not encode the view a second time.
+func (v *TxView) Encoded() []byte { return v.encoded }
 
 // TxLog describes the signed log of a revision.
 type TxLog struct {
@@ -89,6 +97,20 @@ type txRevision struct {
 	View        TxView `json:"view"`
 	RequestHash string `json:"request_hash"`
 	LogCounter  uint64 `json:"log_counter"`
+}
+
+// revisionJSON is json.Marshal(txRevision{V: 1, View: view, RequestHash:
+// hash, LogCounter: ctr}) around the view's encoding view, which the
+// answer reuses (a test holds the two equal).
+func revisionJSON(view []byte, hash string, ctr uint64) []byte {
+	b := make([]byte, 0, len(view)+len(hash)+64)
+	b = append(b, `{"v":1,"view":`...)
+	b = append(b, view...)
+	b = append(b, `,"request_hash":`...)
+	b = strconv.AppendQuote(b, hash)
+	b = append(b, `,"log_counter":`...)
+	b = strconv.AppendUint(b, ctr, 10)
+	return append(b, '}')
 }
 
 // TxRequest is the body of PUT /tss/{id}/tx/{tx}.
@@ -181,9 +203,12 @@ func (s *Service) Upsert(ctx context.Context, c Caller, tssID, txID string, rev 
 		if err := w.setJSON(store.TxKey(tssID, txID), next); err != nil {
 			return err
 		}
-		if err := w.setJSON(store.TxRevKey(tssID, txID, next.LatestRevision), txRevision{V: 1, View: v, RequestHash: u.hash, LogCounter: ctr}); err != nil {
+		vb, err := json.Marshal(v)
+		if err != nil {
 			return err
 		}
+		w.set(store.TxRevKey(tssID, txID, next.LatestRevision), revisionJSON(vb, u.hash, ctr))
+		v.encoded = vb
 		out = &v
 		return nil
 	})
@@ -268,7 +293,7 @@ func readUpsert(w *write, u *txUpsert) error {
 		} else if !errors.Is(err, store.ErrNotFound) {
 			return err
 		}
-		u.client, err = store.GetJSON[clientRecord](txn, store.ClientKey(u.req.ClientID))
+		u.client, err = w.rd.client(u.req.ClientID)
 		if errors.Is(err, store.ErrNotFound) || (err == nil && u.client.TSSID != u.tssID) {
 			u.noClient = true
 			return nil
