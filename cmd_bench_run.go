@@ -35,6 +35,7 @@ type benchResult struct {
 	TSS           int     `json:"tss"`
 	Clients       int     `json:"clients_per_tss"`
 	Workers       int     `json:"workers"`
+	HTTPClient    string  `json:"http_client"`
 	RateCap       float64 `json:"rate_cap_per_s,omitempty"`
 	DurationS     float64 `json:"duration_s"`
 	Requests      int64   `json:"requests"`
@@ -77,6 +78,7 @@ func benchRun(args []string) error {
 	asJSON := fs.Bool("json", false, "print the result as JSON")
 	rps := fs.Float64("rate", 0, "cap on requests per second across all workers (0: as fast as possible); to measure latency at a given load")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the load phase to FILE (covers the server too when bench run starts it)")
+	httpClient := fs.String("http-client", "raw", "the load generator's HTTP client for signing workloads: raw (lean HTTP/1.1, one keep-alive connection per worker) or go (net/http)")
 	serverPID := fs.Int("server-pid", 0, "with --url: process id of the server, to report its CPU time per operation (Linux, from /proc)")
 	existing := fs.String("list-tss", "", "with --workload list: comma-separated IDs of existing TSS to list (e.g. one from bench seed) instead of new ones")
 	if err := fs.Parse(args); err != nil {
@@ -97,6 +99,9 @@ func benchRun(args []string) error {
 	}
 	if *workers == 0 {
 		*workers = 4 * *nTSS
+	}
+	if *httpClient != "raw" && *httpClient != "go" {
+		return usageError{fmt.Errorf("--http-client must be raw or go")}
 	}
 	if *nOrgs < 1 || *nClients < 1 || *count < 0 {
 		return usageError{fmt.Errorf("--orgs and --clients must be at least 1, --count not negative")}
@@ -222,16 +227,39 @@ func benchRun(args []string) error {
 			startBody, _ := json.Marshal(map[string]any{"state": "ACTIVE", "client_id": l.client})
 			updateBody, _ := json.Marshal(map[string]any{"state": "ACTIVE", "client_id": l.client, "schema": receiptSchema})
 			finishBody, _ := json.Marshal(map[string]any{"state": "FINISHED", "client_id": l.client, "schema": receiptSchema})
+			var rc *rawConn
+			if *httpClient == "raw" && (*workload == "receipts" || *workload == "start-update-finish") {
+				var err error
+				if rc, err = newRawConn(c.base, c.token, c.org, 30*time.Second); err != nil {
+					fmt.Fprintln(os.Stderr, "bench:", err)
+					errs.Add(1)
+					return
+				}
+				defer rc.close()
+			}
 			call := func(method, path string, body any, signs bool) bool {
 				if limiter != nil && limiter.Wait(ctx) != nil {
 					return false
 				}
 				t0 := time.Now()
-				resp, err := c.do(method, path, body, nil)
-				if err == nil {
-					// Read to the end, or the connection is not reused.
-					_, _ = io.Copy(io.Discard, resp.Body)
-					resp.Body.Close()
+				var err error
+				if rc != nil {
+					var status int
+					status, err = rc.do(method, path, body.([]byte))
+					if err == nil && status != http.StatusOK {
+						err = fmt.Errorf("%s %s: status %d", method, path, status)
+					}
+				} else {
+					var resp *http.Response
+					resp, err = c.do(method, path, body, nil)
+					if err == nil {
+						// Read to the end, or the connection is not reused.
+						_, _ = io.Copy(io.Discard, resp.Body)
+						resp.Body.Close()
+					}
+				}
+				if err != nil && errs.Load() == 0 {
+					fmt.Fprintln(os.Stderr, "bench: first error:", err)
 				}
 				lat[w] = append(lat[w], time.Since(t0))
 				requests.Add(1)
@@ -307,7 +335,7 @@ func benchRun(args []string) error {
 		}
 		return float64(all[min(len(all)-1, int(p*float64(len(all))))].Microseconds()) / 1000
 	}
-	res := benchResult{Workload: *workload, Orgs: len(orgClients), TSS: *nTSS, Clients: *nClients, Workers: *workers, RateCap: *rps, DurationS: el.Seconds(), Requests: requests.Load(), Errors: errs.Load(),
+	res := benchResult{Workload: *workload, Orgs: len(orgClients), TSS: *nTSS, Clients: *nClients, Workers: *workers, HTTPClient: *httpClient, RateCap: *rps, DurationS: el.Seconds(), Requests: requests.Load(), Errors: errs.Load(),
 		SignedOps: signed.Load(), SignedOpsPerS: float64(signed.Load()) / el.Seconds(), P50ms: pct(0.50), P95ms: pct(0.95), P99ms: pct(0.99), MaxMs: pct(1),
 		RawSignPerS: rawSignRate(2 * time.Second), CPUs: runtime.NumCPU()}
 	if n := float64(res.SignedOps); n > 0 || res.Requests > 0 {
@@ -327,7 +355,7 @@ func benchRun(args []string) error {
 		enc.SetIndent("", "  ")
 		return enc.Encode(res)
 	}
-	fmt.Printf("workload %s: %d orgs, %d TSS × %d clients, %d workers, %.1f s, %d requests, %d errors\n", res.Workload, res.Orgs, res.TSS, res.Clients, res.Workers, res.DurationS, res.Requests, res.Errors)
+	fmt.Printf("workload %s: %d orgs, %d TSS × %d clients, %d workers (%s HTTP client), %.1f s, %d requests, %d errors\n", res.Workload, res.Orgs, res.TSS, res.Clients, res.Workers, res.HTTPClient, res.DurationS, res.Requests, res.Errors)
 	if res.RateCap > 0 {
 		fmt.Printf("rate cap           %.0f requests/s\n", res.RateCap)
 	}
