@@ -197,7 +197,10 @@ func TestPushAndPull(t *testing.T) {
 		t.Fatalf("forged origin: %v", err)
 	}
 	var logv []byte
-	_ = central.View(func(tx store.Tx) (err error) { logv, err = tx.Get([]byte("log/" + tssID + "/\x00\x00\x00\x00\x00\x00\x00\x01")); return err })
+	_ = central.View(func(tx store.Tx) (err error) {
+		logv, err = tx.Get([]byte("log/" + tssID + "/\x00\x00\x00\x00\x00\x00\x00\x01"))
+		return err
+	})
 	if string(logv) != "signed" {
 		t.Fatalf("signed log at the central: %q", logv)
 	}
