@@ -31,7 +31,6 @@ func newOrgEnv(t *testing.T) *orgEnv {
 	return &orgEnv{t: t, ctx: context.Background(), st: st, s: NewService(st)}
 }
 
-
 func input(name string) Input {
 	return Input{Name: set(name), AddressLine1: set("Weg 1"), Zip: set("10115"), Town: set("Berlin"), CountryCode: set("DEU")}
 }
