@@ -48,7 +48,7 @@ func TestKeyParsersRefuseForeignKeys(t *testing.T) {
 	foreign := [][]byte{
 		nil, []byte(""), []byte("tx-num/"), []byte("tx-num/t/1234567"), // 7 bytes: no number
 		TxEndKey("t", "FINISHED", 1), TxRevKey("t", "x", 1), LogKey("t", 1),
-		append(TxNumKey("t", 1), 0), // one byte too many
+		append(TxNumKey("t", 1), 0),                        // one byte too many
 		[]byte("tx-num//\x00\x00\x00\x00\x00\x00\x00\x01"), // empty TSS id
 	}
 	for _, k := range foreign {
