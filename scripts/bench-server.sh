@@ -38,3 +38,6 @@ done
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
 "${pin_c[@]}" "$bin" bench run --url "http://127.0.0.1:$port" --api-key "$key" --api-secret "$secret" --server-pid "$pid" "$@"
 echo "load average after:  $(cut -d' ' -f1-3 /proc/loadavg)" >&2
+# How the TSS committers grouped their commits (whole run, set-up included).
+token=$(sed -n 's/.*"token": *"\([^"]*\)".*/\1/p' "$data/run.json")
+echo "group commit: $(curl -fsS -H "Authorization: Bearer $token" "http://127.0.0.1:$port/api/local/stats")" >&2

@@ -22,7 +22,7 @@ import (
 // fixture is a SIGN DE service on the in-memory store with one
 // organization and its admin caller.
 type fixture struct {
-	t   *testing.T
+	t   testing.TB
 	ctx context.Context
 	st  *store.Store
 	svc *Service
@@ -35,10 +35,16 @@ type fixture struct {
 
 const testPIN = "123456"
 
-func newFixture(t *testing.T) *fixture {
+func newFixture(t testing.TB) *fixture {
+	t.Helper()
+	return newFixtureOn(t, func(o store.Options) (*store.Store, error) { return store.OpenMemory(o) })
+}
+
+// newFixtureOn is newFixture on the store open returns.
+func newFixtureOn(t testing.TB, open func(store.Options) (*store.Store, error)) *fixture {
 	t.Helper()
 	f := &fixture{t: t, ctx: context.Background(), now: time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)}
-	st, err := store.OpenMemory(store.Options{BeforeCommit: func() error {
+	st, err := open(store.Options{BeforeCommit: func() error {
 		if h := f.beforeCommit.Load(); h != nil {
 			return (*h)()
 		}
