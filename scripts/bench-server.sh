@@ -7,11 +7,13 @@
 # (from /proc/<pid>/stat over the load phase) and stops the server.
 #
 # Usage: scripts/bench-server.sh [bench run flags, e.g. --tss 8 --workers 64 --duration 10s]
-# Env:   FISKALDESK_BIN (default ./bin/fiskaldesk)
+# Env:   FISKALDESK_BIN (default ./bin/fiskaldesk); CLIENT_BIN runs the load generator
+#        (default the same binary: to compare servers of two builds under one client)
 #        SERVER_PROFILE=FILE  CPU profile of the whole server run (go tool pprof -top BIN FILE)
 #        SERVER_TASKSET=CPUS, CLIENT_TASKSET=CPUS  pin the two processes (taskset -c), optional
 set -euo pipefail
 bin=${FISKALDESK_BIN:-./bin/fiskaldesk}
+client=${CLIENT_BIN:-$bin}
 data=$(mktemp -d /tmp/fiskaldesk-benchsrv-XXXXXX)
 port=$((20000 + RANDOM % 20000))
 key=test_benchserver secret=bench-secret-0123456789
@@ -36,7 +38,7 @@ for _ in $(seq 100); do
 	sleep 0.1
 done
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
-"${pin_c[@]}" "$bin" bench run --url "http://127.0.0.1:$port" --api-key "$key" --api-secret "$secret" --server-pid "$pid" "$@"
+"${pin_c[@]}" "$client" bench run --url "http://127.0.0.1:$port" --api-key "$key" --api-secret "$secret" --server-pid "$pid" "$@"
 echo "load average after:  $(cut -d' ' -f1-3 /proc/loadavg)" >&2
 # How the TSS committers grouped their commits (whole run, set-up included).
 token=$(sed -n 's/.*"token": *"\([^"]*\)".*/\1/p' "$data/run.json")
