@@ -15,6 +15,7 @@ import (
 	"github.com/fiskaldesk/fiskaldesk/backend/auth"
 	"github.com/fiskaldesk/fiskaldesk/backend/billing"
 	"github.com/fiskaldesk/fiskaldesk/backend/dsfinvk"
+	"github.com/fiskaldesk/fiskaldesk/backend/jobs"
 	"github.com/fiskaldesk/fiskaldesk/backend/org"
 	"github.com/fiskaldesk/fiskaldesk/backend/secret"
 	"github.com/fiskaldesk/fiskaldesk/backend/store"
@@ -32,6 +33,7 @@ type testApp struct {
 	orgs *org.Service
 	auth *auth.Service
 	tss  *tss.Service
+	jobs *jobs.Runner
 }
 
 func newTestApp(t testing.TB) *testApp { return newTestAppLimits(t, false) }
@@ -54,16 +56,24 @@ func newTestAppLimits(t testing.TB, withLimits bool) *testApp {
 	}
 	sealer, _ := secret.NewSealer(bytes.Repeat([]byte{7}, 32))
 	signer := tss.NewService(st, orgs, sealer)
-	if err := signer.StartExports(t.Context(), t.TempDir(), 2, zerolog.Nop()); err != nil {
+	runner, err := jobs.New(st, jobs.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := signer.StartExports(t.Context(), runner, t.TempDir(), 2, zerolog.Nop()); err != nil {
 		t.Fatal(err)
 	}
 	dk := dsfinvk.NewService(st, orgs, signer)
-	if err := dk.Start(t.Context(), t.TempDir(), zerolog.Nop()); err != nil {
+	if err := dk.Start(t.Context(), runner, t.TempDir(), zerolog.Nop()); err != nil {
 		t.Fatal(err)
 	}
+	if err := runner.Start(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(runner.Stop) // before the store closes
 	syncSvc := sync.NewService(st, sealer, zerolog.Nop())
 	h := NewRouter(Deps{Store: st, Log: zerolog.Nop(), Version: "test", SPA: testSPA, Orgs: orgs, Auth: keys, TSS: signer, DSFinVK: dk, Billing: bill, Sync: syncSvc, NoRateLimits: !withLimits})
-	return &testApp{t: t, h: h, st: st, dir: dir, orgs: orgs, auth: keys, tss: signer}
+	return &testApp{t: t, h: h, st: st, dir: dir, orgs: orgs, auth: keys, tss: signer, jobs: runner}
 }
 
 // cred is how a request authenticates: a bearer token, or a dashboard

@@ -354,7 +354,10 @@ func TestCrashedOwnerIsTakenOver(t *testing.T) {
 	var cmu sync.Mutex
 	now := func() time.Time { cmu.Lock(); defer cmu.Unlock(); return clock }
 	ran := make(chan string, 4)
-	k := Kind{Name: "k", Run: func(ctx context.Context, run *Run) error { ran <- run.Job.Ref + "@" + fmt.Sprint(run.Job.Attempts); return nil }}
+	k := Kind{Name: "k", Run: func(ctx context.Context, run *Run) error {
+		ran <- run.Job.Ref + "@" + fmt.Sprint(run.Job.Attempts)
+		return nil
+	}}
 
 	dead := newRunner(t, st, Options{Node: "n1", Lease: time.Minute, now: now}, k)
 	for _, ref := range []string{"a", "b"} {
