@@ -43,7 +43,8 @@ func runDesktop(cfg server.Config, log zerolog.Logger) error {
 	if s.URL() != "" {
 		fmt.Printf("fiskaldesk %s: window open; API for POS systems at %s (data: %s)\n", buildinfo.Version, s.URL(), cfg.DataDir)
 	}
-	app := NewApp(s)
+	handler := newWindowJar().wrap(s.Handler)
+	app := NewApp(s, handler)
 	go func() {
 		sig := make(chan os.Signal, 1)
 		signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
@@ -58,7 +59,7 @@ func runDesktop(cfg server.Config, log zerolog.Logger) error {
 		Height:      800,
 		MinWidth:    1024,
 		MinHeight:   640,
-		AssetServer: &assetserver.Options{Handler: newWindowJar().wrap(s.Handler)},
+		AssetServer: &assetserver.Options{Handler: handler},
 		OnStartup:   app.startup,
 		Bind:        []any{app},
 		Menu:        appMenu(app),

@@ -1,6 +1,6 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useScope } from '../org/scope';
-import { getBlob, getJSON, type List, query, request } from './client';
+import { getJSON, type List, query, request } from './client';
 
 export type ExportState = 'PENDING' | 'WORKING' | 'COMPLETED' | 'ERROR' | 'CANCELLED';
 
@@ -50,10 +50,8 @@ export function useStartExport() {
   });
 }
 
-export function useExportFile() {
-  const { headers } = useScope();
-  return (e: TssExport) => getBlob(`/api/v2/tss/${e.tss_id}/export/${e._id}/file`, headers);
-}
+/** Where the API serves an export's TAR (save it with useDownload). */
+export const exportFilePath = (e: TssExport) => `/api/v2/tss/${e.tss_id}/export/${e._id}/file`;
 
 export interface ReportInput {
   from: string;
@@ -62,17 +60,10 @@ export interface ReportInput {
   include_managed: boolean;
 }
 
-export function useReport() {
-  const { org, headers } = useScope();
-  return useMutation({
-    mutationFn: (r: ReportInput) =>
-      getBlob(
-        '/api/dashboard/reports/transactions' +
-          query({ organization_id: org._id, from: r.from, to: r.to, format: r.format, include_managed: r.include_managed ? 'true' : undefined }),
-        headers,
-      ),
-  });
-}
+/** Where the API renders a transaction report of org (save it with useDownload). */
+export const reportPath = (orgId: string, r: ReportInput) =>
+  '/api/dashboard/reports/transactions' +
+  query({ organization_id: orgId, from: r.from, to: r.to, format: r.format, include_managed: r.include_managed ? 'true' : undefined });
 
 export interface DsfinvkExport {
   _id: string;
@@ -127,10 +118,8 @@ export function useStartDsfinvk() {
   });
 }
 
-export function useDsfinvkFile() {
-  const { headers } = useScope();
-  return (e: DsfinvkExport) => getBlob(`/api/v1/exports/${e._id}/download`, headers);
-}
+/** Where the API serves a DSFinV-K export's archive (save it with useDownload). */
+export const dsfinvkFilePath = (e: DsfinvkExport) => `/api/v1/exports/${e._id}/download`;
 
 export interface Closing {
   closing_id: string;
