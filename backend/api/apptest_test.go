@@ -135,6 +135,12 @@ func (a *testApp) doH(c cred, method, path string, body any, hdr map[string]stri
 	}
 	rec := httptest.NewRecorder()
 	a.h.ServeHTTP(rec, req)
+	// Every answer the tests see must match the OpenAPI document.
+	if c, err := contractFor(a.h); err != nil {
+		a.t.Fatalf("OpenAPI contract: %v", err)
+	} else if err := c.check(req, rec.Code, rec.Header(), rec.Body.Bytes()); err != nil {
+		a.t.Errorf("%v", err)
+	}
 	return resp{rec.Code, rec.Body.Bytes(), rec.Header()}
 }
 

@@ -60,7 +60,7 @@ export function DsfinvkCard() {
                         <Table.Td>
                           <JobState state={e.state} error={e.error?.message} />
                         </Table.Td>
-                        <Table.Td>{t('dsfinvk.closings', { count: e.cash_point_closings.length })}</Table.Td>
+                        <Table.Td>{t('dsfinvk.closings', { count: e.cash_point_closings?.length ?? 0 })}</Table.Td>
                         <Table.Td>{e.format.toUpperCase()} · {formatSize(e.size)}</Table.Td>
                         <Table.Td>
                           {e.state === 'COMPLETED' && (
