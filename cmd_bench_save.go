@@ -28,7 +28,7 @@ import (
 // through the API and saves it with saveDownload — the function behind
 // the window's SaveDownload binding, the save dialog's answer being --out
 // — reporting the process's peak memory during the save alone.
-func benchSave(args []string) error {
+func benchSave(args []string) (err error) {
 	var cfg server.Config
 	fs := flag.NewFlagSet("fiskaldesk bench save", flag.ContinueOnError)
 	cfg.RegisterFlags(fs)
@@ -57,7 +57,7 @@ func benchSave(args []string) error {
 	if err != nil {
 		return err
 	}
-	defer s.Close()
+	defer func() { err = errors.Join(err, s.Close()) }()
 	if err := s.Start(); err != nil {
 		return err
 	}
@@ -137,13 +137,12 @@ func benchSave(args []string) error {
 
 // fsyncRate is how many 4 KiB write+fsync rounds one writer gets per
 // second in dir: the disk's part of every durable commit.
-func fsyncRate(dir string, d time.Duration) (float64, error) {
+func fsyncRate(dir string, d time.Duration) (rate float64, err error) {
 	f, err := os.CreateTemp(dir, ".fsync-*")
 	if err != nil {
 		return 0, err
 	}
-	defer os.Remove(f.Name())
-	defer f.Close()
+	defer func() { err = errors.Join(err, f.Close(), os.Remove(f.Name())) }()
 	buf := make([]byte, 4096)
 	n, begin := 0, time.Now()
 	for time.Since(begin) < d {
