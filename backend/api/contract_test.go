@@ -73,7 +73,7 @@ func contractFor(h http.Handler) (*contractChecker, error) {
 	return checker, checkerErr
 }
 
-// aliasRe maps the host-alias prefixes to the paths the document lists.
+// aliasPrefixes map the host-alias prefixes to the paths the document lists.
 var aliasPrefixes = []struct{ from, to string }{
 	{"/dsfinvk/api/v0/", "/api/v1/"}, // the DSFinV-K v0 alias
 	{"/management/api/", "/api/"}, {"/sign-de/api/", "/api/"}, {"/dsfinvk/api/", "/api/"},
@@ -92,6 +92,7 @@ func (c *contractChecker) check(req *http.Request, status int, header http.Heade
 	if !strings.HasPrefix(path, "/api/") || strings.HasPrefix(path, "/api/local/") {
 		return nil
 	}
+	path = strings.TrimSuffix(path, "/") // a group's root route, listed without its slash
 	r := req.Clone(context.Background())
 	r.URL.Path, r.URL.RawPath, r.URL.Host, r.URL.Scheme, r.Host = path, "", "", "", ""
 	route, params, err := c.router.FindRoute(r)
