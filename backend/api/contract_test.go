@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -142,18 +143,9 @@ func TestOpenAPIDocumentIsValidAndTyped(t *testing.T) {
 		}
 	}
 	exp := doc.Components.Schemas["TssExport"]
-	if exp == nil || exp.Value.Properties["state"] == nil || !contains(exp.Value.Required, "state") || contains(exp.Value.Required, "exception") {
+	if exp == nil || exp.Value.Properties["state"] == nil || !slices.Contains(exp.Value.Required, "state") || slices.Contains(exp.Value.Required, "exception") {
 		t.Fatalf("TssExport schema: %+v", exp)
 	}
-}
-
-func contains(s []string, v string) bool {
-	for _, x := range s {
-		if x == v {
-			return true
-		}
-	}
-	return false
 }
 
 // The checker that runs under every API test catches an answer that does

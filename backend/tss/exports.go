@@ -59,7 +59,6 @@ type ExportParams struct {
 // Export is the export resource (§3.3) with fiskaldesk's extensions
 // (parameters, records, size, sha256).
 type Export struct {
-	V              int               `json:"v,omitempty"`
 	ID             string            `json:"_id"`
 	Type           string            `json:"_type"`
 	Env            string            `json:"_env"`
@@ -77,6 +76,13 @@ type Export struct {
 	Records        int               `json:"records,omitempty"`
 	Size           int64             `json:"size,omitempty"`
 	SHA256         string            `json:"sha256,omitempty"`
+}
+
+// exportRecord is the stored export: the resource and its record version,
+// which stays out of answers.
+type exportRecord struct {
+	V int `json:"v"`
+	Export
 }
 
 var (
@@ -169,12 +175,12 @@ func (s *Service) TriggerExport(ctx context.Context, c Caller, tssID, exportID s
 		if err != nil {
 			return err
 		}
-		old, err := store.GetJSON[Export](txn, store.ExportKey(tssID, exportID))
+		old, err := store.GetJSON[exportRecord](txn, store.ExportKey(tssID, exportID))
 		if err == nil {
 			if old.Parameters != p {
 				return ErrDuplicateExport
 			}
-			e = &old
+			e = &old.Export
 			return nil
 		}
 		if !errors.Is(err, store.ErrNotFound) {
@@ -190,7 +196,7 @@ func (s *Service) TriggerExport(ctx context.Context, c Caller, tssID, exportID s
 			}
 		}
 		open := 0
-		if err := store.ScanJSON(txn, store.ExportPrefix(tssID), func(x Export) error {
+		if err := store.ScanJSON(txn, store.ExportPrefix(tssID), func(x exportRecord) error {
 			if x.State == ExportPending || x.State == ExportWorking {
 				open++
 				if x.Parameters == p {
@@ -204,9 +210,9 @@ func (s *Service) TriggerExport(ctx context.Context, c Caller, tssID, exportID s
 		if open >= MaxOpenExports {
 			return ErrTooManyExports
 		}
-		e = &Export{V: 1, ID: exportID, Type: "EXPORT", Env: t.Env, Version: Version, State: ExportPending,
+		e = &Export{ID: exportID, Type: "EXPORT", Env: t.Env, Version: Version, State: ExportPending,
 			TimeRequest: s.now().Unix(), Metadata: map[string]string{}, TSSID: tssID, Parameters: p}
-		if err := store.PutJSON(txn, store.ExportKey(tssID, exportID), e); err != nil {
+		if err := store.PutJSON(txn, store.ExportKey(tssID, exportID), exportRecord{1, *e}); err != nil {
 			return err
 		}
 		created, err = jobs.Enqueue(txn, ExportJob, tssID+"/"+exportID, nil)
@@ -226,37 +232,37 @@ func (s *Service) TriggerExport(ctx context.Context, c Caller, tssID, exportID s
 // transaction, so the worker, a cancel and a metadata change never
 // overwrite each other.
 func (s *Service) updateExport(ctx context.Context, tssID, id string, fn func(txn store.Tx, e *Export) (bool, error)) (*Export, error) {
-	var e Export
+	var r exportRecord
 	err := s.st.Update(ctx, func(txn store.Tx) (err error) {
-		e, err = store.GetJSON[Export](txn, store.ExportKey(tssID, id))
+		r, err = store.GetJSON[exportRecord](txn, store.ExportKey(tssID, id))
 		if errors.Is(err, store.ErrNotFound) {
 			return ErrExportNotFound
 		}
 		if err != nil {
 			return err
 		}
-		write, err := fn(txn, &e)
+		write, err := fn(txn, &r.Export)
 		if err != nil || !write {
 			return err
 		}
-		return store.PutJSON(txn, store.ExportKey(tssID, id), e)
+		return store.PutJSON(txn, store.ExportKey(tssID, id), exportRecord{1, r.Export})
 	})
 	if err != nil {
 		return nil, err
 	}
-	return &e, nil
+	return &r.Export, nil
 }
 
 func (s *Service) getExport(tssID, id string) (*Export, error) {
-	var e Export
+	var r exportRecord
 	err := s.st.View(func(txn store.Tx) (err error) {
-		e, err = store.GetJSON[Export](txn, store.ExportKey(tssID, id))
+		r, err = store.GetJSON[exportRecord](txn, store.ExportKey(tssID, id))
 		return err
 	})
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, ErrExportNotFound
 	}
-	return &e, err
+	return &r.Export, err
 }
 
 // errTooMany ends a job early.
@@ -459,9 +465,11 @@ func (s *Service) streamExport(ctx context.Context, e *Export, w io.Writer, run 
 	if err != nil {
 		return 0, err
 	}
-	_, caDER, err := s.ca(ctx)
-	if err != nil {
-		return 0, err
+	caDER := t.IssuerCert
+	if caDER == nil { // TSS made before the issuer was kept: made here
+		if _, caDER, err = s.ca(ctx); err != nil {
+			return 0, err
+		}
 	}
 	tw := tse.NewTarWriter(w, s.now())
 	desc := cmp.Or(t.Description, "fiskaldesk Sandbox TSS ("+t.ID+")")
@@ -605,9 +613,9 @@ func (s *Service) ListExports(c Caller, tssID string, f ListFilter) ([]*Export, 
 			return err
 		}
 		for _, t := range ids {
-			if err := store.ScanJSON(txn, store.ExportPrefix(t), func(e Export) error {
-				if len(f.States) == 0 || slices.Contains(f.States, e.State) {
-					out = append(out, &e)
+			if err := store.ScanJSON(txn, store.ExportPrefix(t), func(r exportRecord) error {
+				if len(f.States) == 0 || slices.Contains(f.States, r.State) {
+					out = append(out, &r.Export)
 				}
 				return nil
 			}); err != nil {
