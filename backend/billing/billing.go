@@ -189,8 +189,11 @@ func (s *Service) visible(v *org.Viewer) error {
 	err := s.st.View(func(txn store.Tx) error {
 		for id, role := range v.Roots {
 			o, err := s.orgs.Raw(txn, id)
+			if errors.Is(err, org.ErrNotFound) {
+				continue // deleted since the viewer was resolved
+			}
 			if err != nil {
-				continue
+				return err
 			}
 			if o.BillingOptions == nil || !o.BillingOptions.WithholdBilling {
 				roots[id] = role
@@ -234,16 +237,10 @@ func (s *Service) SetPrices(ctx context.Context, v org.Viewer, p PriceList) (*Pr
 	if err := s.visible(&v); err != nil {
 		return nil, err
 	}
-	ok := false
-	_ = s.st.View(func(txn store.Tx) error {
-		for id, role := range v.Roots {
-			o, err := s.orgs.Raw(txn, id)
-			if err == nil && role == org.RoleOwner && o.Type == org.TypeOrganization && o.AdministeredBy == "" && v.KeyOrgType == "" {
-				ok = true
-			}
-		}
-		return nil
-	})
+	ok, err := s.ownsPrices(v)
+	if err != nil {
+		return nil, err
+	}
 	if !ok {
 		return nil, ErrNotPriceOwner
 	}

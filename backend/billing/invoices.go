@@ -235,7 +235,7 @@ func (s *Service) Generate(ctx context.Context, v org.Viewer, m Month) (int, err
 			if err := store.PutJSON(txn, store.InvoiceKey(payer, uint32(m)), inv); err != nil {
 				return err
 			}
-			if err := txn.Set(store.InvoiceIDKey(inv.ID), []byte(fmt.Sprintf("%s/%d", payer, m))); err != nil {
+			if err := txn.Set(store.InvoiceIDKey(inv.ID), store.InvoiceRef(payer, uint32(m))); err != nil {
 				return err
 			}
 			n++
@@ -249,20 +249,36 @@ func (s *Service) priceOwner(v org.Viewer) error {
 	if err := s.visible(&v); err != nil {
 		return err
 	}
+	ok, err := s.ownsPrices(v)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return ErrNotPriceOwner
+	}
+	return nil
+}
+
+// ownsPrices reports whether v is an owner of a main organization that no
+// other organization administers, acting as a user (not with a key).
+func (s *Service) ownsPrices(v org.Viewer) (bool, error) {
 	ok := false
-	_ = s.st.View(func(txn store.Tx) error {
+	err := s.st.View(func(txn store.Tx) error {
 		for id, role := range v.Roots {
 			o, err := s.orgs.Raw(txn, id)
-			if err == nil && role == org.RoleOwner && o.Type == org.TypeOrganization && o.AdministeredBy == "" && v.KeyOrgType == "" {
+			if errors.Is(err, org.ErrNotFound) {
+				continue
+			}
+			if err != nil {
+				return err
+			}
+			if role == org.RoleOwner && o.Type == org.TypeOrganization && o.AdministeredBy == "" && v.KeyOrgType == "" {
 				ok = true
 			}
 		}
 		return nil
 	})
-	if !ok {
-		return ErrNotPriceOwner
-	}
-	return nil
+	return ok, err
 }
 
 func (s *Service) invoice(txn store.Tx, v org.Viewer, id string) (*Invoice, []byte, error) {
@@ -273,9 +289,10 @@ func (s *Service) invoice(txn store.Tx, v org.Viewer, id string) (*Invoice, []by
 	if err != nil {
 		return nil, nil, err
 	}
-	payer, month, _ := strings.Cut(string(ptr), "/")
-	var mm uint32
-	_, _ = fmt.Sscan(month, &mm)
+	payer, mm, ok := store.ParseInvoiceRef(ptr)
+	if !ok {
+		return nil, nil, fmt.Errorf("invoice %s: stored reference %q", id, ptr)
+	}
 	k := store.InvoiceKey(payer, mm)
 	inv, err := store.GetJSON[Invoice](txn, k)
 	if err != nil {
