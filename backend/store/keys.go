@@ -36,6 +36,9 @@ import (
 //	user-org/<user>/<org>            → empty: reverse index of member/.
 //	invite/<sha256(token) hex>       → org.Invitation; the token itself is never stored.
 //	org-invite/<org>/<invitation>    → sha256(token) hex (raw text): an org's open invitations.
+//	install-admin/<user>             → org.installAdmin: a user holding the installation role
+//	                                   (backup, restore, sync, price list: powers across tenants).
+//	                                   Local: never synced, so no other instance can grant it here.
 //
 //	apikey/<key id>                  → auth.APIKey (secret as argon2id PHC string).
 //	apikey-key/<api_key string>      → key id (raw text): lookup for POST /auth.
@@ -156,6 +159,8 @@ func UserOrgPrefix(user string) []byte           { return prefix("user-org", use
 func InviteKey(tokenHash string) []byte          { return key("invite", tokenHash) }
 func OrgInviteKey(org, invitation string) []byte { return key("org-invite", org, invitation) }
 func OrgInvitePrefix(org string) []byte          { return prefix("org-invite", org) }
+func InstallAdminKey(user string) []byte         { return key("install-admin", user) }
+func InstallAdminPrefix() []byte                 { return prefix("install-admin") }
 func APIKeyKey(id string) []byte                 { return key("apikey", id) }
 func APIKeyByKeyKey(apiKey string) []byte        { return key("apikey-key", apiKey) }
 func OrgAPIKeyKey(org, id string) []byte         { return key("org-apikey", org, id) }
