@@ -247,21 +247,10 @@ func (s *Service) Generate(ctx context.Context, v org.Viewer, m Month) (int, err
 	return n, err
 }
 
+// priceOwner: invoices are computed for every paying organization of the
+// installation, so only its administrators generate and issue them.
 func (s *Service) priceOwner(v org.Viewer) error {
-	if err := s.visible(&v); err != nil {
-		return err
-	}
-	ok := false
-	_ = s.st.View(func(txn *badger.Txn) error {
-		for id, role := range v.Roots {
-			o, err := s.orgs.Raw(txn, id)
-			if err == nil && role == org.RoleOwner && o.Type == org.TypeOrganization && o.AdministeredBy == "" && v.KeyOrgType == "" {
-				ok = true
-			}
-		}
-		return nil
-	})
-	if !ok {
+	if !v.InstallAdmin {
 		return ErrNotPriceOwner
 	}
 	return nil
