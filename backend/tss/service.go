@@ -100,6 +100,26 @@ func (s *Service) load(txn *badger.Txn, c Caller, id string) (*TSS, counters, er
 	return &t, decodeCounters(b), nil
 }
 
+// sees reports whether c may see TSS id (in any env): whether the TSS's
+// organization is visible to c. An absent TSS is not seen.
+func (s *Service) sees(txn *badger.Txn, c Caller, id string) (bool, error) {
+	t, err := store.GetJSON[struct {
+		OrgID string `json:"org"`
+	}](txn, store.TSSKey(id))
+	if errors.Is(err, store.ErrNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	if _, _, err := s.orgs.GetTx(txn, c.Viewer, t.OrgID); errors.Is(err, org.ErrNotFound) {
+		return false, nil
+	} else if err != nil {
+		return false, err
+	}
+	return true, nil
+}
+
 // Get returns the TSS resource.
 func (s *Service) Get(c Caller, id string) (*View, error) {
 	var v *View
@@ -372,3 +392,21 @@ func (a *admins) endAll(tss string) {
 }
 
 func jsonOf(v any) ([]byte, error) { return json.Marshal(v) }
+
+// OrgOf returns the organization that owns TSS id, "" when there is no
+// such TSS. It checks nothing: the API's authorization step uses it to
+// find the organization whose role counts for a TSS route.
+func (s *Service) OrgOf(id string) (string, error) {
+	var o string
+	err := s.st.View(func(txn *badger.Txn) error {
+		t, err := store.GetJSON[struct {
+			OrgID string `json:"org"`
+		}](txn, store.TSSKey(id))
+		if errors.Is(err, store.ErrNotFound) {
+			return nil
+		}
+		o = t.OrgID
+		return err
+	})
+	return o, err
+}
