@@ -34,7 +34,7 @@ type Service struct {
 // NewService loads (or creates) the token signing key and hooks key
 // deletion into organization deletion.
 func NewService(ctx context.Context, st *store.Store, orgs *org.Service) (*Service, error) {
-	s := &Service{st: st, orgs: orgs, now: time.Now, Logins: NewLimiter(5, 15*time.Minute)}
+	s := &Service{st: st, orgs: orgs, now: time.Now, Logins: NewLimiter(LoginFreeFailures, LoginWindow)}
 	err := st.Update(ctx, func(txn *badger.Txn) error {
 		k, err := store.Get(txn, store.KeyJWTKey)
 		if errors.Is(err, store.ErrNotFound) {
