@@ -44,6 +44,7 @@ type Server struct {
 	Sync *sync.Service
 
 	token       string
+	setup       *api.SetupToken    // nil when the installation had an administrator at start
 	stopWorkers context.CancelFunc // background jobs (exports, sync)
 	workerCtx   context.Context
 	syncDone    chan struct{}
@@ -96,6 +97,13 @@ func New(cfg Config, log zerolog.Logger, spa fs.FS) (*Server, error) {
 		_ = st.Close()
 		return nil, err
 	}
+	if needed, err := orgs.NeedsSetup(); err != nil {
+		cancel()
+		_ = st.Close()
+		return nil, err
+	} else if needed {
+		s.setup = api.NewSetupToken()
+	}
 	syncSvc := sync.NewService(st, sealer, log.With().Str("component", "sync").Logger())
 	dkSvc := dsfinvk.NewService(st, orgs, signer)
 	if err := dkSvc.Start(ctx, filepath.Join(cfg.DataDir, "exports"), log.With().Str("component", "dsfinvk").Logger()); err != nil {
@@ -121,6 +129,8 @@ func New(cfg Config, log zerolog.Logger, spa fs.FS) (*Server, error) {
 		},
 
 		NoRateLimits: cfg.NoRateLimits,
+		AllowedHosts: cfg.Hosts(),
+		Setup:        s.setup,
 	})
 	s.stopWorkers = cancel
 	s.Auth, s.TSS, s.Sync = keys, signer, syncSvc
@@ -225,6 +235,21 @@ func (s *Server) StartSync() {
 // URL is the base URL Start listens on, empty before Start.
 func (s *Server) URL() string { return s.url }
 
+// SetupToken is the first-start setup token, "" when the installation has
+// an administrator (or setup has just been done).
+func (s *Server) SetupToken() string { return s.setup.Value() }
+
+// SetupNotice is the line that tells how to do the first start, "" when
+// there is none to do. The token is printed, never logged: the log file
+// stays free of secrets (secrets_test.go).
+func (s *Server) SetupNotice() string {
+	tok := s.SetupToken()
+	if tok == "" {
+		return ""
+	}
+	return fmt.Sprintf("First start: open %s/setup?token=%s to create the first user (the installation's administrator); the link works once.", s.url, tok)
+}
+
 // Close stops the listener, letting requests finish for a grace period,
 // then closes the store. Safe to call when Start was never called.
 func (s *Server) Close() error {
@@ -260,6 +285,9 @@ func Serve(ctx context.Context, cfg Config, log zerolog.Logger, spa fs.FS, out i
 	if err := s.Start(); err != nil {
 		_ = s.Close()
 		return err
+	}
+	if n := s.SetupNotice(); n != "" {
+		fmt.Fprintln(out, n)
 	}
 	fmt.Fprintf(out, "fiskaldesk %s is running at %s (data: %s); stop with Ctrl+C\n", buildinfo.Version, s.URL(), cfg.DataDir)
 	select {
