@@ -211,24 +211,23 @@ func (a *handlers) authorize(r *http.Request, rt route, g *grant) error {
 		if target == "" {
 			return errNoActing
 		}
-		// A key's role is admin on every organization it can see, so only
-		// a session's role depends on which organization owns the TSS; the
-		// service checks that the caller sees it (404 otherwise).
-		if g.p.Key == nil {
-			id, err := param(r, "tss_id")
-			if err != nil {
+		// The role counts on the organization that owns the TSS, which may
+		// be another than the acting one (a reseller's key reaching a
+		// customer's TSS); a TSS of an organization the principal cannot see
+		// is 404 here, before the handler reads anything.
+		id, err := param(r, "tss_id")
+		if err != nil {
+			return err
+		}
+		owner, err := a.tss.OrgOf(id, target)
+		if err != nil {
+			return err
+		}
+		if owner != "" && owner != target {
+			if role, err = a.orgs.ActFor(v, owner, ""); errors.Is(err, org.ErrNotFound) {
+				return tss.ErrTSSNotFound
+			} else if err != nil {
 				return err
-			}
-			owner, err := a.tss.OrgOf(id)
-			if err != nil {
-				return err
-			}
-			if owner != "" {
-				if role, err = a.orgs.ActFor(v, owner, ""); errors.Is(err, org.ErrNotFound) {
-					return tss.ErrTSSNotFound
-				} else if err != nil {
-					return err
-				}
 			}
 		}
 	}

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -70,7 +71,15 @@ func newTestAppLimits(t testing.TB, withLimits bool) *testApp {
 	syncSvc := sync.NewService(st, sealer, zerolog.Nop())
 	setup := NewSetupToken()
 	h := NewRouter(Deps{Store: st, Log: zerolog.Nop(), Version: "test", SPA: testSPA, Orgs: orgs, Auth: keys, TSS: signer, DSFinVK: dk,
-		Billing: bill, Sync: syncSvc, NoRateLimits: !withLimits, AllowedHosts: []string{testHost}, Setup: setup})
+		Billing: bill, Sync: syncSvc, NoRateLimits: !withLimits, AllowedHosts: []string{testHost}, Setup: setup,
+		// Like server.StageRestore it takes only backups, but keeps nothing.
+		StageRestore: func(r io.Reader) error {
+			if _, _, err := store.ReadBackupHeader(bufio.NewReader(r)); err != nil {
+				return err
+			}
+			_, err := io.Copy(io.Discard, r)
+			return err
+		}})
 	return &testApp{t: t, h: h, st: st, dir: dir, orgs: orgs, auth: keys, tss: signer, setupToken: setup.Value()}
 }
 

@@ -235,7 +235,7 @@ func (a *handlers) routes() []route {
 		rt(dash, "PUT", "/installation/admins/{user_id}", installAdmin, noOrg, a.setInstallAdmin),
 		rt(dash, "DELETE", "/installation/admins/{user_id}", installAdmin, noOrg, a.setInstallAdmin),
 		rt(dash, "POST", "/restore", installAdmin, noOrg, a.restoreUpload).rawBody(),
-		rt(dash, "GET", "/sync/", installAdmin, noOrg, a.syncStatus),
+		rt(dash, "GET", "/sync", installAdmin, noOrg, a.syncStatus),
 		rt(dash, "POST", "/sync/connect", installAdmin, noOrg, a.syncConnect),
 		rt(dash, "POST", "/sync/run", installAdmin, noOrg, a.syncRun),
 		rt(dash, "GET", "/sync/conflicts", installAdmin, noOrg, a.syncConflicts),

@@ -394,11 +394,20 @@ func (a *admins) endAll(tss string) {
 func jsonOf(v any) ([]byte, error) { return json.Marshal(v) }
 
 // OrgOf returns the organization that owns TSS id, "" when there is no
-// such TSS. It checks nothing: the API's authorization step uses it to
-// find the organization whose role counts for a TSS route.
-func (s *Service) OrgOf(id string) (string, error) {
+// such TSS. likely is the organization it probably belongs to (the
+// caller's acting one): a key-only index lookup confirms it without
+// reading the record, which keeps the signing path cheap. It checks
+// nothing: the API's authorization step uses it to find the organization
+// whose role counts for a TSS route.
+func (s *Service) OrgOf(id, likely string) (string, error) {
 	var o string
 	err := s.st.View(func(txn *badger.Txn) error {
+		if likely != "" {
+			if ok, err := store.Exists(txn, store.OrgTSSKey(likely, id)); err != nil || ok {
+				o = likely
+				return err
+			}
+		}
 		t, err := store.GetJSON[struct {
 			OrgID string `json:"org"`
 		}](txn, store.TSSKey(id))
