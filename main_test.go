@@ -48,6 +48,9 @@ type proc struct {
 	url    string
 	stderr *syncBuffer
 	done   chan error
+	// setupToken is the first-start token printed before the URL ("" when
+	// the data dir has an installation administrator).
+	setupToken string
 }
 
 // syncBuffer is a bytes.Buffer that exec's copying goroutine and the test
@@ -69,7 +72,10 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
-var urlLine = regexp.MustCompile(`running at (https?://\S+)`)
+var (
+	urlLine   = regexp.MustCompile(`running at (https?://\S+)`)
+	setupLine = regexp.MustCompile(`/setup\?token=(\S+)`)
+)
 
 // start runs the binary with args and waits for the URL it prints.
 func start(t *testing.T, env []string, args ...string) *proc {
@@ -87,6 +93,9 @@ func start(t *testing.T, env []string, args ...string) *proc {
 	go func() {
 		sc := bufio.NewScanner(out)
 		for sc.Scan() {
+			if m := setupLine.FindStringSubmatch(sc.Text()); m != nil {
+				p.setupToken = m[1] // printed before the URL, read after it
+			}
 			if m := urlLine.FindStringSubmatch(sc.Text()); m != nil {
 				found <- m[1]
 			}
