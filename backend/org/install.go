@@ -6,8 +6,6 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/dgraph-io/badger/v4"
-
 	"github.com/fiskaldesk/fiskaldesk/backend/store"
 )
 
@@ -41,14 +39,14 @@ type InstallUser struct {
 // IsInstallAdmin reports whether user id holds the installation role.
 func (s *Service) IsInstallAdmin(id string) (bool, error) {
 	var ok bool
-	err := s.st.View(func(txn *badger.Txn) (err error) {
+	err := s.st.View(func(txn store.Tx) (err error) {
 		ok, err = store.Exists(txn, store.InstallAdminKey(id))
 		return err
 	})
 	return ok, err
 }
 
-func hasInstallAdmin(txn *badger.Txn) (bool, error) {
+func hasInstallAdmin(txn store.Tx) (bool, error) {
 	found := false
 	err := store.ScanKeys(txn, store.InstallAdminPrefix(), func([]byte) error { found = true; return errStop })
 	if errors.Is(err, errStop) {
@@ -57,14 +55,14 @@ func hasInstallAdmin(txn *badger.Txn) (bool, error) {
 	return found, err
 }
 
-func (s *Service) grantInstall(txn *badger.Txn, userID, by string) error {
+func (s *Service) grantInstall(txn store.Tx, userID, by string) error {
 	return store.PutJSON(txn, store.InstallAdminKey(userID), installAdmin{V: 1, GrantedBy: by, GrantedAt: s.now().Unix()})
 }
 
 // InstallUsers lists every user of the installation with its role, by e-mail.
 func (s *Service) InstallUsers() ([]InstallUser, error) {
 	var out []InstallUser
-	err := s.st.View(func(txn *badger.Txn) error {
+	err := s.st.View(func(txn store.Tx) error {
 		return store.ScanJSON(txn, store.UserPrefix(), func(r userRecord) error {
 			admin, err := store.Exists(txn, store.InstallAdminKey(r.ID))
 			if err != nil {
@@ -87,7 +85,7 @@ func (s *Service) InstallUsers() ([]InstallUser, error) {
 // administrator cannot be revoked, so the installation never loses its
 // way to backups and sync.
 func (s *Service) SetInstallAdmin(ctx context.Context, by, id string, on bool) error {
-	return s.st.Update(ctx, func(txn *badger.Txn) error {
+	return s.st.Update(ctx, func(txn store.Tx) error {
 		if ok, err := store.Exists(txn, store.UserKey(id)); err != nil {
 			return err
 		} else if !ok {
@@ -107,6 +105,6 @@ func (s *Service) SetInstallAdmin(ctx context.Context, by, id string, on bool) e
 		if n <= 1 {
 			return ErrLastInstallAdmin
 		}
-		return store.Delete(txn, store.InstallAdminKey(id))
+		return txn.Delete(store.InstallAdminKey(id))
 	})
 }

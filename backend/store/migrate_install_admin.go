@@ -5,8 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"time"
-
-	"github.com/dgraph-io/badger/v4"
 )
 
 // migrateInstallAdmin (format 1 → 2) gives the installation role to the
@@ -18,8 +16,8 @@ import (
 // grant the role. A store without such a user (a central that never ran
 // setup) gets no administrator; its setup stays open, behind the setup
 // token.
-func migrateInstallAdmin(txn *badger.Txn) error {
-	self, err := Get(txn, keyInstance)
+func migrateInstallAdmin(txn Tx) error {
+	self, err := txn.Get(keyInstance)
 	if err != nil {
 		return fmt.Errorf("instance id: %w", err)
 	}
@@ -29,7 +27,7 @@ func migrateInstallAdmin(txn *badger.Txn) error {
 	}
 	var first *user
 	err = ScanJSON(txn, UserPrefix(), func(u user) error {
-		if v, err := Get(txn, SyncKVKey(UserKey(u.ID))); err == nil {
+		if v, err := txn.Get(SyncKVKey(UserKey(u.ID))); err == nil {
 			if ver := decodeVersion(v); !ver.IsZero() && !bytes.Equal(ver.Origin[:], self) {
 				return nil // arrived by sync
 			}

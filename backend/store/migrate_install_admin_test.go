@@ -2,8 +2,6 @@ package store
 
 import (
 	"testing"
-
-	"github.com/dgraph-io/badger/v4"
 )
 
 // A format-1 store (made before the installation role) gets its setup
@@ -49,7 +47,7 @@ func TestMigrationNamesTheSetupUserInstallationAdmin(t *testing.T) {
 
 			s = openTest(t, dir)
 			var admins []string
-			_ = s.View(func(txn *badger.Txn) error {
+			_ = s.View(func(txn Tx) error {
 				return ScanKeys(txn, InstallAdminPrefix(), func(k []byte) error { admins = append(admins, LastSegment(k)); return nil })
 			})
 			if tc.want == "" && len(admins) != 0 || tc.want != "" && (len(admins) != 1 || admins[0] != tc.want) {

@@ -99,12 +99,6 @@ func (e *PUKBlockedError) Error() string {
 	return fmt.Sprintf("The admin PUK is blocked after %d wrong tries; retry in %s", e.Failures, e.Wait.Round(time.Second))
 }
 
-// counters are the numbers that change with every signature.
-type counters struct {
-	Sig, Tx        uint64
-	Active, Client uint32
-}
-
 // View is the TSS resource of the API (fiskaly-api §3.3).
 type View struct {
 	ID                     string            `json:"_id"`

@@ -5,7 +5,7 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/dgraph-io/badger/v4"
+	"github.com/fiskaldesk/fiskaldesk/backend/store"
 )
 
 // Overview is what the dashboard's start page shows of an org's TSS in one
@@ -34,7 +34,7 @@ func (s *Service) Overview(c Caller, days int, now time.Time) (*Overview, error)
 	first := today.AddDate(0, 0, -(days - 1))
 	o := &Overview{TSSByState: map[string]int{StateCreated: 0, StateUninitialized: 0, StateInitialized: 0, StateDisabled: 0}}
 	perDay := make([]uint64, days)
-	err := s.st.View(func(txn *badger.Txn) error {
+	err := s.st.View(func(txn store.Tx) error {
 		return s.eachOrgTSS(txn, c, func(t *TSS, ctr counters) error {
 			o.TSSByState[t.State]++
 			o.Clients += int(ctr.Client)
