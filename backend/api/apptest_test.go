@@ -55,11 +55,11 @@ func newTestAppLimits(t testing.TB, withLimits bool) *testApp {
 	t.Cleanup(func() { _ = st.Close() })
 	orgs := org.NewService(st)
 	bill := billing.NewService(st, orgs)
-	keys, err := auth.NewService(context.Background(), st, orgs)
+	sealer := testSealer()
+	keys, err := auth.NewService(context.Background(), st, orgs, sealer)
 	if err != nil {
 		t.Fatal(err)
 	}
-	sealer, _ := secret.NewSealer(bytes.Repeat([]byte{7}, 32))
 	signer := tss.NewService(st, orgs, sealer)
 	if err := signer.StartExports(t.Context(), t.TempDir(), 2, zerolog.Nop()); err != nil {
 		t.Fatal(err)
@@ -253,6 +253,28 @@ func principalOf(t *testing.T, a *testApp, c cred) *auth.Principal {
 }
 
 func jsonRaw(v any) ([]byte, error) { return json.Marshal(v) }
+
+// testSealer seals under the test apps' data key.
+func testSealer() *secret.Sealer {
+	s, _ := secret.NewSealer(bytes.Repeat([]byte{7}, 32))
+	return s
+}
+
+// tokenKey is the token signing key, unsealed from the store with the
+// data key, for tests that mint tokens independently of the code under
+// test. It is never in the store in clear.
+func tokenKey(t testing.TB, a *testApp) []byte {
+	t.Helper()
+	var box []byte
+	if err := a.st.View(func(txn store.Tx) (err error) { box, err = txn.Get(store.KeyTokenKey); return err }); err != nil {
+		t.Fatal(err)
+	}
+	key, err := testSealer().Open(box, []byte("token-key"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return key
+}
 
 // billingAddress creates a billing address for orgID and returns its id.
 func billingAddress(t *testing.T, a *testApp, c cred, orgID string) string {

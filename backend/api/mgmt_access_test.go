@@ -11,8 +11,6 @@ import (
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
-
-	"github.com/fiskaldesk/fiskaldesk/backend/store"
 )
 
 // world is a reseller landscape with one principal of every kind.
@@ -86,8 +84,7 @@ func expiredCopy(t *testing.T, a *testApp, tok string) string {
 		t.Fatal(err)
 	}
 	claims["exp"] = time.Now().Add(-time.Second).Unix()
-	var key []byte
-	_ = a.st.View(func(txn store.Tx) (err error) { key, err = txn.Get(store.KeyJWTKey); return err })
+	key := tokenKey(t, a)
 	s, _ := jwt.NewWithClaims(jwt.SigningMethodHS256, claims).SignedString(key)
 	return s
 }

@@ -16,7 +16,6 @@ import (
 
 	"github.com/fiskaldesk/fiskaldesk/backend/auth"
 	"github.com/fiskaldesk/fiskaldesk/backend/org"
-	"github.com/fiskaldesk/fiskaldesk/backend/secret"
 	"github.com/fiskaldesk/fiskaldesk/backend/store"
 	"github.com/fiskaldesk/fiskaldesk/backend/tss"
 )
@@ -41,11 +40,11 @@ func newTestRouter(t *testing.T, logs io.Writer) (http.Handler, *store.Store) {
 		logs = io.Discard
 	}
 	orgs := org.NewService(st)
-	keys, err := auth.NewService(context.Background(), st, orgs)
+	sealer := testSealer()
+	keys, err := auth.NewService(context.Background(), st, orgs, sealer)
 	if err != nil {
 		t.Fatal(err)
 	}
-	sealer, _ := secret.NewSealer(bytes.Repeat([]byte{7}, 32))
 	h := NewRouter(Deps{Store: st, Log: zerolog.New(logs), Version: "1.2.3-test", SPA: testSPA, LocalToken: testToken, Orgs: orgs, Auth: keys, TSS: tss.NewService(st, orgs, sealer),
 		AllowedHosts: []string{testHost}})
 	return h, st

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -57,6 +58,9 @@ type Server struct {
 // New opens the store in cfg.DataDir and builds the handler. spa is the
 // built dashboard.
 func New(cfg Config, log zerolog.Logger, spa fs.FS) (*Server, error) {
+	if err := privateDataDir(cfg.DataDir, log); err != nil {
+		return nil, err
+	}
 	if err := applyPendingRestore(cfg.DataDir, log); err != nil {
 		return nil, err
 	}
@@ -70,22 +74,21 @@ func New(cfg Config, log zerolog.Logger, spa fs.FS) (*Server, error) {
 	s := &Server{Config: cfg, Log: log, Store: st, token: newToken()}
 	orgs := org.NewService(st)
 	bill := billing.NewService(st, orgs)
-	keys, err := auth.NewService(context.Background(), st, orgs)
+	// The data key first: a wrong or missing one refuses to start here,
+	// naming the file, before anything is sealed or signed with it.
+	sealer, err := openDataKey(cfg, st,
+		func(p *secret.Sealer) (bool, error) { return tss.NewService(st, orgs, p).CheckSealer() },
+		func(p *secret.Sealer) (bool, error) { return sync.NewService(st, p, log).CheckSealer() })
+	if err != nil {
+		_ = st.Close()
+		return nil, err
+	}
+	keys, err := auth.NewService(context.Background(), st, orgs, sealer)
 	if err != nil {
 		_ = st.Close()
 		return nil, err
 	}
 	if err := bootstrap(cfg, log, keys); err != nil {
-		_ = st.Close()
-		return nil, err
-	}
-	dk, err := loadDataKey(cfg)
-	if err != nil {
-		_ = st.Close()
-		return nil, err
-	}
-	sealer, err := secret.NewSealer(dk)
-	if err != nil {
 		_ = st.Close()
 		return nil, err
 	}
@@ -300,4 +303,25 @@ func Serve(ctx context.Context, cfg Config, log zerolog.Logger, spa fs.FS, out i
 		return errors.Join(err, cerr)
 	}
 	return err
+}
+
+// privateDataDir makes the data directory its owner's alone (0700): it
+// holds the store, the data key, logs and exports. A directory others may
+// read is tightened, and said so.
+func privateDataDir(dir string, log zerolog.Logger) error {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return err
+	}
+	if runtime.GOOS == "windows" {
+		return nil
+	}
+	fi, err := os.Stat(dir)
+	if err != nil {
+		return err
+	}
+	if fi.Mode().Perm()&0o077 != 0 {
+		log.Warn().Str("data", dir).Str("mode", fi.Mode().Perm().String()).Msg("the data directory was readable by others; made it 0700")
+		return os.Chmod(dir, 0o700)
+	}
+	return nil
 }

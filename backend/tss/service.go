@@ -405,3 +405,28 @@ func (s *Service) OrgOf(id, likely string) (string, error) {
 	})
 	return o, err
 }
+
+// ErrSealer is a data key that does not open what this store sealed.
+var ErrSealer = errors.New("the data key does not open this store's sealed secrets")
+
+// CheckSealer tells whether the store holds secrets this service sealed
+// and, if so, whether the sealer opens them: the sandbox CA's key, made
+// with the first TSS (TSS keys synced from other instances are sealed
+// under theirs, so they are not a test of this one).
+func (s *Service) CheckSealer() (sealed bool, err error) {
+	var rec caRecord
+	err = s.st.View(func(txn store.Tx) (err error) {
+		rec, err = store.GetJSON[caRecord](txn, store.CAKey())
+		return err
+	})
+	if errors.Is(err, store.ErrNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	if _, err := s.sealer.Open(rec.SealedKey, []byte("ca")); err != nil {
+		return true, ErrSealer
+	}
+	return true, nil
+}
