@@ -1,6 +1,7 @@
 package store
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -9,6 +10,7 @@ import (
 	"runtime"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/dgraph-io/badger/v4"
 	"github.com/dgraph-io/badger/v4/options"
@@ -90,7 +92,16 @@ func privatise(dir string) error {
 // its own (table.VerifyChecksum dereferences the block it failed to
 // read), killing the process with a stack trace instead of a message; here
 // a panic is recovered per table and reported as damage.
-func verifyTables(dir string) error {
+//
+// Tables never change once written, so a table verified before is not
+// read again while its size, modification and change times are the ones
+// recorded then (verifiedFile): a restart reads only the tables made since
+// (compactions, flushes), not the whole store, which would take seconds
+// per gigabyte. Writing into a table changes its times, so tampering is
+// found at the next open; decay of the disk under an unchanged file is
+// found when a block is read (Badger checks every block then) and by
+// fiskaldesk doctor, which verifies every table (all true).
+func verifyTables(dir string, all bool) error {
 	f, err := os.Open(filepath.Join(dir, "MANIFEST"))
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil // a new store; checkFiles made sure there is nothing else
@@ -103,18 +114,97 @@ func verifyTables(dir string) error {
 	if err != nil {
 		return fmt.Errorf("%w: %s/MANIFEST: %v", ErrDamaged, dir, err)
 	}
-	var bad []string
-	for id, tm := range m.Tables {
-		if err := verifyTable(table.NewFilename(id, dir), tm.Compression); err != nil {
-			bad = append(bad, err.Error())
+	known := readVerified(dir)
+	seen := map[string]fileStamp{}
+	var todo []uint64
+	for id := range m.Tables {
+		name := filepath.Base(table.NewFilename(id, dir))
+		st, err := stampOf(filepath.Join(dir, name))
+		if err == nil && !all && known[name] == st {
+			seen[name] = st
+			continue
 		}
+		todo = append(todo, id)
 	}
+	// One table per core: reading and decompressing is the cost.
+	var mu sync.Mutex
+	var bad []string
+	var wg sync.WaitGroup
+	work := make(chan uint64)
+	for range runtime.GOMAXPROCS(0) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for id := range work {
+				path := table.NewFilename(id, dir)
+				err := verifyTable(path, m.Tables[id].Compression)
+				st, serr := stampOf(path)
+				mu.Lock()
+				if err != nil {
+					bad = append(bad, err.Error())
+				} else if serr == nil {
+					seen[filepath.Base(path)] = st
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	for _, id := range todo {
+		work <- id
+	}
+	close(work)
+	wg.Wait()
 	if len(bad) > 0 {
 		sort.Strings(bad)
 		return fmt.Errorf("%w: %s: %s. fiskaldesk will not start on it; restore a backup into a new directory (fiskaldesk restore), and see fiskaldesk doctor --data",
 			ErrDamaged, dir, strings.Join(bad, "; "))
 	}
+	if len(todo) > 0 {
+		writeVerified(dir, seen)
+	}
 	return nil
+}
+
+// verifiedFile, in the store directory (Badger ignores files it does not
+// know), lists the tables verified and the stamp each had then.
+const verifiedFile = "fiskaldesk-verified.json"
+
+// fileStamp identifies one state of a file: size, modification time and,
+// where the OS has one, the inode change time, which no user tool can set
+// back.
+type fileStamp struct {
+	Size  int64 `json:"size"`
+	MTime int64 `json:"mtime_ns"`
+	CTime int64 `json:"ctime_ns,omitempty"`
+}
+
+func stampOf(path string) (fileStamp, error) {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return fileStamp{}, err
+	}
+	return fileStamp{Size: fi.Size(), MTime: fi.ModTime().UnixNano(), CTime: changeTime(fi)}, nil
+}
+
+func readVerified(dir string) map[string]fileStamp {
+	var m map[string]fileStamp
+	if b, err := os.ReadFile(filepath.Join(dir, verifiedFile)); err == nil {
+		_ = json.Unmarshal(b, &m)
+	}
+	return m
+}
+
+// writeVerified records the verified tables; a failure only means the next
+// open verifies them again.
+func writeVerified(dir string, m map[string]fileStamp) {
+	b, err := json.Marshal(m)
+	if err != nil {
+		return
+	}
+	tmp := filepath.Join(dir, verifiedFile+".tmp")
+	if os.WriteFile(tmp, b, 0o600) == nil {
+		_ = os.Rename(tmp, filepath.Join(dir, verifiedFile))
+	}
 }
 
 // verifyTable reads every block of one table and checks its checksum.
@@ -184,7 +274,7 @@ func InspectDir(dir string) (DirReport, error) {
 		return r, err
 	}
 	if r.Damage = checkFiles(dir); r.Damage == nil {
-		r.Damage = verifyTables(dir)
+		r.Damage = verifyTables(dir, true)
 	}
 	if r.Damage != nil && !errors.Is(r.Damage, ErrDamaged) {
 		return r, r.Damage

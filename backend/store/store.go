@@ -64,7 +64,7 @@ func Open(dir string, opt Options) (*Store, error) {
 	if err := checkFiles(dir); err != nil {
 		return nil, err
 	}
-	if err := verifyTables(dir); err != nil {
+	if err := verifyTables(dir, false); err != nil {
 		return nil, err
 	}
 	if err := privatise(dir); err != nil {
