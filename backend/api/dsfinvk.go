@@ -2,7 +2,9 @@ package api
 
 import (
 	"net/http"
+	"regexp"
 	"strconv"
+	"strings"
 
 	"github.com/go-chi/chi/v5"
 
@@ -73,10 +75,22 @@ func (a *handlers) dkRegisters(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
+// registerIDRe: a cash register's client_id is the SIGN DE client's UUID
+// or, for a register without one, the POS's own id (fiskaly-api §8:
+// "user-defined when there is no SIGN DE client"; recorded traffic upserts
+// /cash_registers/some_client_id).
+var registerIDRe = regexp.MustCompile(`^[A-Za-z0-9._:-]{1,100}$`)
+
 func (a *handlers) dkRegister(w http.ResponseWriter, r *http.Request) error {
-	c, id, err := callerParam(r, "client_id")
+	c, err := caller(r)
 	if err != nil {
 		return err
+	}
+	id := chi.URLParam(r, "client_id")
+	if validUUID(id) == nil {
+		id = strings.ToLower(id)
+	} else if !registerIDRe.MatchString(id) {
+		return Errorf(http.StatusBadRequest, CodeSchema, "params.client_id: a UUID or up to 100 of A-Z a-z 0-9 . _ : -")
 	}
 	var reg *dsfinvk.CashRegister
 	if r.Method == http.MethodPut {

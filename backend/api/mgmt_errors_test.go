@@ -45,7 +45,7 @@ func TestErrorBodiesMatchTheCloud(t *testing.T) {
 		{map[string]any{"country_code": "DE"}, "country_code"},
 		{map[string]any{"name": 123}, "name: must be of type string"},
 		{map[string]any{"vat_id": "DE12"}, "vat_id"},
-		{map[string]any{"tax_number": "12"}, "tax_number"},
+		{map[string]any{"tax_number": strings.Repeat("1", 21)}, "tax_number"}, // any form on create (issue 15), but at most 20 characters
 		{map[string]any{"economy_id": "XX123"}, "economy_id"},
 		{map[string]any{"zip": nil}, "zip: is required"},
 		{map[string]any{"billing_options": map[string]any{"gln": "12"}}, "billing_options.gln"},

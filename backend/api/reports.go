@@ -3,6 +3,7 @@ package api
 import (
 	"bytes"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/fiskaldesk/fiskaldesk/backend/report"
@@ -54,6 +55,10 @@ func (a *handlers) transactionReport(w http.ResponseWriter, r *http.Request) err
 	}
 	var buf bytes.Buffer
 	name := "transaktionen-" + rep.From + "-" + rep.To
+	if len(rep.Gaps) > 0 {
+		// Placeholder master data: said in the answer (and in the PDF's header).
+		w.Header().Set("X-Master-Data-Warning", strings.Join(rep.Gaps, "; "))
+	}
 	switch format {
 	case "xlsx":
 		err = rep.XLSX(&buf)

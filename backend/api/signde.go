@@ -1,6 +1,7 @@
 package api
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -9,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/go-chi/chi/v5"
+	"github.com/google/uuid"
 
 	"github.com/fiskaldesk/fiskaldesk/backend/tss"
 )
@@ -25,9 +27,40 @@ func callerParam(r *http.Request, name string) (tss.Caller, string, error) {
 func param(r *http.Request, name string) (string, error) {
 	v := chi.URLParam(r, name)
 	if err := validUUID(v); err != nil {
+		// The cloud's middleware parses ids itself and says so (recorded:
+		// `400 E_PARSER "can't parse TSS ID: invalid UUID length: 11
+		// (some_tss_id)"`); its backend validates the schema.
+		if label, ok := parsedIDs[name]; ok && middlewareOnly(r) {
+			_, perr := uuid.Parse(v)
+			return "", Errorf(http.StatusBadRequest, CodeParser, "can't parse %s: %v (%s)", label, perr, v)
+		}
 		return "", Errorf(http.StatusBadRequest, CodeSchema, "params.%s should match format \"uuid\"", name)
 	}
 	return strings.ToLower(v), nil
+}
+
+// parsedIDs names the path ids as the middleware's parser does.
+var parsedIDs = map[string]string{"tss_id": "TSS ID", "client_id": "client ID", "tx_id": "transaction ID"}
+
+// middlewareRoutes are the operations fiskaly serves only through its
+// middleware (fiskaly-api §3.1, column MW).
+var middlewareRoutes = map[string]bool{
+	"PATCH /tss/{tss_id}": true, "PATCH /tss/{tss_id}/admin": true, "POST /tss/{tss_id}/admin/auth": true,
+	"POST /tss/{tss_id}/admin/logout": true, "PUT /tss/{tss_id}/client/{client_id}": true,
+	"PATCH /tss/{tss_id}/client/{client_id}": true, "PUT /tss/{tss_id}/tx/{tx_id}": true,
+}
+
+func middlewareOnly(r *http.Request) bool {
+	rc := chi.RouteContext(r.Context())
+	if rc == nil {
+		return false
+	}
+	pat := rc.RoutePattern()
+	i := strings.Index(pat, "/tss/{tss_id}")
+	if i < 0 {
+		return false
+	}
+	return middlewareRoutes[r.Method+" "+strings.TrimSuffix(pat[i:], "/")]
 }
 
 func validUUID(s string) error {
@@ -100,6 +133,9 @@ func metadataBody(r *http.Request) (map[string]string, error) {
 	src := raw
 	if m, ok := raw["metadata"]; ok {
 		src = nil
+		if emptyArray(bytes.TrimSpace(m)) {
+			m = []byte("{}") // PHP's empty map
+		}
 		if err := json.Unmarshal(m, &src); err != nil {
 			return nil, Errorf(http.StatusBadRequest, CodeSchema, "metadata: must be an object of strings")
 		}

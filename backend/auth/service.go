@@ -170,7 +170,7 @@ func (s *Service) Bootstrap(ctx context.Context, apiKey, apiSecret, orgName stri
 		str := func(v string) org.Field[string] { return org.Field[string]{Set: true, V: v} }
 		// The address is a placeholder the owner can PATCH; create requires one.
 		o, err := s.orgs.CreateTx(txn, org.Viewer{Actor: audit.System}, org.Input{
-			Name: str(orgName), AddressLine1: str("(not set)"), Zip: str("00000"), Town: str("(not set)"), CountryCode: str("DEU"),
+			Name: str(orgName), AddressLine1: str(org.PlaceholderText), Zip: str(org.PlaceholderZip), Town: str(org.PlaceholderText), CountryCode: str("DEU"),
 		})
 		if err != nil {
 			return fmt.Errorf("bootstrap organization: %w", err)

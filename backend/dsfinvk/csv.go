@@ -8,7 +8,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -47,8 +49,9 @@ func boolFlag(b bool) string {
 	return "0"
 }
 
-// fill adds the rows of one closing.
-func fill(t tableSet, cl *Closing, reg *CashRegister, o *org.Organization, vats map[uint32]VatDefinition, tseRows func(tx Transaction) row) {
+// fill adds the rows of one closing. slaves are the registers whose
+// master is reg (Stamm_Terminals).
+func fill(t tableSet, cl *Closing, reg *CashRegister, slaves []CashRegister, o *org.Organization, vats map[uint32]VatDefinition, tseRows func(tx Transaction) row) {
 	key := row{"Z_KASSE_ID": reg.ClientSerial, "Z_ERSTELLUNG": dsTime(cl.Head.ExportCreationDate), "Z_NR": *cl.ExportID}
 	p := cl.CashStatement.Payment
 	t.add("cashpointclosing.csv", key, row{"Z_BUCHUNGSTAG": cl.Head.BusinessDate, "TAXONOMIE_VERSION": TaxonomyVersion,
@@ -68,6 +71,10 @@ func fill(t tableSet, cl *Closing, reg *CashRegister, o *org.Organization, vats 
 		t.add("tse.csv", key, row{"TSE_ID": 1, "TSE_SERIAL": reg.SerialNumber, "TSE_SIG_ALGO": reg.SignatureAlgorithm,
 			"TSE_ZEITFORMAT": reg.SignatureTimestampFormat, "TSE_PD_ENCODING": reg.TransactionDataEncoding, "TSE_PUBLIC_KEY": reg.PublicKey,
 			"TSE_ZERTIFIKAT_I": c1, "TSE_ZERTIFIKAT_II": c2})
+	}
+	for _, sl := range slaves {
+		t.add("slaves.csv", key, row{"TERMINAL_ID": sl.ClientID, "TERMINAL_BRAND": sl.Brand, "TERMINAL_MODELL": sl.Model,
+			"TERMINAL_SERIENNR": sl.ClientSerial, "TERMINAL_SW_BRAND": sl.Software.Brand, "TERMINAL_SW_VERSION": sl.Software.Version})
 	}
 	used := map[uint32]bool{}
 	for _, bc := range cl.CashStatement.BusinessCases {
@@ -124,7 +131,8 @@ func fill(t tableSet, cl *Closing, reg *CashRegister, o *org.Organization, vats 
 				"REF_Z_KASSE_ID": ref.CashRegisterExportID, "REF_Z_NR": ref.CashPointClosingExportID, "REF_BON_ID": cmpOr(ref.TransactionExportID, ref.ExternalExportID)}))
 		}
 	}
-	for id := range used {
+	// In key order, not map order: the same data gives the same bytes.
+	for _, id := range slices.Sorted(maps.Keys(used)) {
 		v := vats[id]
 		t.add("vat.csv", key, row{"UST_SCHLUESSEL": id, "UST_SATZ": v.Percentage, "UST_BESCHR": v.Description})
 	}
@@ -223,9 +231,9 @@ func (s *Service) buildExport(ctx context.Context, o, env, id string) error {
 	if err := s.putExport(ctx, o, env, e, false); err != nil {
 		return err
 	}
-	files, err := s.exportFiles(o, env, e)
+	files, stamp, err := s.exportFiles(o, env, e)
 	if err == nil {
-		err = s.writeArchive(e, files)
+		err = s.writeArchive(e, files, stamp)
 	}
 	if ctx.Err() != nil {
 		return ctx.Err()
@@ -263,46 +271,61 @@ type file struct {
 	data []byte
 }
 
-// exportFiles renders index.xml, the DTD and the 20 tables.
-func (s *Service) exportFiles(o, env string, e *Export) ([]file, error) {
+// exportFiles renders index.xml, the DTD and the 20 tables, and returns
+// the time to stamp the archive members with: the latest Z_ERSTELLUNG of
+// the closings, so that the same data gives the same bytes whenever it is
+// exported.
+func (s *Service) exportFiles(o, env string, e *Export) ([]file, time.Time, error) {
 	tables, err := Tables()
 	if err != nil {
-		return nil, err
+		return nil, time.Time{}, err
 	}
 	sys := systemCaller(o, env)
 	organization, _, err := s.orgs.Get(sys.Viewer, o)
 	if err != nil {
-		return nil, err
+		return nil, time.Time{}, err
 	}
 	vatList, err := s.VatDefinitions(sys)
 	if err != nil {
-		return nil, err
+		return nil, time.Time{}, err
 	}
 	vats := map[uint32]VatDefinition{}
 	for _, v := range vatList {
 		vats[v.ExportID] = v
 	}
+	slaves := map[string][]CashRegister{}
+	all, _, err := s.Registers(sys, 1<<30, 0)
+	if err != nil {
+		return nil, time.Time{}, err
+	}
+	for _, r := range all {
+		if r.MasterClientID != "" {
+			slaves[r.MasterClientID] = append(slaves[r.MasterClientID], r)
+		}
+	}
 	set := tableSet{}
+	var latest int64
 	for _, cid := range e.CashPointClosings {
 		rec, _, _, err := s.closing(sys, cid)
 		if err != nil {
-			return nil, err
+			return nil, time.Time{}, err
 		}
 		var cl Closing
 		if err := json.Unmarshal(rec.Body, &cl); err != nil {
-			return nil, err
+			return nil, time.Time{}, err
 		}
+		latest = max(latest, cl.Head.ExportCreationDate)
 		reg, err := s.register(o, env, cl.ClientID, -1)
 		if err != nil {
-			return nil, err
+			return nil, time.Time{}, err
 		}
-		fill(set, &cl, reg, organization, vats, func(tx Transaction) row { return s.tseRow(sys, reg, tx) })
+		fill(set, &cl, reg, slaves[reg.ClientID], organization, vats, func(tx Transaction) row { return s.tseRow(sys, reg, tx) })
 	}
 	files := []file{{"index.xml", IndexXML}, {"gdpdu-01-09-2004.dtd", DTD}}
 	for _, tb := range tables {
 		files = append(files, file{tb.URL, writeCSV(tb, set[tb.URL])})
 	}
-	return files, nil
+	return files, time.Unix(latest, 0).UTC(), nil
 }
 
 // tseRow fills transactions_tse.csv from the signed SIGN DE transaction,
@@ -320,13 +343,13 @@ func (s *Service) tseRow(sys tss.Caller, reg *CashRegister, tx Transaction) row 
 	}
 	r := row{"TSE_ID": 1, "TSE_TANR": int64(v.Number), "TSE_TA_START": time.Unix(v.TimeStart, 0).UTC().Format(tse.QRTime),
 		"TSE_TA_ENDE": time.Unix(v.TimeEnd, 0).UTC().Format(tse.QRTime), "TSE_TA_SIGZ": int64(v.Signature.Counter), "TSE_TA_SIG": v.Signature.Value}
-	if f := strings.Split(v.QRCodeData, ";"); len(f) == 12 {
+	if f, err := tse.SplitQRCodeData(v.QRCodeData); err == nil && len(f) == 12 {
 		r["TSE_TA_VORGANGSART"], r["TSE_VORGANGSDATEN"] = f[2], f[3]
 	}
 	return r
 }
 
-func (s *Service) writeArchive(e *Export, files []file) error {
+func (s *Service) writeArchive(e *Export, files []file, stamp time.Time) error {
 	tmp := s.exportPath(e) + ".partial"
 	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600)
 	if err != nil {
@@ -335,9 +358,9 @@ func (s *Service) writeArchive(e *Export, files []file) error {
 	defer os.Remove(tmp)
 	w := s.st.SpaceGuard(f)
 	if e.Format == "zip" {
-		err = writeZip(w, files)
+		err = writeZip(w, files, stamp)
 	} else {
-		err = writeTar(w, files, s.now())
+		err = writeTar(w, files, stamp)
 	}
 	if err == nil {
 		err = f.Sync()
@@ -354,7 +377,7 @@ func (s *Service) writeArchive(e *Export, files []file) error {
 func writeTar(w io.Writer, files []file, now time.Time) error {
 	tw := tar.NewWriter(w)
 	for _, f := range files {
-		if err := tw.WriteHeader(&tar.Header{Name: f.name, Mode: 0o644, Size: int64(len(f.data)), ModTime: now}); err != nil {
+		if err := tw.WriteHeader(&tar.Header{Name: f.name, Mode: 0o644, Size: int64(len(f.data)), ModTime: now, Format: tar.FormatUSTAR}); err != nil {
 			return err
 		}
 		if _, err := tw.Write(f.data); err != nil {
@@ -364,10 +387,11 @@ func writeTar(w io.Writer, files []file, now time.Time) error {
 	return tw.Close()
 }
 
-func writeZip(w io.Writer, files []file) error {
+func writeZip(w io.Writer, files []file, stamp time.Time) error {
 	zw := zip.NewWriter(w)
 	for _, f := range files {
-		fw, err := zw.Create(f.name)
+		// Without a date, zip writes the DOS epoch (shown as 1979-12-31).
+		fw, err := zw.CreateHeader(&zip.FileHeader{Name: f.name, Method: zip.Deflate, Modified: stamp})
 		if err != nil {
 			return err
 		}

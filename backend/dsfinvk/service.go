@@ -1,6 +1,7 @@
 package dsfinvk
 
 import (
+	"bytes"
 	"cmp"
 	"context"
 	"crypto/sha256"
@@ -341,6 +342,7 @@ func (s *Service) InsertClosing(ctx context.Context, c tss.Caller, id string, bo
 	if err != nil {
 		return nil, err
 	}
+	body = lenientClosing(body)
 	var cl Closing
 	if err := json.Unmarshal(body, &cl); err != nil {
 		return nil, &org.ValidationError{Field: "body", Msg: err.Error()}
@@ -459,7 +461,9 @@ func (s *Service) validate(ctx context.Context, o, env, id string) error {
 	ids := map[string]bool{}
 	for i, tx := range cl.Transactions {
 		ids[tx.Head.TransactionExportID] = true
-		sumTx += tx.Data.FullAmountInclVat
+		if movesMoney(tx.Head.Type) {
+			sumTx += tx.Data.FullAmountInclVat
+		}
 		if tx.Head.TransactionExportID == "" {
 			warn("W_MISSING_FIELD", "transactions[%d].head.transaction_export_id (BON_ID) is missing", i)
 		}
@@ -671,6 +675,12 @@ func (s *Service) TriggerExport(ctx context.Context, c tss.Caller, id string, p 
 	}
 	e := Export{ID: id, Type: "EXPORT", Env: env, Version: Version, State: StatePending, Format: p.Format, TimeRequest: s.now().Unix(),
 		SignAPIVersion: 2, Parameters: p}
+	if owner, _, err := s.orgs.Get(systemCaller(o, env).Viewer, o); err == nil {
+		for _, g := range owner.MasterDataGaps() {
+			e.Warnings = append(e.Warnings, Warning{WarnPlaceholderMasterData,
+				"organization master data: " + g + "; cashpointclosing.csv and location.csv carry it as it is (set it with PATCH /api/v0/organizations/" + o + ")"})
+		}
+	}
 	e.TimeExpiration = e.TimeRequest + int64(ExportLifetime/time.Second)
 	for _, cv := range closings {
 		e.CashPointClosings = append(e.CashPointClosings, cv.ClosingID)
@@ -766,4 +776,56 @@ func (s *Service) ExportFile(c tss.Caller, id string) (*os.File, *Export, error)
 
 func (s *Service) exportPath(e *Export) string {
 	return filepath.Join(s.dir, "dsfinvk-"+e.ID+"."+e.Format)
+}
+
+// movesMoney: whether a transaction of this BON_TYP is paid and so counts
+// against cash_statement.payment.full_amount. Training receipts, aborted
+// receipts, orders and benefits in kind carry amounts but no payment.
+func movesMoney(bonTyp string) bool {
+	switch bonTyp {
+	case "AVTraining", "AVBelegabbruch", "AVBestellung", "AVSachbezug":
+		return false
+	}
+	return true
+}
+
+// lenientClosing turns the unix times a closing may carry as strings of
+// digits into numbers, as the cloud does: recorded traffic sends
+// "head":{"export_creation_date":"1645710845"}, answered 200 and stored as
+// the number. The body is rewritten only when something was turned, so
+// other bodies are stored byte for byte as sent.
+func lenientClosing(body []byte) []byte {
+	var m map[string]any
+	d := json.NewDecoder(bytes.NewReader(body))
+	d.UseNumber()
+	if d.Decode(&m) != nil {
+		return body
+	}
+	changed := false
+	number := func(obj any, field string) {
+		o, ok := obj.(map[string]any)
+		if !ok {
+			return
+		}
+		if s, ok := o[field].(string); ok && s != "" && strings.Trim(s, "0123456789") == "" && len(s) <= 18 {
+			o[field], changed = json.Number(s), true
+		}
+	}
+	number(m["head"], "export_creation_date")
+	if txs, ok := m["transactions"].([]any); ok {
+		for _, tx := range txs {
+			if t, ok := tx.(map[string]any); ok {
+				number(t["head"], "timestamp_start")
+				number(t["head"], "timestamp_end")
+			}
+		}
+	}
+	if !changed {
+		return body
+	}
+	out, err := json.Marshal(m)
+	if err != nil {
+		return body
+	}
+	return out
 }

@@ -415,8 +415,13 @@ func (s *Service) Delete(ctx context.Context, v Viewer, id string) error {
 // (docs/management-api.md › Going live): a tax identity and a way to be billed.
 func LiveRequirements(o *Organization) []string {
 	var missing []string
-	if o.VatID == "" && o.TaxNumber == "" {
+	switch {
+	case o.VatID == "" && o.TaxNumber == "":
 		missing = append(missing, "vat_id or tax_number")
+	case o.VatID == "" && (o.CountryCode == "DEU" || o.CountryCode == "") && !GermanTaxNumber(o.TaxNumber):
+		// Accepted on create, as the cloud does; a German organization goes
+		// LIVE only with a tax number of the German form (or a VAT id).
+		missing = append(missing, fmt.Sprintf("vat_id or tax_number of the German form (10 to 13 digits; %q is not one)", o.TaxNumber))
 	}
 	billed := o.ManagedBy != "" || o.BillingAddressID != "" ||
 		(o.BillingOptions != nil && o.BillingOptions.BillToOrganization != "")

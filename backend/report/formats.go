@@ -5,61 +5,94 @@ import (
 	"encoding/csv"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/go-pdf/fpdf"
 	"github.com/xuri/excelize/v2"
 )
 
-func totalsHeader() []string {
+func payHeader(currencies []string) []string {
+	var h []string
+	for _, c := range currencies {
+		h = append(h, "Bar "+c, "Unbar "+c)
+	}
+	return h
+}
+
+func payValues(p map[string]Pay, currencies []string) []int64 {
+	var v []int64
+	for _, c := range currencies {
+		v = append(v, p[c].Cash, p[c].NonCash)
+	}
+	return v
+}
+
+// totalsHeader: turnover (Beleg) per day, TSS and client; payments in
+// one pair of columns per currency.
+func (r *Report) totalsHeader() []string {
 	h := []string{"Tag", "TSS", "Kasse (Client)", "Belege"}
 	for _, v := range VATClasses {
 		h = append(h, "Brutto "+v)
 	}
-	return append(h, "Brutto gesamt", "Bar", "Unbar")
+	h = append(h, "Brutto gesamt")
+	return append(h, payHeader(r.Currencies)...)
 }
 
-func receiptsHeader() []string {
+func (r *Report) receiptsHeader() []string {
 	h := []string{"Zeit (UTC)", "Organisation", "TSS", "Kasse (Client)", "TA-Nr", "Typ"}
 	for _, v := range VATClasses {
 		h = append(h, "Brutto "+v)
 	}
-	return append(h, "Bar", "Unbar", "Signaturzähler", "Signatur")
+	h = append(h, payHeader(r.Currencies)...)
+	return append(h, "Signaturzähler", "Signatur")
 }
 
 func dec(c int64) string { return strconv.FormatFloat(float64(c)/100, 'f', 2, 64) }
 
 // CSV writes one table ("totals" or "receipts"): ';' separated, decimal
-// point, UTF-8 — what spreadsheet imports and scripts read alike.
+// point, UTF-8 — what spreadsheet imports and scripts read alike. The
+// totals carry every type; the last column says which (only Beleg is
+// turnover).
 func (r *Report) CSV(w io.Writer, kind string) error {
 	cw := csv.NewWriter(w)
 	cw.Comma = ';'
 	if kind == "totals" {
-		_ = cw.Write(totalsHeader())
+		_ = cw.Write(append(r.totalsHeader(), "Typ"))
 		for _, t := range r.Totals {
 			row := []string{t.Day, t.TSSID, t.ClientSerial, strconv.Itoa(t.Receipts)}
 			for _, g := range t.Gross {
 				row = append(row, dec(g))
 			}
-			_ = cw.Write(append(row, dec(t.Sum()), dec(t.Cash), dec(t.NonCash)))
+			row = append(row, dec(t.Sum()))
+			for _, p := range payValues(t.Payments, r.Currencies) {
+				row = append(row, dec(p))
+			}
+			_ = cw.Write(append(row, t.Type))
 		}
 	} else {
-		_ = cw.Write(receiptsHeader())
+		_ = cw.Write(r.receiptsHeader())
 		for _, rc := range r.Receipts {
 			row := []string{rc.Time.Format(time.RFC3339), rc.Organization, rc.TSSID, rc.ClientSerial, strconv.FormatUint(rc.Number, 10), rc.Type}
 			for _, g := range rc.Gross {
 				row = append(row, dec(g))
 			}
-			_ = cw.Write(append(row, dec(rc.Cash), dec(rc.NonCash), strconv.FormatUint(rc.Counter, 10), rc.Signature))
+			for _, p := range payValues(rc.Payments, r.Currencies) {
+				row = append(row, dec(p))
+			}
+			_ = cw.Write(append(row, strconv.FormatUint(rc.Counter, 10), rc.Signature))
 		}
 	}
 	cw.Flush()
 	return cw.Error()
 }
 
-// XLSX writes a workbook with the sheets "Summen" and "Belege"; amounts
-// are numbers with a currency format, so sums in the sheet add up.
+// XLSX writes a workbook with the sheets "Summen" (turnover: receipts of
+// type Beleg), "Sonstige Vorgänge" (every other type, never turnover) and
+// "Belege"; amounts are numbers with a number format, so sums in the
+// sheet add up; each currency has its own columns.
 func (r *Report) XLSX(w io.Writer) error {
 	f := excelize.NewFile()
 	defer f.Close()
@@ -85,19 +118,39 @@ func (r *Report) XLSX(w io.Writer) error {
 		_ = f.SetPanes(sheet, &excelize.Panes{Freeze: true, YSplit: 1, TopLeftCell: "A2", ActivePane: "bottomLeft"})
 		return nil
 	}
-	eur := func(c int64) float64 { return float64(c) / 100 }
-	var totals [][]any
-	for _, t := range r.Totals {
+	num := func(c int64) float64 { return float64(c) / 100 }
+	totalRow := func(t Total) []any {
 		row := []any{t.Day, t.TSSID, t.ClientSerial, t.Receipts}
 		for _, g := range t.Gross {
-			row = append(row, eur(g))
+			row = append(row, num(g))
 		}
-		totals = append(totals, append(row, eur(t.Sum()), eur(t.Cash), eur(t.NonCash)))
+		row = append(row, num(t.Sum()))
+		for _, p := range payValues(t.Payments, r.Currencies) {
+			row = append(row, num(p))
+		}
+		return row
+	}
+	lastMoney := 9 + 2*len(r.Currencies)
+	var turnover [][]any
+	for _, t := range r.TurnoverTotals() {
+		turnover = append(turnover, totalRow(t))
 	}
 	if err := f.SetSheetName("Sheet1", "Summen"); err != nil {
 		return err
 	}
-	if err := write("Summen", totalsHeader(), totals, 4, 11); err != nil {
+	if err := write("Summen", r.totalsHeader(), turnover, 4, lastMoney); err != nil {
+		return err
+	}
+	var other [][]any
+	for _, t := range r.Totals {
+		if t.Type != Turnover {
+			other = append(other, append(totalRow(t), t.Type))
+		}
+	}
+	if _, err := f.NewSheet("Sonstige Vorgänge"); err != nil {
+		return err
+	}
+	if err := write("Sonstige Vorgänge", append(r.totalsHeader(), "Typ"), other, 4, lastMoney); err != nil {
 		return err
 	}
 	if _, err := f.NewSheet("Belege"); err != nil {
@@ -107,11 +160,14 @@ func (r *Report) XLSX(w io.Writer) error {
 	for _, rc := range r.Receipts {
 		row := []any{rc.Time.Format(time.RFC3339), rc.Organization, rc.TSSID, rc.ClientSerial, rc.Number, rc.Type}
 		for _, g := range rc.Gross {
-			row = append(row, eur(g))
+			row = append(row, num(g))
 		}
-		receipts = append(receipts, append(row, eur(rc.Cash), eur(rc.NonCash), rc.Counter, rc.Signature))
+		for _, p := range payValues(rc.Payments, r.Currencies) {
+			row = append(row, num(p))
+		}
+		receipts = append(receipts, append(row, rc.Counter, rc.Signature))
 	}
-	if err := write("Belege", receiptsHeader(), receipts, 6, 12); err != nil {
+	if err := write("Belege", r.receiptsHeader(), receipts, 6, 10+2*len(r.Currencies)); err != nil {
 		return err
 	}
 	_, err := f.WriteTo(w)
@@ -151,21 +207,43 @@ func (r *Report) PDF(w io.Writer) error {
 	p.SetFont("Helvetica", "B", 16)
 	p.CellFormat(0, 9, tr("Transaktionsbericht"), "", 1, "L", false, 0, "")
 	p.SetFont("Helvetica", "", 10)
-	for _, line := range []string{o.Name, o.AddressLine1, o.Zip + " " + o.Town, fmt.Sprintf("Zeitraum %s bis %s (UTC) · Umgebung %s · %d Belege", r.From, r.To, r.Env, len(r.Receipts))} {
+	for _, line := range []string{o.Name, o.AddressLine1, o.Zip + " " + o.Town, fmt.Sprintf("Zeitraum %s bis %s (UTC) · Umgebung %s · %d Vorgänge", r.From, r.To, r.Env, len(r.Receipts))} {
 		p.CellFormat(0, 5, tr(line), "", 1, "L", false, 0, "")
 	}
+	if len(r.Gaps) > 0 {
+		// Placeholder master data is shown as such, never silently.
+		p.SetTextColor(180, 30, 30)
+		p.SetFont("Helvetica", "B", 9)
+		p.MultiCell(0, 4.5, tr("Achtung, Stammdaten unvollständig: "+strings.Join(r.Gaps, "; ")+"."), "", "L", false)
+		p.SetTextColor(0, 0, 0)
+	}
 	p.Ln(4)
+	pw, _ := p.GetPageSize()
+	left, _, right, _ := p.GetMargins()
+	avail := pw - left - right
+	// widths: fixed columns, the rest (amounts) share what is left.
+	widths := func(fixed []float64, amounts int) []float64 {
+		used := 0.0
+		for _, w := range fixed {
+			used += w
+		}
+		out := slices.Clone(fixed)
+		for range amounts {
+			out = append(out, (avail-used)/float64(amounts))
+		}
+		return out
+	}
 	table := func(title string, header []string, widths []float64, rows [][]string, numeric func(col int) bool) {
 		p.SetFont("Helvetica", "B", 12)
 		p.CellFormat(0, 8, tr(title), "", 1, "L", false, 0, "")
 		head := func() {
-			p.SetFont("Helvetica", "B", 7.5)
+			p.SetFont("Helvetica", "B", 7)
 			p.SetFillColor(230, 236, 245)
 			for i, h := range header {
 				p.CellFormat(widths[i], 6, tr(h), "1", 0, "C", true, 0, "")
 			}
 			p.Ln(-1)
-			p.SetFont("Helvetica", "", 7.5)
+			p.SetFont("Helvetica", "", 7)
 		}
 		head()
 		for _, row := range rows {
@@ -184,34 +262,48 @@ func (r *Report) PDF(w io.Writer) error {
 		}
 		p.Ln(4)
 	}
-	var trow [][]string
-	var grand Total
-	for _, t := range r.Totals {
-		row := []string{t.Day, t.TSSID[:8] + "…", t.ClientSerial, strconv.Itoa(t.Receipts)}
-		for i, g := range t.Gross {
-			row = append(row, Money(g))
-			grand.Gross[i] += g
+	amounts := func(t Total) []string {
+		var out []string
+		for _, g := range t.Gross {
+			out = append(out, Money(g))
 		}
-		grand.Receipts += t.Receipts
-		grand.Cash += t.Cash
-		grand.NonCash += t.NonCash
-		trow = append(trow, append(row, Money(t.Sum()), Money(t.Cash), Money(t.NonCash)))
+		out = append(out, Money(t.Sum()))
+		for _, v := range payValues(t.Payments, r.Currencies) {
+			out = append(out, Money(v))
+		}
+		return out
 	}
-	sumRow := []string{"Summe", "", "", strconv.Itoa(grand.Receipts)}
-	for _, g := range grand.Gross {
-		sumRow = append(sumRow, Money(g))
+	nAmounts := 6 + 2*len(r.Currencies)
+	var trow [][]string
+	turnover := r.TurnoverTotals()
+	for _, t := range turnover {
+		trow = append(trow, append([]string{t.Day, t.TSSID[:8] + "…", t.ClientSerial, strconv.Itoa(t.Receipts)}, amounts(t)...))
 	}
-	trow = append(trow, append(sumRow, Money(grand.Sum()), Money(grand.Cash), Money(grand.NonCash)))
-	table("Summen je Tag, TSS und Kasse (EUR)", totalsHeader(), []float64{22, 22, 30, 13, 21, 21, 21, 21, 21, 24, 24, 24}, trow, func(i int) bool { return i >= 3 })
+	g := Grand(turnover)
+	trow = append(trow, append([]string{"Summe Umsatz", "", "", strconv.Itoa(g.Receipts)}, amounts(g)...))
+	table("Umsatz (Belege vom Typ Beleg) je Tag, TSS und Kasse", r.totalsHeader(), widths([]float64{22, 20, 28, 12}, nAmounts), trow, func(i int) bool { return i >= 3 })
+	if other := r.OtherTotals(); len(other) > 0 {
+		var orow [][]string
+		for _, t := range other {
+			orow = append(orow, append([]string{t.Type, strconv.Itoa(t.Receipts)}, amounts(t)...))
+		}
+		hdr := append([]string{"Typ", "Anzahl"}, r.totalsHeader()[4:]...)
+		table("Sonstige Vorgänge (kein Umsatz, nicht in der Summe)", hdr, widths([]float64{40, 14}, nAmounts), orow, func(i int) bool { return i >= 1 })
+	}
 	var rrows [][]string
 	for _, rc := range r.Receipts {
 		row := []string{rc.Time.Format("2006-01-02 15:04:05"), rc.ClientSerial, strconv.FormatUint(rc.Number, 10), rc.Type}
 		for _, g := range rc.Gross {
 			row = append(row, Money(g))
 		}
-		rrows = append(rrows, append(row, Money(rc.Cash), Money(rc.NonCash), strconv.FormatUint(rc.Counter, 10), rc.Signature[:16]+"…"))
+		for _, v := range payValues(rc.Payments, r.Currencies) {
+			row = append(row, Money(v))
+		}
+		rrows = append(rrows, append(row, strconv.FormatUint(rc.Counter, 10), rc.Signature[:16]+"…"))
 	}
-	table("Belege", []string{"Zeit (UTC)", "Kasse (Client)", "TA-Nr", "Typ", "19 %", "7 %", "10,7 %", "5,5 %", "0 %", "Bar", "Unbar", "Sig.-Zähler", "Signatur"},
-		[]float64{30, 28, 14, 22, 19, 19, 19, 19, 19, 20, 20, 18, 30}, rrows, func(i int) bool { return i == 2 || (i >= 4 && i <= 11) })
+	rh := append([]string{"Zeit (UTC)", "Kasse (Client)", "TA-Nr", "Typ", "19 %", "7 %", "10,7 %", "5,5 %", "0 %"}, payHeader(r.Currencies)...)
+	rh = append(rh, "Sig.-Zähler", "Signatur")
+	rw := widths([]float64{28, 26, 12, 22}, 5+2*len(r.Currencies)+2)
+	table("Vorgänge", rh, rw, rrows, func(i int) bool { return i == 2 || (i >= 4 && i < len(rh)-1) })
 	return p.Output(w)
 }

@@ -70,6 +70,7 @@ func (s *Service) ChangePIN(ctx context.Context, c Caller, id, puk, newPIN strin
 		} else {
 			t.PINHash, t.PINFailures, t.PUKFailures, t.PUKBlockedUntil = secret.Hash(newPIN), 0, 0, 0
 			s.admins.endAll(id)
+			w.se.login = false
 		}
 		w.changed = true
 		return w.system("unblockUser", tse.Field{Tag: 1, Value: []byte(adminUser)}, tse.Field{Tag: 2, Value: tse.Enum(result)})
@@ -111,6 +112,7 @@ func (s *Service) AdminAuth(ctx context.Context, c Caller, id, pin string) error
 			t.PINFailures = 0
 		}
 		w.changed = true
+		w.se.login = ok // the next admin operation runs in this login
 		return w.system("authenticateUser", tse.Field{Tag: 1, Value: []byte(adminUser)}, tse.Field{Tag: 2, Value: tse.Enum(1)},
 			tse.Field{Tag: 3, Value: tse.Bool(ok)})
 	})
@@ -138,6 +140,10 @@ func (s *Service) AdminLogout(ctx context.Context, c Caller, id string) error {
 	}
 	_, _, err := s.mutate(ctx, c, id, func(w *write) error {
 		s.admins.logout(id, c.TokenID)
+		if !w.se.login {
+			return nil // the last admin operation logged out already
+		}
+		w.se.login = false
 		return w.system("logOut", tse.Field{Tag: 1, Value: []byte(adminUser)}, tse.Field{Tag: 2, Value: tse.Enum(0)})
 	})
 	return err

@@ -121,7 +121,7 @@ func (s *Service) CreateClient(ctx context.Context, c Caller, tssID, clientID, s
 		if w.ctr.Client >= MaxClients {
 			return ErrClientLimit
 		}
-		if err := w.system("registerClient", tse.Field{Tag: 1, Value: []byte(serial)}); err != nil {
+		if err := w.adminOp("registerClient", true, tse.Field{Tag: 1, Value: []byte(serial)}); err != nil {
 			return err
 		}
 		w.ctr.Client++
@@ -190,7 +190,7 @@ func (s *Service) UpdateClient(ctx context.Context, c Caller, tssID, clientID, s
 			} else {
 				w.ctr.Client--
 			}
-			if err := w.system(event, tse.Field{Tag: 1, Value: []byte(rec.SerialNumber)}); err != nil {
+			if err := w.adminOp(event, true, tse.Field{Tag: 1, Value: []byte(rec.SerialNumber)}); err != nil {
 				return err
 			}
 			rec.State = state

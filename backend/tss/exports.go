@@ -56,7 +56,6 @@ type ExportParams struct {
 // Export is the export resource (§3.3) with fiskaldesk's extensions
 // (parameters, records, size, sha256).
 type Export struct {
-	V              int               `json:"v,omitempty"`
 	ID             string            `json:"_id"`
 	Type           string            `json:"_type"`
 	Env            string            `json:"_env"`
@@ -74,6 +73,13 @@ type Export struct {
 	Records        int               `json:"records,omitempty"`
 	Size           int64             `json:"size,omitempty"`
 	SHA256         string            `json:"sha256,omitempty"`
+}
+
+// exportRecord is the stored export: the resource and its record version,
+// which stays out of answers.
+type exportRecord struct {
+	V int `json:"v"`
+	Export
 }
 
 var (
@@ -167,12 +173,12 @@ func (s *Service) TriggerExport(ctx context.Context, c Caller, tssID, exportID s
 		if err != nil {
 			return err
 		}
-		old, err := store.GetJSON[Export](txn, store.ExportKey(tssID, exportID))
+		old, err := store.GetJSON[exportRecord](txn, store.ExportKey(tssID, exportID))
 		if err == nil {
 			if old.Parameters != p {
 				return ErrDuplicateExport
 			}
-			e = &old
+			e = &old.Export
 			return nil
 		}
 		if !errors.Is(err, store.ErrNotFound) {
@@ -188,7 +194,7 @@ func (s *Service) TriggerExport(ctx context.Context, c Caller, tssID, exportID s
 			}
 		}
 		open := 0
-		if err := store.ScanJSON(txn, store.ExportPrefix(tssID), func(x Export) error {
+		if err := store.ScanJSON(txn, store.ExportPrefix(tssID), func(x exportRecord) error {
 			if x.State == ExportPending || x.State == ExportWorking {
 				open++
 				if x.Parameters == p {
@@ -202,9 +208,9 @@ func (s *Service) TriggerExport(ctx context.Context, c Caller, tssID, exportID s
 		if open >= MaxOpenExports {
 			return ErrTooManyExports
 		}
-		e = &Export{V: 1, ID: exportID, Type: "EXPORT", Env: t.Env, Version: Version, State: ExportPending,
+		e = &Export{ID: exportID, Type: "EXPORT", Env: t.Env, Version: Version, State: ExportPending,
 			TimeRequest: s.now().Unix(), Metadata: map[string]string{}, TSSID: tssID, Parameters: p}
-		if err := store.PutJSON(txn, store.ExportKey(tssID, exportID), e); err != nil {
+		if err := store.PutJSON(txn, store.ExportKey(tssID, exportID), exportRecord{1, *e}); err != nil {
 			return err
 		}
 		created = true
@@ -226,7 +232,7 @@ func (s *Service) TriggerExport(ctx context.Context, c Caller, tssID, exportID s
 // setExport rewrites an export record; done removes it from the queue.
 func (s *Service) setExport(e *Export, done bool) error {
 	return s.st.Update(context.Background(), func(txn store.Tx) error {
-		if err := store.PutJSON(txn, store.ExportKey(e.TSSID, e.ID), e); err != nil {
+		if err := store.PutJSON(txn, store.ExportKey(e.TSSID, e.ID), exportRecord{1, *e}); err != nil {
 			return err
 		}
 		if done {
@@ -237,15 +243,15 @@ func (s *Service) setExport(e *Export, done bool) error {
 }
 
 func (s *Service) getExport(tssID, id string) (*Export, error) {
-	var e Export
+	var r exportRecord
 	err := s.st.View(func(txn store.Tx) (err error) {
-		e, err = store.GetJSON[Export](txn, store.ExportKey(tssID, id))
+		r, err = store.GetJSON[exportRecord](txn, store.ExportKey(tssID, id))
 		return err
 	})
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, ErrExportNotFound
 	}
-	return &e, err
+	return &r.Export, err
 }
 
 // errTooMany and errCancelled end a job early.
@@ -420,9 +426,11 @@ func (s *Service) streamExport(ctx context.Context, x *exporter, e *Export, w io
 	if err != nil {
 		return 0, err
 	}
-	_, caDER, err := s.ca(ctx)
-	if err != nil {
-		return 0, err
+	caDER := t.IssuerCert
+	if caDER == nil { // TSS made before the issuer was kept: made here
+		if _, caDER, err = s.ca(ctx); err != nil {
+			return 0, err
+		}
 	}
 	tw := tse.NewTarWriter(w, s.now())
 	desc := cmp.Or(t.Description, "fiskaldesk Sandbox TSS ("+t.ID+")")
@@ -567,9 +575,9 @@ func (s *Service) ListExports(c Caller, tssID string, f ListFilter) ([]*Export, 
 			return err
 		}
 		for _, t := range ids {
-			if err := store.ScanJSON(txn, store.ExportPrefix(t), func(e Export) error {
-				if len(f.States) == 0 || slices.Contains(f.States, e.State) {
-					out = append(out, &e)
+			if err := store.ScanJSON(txn, store.ExportPrefix(t), func(r exportRecord) error {
+				if len(f.States) == 0 || slices.Contains(f.States, r.State) {
+					out = append(out, &r.Export)
 				}
 				return nil
 			}); err != nil {

@@ -58,6 +58,16 @@ type TSS struct {
 	// need not read every transaction. TSS made before the indexes lack
 	// it and take the reading path.
 	Indexed bool `json:"indexed,omitempty"`
+	// ClockSet is when the TSS clock was last set (updateTime); the cloud's
+	// TSE sets it about daily. SEVersion is the fiskaldesk version that
+	// signs for it; a change is recorded in audit logs.
+	ClockSet  int64  `json:"clock_set,omitempty"`
+	SEVersion string `json:"se_version,omitempty"`
+	// IssuerCert is the CA certificate that issued Certificate: the
+	// sandbox CA of the installation that created the TSS, which is not
+	// the one of an instance the TSS is synced to. Exports carry it, so
+	// the chain verifies wherever they are made.
+	IssuerCert []byte `json:"issuer_cert,omitempty"`
 }
 
 // PINBlocked: no PIN set yet, or too many wrong tries.

@@ -84,6 +84,8 @@ export interface DsfinvkExport {
   cash_point_closings: string[];
   size?: number;
   parameters: { format: string; client_id?: string; business_date_start?: string; business_date_end?: string };
+  /** Master data the files carry although it is a placeholder or missing. */
+  warnings?: { code: string; message: string }[];
 }
 
 export interface CashRegister {
