@@ -82,10 +82,8 @@ func (a *handlers) dkRegisters(w http.ResponseWriter, r *http.Request) error {
 var registerIDRe = regexp.MustCompile(`^[A-Za-z0-9._:-]{1,100}$`)
 
 func (a *handlers) dkRegister(w http.ResponseWriter, r *http.Request) error {
-	c, err := caller(r)
-	if err != nil {
-		return err
-	}
+	c := caller(r)
+	var err error
 	id := chi.URLParam(r, "client_id")
 	if validUUID(id) == nil {
 		id = strings.ToLower(id)
