@@ -157,7 +157,7 @@ func run(t *testing.T, env []string, args ...string) (string, string, int) {
 func TestServeAnswersAndStopsCleanlyOnSIGTERM(t *testing.T) {
 	data := t.TempDir()
 	p := startServe(t, data)
-	if body := getOK(t, p.url+"/healthz"); !strings.Contains(body, `"status":"ok"`) || !strings.Contains(body, `"store_format":1`) {
+	if body := getOK(t, p.url+"/healthz"); !strings.Contains(body, `"status":"ok"`) || !strings.Contains(body, fmt.Sprintf(`"store_format":%d`, store.FormatVersion)) {
 		t.Fatalf("healthz: %s", body)
 	}
 	getOK(t, p.url+"/")
