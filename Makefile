@@ -111,3 +111,36 @@ test-desktop: $(DESKTOP_BIN)
 
 clean:
 	rm -rf bin build/bin test-output frontend/test-output frontend/dist/assets frontend/dist/index.html frontend/dist/favicon.svg
+
+## ---- release artifacts (docs/release.md) ------------------------------------
+# make dist: every artifact into dist/ with SHA256SUMS; make test-dist: checks
+# what ships (the .debs unpacked and run, the Windows .exe under Wine, the
+# installer installed and uninstalled under Wine, the systemd unit verified).
+NFPM_VERSION := v2.45.2
+# Fixed once per make run: VERSION and COMMIT are expanded at each use, and
+# test-dist must check against what dist stamped even if the tree changed since.
+DIST_VERSION := $(VERSION)
+DIST_COMMIT  := $(COMMIT)
+NFPM         := $(GOBIN_LOCAL)/nfpm
+DIST         := dist
+
+.PHONY: dist test-dist setup-dist
+
+setup-dist: setup $(CACHE)/dist-system.stamp $(NFPM)
+
+$(CACHE)/dist-system.stamp: scripts/setup-dist.sh
+	@mkdir -p $(CACHE)
+	@scripts/setup-dist.sh
+	@touch $@
+
+$(NFPM): | $(CACHE)/system.stamp
+	@echo "setup: installing nfpm $(NFPM_VERSION)"
+	@GOBIN=$(GOBIN_LOCAL) go install github.com/goreleaser/nfpm/v2/cmd/nfpm@$(NFPM_VERSION)
+
+## dist: release artifacts with version and commit stamped, into dist/ with SHA-256 sums
+dist: setup-dist frontend/dist/index.html
+	@VERSION="$(DIST_VERSION)" COMMIT="$(DIST_COMMIT)" WAILS="$(WAILS)" NFPM="$(NFPM)" DIST="$(DIST)" scripts/dist.sh
+
+## test-dist: build dist/, then check what ships
+test-dist: dist
+	@VERSION="$(DIST_VERSION)" COMMIT="$(DIST_COMMIT)" scripts/test-dist.sh $(DIST)

@@ -3,11 +3,11 @@ package main
 import (
 	"context"
 	"fmt"
-	"net/url"
 	"os"
 	"sync"
 	"time"
 
+	"github.com/pkg/browser"
 	wailsruntime "github.com/wailsapp/wails/v2/pkg/runtime"
 
 	"github.com/fiskaldesk/fiskaldesk/backend/buildinfo"
@@ -41,10 +41,14 @@ func (a *App) Context() context.Context {
 	return a.ctx
 }
 
-// OpenDataDir opens the data directory in the system file manager.
+// OpenDataDir opens the data directory in the system file manager
+// (Explorer, Finder, the desktop's default). Not through Wails'
+// BrowserOpenURL: it refuses file: URLs, and a file URL built from a
+// Windows path ("C:\Users\Jörg Müller\…") would be wrong anyway.
 func (a *App) OpenDataDir() {
-	u := url.URL{Scheme: "file", Path: a.srv.Config.DataDir}
-	wailsruntime.BrowserOpenURL(a.Context(), u.String())
+	if err := browser.OpenFile(a.srv.Config.DataDir); err != nil {
+		a.srv.Log.Warn().Err(err).Str("dir", a.srv.Config.DataDir).Msg("could not open the data directory")
+	}
 }
 
 // DataDir returns the data directory, shown in Settings › This workstation.

@@ -95,6 +95,7 @@ func main() {
 			os.Exit(2)
 		}
 		fmt.Fprintf(os.Stderr, "fiskaldesk: %v\n", err)
+		alertError(err)
 		os.Exit(1)
 	}
 }

@@ -25,5 +25,8 @@ export default defineConfig({
     setupFiles: ['src/test/setup.ts'],
     include: ['src/**/*.test.{ts,tsx}'],
     css: false,
+    // Form tests type into jsdom with user-event; on a busy two-core machine
+    // they took longer than Vitest's 5 s default while passing alone.
+    testTimeout: 20_000,
   },
 });

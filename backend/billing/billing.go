@@ -189,8 +189,11 @@ func (s *Service) visible(v *org.Viewer) error {
 	err := s.st.View(func(txn store.Tx) error {
 		for id, role := range v.Roots {
 			o, err := s.orgs.Raw(txn, id)
+			if errors.Is(err, org.ErrNotFound) {
+				continue // deleted since the viewer was resolved
+			}
 			if err != nil {
-				continue
+				return err
 			}
 			if o.BillingOptions == nil || !o.BillingOptions.WithholdBilling {
 				roots[id] = role

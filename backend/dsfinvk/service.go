@@ -159,6 +159,9 @@ func (s *Service) PutVatDefinition(ctx context.Context, c tss.Caller, id uint32,
 	var out VatDefinition
 	err = s.st.Update(ctx, func(txn store.Tx) error {
 		old, err := store.GetJSON[VatDefinition](txn, store.DKVatKey(o, env, id))
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
+			return err
+		}
 		now := s.now().Unix()
 		out = VatDefinition{ExportID: id, Percentage: in.Percentage, Description: in.Description, Metadata: in.Metadata,
 			TimeCreation: now, TimeUpdate: now, Type: "VAT_DEFINITION", Env: env, Version: Version}

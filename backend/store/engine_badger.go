@@ -44,7 +44,7 @@ func openBadger(dir string, log zerolog.Logger, gcInterval time.Duration) (*badg
 		WithChecksumVerificationMode(options.OnBlockRead)
 	db, err := badger.Open(bo)
 	if err != nil {
-		if strings.Contains(err.Error(), "Cannot acquire directory lock") {
+		if lockedByOther(err) {
 			return nil, ErrLocked
 		}
 		return nil, err
@@ -58,6 +58,16 @@ func openBadger(dir string, log zerolog.Logger, gcInterval time.Duration) (*badg
 		go e.gcLoop(gcInterval)
 	}
 	return e, nil
+}
+
+// lockedByOther tells whether Badger refused to open because another
+// process holds the directory: flock fails on Unix; on Windows creating
+// the LOCK file fails with a sharing violation. Badger formats the cause
+// into its message instead of wrapping it, so the text is all there is.
+func lockedByOther(err error) bool {
+	msg := err.Error()
+	return strings.Contains(msg, "Cannot acquire directory lock") ||
+		strings.Contains(msg, "Another process is using this Badger database")
 }
 
 func (e *badgerEngine) gcLoop(interval time.Duration) {

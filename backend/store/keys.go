@@ -3,6 +3,7 @@ package store
 import (
 	"bytes"
 	"encoding/binary"
+	"strconv"
 )
 
 // Key layout of the fiskaldesk store. This file is the single source of
@@ -398,6 +399,25 @@ func ParseDKZNrKey(k []byte) (org, env, client string, znr uint32, ok bool) {
 		return "", "", "", 0, false
 	}
 	return segs[0], segs[1], segs[2], uint32(n), true
+}
+
+// InvoiceRef is the value under invoice-id/<invoice>: "<payer>/<yyyymm>",
+// the month in decimal.
+func InvoiceRef(payer string, month uint32) []byte {
+	return strconv.AppendUint(append([]byte(payer), '/'), uint64(month), 10)
+}
+
+// ParseInvoiceRef takes apart an InvoiceRef.
+func ParseInvoiceRef(b []byte) (payer string, month uint32, ok bool) {
+	i := bytes.LastIndexByte(b, '/')
+	if i <= 0 {
+		return "", 0, false
+	}
+	m, err := strconv.ParseUint(string(b[i+1:]), 10, 32)
+	if err != nil {
+		return "", 0, false
+	}
+	return string(b[:i]), uint32(m), true
 }
 
 // ParseSyncOwnerKey returns the TSS of a sync-owner/<tss> key.

@@ -339,16 +339,22 @@ func (s *Service) record(res RoundResult, err error) {
 	s.ws.state = st
 	if persist {
 		// Status only: a lost write makes the page lag, nothing else.
-		_ = s.st.Update(context.Background(), func(txn store.Tx) error { return store.PutJSON(txn, store.SyncStateKey(), st) })
+		if err := s.st.Update(context.Background(), func(txn store.Tx) error { return store.PutJSON(txn, store.SyncStateKey(), st) }); err != nil {
+			s.log.Warn().Err(err).Msg("sync status not saved")
+		}
 	}
 }
 
 func (s *Service) loadState() State {
 	if !s.ws.loaded {
-		_ = s.st.View(func(txn store.Tx) (err error) {
+		err := s.st.View(func(txn store.Tx) (err error) {
 			s.ws.state, err = store.GetJSON[State](txn, store.SyncStateKey())
 			return err
 		})
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
+			// The page starts from zero totals; the next round rewrites them.
+			s.log.Warn().Err(err).Msg("sync status not readable")
+		}
 		s.ws.loaded = true
 	}
 	return s.ws.state

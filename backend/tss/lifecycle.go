@@ -96,7 +96,10 @@ func (s *Service) Create(ctx context.Context, c Caller, id string, metadata map[
 	if err != nil {
 		return nil, err
 	}
-	kd, _ := x509.MarshalECPrivateKey(key)
+	kd, err := x509.MarshalECPrivateKey(key)
+	if err != nil {
+		return nil, err
+	}
 	puk := newPUK()
 	t := &TSS{V: 1, ID: id, Env: c.Env, OrgID: c.ActingOrg, State: StateCreated,
 		Serial: hex.EncodeToString(tse.Serial(&key.PublicKey)), PublicKey: tse.Point(&key.PublicKey), Certificate: cert,

@@ -469,7 +469,10 @@ func (s *Service) ca(ctx context.Context) (*ecdsa.PrivateKey, []byte, error) {
 		if err != nil {
 			return nil, nil, err
 		}
-		kd, _ := x509.MarshalECPrivateKey(key)
+		kd, err := x509.MarshalECPrivateKey(key)
+		if err != nil {
+			return nil, nil, err
+		}
 		rec = caRecord{V: 1, Cert: der, SealedKey: s.sealer.Seal(kd, []byte("ca"))}
 		if err := s.st.Update(ctx, func(txn store.Tx) error { return store.PutJSON(txn, store.CAKey(), rec) }); err != nil {
 			return nil, nil, err
