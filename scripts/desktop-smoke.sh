@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
-# Desktop smoke test: creates the first user on a fresh data dir, starts the
-# Wails build in a virtual X display, waits until the SPA inside the window
-# has called /healthz through the Wails asset server (logged with host
-# "wails"), logs in by typing into the window, waits for the overview's
-# data, takes screenshots and stops the app with SIGTERM. Fails if any of
-# that does not happen.
+# Desktop smoke test: creates the first user on a fresh data dir (with the
+# setup token serve prints), starts the Wails build in a virtual X display,
+# waits until the SPA inside the window has called /healthz through the
+# Wails asset server (logged with host "wails"), logs in by typing into the
+# window, waits for the overview's data, takes screenshots and stops the
+# app with SIGTERM. Fails if any of that does not happen.
 set -euo pipefail
 
 bin=${1:?usage: desktop-smoke.sh DESKTOP_BINARY [OUT_DIR]}
@@ -23,7 +23,10 @@ for _ in $(seq 1 50); do
   sleep 0.2
 done
 [ -n "$url" ] || { echo "desktop smoke: headless set-up did not start" >&2; cat "$out/setup.log" >&2; exit 1; }
-curl -fsS -o /dev/null -H 'Content-Type: application/json' "$url/api/dashboard/setup" -d '{"email":"smoke@fiskaldesk.example","password":"smoke-password-1","first_name":"Smoke","organization":{"name":"Smoke Test GmbH","address_line1":"Teststr. 1","zip":"10115","town":"Berlin","country_code":"DEU"}}'
+# serve prints the one-time setup link before its URL.
+token=$(grep -o 'setup?token=[A-Za-z0-9]*' "$out/setup.log" | cut -d= -f2 || true)
+[ -n "$token" ] || { echo "desktop smoke: serve printed no setup token" >&2; cat "$out/setup.log" >&2; exit 1; }
+curl -fsS -o /dev/null -H 'Content-Type: application/json' -H "X-Setup-Token: $token" "$url/api/dashboard/setup" -d '{"email":"smoke@fiskaldesk.example","password":"smoke-password-1","first_name":"Smoke","organization":{"name":"Smoke Test GmbH","address_line1":"Teststr. 1","zip":"10115","town":"Berlin","country_code":"DEU"}}'
 kill -TERM "$spid"; wait "$spid" || true
 
 inner=$(cat <<'INNER'

@@ -23,7 +23,11 @@ import (
 //
 //	meta/format                      → uint32 BE: store format version (FormatVersion).
 //	meta/instance                    → 16 raw bytes: random id of this installation.
-//	meta/jwt-key                     → 32 raw bytes: HMAC key signing access/refresh tokens.
+//	meta/token-key                   → the HMAC key signing access/refresh tokens, sealed
+//	                                   (AES-GCM) under the data key; never in clear.
+//	meta/data-key-check              → a fixed text sealed under the data key: a wrong or
+//	                                   missing data key is found at start, not at the
+//	                                   first signature.
 //
 //	org/<org>                        → org.Organization.
 //	org-child/<parent>/<child>       → empty: index of a parent's managed organizations.
@@ -37,6 +41,9 @@ import (
 //	user-org/<user>/<org>            → empty: reverse index of member/.
 //	invite/<sha256(token) hex>       → org.Invitation; the token itself is never stored.
 //	org-invite/<org>/<invitation>    → sha256(token) hex (raw text): an org's open invitations.
+//	install-admin/<user>             → org.installAdmin: a user holding the installation role
+//	                                   (backup, restore, sync, price list: powers across tenants).
+//	                                   Local: never synced, so no other instance can grant it here.
 //
 //	apikey/<key id>                  → auth.APIKey (secret as argon2id PHC string).
 //	apikey-key/<api_key string>      → key id (raw text): lookup for POST /auth.
@@ -128,11 +135,18 @@ import (
 //	                                   read once at start and turned into job/ records.
 //	dk-queue/<kind>/<id>             → "<org>/<env>": the DSFinV-K queue before the job
 //	                                   runner; read once at start and turned into job/ records.
+//
+// Retired keys: meta/jwt-key (format ≤ 2: the token key in clear; deleted
+// at start, the sealed meta/token-key replaces it).
 var (
 	keyFormat   = []byte("meta/format")
 	keyInstance = []byte("meta/instance")
-	// KeyJWTKey holds the token signing key.
-	KeyJWTKey = []byte("meta/jwt-key")
+	// KeyTokenKey holds the sealed token signing key.
+	KeyTokenKey = []byte("meta/token-key")
+	// KeyRetiredClearTokenKey held the token key in clear; it is deleted.
+	KeyRetiredClearTokenKey = []byte("meta/jwt-key")
+	// KeyDataKeyCheck holds the data key's check value.
+	KeyDataKeyCheck = []byte("meta/data-key-check")
 )
 
 // Key builders. Prefix builders end in '/' so that a scan of one id never
@@ -172,7 +186,10 @@ func UserOrgPrefix(user string) []byte           { return prefix("user-org", use
 func InviteKey(tokenHash string) []byte          { return key("invite", tokenHash) }
 func OrgInviteKey(org, invitation string) []byte { return key("org-invite", org, invitation) }
 func OrgInvitePrefix(org string) []byte          { return prefix("org-invite", org) }
+func InstallAdminKey(user string) []byte         { return key("install-admin", user) }
+func InstallAdminPrefix() []byte                 { return prefix("install-admin") }
 func APIKeyKey(id string) []byte                 { return key("apikey", id) }
+func APIKeyPrefix() []byte                       { return prefix("apikey") }
 func APIKeyByKeyKey(apiKey string) []byte        { return key("apikey-key", apiKey) }
 func OrgAPIKeyKey(org, id string) []byte         { return key("org-apikey", org, id) }
 func OrgAPIKeyPrefix(org string) []byte          { return prefix("org-apikey", org) }
@@ -188,6 +205,8 @@ func TSSClientKey(tss, client string) []byte    { return key("tss-client", tss, 
 func TSSClientPrefix(tss string) []byte         { return prefix("tss-client", tss) }
 func ClientSerialKey(tss, serial string) []byte { return key("client-serial", tss, serial) }
 func TxKey(tss, tx string) []byte               { return key("tx", tss, tx) }
+func TxPrefix(tss string) []byte                { return prefix("tx", tss) }
+func TSSPrefix() []byte                         { return prefix("tss") }
 func TxActiveKey(tss, tx string) []byte         { return key("tx-active", tss, tx) }
 func TxActivePrefix(tss string) []byte          { return prefix("tx-active", tss) }
 func TxNumPrefix(tss string) []byte             { return prefix("tx-num", tss) }
