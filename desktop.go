@@ -48,7 +48,8 @@ func runDesktop(cfg server.Config, log zerolog.Logger) error {
 		// The window passes the token itself; a browser needs the link.
 		fmt.Println("First start: the window asks for the first user. " + s.SetupNotice())
 	}
-	app := NewApp(s)
+	handler := newWindowJar().wrap(windowSetup(api.WindowHandler(s.Handler), s.SetupToken))
+	app := NewApp(s, handler)
 	go func() {
 		sig := make(chan os.Signal, 1)
 		signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
@@ -63,7 +64,7 @@ func runDesktop(cfg server.Config, log zerolog.Logger) error {
 		Height:      800,
 		MinWidth:    1024,
 		MinHeight:   640,
-		AssetServer: &assetserver.Options{Handler: newWindowJar().wrap(windowSetup(api.WindowHandler(s.Handler), s.SetupToken))},
+		AssetServer: &assetserver.Options{Handler: handler},
 		OnStartup:   app.startup,
 		Bind:        []any{app},
 		Menu:        appMenu(app),

@@ -16,6 +16,7 @@ import (
 	"github.com/fiskaldesk/fiskaldesk/backend/auth"
 	"github.com/fiskaldesk/fiskaldesk/backend/billing"
 	"github.com/fiskaldesk/fiskaldesk/backend/dsfinvk"
+	"github.com/fiskaldesk/fiskaldesk/backend/jobs"
 	"github.com/fiskaldesk/fiskaldesk/backend/org"
 	"github.com/fiskaldesk/fiskaldesk/backend/secret"
 	"github.com/fiskaldesk/fiskaldesk/backend/store"
@@ -33,6 +34,7 @@ type testApp struct {
 	orgs *org.Service
 	auth *auth.Service
 	tss  *tss.Service
+	jobs *jobs.Runner
 	// setupToken is the first-start token the server would print.
 	setupToken string
 }
@@ -61,13 +63,21 @@ func newTestAppLimits(t testing.TB, withLimits bool) *testApp {
 		t.Fatal(err)
 	}
 	signer := tss.NewService(st, orgs, sealer)
-	if err := signer.StartExports(t.Context(), t.TempDir(), 2, zerolog.Nop()); err != nil {
+	runner, err := jobs.New(st, jobs.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := signer.StartExports(t.Context(), runner, t.TempDir(), 2, zerolog.Nop()); err != nil {
 		t.Fatal(err)
 	}
 	dk := dsfinvk.NewService(st, orgs, signer)
-	if err := dk.Start(t.Context(), t.TempDir(), zerolog.Nop()); err != nil {
+	if err := dk.Start(t.Context(), runner, t.TempDir(), zerolog.Nop()); err != nil {
 		t.Fatal(err)
 	}
+	if err := runner.Start(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(runner.Stop) // before the store closes
 	syncSvc := sync.NewService(st, sealer, zerolog.Nop())
 	setup := NewSetupToken()
 	h := NewRouter(Deps{Store: st, Log: zerolog.Nop(), Version: "test", SPA: testSPA, Orgs: orgs, Auth: keys, TSS: signer, DSFinVK: dk,
@@ -80,7 +90,7 @@ func newTestAppLimits(t testing.TB, withLimits bool) *testApp {
 			_, err := io.Copy(io.Discard, r)
 			return err
 		}})
-	return &testApp{t: t, h: h, st: st, dir: dir, orgs: orgs, auth: keys, tss: signer, setupToken: setup.Value()}
+	return &testApp{t: t, h: h, st: st, dir: dir, orgs: orgs, auth: keys, tss: signer, jobs: runner, setupToken: setup.Value()}
 }
 
 // cred is how a request authenticates: a bearer token, or a dashboard
@@ -150,6 +160,12 @@ func (a *testApp) doH(c cred, method, path string, body any, hdr map[string]stri
 	}
 	rec := httptest.NewRecorder()
 	a.h.ServeHTTP(rec, req)
+	// Every answer the tests see must match the OpenAPI document.
+	if c, err := contractFor(a.h); err != nil {
+		a.t.Fatalf("OpenAPI contract: %v", err)
+	} else if err := c.check(req, rec.Code, rec.Header(), rec.Body.Bytes()); err != nil {
+		a.t.Errorf("%v", err)
+	}
 	return resp{rec.Code, rec.Body.Bytes(), rec.Header()}
 }
 

@@ -21,6 +21,7 @@ import (
 	"github.com/fiskaldesk/fiskaldesk/backend/billing"
 	"github.com/fiskaldesk/fiskaldesk/backend/buildinfo"
 	"github.com/fiskaldesk/fiskaldesk/backend/dsfinvk"
+	"github.com/fiskaldesk/fiskaldesk/backend/jobs"
 	"github.com/fiskaldesk/fiskaldesk/backend/org"
 	"github.com/fiskaldesk/fiskaldesk/backend/secret"
 	"github.com/fiskaldesk/fiskaldesk/backend/store"
@@ -95,24 +96,18 @@ func New(cfg Config, log zerolog.Logger, spa fs.FS) (*Server, error) {
 	signer := tss.NewService(st, orgs, sealer)
 	signer.TestTSSLimit = cfg.TestTSSLimit
 	ctx, cancel := context.WithCancel(context.Background())
-	if err := signer.StartExports(ctx, filepath.Join(cfg.DataDir, "exports"), 2, log.With().Str("component", "export").Logger()); err != nil {
-		cancel()
-		_ = st.Close()
-		return nil, err
-	}
 	if needed, err := orgs.NeedsSetup(); err != nil {
 		cancel()
-		_ = st.Close()
-		return nil, err
+		return nil, errors.Join(err, st.Close())
 	} else if needed {
 		s.setup = api.NewSetupToken()
 	}
 	syncSvc := sync.NewService(st, sealer, log.With().Str("component", "sync").Logger())
 	dkSvc := dsfinvk.NewService(st, orgs, signer)
-	if err := dkSvc.Start(ctx, filepath.Join(cfg.DataDir, "exports"), log.With().Str("component", "dsfinvk").Logger()); err != nil {
+	runner, err := startJobs(ctx, cfg, log, st, signer, dkSvc)
+	if err != nil {
 		cancel()
-		_ = st.Close()
-		return nil, err
+		return nil, errors.Join(err, st.Close())
 	}
 	s.Handler = api.NewRouter(api.Deps{
 		Store:      st,
@@ -135,10 +130,30 @@ func New(cfg Config, log zerolog.Logger, spa fs.FS) (*Server, error) {
 		AllowedHosts: cfg.Hosts(),
 		Setup:        s.setup,
 	})
-	s.stopWorkers = cancel
+	s.stopWorkers = func() {
+		cancel()
+		runner.Stop() // waits for running jobs to hand themselves back
+	}
 	s.Auth, s.TSS, s.Sync = keys, signer, syncSvc
 	s.workerCtx = ctx
 	return s, nil
+}
+
+// startJobs registers the background work with one job runner and starts
+// it: TAR exports (two at a time), DSFinV-K validations and exports.
+func startJobs(ctx context.Context, cfg Config, log zerolog.Logger, st *store.Store, signer *tss.Service, dk *dsfinvk.Service) (*jobs.Runner, error) {
+	runner, err := jobs.New(st, jobs.Options{Log: log.With().Str("component", "jobs").Logger()})
+	if err != nil {
+		return nil, err
+	}
+	dir := filepath.Join(cfg.DataDir, "exports")
+	if err := signer.StartExports(ctx, runner, dir, 2, log.With().Str("component", "export").Logger()); err != nil {
+		return nil, err
+	}
+	if err := dk.Start(ctx, runner, dir, log.With().Str("component", "dsfinvk").Logger()); err != nil {
+		return nil, err
+	}
+	return runner, runner.Start(ctx)
 }
 
 // bootstrap creates the key of FISKALDESK_BOOTSTRAP_API_KEY/_SECRET (and
