@@ -1,6 +1,7 @@
 package auth
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"strings"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/fiskaldesk/fiskaldesk/backend/audit"
 	"github.com/fiskaldesk/fiskaldesk/backend/org"
+	"github.com/fiskaldesk/fiskaldesk/backend/secret"
 	"github.com/fiskaldesk/fiskaldesk/backend/store"
 )
 
@@ -38,7 +40,8 @@ func newAuthEnv(t *testing.T) *authEnv {
 	}
 	t.Cleanup(func() { _ = st.Close() })
 	e := &authEnv{t: t, ctx: context.Background(), st: st, orgs: org.NewService(st)}
-	if e.s, err = NewService(e.ctx, st, e.orgs); err != nil {
+	sealer, _ := secret.NewSealer(bytes.Repeat([]byte{7}, 32))
+	if e.s, err = NewService(e.ctx, st, e.orgs, sealer); err != nil {
 		t.Fatal(err)
 	}
 	if e.main, err = e.orgs.Create(e.ctx, org.Viewer{Actor: audit.System}, orgInput("Reseller")); err != nil {

@@ -175,10 +175,14 @@ func TestWithheldBillingIsHidden(t *testing.T) {
 	}
 }
 
-func TestSetPricesOnlyByTheOwnerOfAMainOrg(t *testing.T) {
+// TestSetPricesOnlyByTheInstallationAdmin: the price list is the
+// installation's, so no organization role sets it (issue 14), not even the
+// owner of a main organization.
+func TestSetPricesOnlyByTheInstallationAdmin(t *testing.T) {
 	e := newBillingEnv(t)
 	branch := e.org("Filiale", e.Org.ID, nil, "")
 	owner := e.C.Viewer
+	owner.InstallAdmin = true
 	p, err := e.b.SetPrices(e.Ctx, owner, PriceList{TSSPerMonth: 1500, IncludedTransactions: 5, Per1000Transactions: 200, PerExport: 0})
 	if err != nil || p.TSSPerMonth != 1500 || p.Currency != "EUR" {
 		t.Fatalf("%+v %v", p, err)
@@ -192,7 +196,8 @@ func TestSetPricesOnlyByTheOwnerOfAMainOrg(t *testing.T) {
 		p    PriceList
 		want error
 	}{
-		{"admin, not owner", org.Viewer{Roots: map[string]org.Role{e.Org.ID: org.RoleAdmin}}, PriceList{}, ErrNotPriceOwner},
+		{"owner of the main org", org.Viewer{Roots: map[string]org.Role{e.Org.ID: org.RoleOwner}}, PriceList{}, ErrNotPriceOwner},
+		{"admin of the main org", org.Viewer{Roots: map[string]org.Role{e.Org.ID: org.RoleAdmin}}, PriceList{}, ErrNotPriceOwner},
 		{"owner of a managed org", org.Viewer{Roots: map[string]org.Role{branch.ID: org.RoleOwner}}, PriceList{}, ErrNotPriceOwner},
 		{"with an API key", org.Viewer{Roots: map[string]org.Role{e.Org.ID: org.RoleOwner}, KeyOrgType: org.TypeOrganization}, PriceList{}, ErrNotPriceOwner},
 	}
@@ -262,7 +267,9 @@ func TestGenerateAndIssue(t *testing.T) {
 	e.Initialized(test, testTSS)
 	e.Client(live, liveTSS, "lc", "kasse-live")
 	e.Client(test, testTSS, "tc", "kasse-test")
-	if _, err := e.b.SetPrices(e.Ctx, e.C.Viewer, PriceList{TSSPerMonth: 990, IncludedTransactions: 2, Per1000Transactions: 1000, PerExport: 50}); err != nil {
+	admin := e.C.Viewer
+	admin.InstallAdmin = true
+	if _, err := e.b.SetPrices(e.Ctx, admin, PriceList{TSSPerMonth: 990, IncludedTransactions: 2, Per1000Transactions: 1000, PerExport: 50}); err != nil {
 		t.Fatal(err)
 	}
 	receipt := tsstest.Standard(map[string]string{"NORMAL": "1.19"}, map[string]string{"CASH": "1.19"})
@@ -277,7 +284,7 @@ func TestGenerateAndIssue(t *testing.T) {
 	if err != nil || len(u.TSS) != 2 {
 		t.Fatalf("usage %+v %v", u, err)
 	}
-	n, err := e.b.Generate(e.Ctx, e.C.Viewer, m)
+	n, err := e.b.Generate(e.Ctx, admin, m)
 	if err != nil || n != 1 {
 		t.Fatalf("generate: %d %v", n, err)
 	}
@@ -302,16 +309,16 @@ func TestGenerateAndIssue(t *testing.T) {
 	if billed != 2 || unbilled != 1 {
 		t.Fatalf("lines %+v", inv.Lines)
 	}
-	first, err := e.b.Issue(e.Ctx, e.C.Viewer, inv.ID)
+	first, err := e.b.Issue(e.Ctx, admin, inv.ID)
 	if err != nil || first.Number != "FD-202612-000001" || first.State != "issued" {
 		t.Fatalf("issue %+v %v", first, err)
 	}
-	if _, err := e.b.Issue(e.Ctx, e.C.Viewer, inv.ID); !errors.Is(err, ErrInvoiceIssued) {
+	if _, err := e.b.Issue(e.Ctx, admin, inv.ID); !errors.Is(err, ErrInvoiceIssued) {
 		t.Fatalf("second issue: %v", err)
 	}
 	// Regenerating leaves the issued invoice as it is.
 	e.Receipt(live, liveTSS, "lc", "tx-late", receipt)
-	if n, err := e.b.Generate(e.Ctx, e.C.Viewer, m); err != nil || n != 0 {
+	if n, err := e.b.Generate(e.Ctx, admin, m); err != nil || n != 0 {
 		t.Fatalf("regenerate: %d %v", n, err)
 	}
 	if got, err := e.b.Invoice(e.C.Viewer, inv.ID); err != nil || got.Number != first.Number || got.Net != first.Net {
@@ -322,11 +329,11 @@ func TestGenerateAndIssue(t *testing.T) {
 	later := time.Unix(next.Start(), 0).Add(time.Hour)
 	e.Now, e.b.now = later, func() time.Time { return later }
 	e.Receipt(live, liveTSS, "lc", "tx-jan", receipt)
-	if n, err := e.b.Generate(e.Ctx, e.C.Viewer, next); err != nil || n != 1 {
+	if n, err := e.b.Generate(e.Ctx, admin, next); err != nil || n != 1 {
 		t.Fatalf("January: %d %v", n, err)
 	}
 	invs, _ = e.b.Invoices(e.C.Viewer)
-	second, err := e.b.Issue(e.Ctx, e.C.Viewer, invs[0].ID)
+	second, err := e.b.Issue(e.Ctx, admin, invs[0].ID)
 	if err != nil || second.Number != "FD-202701-000002" {
 		t.Fatalf("January issue %+v %v", second, err)
 	}

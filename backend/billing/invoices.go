@@ -245,40 +245,13 @@ func (s *Service) Generate(ctx context.Context, v org.Viewer, m Month) (int, err
 	return n, err
 }
 
+// priceOwner: invoices are computed for every paying organization of the
+// installation, so only its administrators generate and issue them.
 func (s *Service) priceOwner(v org.Viewer) error {
-	if err := s.visible(&v); err != nil {
-		return err
-	}
-	ok, err := s.ownsPrices(v)
-	if err != nil {
-		return err
-	}
-	if !ok {
+	if !v.InstallAdmin {
 		return ErrNotPriceOwner
 	}
 	return nil
-}
-
-// ownsPrices reports whether v is an owner of a main organization that no
-// other organization administers, acting as a user (not with a key).
-func (s *Service) ownsPrices(v org.Viewer) (bool, error) {
-	ok := false
-	err := s.st.View(func(txn store.Tx) error {
-		for id, role := range v.Roots {
-			o, err := s.orgs.Raw(txn, id)
-			if errors.Is(err, org.ErrNotFound) {
-				continue
-			}
-			if err != nil {
-				return err
-			}
-			if role == org.RoleOwner && o.Type == org.TypeOrganization && o.AdministeredBy == "" && v.KeyOrgType == "" {
-				ok = true
-			}
-		}
-		return nil
-	})
-	return ok, err
 }
 
 func (s *Service) invoice(txn store.Tx, v org.Viewer, id string) (*Invoice, []byte, error) {

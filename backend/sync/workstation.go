@@ -466,3 +466,19 @@ func (s *Service) Status() (*Status, error) {
 	_, st.Conflicts, err = s.st.Conflicts(0)
 	return st, err
 }
+
+// CheckSealer tells whether this instance holds a sealed sync credential
+// and, if so, whether the sealer opens it.
+func (s *Service) CheckSealer() (sealed bool, err error) {
+	r, err := s.remote()
+	if errors.Is(err, ErrNotPaired) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	if _, err := s.sealer.Open(r.SealedCredential, []byte("sync-credential")); err != nil {
+		return true, errors.New("the data key does not open the sealed sync credential")
+	}
+	return true, nil
+}

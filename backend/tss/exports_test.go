@@ -12,6 +12,7 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"github.com/fiskaldesk/fiskaldesk/backend/jobs"
 	"github.com/fiskaldesk/fiskaldesk/backend/tse"
 )
 
@@ -82,9 +83,7 @@ func TestExportsSelectTheirLogs(t *testing.T) {
 	f := newFixture(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	if err := f.svc.StartExports(ctx, t.TempDir(), 1, zerolog.Nop()); err != nil {
-		t.Fatal(err)
-	}
+	f.startExports(ctx)
 	const id = "12121212-1212-4121-8121-121212121212"
 	f.initialized(id)
 	f.client(id, "c1", "kasse-1")
@@ -174,9 +173,7 @@ func TestExportRefusedBeforeInitialization(t *testing.T) {
 	f := newFixture(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	if err := f.svc.StartExports(ctx, t.TempDir(), 1, zerolog.Nop()); err != nil {
-		t.Fatal(err)
-	}
+	f.startExports(ctx)
 	id := f.tssIn(StateUninitialized, 1)
 	if _, err := f.svc.TriggerExport(f.ctx, f.c, id, "e1", ExportParams{}); !errors.Is(err, ErrExportState) {
 		t.Fatalf("export of an UNINITIALIZED TSS: %v", err)
@@ -184,4 +181,21 @@ func TestExportRefusedBeforeInitialization(t *testing.T) {
 	if _, err := f.svc.GetExport(f.c, id, "e1"); !errors.Is(err, ErrExportNotFound) {
 		t.Fatalf("refused export stored: %v", err)
 	}
+}
+
+// startExports runs TAR exports on a job runner of the fixture's store
+// until ctx ends.
+func (f *fixture) startExports(ctx context.Context) {
+	f.t.Helper()
+	r, err := jobs.New(f.st, jobs.Options{Poll: 20 * time.Millisecond})
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	if err := f.svc.StartExports(ctx, r, f.t.TempDir(), 1, zerolog.Nop()); err != nil {
+		f.t.Fatal(err)
+	}
+	if err := r.Start(ctx); err != nil {
+		f.t.Fatal(err)
+	}
+	f.t.Cleanup(r.Stop)
 }

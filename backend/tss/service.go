@@ -105,6 +105,26 @@ func (s *Service) load(txn store.Tx, c Caller, id string) (*TSS, counters, error
 	return &t, ctr, nil
 }
 
+// sees reports whether c may see TSS id (in any env): whether the TSS's
+// organization is visible to c. An absent TSS is not seen.
+func (s *Service) sees(txn store.Tx, c Caller, id string) (bool, error) {
+	t, err := store.GetJSON[struct {
+		OrgID string `json:"org"`
+	}](txn, store.TSSKey(id))
+	if errors.Is(err, store.ErrNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	if _, _, err := s.orgs.GetTx(txn, c.Viewer, t.OrgID); errors.Is(err, org.ErrNotFound) {
+		return false, nil
+	} else if err != nil {
+		return false, err
+	}
+	return true, nil
+}
+
 // Get returns the TSS resource.
 func (s *Service) Get(c Caller, id string) (*View, error) {
 	var v *View
@@ -486,4 +506,56 @@ func (a *admins) endAll(tss string) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	delete(a.m, tss)
+}
+
+// OrgOf returns the organization that owns TSS id, "" when there is no
+// such TSS. likely is the organization it probably belongs to (the
+// caller's acting one): a key-only index lookup confirms it without
+// reading the record, which keeps the signing path cheap. It checks
+// nothing: the API's authorization step uses it to find the organization
+// whose role counts for a TSS route.
+func (s *Service) OrgOf(id, likely string) (string, error) {
+	var o string
+	err := s.st.View(func(txn store.Tx) error {
+		if likely != "" {
+			if ok, err := store.Exists(txn, store.OrgTSSKey(likely, id)); err != nil || ok {
+				o = likely
+				return err
+			}
+		}
+		t, err := store.GetJSON[struct {
+			OrgID string `json:"org"`
+		}](txn, store.TSSKey(id))
+		if errors.Is(err, store.ErrNotFound) {
+			return nil
+		}
+		o = t.OrgID
+		return err
+	})
+	return o, err
+}
+
+// ErrSealer is a data key that does not open what this store sealed.
+var ErrSealer = errors.New("the data key does not open this store's sealed secrets")
+
+// CheckSealer tells whether the store holds secrets this service sealed
+// and, if so, whether the sealer opens them: the sandbox CA's key, made
+// with the first TSS (TSS keys synced from other instances are sealed
+// under theirs, so they are not a test of this one).
+func (s *Service) CheckSealer() (sealed bool, err error) {
+	var rec caRecord
+	err = s.st.View(func(txn store.Tx) (err error) {
+		rec, err = store.GetJSON[caRecord](txn, store.CAKey())
+		return err
+	})
+	if errors.Is(err, store.ErrNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	if _, err := s.sealer.Open(rec.SealedKey, []byte("ca")); err != nil {
+		return true, ErrSealer
+	}
+	return true, nil
 }
