@@ -10,6 +10,10 @@ export default defineConfig({
   server: {
     proxy: { '/api': api, '/healthz': api },
   },
+  // Every script, stylesheet and the csp-nonce meta element carry this
+  // placeholder; the server swaps in a fresh nonce per answer and names it
+  // in its Content-Security-Policy (backend/api/spa.go).
+  html: { cspNonce: 'FISKALDESK_CSP_NONCE' },
   build: {
     outDir: 'dist',
     emptyOutDir: true,
@@ -21,5 +25,8 @@ export default defineConfig({
     setupFiles: ['src/test/setup.ts'],
     include: ['src/**/*.test.{ts,tsx}'],
     css: false,
+    // Form tests type into jsdom with user-event; on a busy two-core machine
+    // they took longer than Vitest's 5 s default while passing alone.
+    testTimeout: 20_000,
   },
 });

@@ -11,35 +11,6 @@ import (
 	"github.com/fiskaldesk/fiskaldesk/backend/dsfinvk"
 )
 
-// bindDSFinVK registers the DSFinV-K API v1 routes (/api/v1 and the v0 alias).
-func (a *handlers) bindDSFinVK(r chi.Router) {
-	r.Method(http.MethodPost, "/auth", a.postAuth("Invalid credentials"))
-	r.Group(func(r chi.Router) {
-		r.Use(a.authenticate)
-		r.Method(http.MethodGet, "/vat_definitions", HandlerFunc(a.dkVatList))
-		r.Method(http.MethodGet, "/vat_definitions/{id}", HandlerFunc(a.dkVat))
-		r.Method(http.MethodPut, "/vat_definitions/{id}", HandlerFunc(a.dkVat))
-		r.Method(http.MethodGet, "/cash_registers", HandlerFunc(a.dkRegisters))
-		r.Method(http.MethodGet, "/cash_registers/{client_id}", HandlerFunc(a.dkRegister))
-		r.Method(http.MethodPut, "/cash_registers/{client_id}", HandlerFunc(a.dkRegister))
-		r.Method(http.MethodGet, "/purchaser_agencies", HandlerFunc(a.dkAgencies))
-		r.Method(http.MethodGet, "/purchaser_agencies/{id}", HandlerFunc(a.dkAgency))
-		r.Method(http.MethodPut, "/purchaser_agencies/{id}", HandlerFunc(a.dkAgency))
-		r.Method(http.MethodGet, "/cash_point_closings", HandlerFunc(a.dkClosings))
-		r.Method(http.MethodPut, "/cash_point_closings/{id}", HandlerFunc(a.dkInsertClosing))
-		r.Method(http.MethodGet, "/cash_point_closings/{id}", HandlerFunc(a.dkClosing))
-		r.Method(http.MethodDelete, "/cash_point_closings/{id}", HandlerFunc(a.dkClosing))
-		r.Method(http.MethodGet, "/cash_point_closings/{id}/details", HandlerFunc(a.dkClosingDetails))
-		r.Method(http.MethodGet, "/cash_point_closings/{id}/reports", HandlerFunc(a.dkClosingReports))
-		r.Method(http.MethodGet, "/exports", HandlerFunc(a.dkExports))
-		r.Method(http.MethodPut, "/exports/{id}", HandlerFunc(a.dkTriggerExport))
-		r.Method(http.MethodGet, "/exports/{id}", HandlerFunc(a.dkExport))
-		r.Method(http.MethodDelete, "/exports/{id}", HandlerFunc(a.dkExport))
-		r.Method(http.MethodGet, "/exports/{id}/href", HandlerFunc(a.dkExportHref))
-		r.Method(http.MethodGet, "/exports/{id}/download", HandlerFunc(a.dkDownload))
-	})
-}
-
 type dkList[T any] struct {
 	Data    []T    `json:"data"`
 	Count   int    `json:"count"`
@@ -58,10 +29,7 @@ func writeDKList[T any](w http.ResponseWriter, data []T, n int, typ, env string)
 func dkPage(r *http.Request) (int, int, error) { return page(r.URL.Query(), 100, 100) }
 
 func (a *handlers) dkVatList(w http.ResponseWriter, r *http.Request) error {
-	c, err := caller(r)
-	if err != nil {
-		return err
-	}
+	c := caller(r)
 	list, err := a.dk.VatDefinitions(c)
 	if err != nil {
 		return err
@@ -71,10 +39,7 @@ func (a *handlers) dkVatList(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (a *handlers) dkVat(w http.ResponseWriter, r *http.Request) error {
-	c, err := caller(r)
-	if err != nil {
-		return err
-	}
+	c := caller(r)
 	id, err := strconv.ParseUint(chi.URLParam(r, "id"), 10, 32)
 	if err != nil {
 		return Errorf(http.StatusBadRequest, CodeSchema, "vat_definition_export_id: must be a number")
@@ -97,10 +62,7 @@ func (a *handlers) dkVat(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (a *handlers) dkRegisters(w http.ResponseWriter, r *http.Request) error {
-	c, err := caller(r)
-	if err != nil {
-		return err
-	}
+	c := caller(r)
 	limit, offset, err := dkPage(r)
 	if err != nil {
 		return err
@@ -120,10 +82,8 @@ func (a *handlers) dkRegisters(w http.ResponseWriter, r *http.Request) error {
 var registerIDRe = regexp.MustCompile(`^[A-Za-z0-9._:-]{1,100}$`)
 
 func (a *handlers) dkRegister(w http.ResponseWriter, r *http.Request) error {
-	c, err := caller(r)
-	if err != nil {
-		return err
-	}
+	c := caller(r)
+	var err error
 	id := chi.URLParam(r, "client_id")
 	if validUUID(id) == nil {
 		id = strings.ToLower(id)
@@ -154,10 +114,7 @@ func (a *handlers) dkRegister(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (a *handlers) dkAgencies(w http.ResponseWriter, r *http.Request) error {
-	c, err := caller(r)
-	if err != nil {
-		return err
-	}
+	c := caller(r)
 	limit, offset, err := dkPage(r)
 	if err != nil {
 		return err
@@ -247,10 +204,8 @@ func (a *handlers) dkClosingReports(w http.ResponseWriter, r *http.Request) erro
 }
 
 func (a *handlers) dkClosings(w http.ResponseWriter, r *http.Request) error {
-	c, err := caller(r)
-	if err != nil {
-		return err
-	}
+	c := caller(r)
+	var err error
 	q := r.URL.Query()
 	var f dsfinvk.ClosingFilter
 	if f.Limit, f.Offset, err = dkPage(r); err != nil {
@@ -274,10 +229,7 @@ func (a *handlers) dkClosings(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (a *handlers) dkExports(w http.ResponseWriter, r *http.Request) error {
-	c, err := caller(r)
-	if err != nil {
-		return err
-	}
+	c := caller(r)
 	limit, offset, err := dkPage(r)
 	if err != nil {
 		return err

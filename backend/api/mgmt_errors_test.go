@@ -8,8 +8,6 @@ import (
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
-
-	"github.com/fiskaldesk/fiskaldesk/backend/store"
 )
 
 // vendorApp is a set-up app with a vendor org, its owner session and a key.
@@ -171,8 +169,7 @@ func TestExpiredTokenIsRefused(t *testing.T) {
 	a, _, _, v, _ := vendorApp(t)
 	// Mint an expired token with the store's signing key, independently
 	// of the code under test.
-	var key []byte
-	_ = a.st.View(func(txn store.Tx) (err error) { key, err = txn.Get(store.KeyJWTKey); return err })
+	key := tokenKey(t, a)
 	var claims map[string]any
 	parts := strings.Split(v.bearer, ".")
 	b, _ := jwt.NewParser().DecodeSegment(parts[1])

@@ -12,88 +12,14 @@ import (
 	"github.com/go-chi/chi/v5"
 	"github.com/google/uuid"
 
-	"github.com/fiskaldesk/fiskaldesk/backend/org"
 	"github.com/fiskaldesk/fiskaldesk/backend/tss"
 )
-
-// bindSignDE registers the SIGN DE API v2 routes (mounted at /api/v2).
-func (a *handlers) bindSignDE(r chi.Router) {
-	r.Method(http.MethodPost, "/auth", a.postAuth("Unauthorized"))
-	r.Group(func(r chi.Router) {
-		r.Use(a.authenticate)
-		r.Method(http.MethodGet, "/tss", HandlerFunc(a.listTSS))
-		r.Method(http.MethodGet, "/client", HandlerFunc(a.listAllClients))
-		r.Method(http.MethodGet, "/tx", HandlerFunc(a.listAllTx))
-		r.Route("/tss/{tss_id}", func(r chi.Router) {
-			r.Method(http.MethodPut, "/", HandlerFunc(a.createTSS))
-			r.Method(http.MethodGet, "/", HandlerFunc(a.getTSS))
-			r.Method(http.MethodPatch, "/", HandlerFunc(a.patchTSS))
-			r.Method(http.MethodGet, "/metadata", HandlerFunc(a.tssMetadata))
-			r.Method(http.MethodPatch, "/metadata", HandlerFunc(a.tssMetadata))
-			r.Method(http.MethodPatch, "/admin", HandlerFunc(a.changePIN))
-			r.Method(http.MethodPost, "/admin/auth", HandlerFunc(a.adminAuth))
-			r.Method(http.MethodPost, "/admin/logout", HandlerFunc(a.adminLogout))
-			r.Method(http.MethodGet, "/client", HandlerFunc(a.listClients))
-			r.Method(http.MethodPut, "/client/{client_id}", HandlerFunc(a.createClient))
-			r.Method(http.MethodGet, "/client/{client_id}", HandlerFunc(a.getClient))
-			r.Method(http.MethodPatch, "/client/{client_id}", HandlerFunc(a.updateClient))
-			r.Method(http.MethodGet, "/client/{client_id}/metadata", HandlerFunc(a.clientMetadata))
-			r.Method(http.MethodPatch, "/client/{client_id}/metadata", HandlerFunc(a.clientMetadata))
-			r.Method(http.MethodGet, "/client/{client_id}/tx", HandlerFunc(a.listClientTx))
-			r.With(a.rateLimit("tx-list", "tss_id", txListLimit)).Method(http.MethodGet, "/tx", HandlerFunc(a.listTx))
-			r.Method(http.MethodPut, "/tx/{tx_id}", HandlerFunc(a.upsertTx))
-			r.Method(http.MethodGet, "/tx/{tx_id}", HandlerFunc(a.getTx))
-			r.Method(http.MethodGet, "/tx/{tx_id}/log", HandlerFunc(a.getTxLog))
-			r.Method(http.MethodGet, "/tx/{tx_id}/metadata", HandlerFunc(a.txMetadata))
-			r.Method(http.MethodPatch, "/tx/{tx_id}/metadata", HandlerFunc(a.txMetadata))
-		})
-		a.bindExports(r)
-		r.Method(http.MethodGet, "/sandbox/failures", HandlerFunc(a.listFailures))
-		r.Method(http.MethodPost, "/sandbox/failures", HandlerFunc(a.addFailure))
-		r.Method(http.MethodDelete, "/sandbox/failures/{rule_id}", HandlerFunc(a.deleteFailure))
-	})
-}
-
-// caller turns the principal into a SIGN DE caller. An API key acts in
-// its env for its own org, or for an org it administers that it names in
-// X-Organization-ID (a parent acting for a managed org). Dashboard users
-// name the org the same way and the env in X-Env (default TEST).
-func caller(r *http.Request) (tss.Caller, error) {
-	p := principal(r)
-	c := tss.Caller{Viewer: p.Viewer, Env: p.Viewer.Env, TokenID: p.TokenID, TokenExp: p.TokenExp}
-	if c.Env == "" {
-		c.Env = strings.ToUpper(r.Header.Get("X-Env"))
-		if c.Env == "" {
-			c.Env = org.EnvTest
-		}
-		if c.Env != org.EnvTest && c.Env != org.EnvLive {
-			return c, Errorf(http.StatusBadRequest, CodeSchema, "X-Env: must be TEST or LIVE")
-		}
-	}
-	if h := r.Header.Get("X-Organization-ID"); h != "" {
-		id, err := pathUUID(r, "X-Organization-ID", h)
-		if err != nil {
-			return c, err
-		}
-		c.ActingOrg = id
-	} else if p.Key != nil {
-		c.ActingOrg = p.Key.OrganizationID
-	} else if len(p.Viewer.Roots) == 1 {
-		for id := range p.Viewer.Roots {
-			c.ActingOrg = id
-		}
-	}
-	return c, nil
-}
 
 // param reads a UUID path parameter with the cloud's message.
 // callerParam is caller and param together, what most routes under an
 // {id} start with.
 func callerParam(r *http.Request, name string) (tss.Caller, string, error) {
-	c, err := caller(r)
-	if err != nil {
-		return c, "", err
-	}
+	c := caller(r)
 	v, err := param(r, name)
 	return c, v, err
 }
@@ -248,10 +174,7 @@ func (a *handlers) getTSS(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (a *handlers) tssCaller(r *http.Request) (tss.Caller, string, error) {
-	c, err := caller(r)
-	if err != nil {
-		return c, "", err
-	}
+	c := caller(r)
 	id, err := param(r, "tss_id")
 	return c, id, err
 }
@@ -283,10 +206,7 @@ func (a *handlers) patchTSS(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (a *handlers) listTSS(w http.ResponseWriter, r *http.Request) error {
-	c, err := caller(r)
-	if err != nil {
-		return err
-	}
+	c := caller(r)
 	f, err := listFilter(r.URL.Query(), []string{"description", "state", "time_creation", "time_init", "time_disable"},
 		"CREATED", "UNINITIALIZED", "INITIALIZED", "DISABLED", "DELETED", "DEFECTIVE", "EVICTED")
 	if err != nil {
@@ -476,10 +396,7 @@ func (a *handlers) listClients(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (a *handlers) listAllClients(w http.ResponseWriter, r *http.Request) error {
-	c, err := caller(r)
-	if err != nil {
-		return err
-	}
+	c := caller(r)
 	return a.writeClients(w, r, c, "")
 }
 
@@ -548,6 +465,10 @@ func (a *handlers) upsertTx(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	if b := v.Encoded(); b != nil {
+		writeEncoded(w, b) // the bytes just stored with the revision
+		return nil
+	}
 	writeJSON(w, http.StatusOK, v)
 	return nil
 }
@@ -614,10 +535,7 @@ func (a *handlers) listTx(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (a *handlers) listAllTx(w http.ResponseWriter, r *http.Request) error {
-	c, err := caller(r)
-	if err != nil {
-		return err
-	}
+	c := caller(r)
 	return a.writeTx(w, r, c, "", "")
 }
 

@@ -27,21 +27,43 @@ type Service struct {
 	now     func() time.Time
 	// Logins limits failed attempts per key or e-mail address.
 	Logins *Limiter
+	tokens tokenCache
 }
 
-// NewService loads (or creates) the token signing key and hooks key
-// deletion into organization deletion.
-func NewService(ctx context.Context, st *store.Store, orgs *org.Service) (*Service, error) {
-	s := &Service{st: st, orgs: orgs, now: time.Now, Logins: NewLimiter(5, 15*time.Minute)}
+// tokenKeyAAD binds the sealed token key to its place in the store.
+var tokenKeyAAD = []byte("token-key")
+
+// NewService loads (or creates) the token signing key, sealed under the
+// data key like TSS keys, and hooks key deletion into organization
+// deletion.
+//
+// Stores of before kept the key in clear (meta/jwt-key), and every backup
+// of them carries it: whoever holds one could mint tokens. That key is
+// retired, never adopted: it is deleted and a new one made, so tokens and
+// sessions of before the upgrade end once (a POS authenticates again, as
+// after any expiry).
+func NewService(ctx context.Context, st *store.Store, orgs *org.Service, sealer *secret.Sealer) (*Service, error) {
+	s := &Service{st: st, orgs: orgs, now: time.Now, Logins: NewLimiter(LoginFreeFailures, LoginWindow)}
 	err := st.Update(ctx, func(txn store.Tx) error {
-		k, err := txn.Get(store.KeyJWTKey)
-		if errors.Is(err, store.ErrNotFound) {
-			k = make([]byte, 32)
-			_, _ = rand.Read(k)
-			err = txn.Set(store.KeyJWTKey, k)
+		if err := txn.Delete(store.KeyRetiredClearTokenKey); err != nil {
+			return err
 		}
-		s.signKey = k
-		return err
+		box, err := txn.Get(store.KeyTokenKey)
+		if errors.Is(err, store.ErrNotFound) {
+			k := make([]byte, 32)
+			if _, err := rand.Read(k); err != nil {
+				return err
+			}
+			s.signKey = k
+			return txn.Set(store.KeyTokenKey, sealer.Seal(k, tokenKeyAAD))
+		}
+		if err != nil {
+			return err
+		}
+		if s.signKey, err = sealer.Open(box, tokenKeyAAD); err != nil {
+			return fmt.Errorf("the data key does not open the sealed token key: %w", err)
+		}
+		return nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("token key: %w", err)

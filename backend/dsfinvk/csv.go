@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"maps"
 	"os"
 	"slices"
@@ -16,6 +17,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/fiskaldesk/fiskaldesk/backend/jobs"
 	"github.com/fiskaldesk/fiskaldesk/backend/org"
 	"github.com/fiskaldesk/fiskaldesk/backend/store"
 	"github.com/fiskaldesk/fiskaldesk/backend/tse"
@@ -218,52 +220,70 @@ func writeCSV(tb Table, rows []row) []byte {
 	return []byte(b.String())
 }
 
-// buildExport writes the archive of an export and marks it COMPLETED.
-func (s *Service) buildExport(ctx context.Context, o, env, id string) error {
-	e, err := s.export(o, env, id)
-	if err != nil {
-		return err
+// buildExport is the export job: it writes the archive and marks the
+// export COMPLETED, or ERROR. A cancel (recorded already by CancelExport)
+// or a shutdown stops it; after a shutdown it runs again from the start.
+func (s *Service) buildExport(ctx context.Context, run *jobs.Run, o, env, id string) error {
+	pending := func(e *Export) bool { return e.State == StatePending || e.State == StateWorking }
+	e, err := s.updateExport(ctx, o, env, id, func(_ store.Tx, e *Export) (bool, error) {
+		if !pending(e) {
+			return false, nil
+		}
+		e.State, e.TimeStart = StateWorking, s.now().Unix()
+		return true, nil
+	})
+	if err != nil || e.State != StateWorking {
+		return err // cancelled before it started
 	}
-	if e.State != StatePending && e.State != StateWorking {
-		return s.st.Update(ctx, func(txn store.Tx) error { return txn.Delete(store.DKQueueKey("export", id)) })
-	}
-	e.State, e.TimeStart = StateWorking, s.now().Unix()
-	if err := s.putExport(ctx, o, env, e, false); err != nil {
-		return err
-	}
-	files, stamp, err := s.exportFiles(o, env, e)
+	path := s.exportPath(e)
+	run.Progress(0, int64(len(e.CashPointClosings)))
+	files, stamp, err := s.exportFiles(ctx, o, env, e, run)
 	if err == nil {
 		err = s.writeArchive(e, files, stamp)
 	}
 	if ctx.Err() != nil {
-		return ctx.Err()
+		return errors.Join(context.Cause(ctx), removeFile(path))
 	}
 	now := s.now().Unix()
-	if err != nil {
-		code := "E_INTERNAL"
-		if errors.Is(err, store.ErrDiskFull) {
-			code = "E_DISK_FULL"
-		}
-		e.State, e.TimeError, e.Error = StateError, now, &ErrorInfo{code, err.Error()}
-	} else {
-		e.State, e.TimeCompleted = StateCompleted, now
-		if fi, err := os.Stat(s.exportPath(e)); err == nil {
-			e.Size = fi.Size()
+	var size int64
+	if err == nil {
+		fi, serr := os.Stat(path)
+		if serr != nil {
+			err = serr
+		} else {
+			size = fi.Size()
 		}
 	}
-	return s.putExport(ctx, o, env, e, true)
+	e, werr := s.updateExport(context.WithoutCancel(ctx), o, env, id, func(_ store.Tx, e *Export) (bool, error) {
+		if !pending(e) {
+			return false, nil // cancelled in the last moment: CANCELLED stays
+		}
+		if err != nil {
+			code := "E_INTERNAL"
+			if errors.Is(err, store.ErrDiskFull) {
+				code = "E_DISK_FULL"
+			}
+			e.State, e.TimeError, e.Error = StateError, now, &ErrorInfo{code, err.Error()}
+		} else {
+			e.State, e.TimeCompleted, e.Size = StateCompleted, now, size
+		}
+		return true, nil
+	})
+	if err != nil {
+		s.log.Error().Err(err).Str("export", id).Msg("dsfinvk export failed")
+	}
+	if werr != nil || e.State != StateCompleted {
+		werr = errors.Join(werr, removeFile(path))
+	}
+	return werr
 }
 
-func (s *Service) putExport(ctx context.Context, o, env string, e *Export, done bool) error {
-	return s.st.Update(ctx, func(txn store.Tx) error {
-		if err := store.PutJSON(txn, store.DKExportKey(o, env, e.ID), e); err != nil {
-			return err
-		}
-		if done {
-			return txn.Delete(store.DKQueueKey("export", e.ID))
-		}
-		return nil
-	})
+// removeFile removes a file that may not exist.
+func removeFile(name string) error {
+	if err := os.Remove(name); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	return nil
 }
 
 type file struct {
@@ -274,8 +294,8 @@ type file struct {
 // exportFiles renders index.xml, the DTD and the 20 tables, and returns
 // the time to stamp the archive members with: the latest Z_ERSTELLUNG of
 // the closings, so that the same data gives the same bytes whenever it is
-// exported.
-func (s *Service) exportFiles(o, env string, e *Export) ([]file, time.Time, error) {
+// exported. It stops when ctx ends and reports progress in closings.
+func (s *Service) exportFiles(ctx context.Context, o, env string, e *Export, run *jobs.Run) ([]file, time.Time, error) {
 	tables, err := Tables()
 	if err != nil {
 		return nil, time.Time{}, err
@@ -305,7 +325,11 @@ func (s *Service) exportFiles(o, env string, e *Export) ([]file, time.Time, erro
 	}
 	set := tableSet{}
 	var latest int64
-	for _, cid := range e.CashPointClosings {
+	for i, cid := range e.CashPointClosings {
+		if ctx.Err() != nil {
+			return nil, time.Time{}, context.Cause(ctx)
+		}
+		run.Progress(int64(i), int64(len(e.CashPointClosings)))
 		rec, _, _, err := s.closing(sys, cid)
 		if err != nil {
 			return nil, time.Time{}, err
@@ -355,7 +379,6 @@ func (s *Service) writeArchive(e *Export, files []file, stamp time.Time) error {
 	if err != nil {
 		return err
 	}
-	defer os.Remove(tmp)
 	w := s.st.SpaceGuard(f)
 	if e.Format == "zip" {
 		err = writeZip(w, files, stamp)
@@ -368,10 +391,13 @@ func (s *Service) writeArchive(e *Export, files []file, stamp time.Time) error {
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
-	if err != nil {
-		return err
+	if err == nil {
+		err = os.Rename(tmp, s.exportPath(e))
 	}
-	return os.Rename(tmp, s.exportPath(e))
+	if err != nil {
+		return errors.Join(err, removeFile(tmp))
+	}
+	return nil
 }
 
 func writeTar(w io.Writer, files []file, now time.Time) error {

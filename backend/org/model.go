@@ -114,6 +114,8 @@ var (
 	ErrForbidden        = errors.New("access denied")
 	ErrEnvNotEnabled    = errors.New("environment not enabled for the organization")
 	ErrLivePrecondition = errors.New("organization does not meet the requirements for LIVE")
+	ErrParentChange     = errors.New("a managed organization cannot change who manages it; its managing organization can")
+	ErrMainOrgByUser    = errors.New("from the dashboard only installation administrators create main organizations; create a managed organization, or use an API key of a main organization")
 )
 
 // ValidationError names the field that failed and why.

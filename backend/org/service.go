@@ -228,6 +228,12 @@ func (s *Service) CreateTx(txn store.Tx, v Viewer, in Input) (*Organization, err
 			}
 			o.Envs = []string{EnvTest, EnvLive}
 		}
+	} else if v.KeyOrgType == "" && v.Actor.Type == "user" && !v.InstallAdmin {
+		// A new main organization is a new tenant of the installation: from
+		// the dashboard only installation administrators create one (setup
+		// creates the first). API keys of main organizations create the ones
+		// they administer, below.
+		return nil, ErrMainOrgByUser
 	} else if v.KeyOrgType != "" {
 		// Created with an API key: the key's org administers it (enterprise
 		// holding, white-label partner) until it hands administration over.
@@ -342,6 +348,16 @@ func (s *Service) Patch(ctx context.Context, v Viewer, id string, in Input) (*Or
 func (s *Service) moveTo(txn store.Tx, v Viewer, old, next *Organization, parentID string) error {
 	if parentID == old.ManagedBy {
 		return nil
+	}
+	// Who manages an organization is decided from above: a managed
+	// organization's own keys and users cannot detach it from its parent
+	// (and so become a main organization) or move it elsewhere.
+	if old.ManagedBy != "" {
+		if _, err := s.writable(txn, v, old.ManagedBy); errors.Is(err, ErrNotFound) || errors.Is(err, ErrForbidden) {
+			return ErrParentChange
+		} else if err != nil {
+			return err
+		}
 	}
 	if parentID == "" {
 		// Becoming a main organization: the former parent keeps administering it.

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/dgraph-io/badger/v4"
+	"github.com/dgraph-io/badger/v4/options"
 	"github.com/rs/zerolog"
 )
 
@@ -77,7 +78,11 @@ func badgerOptions(dir string, log zerolog.Logger, m Memory) badger.Options {
 		WithNumCompactors(m.Compactors).
 		// Badger's metrics (expvar counters updated on every read) are
 		// not exported anywhere; they cost CPU on the export path.
-		WithMetricsEnabled(false)
+		WithMetricsEnabled(false).
+		// Every block's checksum is verified when it is read from disk, so
+		// a block damaged while running is an error, not garbage. Tables
+		// are verified before open by verifyTables (integrity.go).
+		WithChecksumVerificationMode(options.OnBlockRead)
 	// Every level's tables the same size (Badger doubles them per level
 	// by default, and a compaction's builders hold 2 × the table size
 	// each): what a compaction holds no longer grows with the store.

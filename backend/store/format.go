@@ -9,7 +9,7 @@ import (
 
 // FormatVersion is the store format this binary writes. Bump it only
 // together with a migration in migrations.
-const FormatVersion uint32 = 1
+const FormatVersion uint32 = 2
 
 // migration upgrades a store from format `from` to from+1 inside one
 // transaction. Migrations run in order at Open.
@@ -19,9 +19,10 @@ type migration struct {
 	run  func(tx Tx) error
 }
 
-// migrations lists every upgrade step, oldest first. Format 1 is the first
-// format, so there is nothing to upgrade from yet.
-var migrations []migration
+// migrations lists every upgrade step, oldest first.
+var migrations = []migration{
+	{from: 1, name: "installation administrator", run: migrateInstallAdmin},
+}
 
 func (s *Store) checkFormat() error {
 	var have uint32

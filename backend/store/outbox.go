@@ -189,11 +189,12 @@ func u64(v uint64) []byte { return binary.BigEndian.AppendUint64(nil, v) }
 
 // update runs fn in one transaction and commits it, adding the outbox
 // entry when fn wrote synced keys.
-func (s *Store) update(fn func(t *txn) error) error {
+func (s *Store) update(fn func(t *txn) error) (err error) {
 	s.ob.switching.RLock()
 	defer s.ob.switching.RUnlock()
 	t := &txn{e: s.eng.begin(true), write: true}
 	defer t.e.discard()
+	defer s.moved(t, &err)
 	mode := s.OutboxMode()
 	if mode == OutboxOff {
 		if err := fn(t); err != nil {
@@ -203,7 +204,7 @@ func (s *Store) update(fn func(t *txn) error) error {
 	}
 	rec := &recorder{mode: mode, ops: map[string]*Op{}}
 	t.rec = rec
-	err := fn(t)
+	err = fn(t)
 	t.rec = nil // a Tx kept past fn records nothing more
 	if err != nil {
 		return err
@@ -231,9 +232,10 @@ func (s *Store) update(fn func(t *txn) error) error {
 
 // rawUpdate commits fn's writes without the outbox: the store's own
 // bookkeeping (format, mode), never domain data.
-func (s *Store) rawUpdate(fn func(t *txn) error) error {
+func (s *Store) rawUpdate(fn func(t *txn) error) (err error) {
 	t := &txn{e: s.eng.begin(true), write: true}
 	defer t.e.discard()
+	defer s.moved(t, &err)
 	if err := fn(t); err != nil {
 		return err
 	}

@@ -329,3 +329,52 @@ func TestOpenReplaysBiggerMemtableLog(t *testing.T) {
 		t.Fatalf("after replay %d keys, %v; want %d", n, err, keys)
 	}
 }
+
+// Generation moves after a commit that wrote anything but signing data,
+// and only then: caches of access decisions rely on it.
+func TestGenerationMovesOnNonSigningWrites(t *testing.T) {
+	s, err := OpenMemory(Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	ctx := context.Background()
+	step := func(name string, want uint64, fn func(tx Tx) error) {
+		t.Helper()
+		g := s.Generation()
+		_ = s.Update(ctx, fn)
+		if got := s.Generation() - g; got != want {
+			t.Fatalf("%s: generation moved by %d, want %d", name, got, want)
+		}
+	}
+	step("signing data only", 0, func(tx Tx) error {
+		if err := PutTSSCounters(tx, "t1", TSSCounters{Sig: 1}); err != nil {
+			return err
+		}
+		if err := tx.Set(LogKey("t1", 1), []byte("log")); err != nil {
+			return err
+		}
+		if err := tx.Set(TxKey("t1", "x"), []byte("{}")); err != nil {
+			return err
+		}
+		return tx.Delete(TxActiveKey("t1", "x"))
+	})
+	step("an API key", 1, func(tx Tx) error { return tx.Set(APIKeyKey("k"), []byte("{}")) })
+	step("a TSS record with a log", 1, func(tx Tx) error {
+		if err := tx.Set(LogKey("t1", 2), []byte("log")); err != nil {
+			return err
+		}
+		return tx.Set(TSSKey("t1"), []byte("{}"))
+	})
+	step("a delete of an organization", 1, func(tx Tx) error { return tx.Delete(OrgKey("o")) })
+	step("a failed update", 0, func(tx Tx) error {
+		_ = tx.Set(APIKeyKey("k"), []byte(`{"status":"DISABLED"}`))
+		return errors.New("no")
+	})
+	step("nothing", 0, func(tx Tx) error { return nil })
+	if err := s.SetOutboxMode(ctx, OutboxWorkstation); err != nil {
+		t.Fatal(err)
+	}
+	step("signing data with the outbox on", 0, func(tx Tx) error { return tx.Set(LogKey("t1", 3), []byte("log")) })
+	step("a user with the outbox on", 1, func(tx Tx) error { return tx.Set(UserKey("u"), []byte("{}")) })
+}

@@ -75,10 +75,10 @@ func (s *Service) CreateClient(ctx context.Context, c Caller, tssID, clientID, s
 		return nil, err
 	}
 	var out *Client
-	_, _, err := s.mutate(ctx, c, tssID, func(w *write) error {
+	_, _, err := s.mutateAlone(ctx, c, tssID, func(w *write) error {
 		// An identical repeat is answered from the store before anything else.
 		var existing *clientRecord
-		err := s.st.View(func(txn store.Tx) error {
+		err := w.read(func(txn store.Tx) error {
 			r, err := store.GetJSON[clientRecord](txn, store.ClientKey(clientID))
 			if err == nil {
 				existing = &r
@@ -95,6 +95,17 @@ func (s *Service) CreateClient(ctx context.Context, c Caller, tssID, clientID, s
 			if existing.TSSID == tssID && existing.SerialNumber == serial {
 				out = &existing.Client
 				return nil
+			}
+			// The id is taken on a TSS c cannot see: 404 as for any object
+			// of another tenant, not a 409 that confirms the id.
+			if existing.TSSID != tssID {
+				var seen bool
+				if err := s.st.View(func(txn store.Tx) (err error) { seen, err = s.sees(txn, c, existing.TSSID); return err }); err != nil {
+					return err
+				}
+				if !seen {
+					return ErrClientNotFound
+				}
 			}
 			return ErrClientConflict
 		}
@@ -146,7 +157,7 @@ func (s *Service) UpdateClient(ctx context.Context, c Caller, tssID, clientID, s
 	var out *Client
 	_, _, err := s.mutate(ctx, c, tssID, func(w *write) error {
 		var rec clientRecord
-		err := s.st.View(func(txn store.Tx) (err error) {
+		err := w.read(func(txn store.Tx) (err error) {
 			rec, err = store.GetJSON[clientRecord](txn, store.ClientKey(clientID))
 			return err
 		})

@@ -34,7 +34,8 @@ func newPUK() string {
 // Create makes TSS id for c's acting org in c's env, in state CREATED,
 // with a fresh P-256 key, its certificate and a 10-digit PUK (returned in
 // the view). Repeating it while the TSS is CREATED returns the same TSS
-// and PUK; in any other state it is ErrTSSConflict.
+// and PUK; in any other state it is ErrTSSConflict. The id of a TSS c
+// cannot see is ErrTSSNotFound.
 func (s *Service) Create(ctx context.Context, c Caller, id string, metadata map[string]string) (*View, error) {
 	if err := org.ValidateMetadata("metadata", metadata); err != nil {
 		return nil, err
@@ -49,6 +50,11 @@ func (s *Service) Create(ctx context.Context, c Caller, id string, metadata map[
 		}
 		if err != nil {
 			return err
+		}
+		// Another tenant's TSS id is 404, as when reading it: a 409 would
+		// confirm that the id exists.
+		if seen, err := s.sees(txn, c, id); err != nil || !seen {
+			return cmp.Or(err, ErrTSSNotFound)
 		}
 		if err := signedHere(txn, id); err != nil {
 			return err
@@ -90,7 +96,10 @@ func (s *Service) Create(ctx context.Context, c Caller, id string, metadata map[
 	if err != nil {
 		return nil, err
 	}
-	kd, _ := x509.MarshalECPrivateKey(key)
+	kd, err := x509.MarshalECPrivateKey(key)
+	if err != nil {
+		return nil, err
+	}
 	puk := newPUK()
 	t := &TSS{V: 1, ID: id, Env: c.Env, OrgID: c.ActingOrg, State: StateCreated,
 		Serial: hex.EncodeToString(tse.Serial(&key.PublicKey)), PublicKey: tse.Point(&key.PublicKey), Certificate: cert,

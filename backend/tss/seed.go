@@ -43,7 +43,7 @@ func (s *Service) Seed(ctx context.Context, c Caller, tssID, clientID string, n 
 				return err
 			}
 			var client clientRecord
-			if err := s.st.View(func(txn store.Tx) (err error) {
+			if err := w.read(func(txn store.Tx) (err error) {
 				client, err = store.GetJSON[clientRecord](txn, store.ClientKey(clientID))
 				return err
 			}); errors.Is(err, store.ErrNotFound) || (err == nil && client.TSSID != tssID) {

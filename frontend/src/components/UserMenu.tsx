@@ -1,4 +1,4 @@
-import { Alert, Avatar, Button, Group, Menu, Modal, PasswordInput, Stack, UnstyledButton } from '@mantine/core';
+import { Alert, Avatar, Badge, Button, Group, Menu, Modal, PasswordInput, Stack, UnstyledButton } from '@mantine/core';
 import { useForm } from '@mantine/form';
 import { useDisclosure } from '@mantine/hooks';
 import { IconKey, IconLogout } from '@tabler/icons-react';
@@ -29,6 +29,11 @@ export function UserMenu() {
           <Menu.Label>
             {t('user.signedInAs')} {email}
           </Menu.Label>
+          {me.data?.installation_admin && (
+            <Menu.Label data-testid="installation-admin-role">
+              <Badge size="xs" variant="light" color="grape">{t('user.installationAdmin')}</Badge>
+            </Menu.Label>
+          )}
           <Menu.Item leftSection={<IconKey size={16} />} onClick={pw.open}>
             {t('account.password')}
           </Menu.Item>

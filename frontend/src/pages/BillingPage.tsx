@@ -2,7 +2,7 @@ import { Alert, Badge, Button, Card, Code, Group, Stack, Table, Text, TextInput,
 import { IconDownload, IconFileInvoice } from '@tabler/icons-react';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { type Invoice, invoicePdf, useGenerateInvoices, useInvoices, useIssueInvoice, useUsage } from '../api/billing';
+import { type Invoice, invoicePdfPath, useGenerateInvoices, useInvoices, useIssueInvoice, useUsage } from '../api/billing';
 import { QueryState } from '../components/QueryState';
 import { useDownload } from '../components/useDownload';
 import { formatMoney } from '../format';
@@ -86,7 +86,7 @@ function InvoicesCard({ invoices }: { invoices: Invoice[] }) {
   const generate = useGenerateInvoices();
   const issue = useIssueInvoice();
   const download = useDownload();
-  const pdf = (inv: Invoice) => download.mutate({ file: () => invoicePdf(inv._id), name: `${inv.number ?? 'Entwurf-' + inv.month}.pdf` });
+  const pdf = (inv: Invoice) => download.mutate({ path: invoicePdfPath(inv._id), name: `${inv.number ?? 'Entwurf-' + inv.month}.pdf`, scoped: false });
   const money = (cents: number, cur: string) => formatMoney(cents / 100, cur);
   return (
     <Card withBorder padding="lg">

@@ -2,7 +2,7 @@ import { Alert, Badge, Button, Card, Group, SegmentedControl, Select, SimpleGrid
 import { useForm } from '@mantine/form';
 import { IconDownload, IconFileExport } from '@tabler/icons-react';
 import { useTranslation } from 'react-i18next';
-import { useCashRegisters, useDsfinvkExports, useDsfinvkFile, useStartDsfinvk } from '../api/exports';
+import { dsfinvkFilePath, useCashRegisters, useDsfinvkExports, useStartDsfinvk } from '../api/exports';
 import { JobState } from '../components/JobState';
 import { QueryState } from '../components/QueryState';
 import { useDownload } from '../components/useDownload';
@@ -16,7 +16,6 @@ export function DsfinvkCard() {
   const registers = useCashRegisters();
   const exports = useDsfinvkExports();
   const start = useStartDsfinvk();
-  const file = useDsfinvkFile();
   const download = useDownload();
   const form = useForm({
     mode: 'controlled',
@@ -72,11 +71,11 @@ export function DsfinvkCard() {
                             <Badge color="yellow" variant="light" ml="xs" title={e.warnings.map((w) => w.message).join('\n')}>{t('dsfinvk.placeholderBadge')}</Badge>
                           ) : null}
                         </Table.Td>
-                        <Table.Td>{t('dsfinvk.closings', { count: e.cash_point_closings.length })}</Table.Td>
+                        <Table.Td>{t('dsfinvk.closings', { count: e.cash_point_closings?.length ?? 0 })}</Table.Td>
                         <Table.Td>{e.format.toUpperCase()} · {formatSize(e.size)}</Table.Td>
                         <Table.Td>
                           {e.state === 'COMPLETED' && (
-                            <Button size="xs" variant="light" leftSection={<IconDownload size={14} />} onClick={() => download.mutate({ file: () => file(e), name: `dsfinvk-${e._id}.${e.format}` })}>{t('exports.download')}</Button>
+                            <Button size="xs" variant="light" leftSection={<IconDownload size={14} />} onClick={() => download.mutate({ path: dsfinvkFilePath(e), name: `dsfinvk-${e._id}.${e.format}` })}>{t('exports.download')}</Button>
                           )}
                         </Table.Td>
                       </Table.Tr>

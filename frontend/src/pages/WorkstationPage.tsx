@@ -5,7 +5,8 @@ import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { request } from '../api/client';
 import { useHealth } from '../api/health';
-import { useSyncStatus } from '../api/sync';
+import { useMe } from '../api/session';
+import { InstallationAdmins } from '../components/InstallationAdmins';
 import { LanguageSwitch } from '../components/LanguageSwitch';
 import { SyncSettings } from '../components/SyncSettings';
 import { ThemeSwitch } from '../components/ThemeSwitch';
@@ -16,6 +17,8 @@ export function WorkstationPage() {
   const health = useHealth();
   const desktop = isDesktop();
   const dir = useQuery({ queryKey: ['desktop', 'dataDir'], queryFn: dataDir, enabled: desktop });
+  // Sync and restore span every tenant: installation administrators only.
+  const admin = useMe().data?.installation_admin === true;
 
   return (
     <Stack gap="lg" maw={720}>
@@ -35,8 +38,9 @@ export function WorkstationPage() {
           <Text c="dimmed">{t('workstation.dataDirBrowser')}</Text>
         )}
       </Card>
-      <BackupCard />
-      <SyncSettings />
+      <BackupCard canRestore={admin} />
+      {admin && <SyncSettings />}
+      <InstallationAdmins />
       <Card withBorder padding="lg">
         <Title order={4} mb="sm">
           {t('workstation.appearance')}
@@ -65,9 +69,8 @@ export function WorkstationPage() {
 }
 
 /** Backup in the window; the commands for backup and restore everywhere. */
-function BackupCard() {
+function BackupCard({ canRestore }: { canRestore: boolean }) {
   const { t } = useTranslation();
-  const canRestore = useSyncStatus().data?.can_manage === true;
   const run = useMutation({ mutationFn: backup });
   return (
     <Card withBorder padding="lg">

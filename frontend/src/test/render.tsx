@@ -46,6 +46,7 @@ export const signedIn = {
     jsonResponse(200, {
       user: { _id: 'u1', email: 'olga@vendor.example' },
       organizations: [{ _id: 'o1', _type: 'ORGANIZATION', _envs: ['TEST'], name: 'Vendor GmbH', role: 'owner' }],
+      installation_admin: true,
     }),
 };
 
