@@ -396,17 +396,19 @@ func (s *Store) snapshotChunk(t *txn, rec *recorder, from []byte) ([]byte, error
 	return last, nil
 }
 
-// ReadOutbox returns up to limit entries (and about maxBytes of encoded
-// entries) with a sequence above after, skipping those that came from
-// skip. last is the highest sequence looked at, skipped ones included,
-// so that a reader's cursor moves past entries it was not sent.
+// ReadOutbox returns up to limit entries and at most maxBytes of encoded
+// entries (or one entry, if that alone is larger) with a sequence above
+// after, skipping those that came from skip. last is the highest sequence
+// looked at, skipped ones included, so that a reader's cursor moves past
+// entries it was not sent. The bound is hard because the receiver applies
+// a batch in one transaction, whose size the store limits (MaxWriteBytes).
 func (s *Store) ReadOutbox(after uint64, limit, maxBytes int, skip *Instance) (frames []Frame, last uint64, err error) {
 	last = after
 	err = s.View(func(tx Tx) error {
 		it := tx.Iterate(IterOptions{Prefix: OutboxPrefix(), Start: OutboxKey(after + 1)})
 		defer it.Close()
 		size := 0
-		for ; it.Valid() && len(frames) < limit && size < maxBytes; it.Next() {
+		for ; it.Valid() && len(frames) < limit; it.Next() {
 			seq, ok := ParseOutboxKey(it.Key())
 			if !ok {
 				return fmt.Errorf("outbox key %x", it.Key())
@@ -415,13 +417,17 @@ func (s *Store) ReadOutbox(after uint64, limit, maxBytes int, skip *Instance) (f
 			if err != nil {
 				return err
 			}
-			last = seq
 			if skip != nil && bytes.Equal(v[:16], skip[:]) {
+				last = seq
 				continue
 			}
 			if v, err = resolveRefs(tx, seq, v); err != nil {
 				return err
 			}
+			if len(frames) > 0 && size+len(v) > maxBytes {
+				break
+			}
+			last = seq
 			frames = append(frames, Frame{Seq: seq, Payload: v})
 			size += len(v)
 		}

@@ -25,6 +25,9 @@ type Options struct {
 	// MinFreeBytes is the free disk space Update insists on; 0 means
 	// DefaultMinFreeBytes, a negative value disables the check.
 	MinFreeBytes int64
+	// Memory sizes Badger's memtables, caches and compactions; zero
+	// fields are the workstation defaults (DefaultMemory).
+	Memory Memory
 	// freeBytes replaces the file system query in tests.
 	freeBytes func(dir string) (uint64, error)
 	// BeforeCommit, for tests of what happens when a commit fails: when
@@ -69,6 +72,9 @@ func Open(dir string, opt Options) (*Store, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("open store: %w", err)
 	}
+	if err := opt.Memory.Validate(); err != nil {
+		return nil, fmt.Errorf("open store: %w", err)
+	}
 	if err := checkFiles(dir); err != nil {
 		return nil, err
 	}
@@ -78,7 +84,7 @@ func Open(dir string, opt Options) (*Store, error) {
 	if err := privatise(dir); err != nil {
 		return nil, fmt.Errorf("open store %s: %w", dir, err)
 	}
-	eng, err := openBadger(dir, opt.Logger, opt.GCInterval)
+	eng, err := openBadger(dir, opt.Logger, opt.GCInterval, opt.Memory)
 	if err != nil {
 		return nil, fmt.Errorf("open store %s: %w", dir, damaged(dir, err))
 	}

@@ -263,6 +263,73 @@ func TestRestoreRejectsBadInputWithoutLeavingAStore(t *testing.T) {
 	}
 }
 
+func TestMemoryBudgetOfDefaults(t *testing.T) {
+	// The workstation defaults leave room under the default soft limit
+	// (224 MiB) for the process's own memory.
+	if b := DefaultMemory().Budget() >> 20; b > 190 {
+		t.Fatalf("budget of the defaults %d MiB", b)
+	}
+	if got := (Memory{}).MaxWriteBytes(); got != 16<<20*15/100 {
+		t.Fatalf("max write %d", got)
+	}
+	for _, bad := range []Memory{{MemTableMB: 8}, {MemTables: 17}, {Compactors: 1}, {TableMB: 300}, {BlockCacheMB: -1}} {
+		if bad.Validate() == nil {
+			t.Errorf("%+v accepted", bad)
+		}
+	}
+}
+
+// A store left after an unclean stop with a memtable log written with
+// bigger memtables (an older version's 64 MiB, or other settings) opens
+// with the workstation's 16 MiB and keeps every key: the log is replayed
+// into a memtable of the size it was written with.
+func TestOpenReplaysBiggerMemtableLog(t *testing.T) {
+	dir := t.TempDir()
+	src, dst := filepath.Join(dir, "src"), filepath.Join(dir, "dst")
+	s, err := Open(src, Options{GCInterval: -1, Memory: Memory{MemTableMB: 128}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	val := bytes.Repeat([]byte("v"), 1000)
+	const keys = 40_000 // ~40 MiB: more than a 16 MiB memtable holds, and no flush at 128
+	for b := 0; b < keys; b += 2000 {
+		err := s.Update(context.Background(), func(tx Tx) error {
+			for i := b; i < b+2000; i++ {
+				if err := tx.Set(fmt.Appendf(nil, "k/%08d", i), val); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Copy the files while the store is open, as a kill -9 leaves them:
+	// the writes are only in the memtable log.
+	if err := os.CopyFS(dst, os.DirFS(src)); err != nil {
+		t.Fatal(err)
+	}
+	mems, _ := filepath.Glob(filepath.Join(dst, "*.mem"))
+	if len(mems) == 0 {
+		t.Fatal("no memtable log left to replay")
+	}
+	_ = os.Remove(filepath.Join(dst, "LOCK"))
+	d, err := Open(dst, Options{GCInterval: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	n := 0
+	err = d.View(func(tx Tx) error {
+		return ScanKeys(tx, []byte("k/"), func([]byte) error { n++; return nil })
+	})
+	if err != nil || n != keys {
+		t.Fatalf("after replay %d keys, %v; want %d", n, err, keys)
+	}
+}
+
 // Generation moves after a commit that wrote anything but signing data,
 // and only then: caches of access decisions rely on it.
 func TestGenerationMovesOnNonSigningWrites(t *testing.T) {
