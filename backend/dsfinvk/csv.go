@@ -189,7 +189,11 @@ func cell(c Column, v any) string {
 			}
 			f, _ = strconv.ParseFloat(x, 64)
 		}
-		return strings.Replace(strconv.FormatFloat(f, 'f', c.Accuracy, 64), ".", ",", 1)
+		s := strconv.FormatFloat(f, 'f', c.Accuracy, 64)
+		if strings.Trim(s, "-0.") == "" {
+			s = strings.TrimPrefix(s, "-") // what rounds to zero is 0,00, never -0,00
+		}
+		return strings.Replace(s, ".", ",", 1)
 	}
 	s := fmt.Sprint(v)
 	if c.MaxLength > 0 && utf8.RuneCountInString(s) > c.MaxLength {
