@@ -16,6 +16,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/google/uuid"
 	"github.com/rs/zerolog"
@@ -212,9 +213,9 @@ func (s *Service) PutRegister(ctx context.Context, c tss.Caller, clientID string
 	switch {
 	case rt.Type != "MASTER" && rt.Type != "SLAVE_WITH_TSS" && rt.Type != "SLAVE_WITHOUT_TSS":
 		return nil, &org.ValidationError{Field: "cash_register_type.type", Msg: "must be MASTER, SLAVE_WITH_TSS or SLAVE_WITHOUT_TSS"}
-	case in.Brand == "" || len(in.Brand) > 50:
+	case in.Brand == "" || utf8.RuneCountInString(in.Brand) > 50:
 		return nil, &org.ValidationError{Field: "brand", Msg: "is required (1 to 50 characters)"}
-	case in.Model == "" || len(in.Model) > 50:
+	case in.Model == "" || utf8.RuneCountInString(in.Model) > 50:
 		return nil, &org.ValidationError{Field: "model", Msg: "is required (1 to 50 characters)"}
 	case in.Software.Brand == "" && in.Software.Version == "":
 		return nil, &org.ValidationError{Field: "software", Msg: "needs brand or version"}
@@ -308,14 +309,19 @@ func (s *Service) Registers(c tss.Caller, limit, offset int) ([]CashRegister, in
 
 // ---- purchaser agencies ----
 
-// PutAgency creates or replaces a purchaser agency.
+// agencyVatIDRe is the cloud's pattern for an agency's vat_id_number.
+var agencyVatIDRe = regexp.MustCompile(`^[A-Z]{2}.{1,13}$`)
+
+// PutAgency creates or replaces a purchaser agency. The limits are the
+// cloud's and pa.csv's (name 60, street 60, postal code 10, city 62, tax
+// number 20 characters).
 func (s *Service) PutAgency(ctx context.Context, c tss.Caller, id string, in PurchaserAgency) (*PurchaserAgency, error) {
 	o, env, err := s.scope(c)
 	if err != nil {
 		return nil, err
 	}
 	switch {
-	case in.Name == "" || len(in.Name) > 60:
+	case in.Name == "" || utf8.RuneCountInString(in.Name) > 60:
 		return nil, &org.ValidationError{Field: "name", Msg: "is required (1 to 60 characters)"}
 	case in.ClientID == "":
 		return nil, &org.ValidationError{Field: "client_id", Msg: "is required"}
@@ -323,6 +329,18 @@ func (s *Service) PutAgency(ctx context.Context, c tss.Caller, id string, in Pur
 		return nil, &org.ValidationError{Field: "address.country_code", Msg: "must be ISO 3166-1 alpha-3"}
 	case (in.TaxNumber == "") == (in.VatIDNumber == ""):
 		return nil, &org.ValidationError{Field: "tax_number", Msg: "give tax_number or vat_id_number, not both"}
+	case in.PurchaserAgencyExportID < 0:
+		return nil, &org.ValidationError{Field: "purchaser_agency_export_id", Msg: "must not be negative"}
+	case utf8.RuneCountInString(in.Address.Street) > 60:
+		return nil, &org.ValidationError{Field: "address.street", Msg: "must have at most 60 characters"}
+	case utf8.RuneCountInString(in.Address.PostalCode) > 10:
+		return nil, &org.ValidationError{Field: "address.postal_code", Msg: "must have at most 10 characters"}
+	case utf8.RuneCountInString(in.Address.City) > 62:
+		return nil, &org.ValidationError{Field: "address.city", Msg: "must have at most 62 characters"}
+	case utf8.RuneCountInString(in.TaxNumber) > 20:
+		return nil, &org.ValidationError{Field: "tax_number", Msg: "must have at most 20 characters"}
+	case in.VatIDNumber != "" && !agencyVatIDRe.MatchString(in.VatIDNumber):
+		return nil, &org.ValidationError{Field: "vat_id_number", Msg: "must be a VAT id such as DE123456789"}
 	}
 	in.ID, in.Type, in.Env, in.Version, in.TimeCreation = id, "PURCHASER_AGENCY", env, Version, s.now().Unix()
 	return &in, s.st.Update(ctx, func(txn store.Tx) error { return store.PutJSON(txn, store.DKAgencyKey(o, env, id), in) })
