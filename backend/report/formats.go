@@ -50,6 +50,15 @@ func (r *Report) receiptsHeader() []string {
 	return append(h, "Signaturzähler", "Signatur")
 }
 
+// abbrev cuts s to n bytes and marks the cut; a shorter s stays as it is.
+// The ids and signatures it cuts are ASCII (UUIDs, base64).
+func abbrev(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
+}
+
 func dec(c int64) string { return strconv.FormatFloat(float64(c)/100, 'f', 2, 64) }
 
 // CSV writes one table ("totals" or "receipts"): ';' separated, decimal
@@ -277,7 +286,7 @@ func (r *Report) PDF(w io.Writer) error {
 	var trow [][]string
 	turnover := r.TurnoverTotals()
 	for _, t := range turnover {
-		trow = append(trow, append([]string{t.Day, t.TSSID[:8] + "…", t.ClientSerial, strconv.Itoa(t.Receipts)}, amounts(t)...))
+		trow = append(trow, append([]string{t.Day, abbrev(t.TSSID, 8), t.ClientSerial, strconv.Itoa(t.Receipts)}, amounts(t)...))
 	}
 	g := Grand(turnover)
 	trow = append(trow, append([]string{"Summe Umsatz", "", "", strconv.Itoa(g.Receipts)}, amounts(g)...))
@@ -299,7 +308,7 @@ func (r *Report) PDF(w io.Writer) error {
 		for _, v := range payValues(rc.Payments, r.Currencies) {
 			row = append(row, Money(v))
 		}
-		rrows = append(rrows, append(row, strconv.FormatUint(rc.Counter, 10), rc.Signature[:16]+"…"))
+		rrows = append(rrows, append(row, strconv.FormatUint(rc.Counter, 10), abbrev(rc.Signature, 16)))
 	}
 	rh := append([]string{"Zeit (UTC)", "Kasse (Client)", "TA-Nr", "Typ", "19 %", "7 %", "10,7 %", "5,5 %", "0 %"}, payHeader(r.Currencies)...)
 	rh = append(rh, "Sig.-Zähler", "Signatur")
