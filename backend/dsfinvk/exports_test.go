@@ -697,3 +697,55 @@ func TestExportWriteFailure(t *testing.T) {
 		t.Fatalf("files left: %v", files)
 	}
 }
+
+// Purchaser agencies: pa.csv lists the agencies of the closing's
+// register, and a business case naming an agency carries its export id.
+func TestExportPurchaserAgencies(t *testing.T) {
+	d := newExportEnv(t)
+	addr := Address{Street: "Auftragsweg 5", PostalCode: "80331", City: "München", CountryCode: "DEU"}
+	for _, a := range []struct {
+		id, client string
+		export     int
+		tax, vat   string
+	}{{"ag-1", "kasse-1", 11, "1121081508150", ""}, {"ag-2", "kasse-1", 12, "", "ATU12345678"}, {"ag-3", "kasse-2", 13, "99", ""}} {
+		if _, err := d.s.PutAgency(d.Ctx, d.C, a.id, PurchaserAgency{PurchaserAgencyExportID: a.export, ClientID: a.client, Name: "Agentur " + a.id,
+			Address: addr, TaxNumber: a.tax, VatIDNumber: a.vat}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cl := goodClosing("kasse-1", 1)
+	cl.CashStatement.BusinessCases = []BusinessCase{
+		{Type: "Umsatz", PurchaserAgencyID: "ag-2", AmountsPerVatID: []VatAmount{{VatDefinitionExportID: 1, InclVat: 10, ExclVat: 8.4, Vat: 1.6}}},
+		{Type: "Umsatz", PurchaserAgencyID: "ag-unknown", AmountsPerVatID: []VatAmount{{VatDefinitionExportID: 1, InclVat: 5, ExclVat: 4.2, Vat: 0.8}}},
+	}
+	cl.Transactions[0].Data.Lines[0].BusinessCase.PurchaserAgencyID = "ag-1"
+	d.insert(t, "z1", cl)
+	d.insert(t, "z2", goodClosing("kasse-2", 1))
+	if _, err := d.s.TriggerExport(d.Ctx, d.C, "ex", ExportParams{StartDate: 1}); err != nil {
+		t.Fatal(err)
+	}
+	_, raw := d.build(t, "ex")
+	m, _ := readTarMembers(t, raw)
+	tb := checkTables(t, m)
+	var pa []string
+	for _, r := range tb["pa.csv"].rows {
+		pa = append(pa, r["Z_KASSE_ID"]+":"+r["AGENTUR_ID"]+":"+r["AGENTUR_NAME"]+":"+r["AGENTUR_ORT"]+":"+r["AGENTUR_STNR"]+":"+r["AGENTUR_USTID"])
+	}
+	want := []string{"ext-tse-1:11:Agentur ag-1:München:1121081508150:", "ext-tse-1:12:Agentur ag-2:München::ATU12345678", "ext-tse-2:13:Agentur ag-3:München:99:"}
+	if !slices.Equal(pa, want) {
+		t.Fatalf("pa.csv %q\nwant %q", pa, want)
+	}
+	if r := tb["pa.csv"].rows[0]; r["AGENTUR_STRASSE"] != "Auftragsweg 5" || r["AGENTUR_PLZ"] != "80331" || r["AGENTUR_LAND"] != "DEU" {
+		t.Fatalf("address %v", r)
+	}
+	var bc []string
+	for _, r := range tb["businesscases.csv"].rows {
+		bc = append(bc, r["Z_KASSE_ID"]+":"+r["AGENTUR_ID"]+":"+r["Z_UMS_BRUTTO"])
+	}
+	if want := []string{"ext-tse-1:12:10,00000", "ext-tse-1:0:5,00000", "ext-tse-2:0:15,00000"}; !slices.Equal(bc, want) {
+		t.Fatalf("businesscases.csv %q, want %q", bc, want)
+	}
+	if l := tb["lines.csv"].rows; l[0]["AGENTUR_ID"] != "11" || l[1]["AGENTUR_ID"] != "0" {
+		t.Fatalf("lines.csv AGENTUR_ID %q %q", l[0]["AGENTUR_ID"], l[1]["AGENTUR_ID"])
+	}
+}
