@@ -169,6 +169,21 @@ func TestXLSXSheets(t *testing.T) {
 	if v, _ := x.GetCellValue("Summen", "J2"); v != "1,239.06" {
 		t.Fatalf("formatted J2 %q", v)
 	}
+	// Every amount column, to the last currency's, has the money format;
+	// the count does not.
+	money, _ := x.GetCellStyle("Summen", "E2")
+	for col := 5; col <= 14; col++ {
+		cell, _ := excelize.CoordinatesToCellName(col, 2)
+		if st, _ := x.GetCellStyle("Summen", cell); st != money {
+			t.Errorf("Summen %s has style %d, the amounts %d", cell, st, money)
+		}
+	}
+	if st, _ := x.GetCellStyle("Summen", "D2"); st == money {
+		t.Error("the receipt count is formatted as money")
+	}
+	if v, _ := x.GetCellValue("Summen", "N2"); v != "0.00" {
+		t.Errorf("formatted N2 %q", v)
+	}
 	if v, _ := x.GetCellValue("Summen", "A1"); v != "Tag" {
 		t.Fatalf("A1 %q", v)
 	}
