@@ -519,6 +519,33 @@ func (s *Service) validate(ctx context.Context, _ *jobs.Run, o, env, id string) 
 			warn("W_MISSING_FIELD", "transactions[%d] (BON_ID %s) has neither security.tss_tx_id nor security.error_message", i, tx.Head.TransactionExportID)
 		}
 	}
+	// Every VAT key used must be defined: vat.csv would otherwise carry
+	// the key with rate 0,00 and no description.
+	defs, err := s.VatDefinitions(systemCaller(o, env))
+	if err != nil {
+		return err
+	}
+	known, unknown := map[uint32]bool{}, map[uint32]bool{}
+	for _, v := range defs {
+		known[v.ExportID] = true
+	}
+	checkVAT := func(as []VatAmount) {
+		for _, a := range as {
+			if !known[a.VatDefinitionExportID] && !unknown[a.VatDefinitionExportID] {
+				unknown[a.VatDefinitionExportID] = true
+				warn("W_UNKNOWN_VAT_DEFINITION", "vat_definition_export_id %d is not defined (GET /vat_definitions); vat.csv carries it without rate and description", a.VatDefinitionExportID)
+			}
+		}
+	}
+	for _, bc := range cl.CashStatement.BusinessCases {
+		checkVAT(bc.AmountsPerVatID)
+	}
+	for _, tx := range cl.Transactions {
+		checkVAT(tx.Data.AmountsPerVatID)
+		for _, l := range tx.Data.Lines {
+			checkVAT(l.BusinessCase.AmountsPerVatID)
+		}
+	}
 	if len(cl.Transactions) > 0 && !near(sumTx, p.FullAmount) {
 		warn("W_INCONSISTENT_AMOUNT", "the transactions add up to %.2f, cash_statement.payment.full_amount is %.2f", sumTx, p.FullAmount)
 	}
