@@ -337,6 +337,16 @@ func TestValidateFindings(t *testing.T) {
 			tx.Head.Type, tx.Head.TransactionExportID = "AVRechnung", "2"
 			cl.Transactions = append(cl.Transactions, tx)
 		}, []string{"W_INCONSISTENT_AMOUNT"}, "the transactions add up to 30.00"},
+		{"a defined custom VAT key", func(cl *Closing) { cl.CashStatement.BusinessCases[0].AmountsPerVatID[0].VatDefinitionExportID = 1000 }, nil, ""},
+		{"an undefined VAT key, named once", func(cl *Closing) {
+			cl.CashStatement.BusinessCases[0].AmountsPerVatID[0].VatDefinitionExportID = 4711
+			cl.Transactions[0].Data.AmountsPerVatID[0].VatDefinitionExportID = 4711
+			cl.Transactions[0].Data.Lines[0].BusinessCase.AmountsPerVatID[0].VatDefinitionExportID = 4711
+		}, []string{"W_UNKNOWN_VAT_DEFINITION"}, "vat_definition_export_id 4711 is not defined"},
+		{"two undefined VAT keys", func(cl *Closing) {
+			cl.Transactions[0].Data.AmountsPerVatID[0].VatDefinitionExportID = 8
+			cl.Transactions[0].Data.Lines[0].BusinessCase.AmountsPerVatID[0].VatDefinitionExportID = 999
+		}, []string{"W_UNKNOWN_VAT_DEFINITION", "W_UNKNOWN_VAT_DEFINITION"}, "vat_definition_export_id 8 "},
 		{"negative amounts (a return)", func(cl *Closing) {
 			p := &cl.CashStatement.Payment
 			p.FullAmount, p.CashAmount = -15, -10
@@ -345,6 +355,9 @@ func TestValidateFindings(t *testing.T) {
 		}, nil, ""},
 	}
 	d := newClosingEnv(t)
+	if _, err := d.s.PutVatDefinition(d.Ctx, d.C, 1000, VatDefinition{Percentage: 16}); err != nil {
+		t.Fatal(err)
+	}
 	for i, c := range cases {
 		cl := goodClosing("kasse-1", int64(i+1))
 		c.edit(&cl)
