@@ -449,6 +449,13 @@ func (s *Service) InsertClosing(ctx context.Context, c tss.Caller, id string, bo
 	return &view, nil
 }
 
+// The MaxLength of index.xml for the keys the export writes from a
+// closing: a longer value is cut (cell), which can make two keys equal.
+const (
+	maxBonID   = 40 // BON_ID
+	maxKasseID = 50 // Z_KASSE_ID
+)
+
 func near(a, b float64) bool { return math.Abs(a-b) < 0.005 }
 
 // validate checks a closing against its register, the closing numbers and
@@ -494,6 +501,11 @@ func (s *Service) validate(ctx context.Context, _ *jobs.Run, o, env, id string) 
 	if !near(sumCash, p.CashAmount) {
 		warn("W_INCONSISTENT_AMOUNT", "cash_statement.payment.cash_amount %.2f differs from the sum of Bar payment types %.2f", p.CashAmount, sumCash)
 	}
+	if reg != nil {
+		if n := utf8.RuneCountInString(reg.ClientSerial); n > maxKasseID {
+			warn("W_FIELD_TOO_LONG", "the register's serial %q (Z_KASSE_ID) has %d characters; index.xml allows %d, so exports cut it", reg.ClientSerial, n, maxKasseID)
+		}
+	}
 	if cl.Head.BusinessDate == "" {
 		warn("W_MISSING_FIELD", "head.business_date is missing; Z_BUCHUNGSTAG stays empty")
 	}
@@ -505,6 +517,8 @@ func (s *Service) validate(ctx context.Context, _ *jobs.Run, o, env, id string) 
 		}
 		if tx.Head.TransactionExportID == "" {
 			warn("W_MISSING_FIELD", "transactions[%d].head.transaction_export_id (BON_ID) is missing", i)
+		} else if n := utf8.RuneCountInString(tx.Head.TransactionExportID); n > maxBonID {
+			warn("W_FIELD_TOO_LONG", "transactions[%d].head.transaction_export_id (BON_ID) has %d characters; index.xml allows %d, so exports cut it and references may no longer be unique", i, n, maxBonID)
 		}
 		if tx.Head.User == nil {
 			warn("W_MISSING_FIELD", "transactions[%d].head.user is missing (BEDIENER_ID)", i)
