@@ -337,6 +337,14 @@ func TestValidateFindings(t *testing.T) {
 			tx.Head.Type, tx.Head.TransactionExportID = "AVRechnung", "2"
 			cl.Transactions = append(cl.Transactions, tx)
 		}, []string{"W_INCONSISTENT_AMOUNT"}, "the transactions add up to 30.00"},
+		{"BON_ID of 40 characters", func(cl *Closing) {
+			id := strings.Repeat("ß", 40)
+			cl.Transactions[0].Head.TransactionExportID, cl.Head.FirstTransactionExportID, cl.Head.LastTransactionExportID = id, id, id
+		}, nil, ""},
+		{"BON_ID of 41 characters", func(cl *Closing) {
+			id := strings.Repeat("ß", 41)
+			cl.Transactions[0].Head.TransactionExportID, cl.Head.FirstTransactionExportID, cl.Head.LastTransactionExportID = id, id, id
+		}, []string{"W_FIELD_TOO_LONG"}, "transaction_export_id (BON_ID) has 41 characters; index.xml allows 40"},
 		{"a defined custom VAT key", func(cl *Closing) { cl.CashStatement.BusinessCases[0].AmountsPerVatID[0].VatDefinitionExportID = 1000 }, nil, ""},
 		{"an undefined VAT key, named once", func(cl *Closing) {
 			cl.CashStatement.BusinessCases[0].AmountsPerVatID[0].VatDefinitionExportID = 4711
@@ -588,5 +596,30 @@ func TestClosingsListFiltersAndOrders(t *testing.T) {
 	oc := d.Caller(d.NewOrg("Andere GmbH", "").ID)
 	if list, n, err := d.s.Closings(oc, ClosingFilter{Limit: 100}); err != nil || n != 0 || len(list) != 0 {
 		t.Fatalf("another org sees %d closings (%v)", n, err)
+	}
+}
+
+// A register serial longer than Z_KASSE_ID's 50 characters (SIGN DE
+// allows 70) is said in every closing of the register.
+func TestValidateWarnsOfALongRegisterSerial(t *testing.T) {
+	d := newClosingEnv(t)
+	for _, c := range []struct {
+		serial string
+		codes  []string
+	}{{strings.Repeat("s", 50), nil}, {strings.Repeat("s", 51), []string{"W_FIELD_TOO_LONG"}}} {
+		in := master()
+		in.CashRegisterType.SerialNumber = c.serial
+		client := fmt.Sprint("kasse-", len(c.serial))
+		if _, err := d.s.PutRegister(d.Ctx, d.C, client, in); err != nil {
+			t.Fatal(err)
+		}
+		d.insert(t, client, goodClosing(client, 1))
+		rs, _ := d.s.ClosingReports(d.C, client)
+		if got := reportCodes(rs); !slices.Equal(got, c.codes) {
+			t.Fatalf("serial of %d: %v", len(c.serial), rs)
+		}
+		if len(rs) > 0 && !strings.Contains(rs[0].Message, "Z_KASSE_ID) has 51 characters") {
+			t.Fatalf("message %q", rs[0].Message)
+		}
 	}
 }
