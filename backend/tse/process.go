@@ -125,8 +125,11 @@ func (s *Schema) Process() (string, []byte, error) {
 		return "", nil, schemaErr("dsfinvtw_v1", "is not supported by fiskaldesk (taxi meters); use standard_v1 or raw")
 	}
 	sv := s.StandardV1
+	// "other": null is absent, as null receipt and order are: serializers
+	// that write every field send it next to the one they mean.
+	hasOther := len(sv.Other) > 0 && string(sv.Other) != "null"
 	m := 0
-	for _, set := range []bool{sv.Receipt != nil, sv.Order != nil, len(sv.Other) > 0} {
+	for _, set := range []bool{sv.Receipt != nil, sv.Order != nil, hasOther} {
 		if set {
 			m++
 		}
