@@ -43,6 +43,10 @@ func TestSchemaProcess(t *testing.T) {
 		{"order", order(item("1", "Kaffee", "2.50"), item("-2.5", `Ä "x";y`, "-0.10")), TypeOrder, "1;\"Kaffee\";2.50\r-2.5;\"Ä \"\"x\"\";y\";-0.10"},
 		{"order text of 255 characters", order(item("1", strings.Repeat("ü", 255), "1.00")), TypeOrder, "1;\"" + strings.Repeat("ü", 255) + "\";1.00"},
 		{"other", `{"standard_v1":{"other":{"a":[1,2]}}}`, TypeOther, `{"a":[1,2]}`},
+		// Serializers that write every field send null for the others.
+		{"receipt with null siblings", `{"raw":null,"dsfinvtw_v1":null,"standard_v1":{"receipt":{"receipt_type":"RECEIPT","amounts_per_vat_rate":[],"amounts_per_payment_type":null},"order":null,"other":null}}`,
+			TypeReceipt, "Beleg^0.00_0.00_0.00_0.00_0.00^"},
+		{"order with null siblings", `{"standard_v1":{"receipt":null,"order":{"line_items":[` + item("1", "x", "1.00") + `]},"other":null}}`, TypeOrder, `1;"x";1.00`},
 		{"raw", `{"raw":{"process_type":"Kassenbeleg-V1","process_data":"QmVsZWdeMS4wMA=="}}`, TypeReceipt, "Beleg^1.00"},
 		{"raw of 30 characters", `{"raw":{"process_type":"` + strings.Repeat("Ö", 30) + `","process_data":""}}`, strings.Repeat("Ö", 30), ""},
 	}
@@ -66,6 +70,7 @@ func TestSchemaProcess(t *testing.T) {
 		{"two kinds", `{"raw":{"process_type":"X","process_data":""},"standard_v1":{"other":{}}}`, ""},
 		{"taxi meters", `{"dsfinvtw_v1":{}}`, "dsfinvtw_v1"},
 		{"empty standard_v1", `{"standard_v1":{}}`, "standard_v1"},
+		{"only nulls", `{"standard_v1":{"receipt":null,"order":null,"other":null}}`, "standard_v1"},
 		{"receipt and order", `{"standard_v1":{"receipt":{"receipt_type":"RECEIPT","amounts_per_vat_rate":[]},"order":{"line_items":[]}}}`, "standard_v1"},
 		{"raw without type", `{"raw":{"process_type":"","process_data":""}}`, "raw.process_type"},
 		{"raw type of 31", `{"raw":{"process_type":"` + strings.Repeat("x", 31) + `","process_data":""}}`, "raw.process_type"},
