@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/zlib"
 	"encoding/csv"
+	"errors"
 	"image"
 	"image/color"
 	"image/png"
@@ -453,5 +454,27 @@ func TestBuildPeriodCurrenciesAndAccess(t *testing.T) {
 	live.Env = org.EnvLive
 	if r, err := Build(e.Ctx, e.Orgs, e.TSS, live, p); err != nil || len(r.Receipts) != 0 {
 		t.Fatalf("LIVE sees %d TEST receipts (%v)", len(r.Receipts), err)
+	}
+}
+
+type failingWriter struct{}
+
+func (failingWriter) Write([]byte) (int, error) { return 0, errWrite }
+
+var errWrite = errors.New("disk full")
+
+// A writer that fails (a full disk, a closed connection) fails every
+// format: the caller learns the report is incomplete.
+func TestFormatsReportWriteErrors(t *testing.T) {
+	r := sample()
+	for name, write := range map[string]func() error{
+		"CSV totals":   func() error { return r.CSV(failingWriter{}, "totals") },
+		"CSV receipts": func() error { return r.CSV(failingWriter{}, "receipts") },
+		"XLSX":         func() error { return r.XLSX(failingWriter{}) },
+		"PDF":          func() error { return r.PDF(failingWriter{}) },
+	} {
+		if err := write(); !errors.Is(err, errWrite) {
+			t.Errorf("%s: %v", name, err)
+		}
 	}
 }
