@@ -1,11 +1,14 @@
 package tss
 
 import (
+	"bytes"
 	"errors"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/fiskaldesk/fiskaldesk/backend/secret"
+	"github.com/fiskaldesk/fiskaldesk/backend/store"
 	"github.com/fiskaldesk/fiskaldesk/backend/tse"
 )
 
@@ -285,5 +288,46 @@ func TestAdminAuthAndLogout(t *testing.T) {
 	}
 	if l := f.log(ini, f.counters(ini).Sig); string(l.Field(0)) != "disableSecureElement" || !l.Type.Equal(tse.OIDSystemLog) {
 		t.Fatalf("last log of a disabled TSS %q", l.Field(0))
+	}
+}
+
+// A stored PIN or PUK hash that cannot be read is damage, said as such:
+// not a wrong PIN that counts towards the block, and nothing is signed.
+func TestDamagedPINHashIsAnError(t *testing.T) {
+	f := newFixture(t)
+	const id = "68000000-0000-4000-8000-000000000000"
+	f.initialized(id)
+	err := f.st.Update(f.ctx, func(txn store.Tx) error {
+		rec, err := store.GetJSON[TSS](txn, store.TSSKey(id))
+		if err != nil {
+			return err
+		}
+		rec.PINHash, rec.PUKHash = "$argon2id$garbage", "not-a-hash"
+		return store.PutJSON(txn, store.TSSKey(id), rec)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A service that reads the TSS afresh, as after a restart.
+	sealer, err := secret.NewSealer(bytes.Repeat([]byte{7}, 32))
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc := NewService(f.st, f.svc.orgs, sealer)
+	svc.SetClock(func() time.Time { return f.now })
+	before := f.counters(id)
+	if err := svc.AdminAuth(f.ctx, f.c, id, testPIN); !errors.Is(err, secret.ErrMalformed) || errors.Is(err, ErrPINWrong) {
+		t.Fatalf("damaged PIN hash: %v", err)
+	}
+	if err := svc.ChangePIN(f.ctx, f.c, id, "1234567890", testPIN); !errors.Is(err, secret.ErrMalformed) || errors.Is(err, ErrPUKWrong) {
+		t.Fatalf("damaged PUK hash: %v", err)
+	}
+	if after := f.counters(id); after != before {
+		t.Fatalf("signed on a damaged record: %+v → %+v", before, after)
+	}
+	var rec TSS
+	_ = f.st.View(func(txn store.Tx) (err error) { rec, err = store.GetJSON[TSS](txn, store.TSSKey(id)); return err })
+	if rec.PINFailures != 0 || rec.PUKFailures != 0 {
+		t.Fatalf("failures counted: %d %d", rec.PINFailures, rec.PUKFailures)
 	}
 }
