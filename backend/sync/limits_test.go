@@ -1,0 +1,106 @@
+package sync
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/fiskaldesk/fiskaldesk/backend/store"
+)
+
+// Batch limits of pull, and the central's workstation list order.
+
+func TestPullKeepsToTheBatchLimits(t *testing.T) {
+	ctx := context.Background()
+	central, ws := memStore(t), memStore(t)
+	c := newSvc(t, central)
+	w, cred, err := c.Pair(ctx, "Kasse 1", "admin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w, err = c.Authenticate(ctx, cred, hexOf(ws.Self())); err != nil {
+		t.Fatal(err)
+	}
+	_, start, _ := central.OutboxBacklog()
+	big := bytes.Repeat([]byte("x"), 300<<10)
+	for i := range 6 {
+		put(t, central, fmt.Sprintf("org/big-%d", i), string(big))
+	}
+	huge := bytes.Repeat([]byte("y"), BatchBytes+(100<<10))
+	put(t, central, "org/huge", string(huge))
+	_, top, _ := central.OutboxBacklog()
+
+	seen := map[string]int{}
+	after, pulls := start, 0
+	for after < top {
+		frames, last, err := c.Pull(w, after, 1000)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pulls++
+		size := 0
+		for _, f := range frames {
+			size += len(f.Payload)
+			e, err := store.DecodeEntry(f.Seq, f.Payload)
+			if err != nil || f.Seq <= after || f.Seq > last {
+				t.Fatalf("frame %d outside (%d, %d]: %v", f.Seq, after, last, err)
+			}
+			for _, op := range e.Ops {
+				seen[string(op.Key)]++
+			}
+		}
+		// At most BatchBytes, unless one entry alone is larger.
+		if size > BatchBytes && len(frames) > 1 {
+			t.Fatalf("pull of %d frames holds %d bytes", len(frames), size)
+		}
+		if last <= after {
+			t.Fatalf("pull after %d did not move (last %d)", after, last)
+		}
+		after = last
+	}
+	if pulls < 3 {
+		t.Fatalf("%d pulls for 1.8 MiB and an entry over the batch size", pulls)
+	}
+	for _, k := range []string{"org/big-0", "org/big-5", "org/huge"} {
+		if seen[k] != 1 {
+			t.Errorf("%s pulled %d times", k, seen[k])
+		}
+	}
+	// The count limit holds too.
+	frames, _, err := c.Pull(w, start, 2)
+	if err != nil || len(frames) != 2 {
+		t.Fatalf("limit 2: %d frames %v", len(frames), err)
+	}
+}
+
+func TestWorkstationsNewestFirst(t *testing.T) {
+	ctx := context.Background()
+	st := memStore(t)
+	c := newSvc(t, st)
+	clock := time.Unix(1_800_000_000, 0)
+	c.now = func() time.Time { clock = clock.Add(time.Minute); return clock }
+	var want []string
+	for i := range 6 {
+		w, _, err := c.Pair(ctx, fmt.Sprint("Kasse ", i), "admin")
+		if err != nil {
+			t.Fatal(err)
+		}
+		want = append([]string{w.Name}, want...)
+	}
+	list, err := c.Workstations()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, w := range list {
+		got = append(got, w.Name)
+		if w.SecretHash != "" {
+			t.Fatal("the list carries a secret hash")
+		}
+	}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("order %q, want newest first %q", got, want)
+	}
+}
