@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"net/http"
 	"testing"
 	"time"
 
@@ -102,5 +103,59 @@ func TestWorkstationsNewestFirst(t *testing.T) {
 	}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Fatalf("order %q, want newest first %q", got, want)
+	}
+}
+
+// TestRunSyncsOnKickAndStops runs the loop against the fake central: a
+// round at once, another on Kick, a failing round and the next one on
+// Kick instead of after the backoff, and a prompt return when its
+// context ends. It waits for the central's requests, never for a time.
+func TestRunSyncsOnKickAndStops(t *testing.T) {
+	c, srv := newFakeCentral(t)
+	ws, s, _ := pairedWorkstation(t, c, srv.URL)
+	served := make(chan string, 64)
+	c.mu.Lock()
+	c.served = served
+	c.mu.Unlock()
+	waitFor := func(path string) {
+		t.Helper()
+		for p := range served {
+			if p == path {
+				return
+			}
+		}
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { s.Run(ctx); close(done) }()
+
+	waitFor("/api/sync/v1/pull") // the first round, at once
+	put(t, ws, "org/changed", "1")
+	// Kick, not only the change: the loop may not be waiting on the
+	// change signal yet, and would then take idleRound (5 s).
+	s.Kick()
+	waitFor("/api/sync/v1/push")
+	waitFor("/api/sync/v1/pull")
+	if get(t, c.st, "org/changed") != "1" {
+		t.Fatal("the change did not reach the central")
+	}
+	c.setFault(func(w http.ResponseWriter, r *http.Request) bool {
+		httpError(w, 503, "E_UNAVAILABLE", "down")
+		return true
+	})
+	put(t, ws, "org/while-down", "2")
+	s.Kick()
+	waitFor("/api/sync/v1/push") // refused
+	c.setFault(nil)
+	s.Kick() // no waiting out the backoff
+	waitFor("/api/sync/v1/pull")
+	if get(t, c.st, "org/while-down") != "2" {
+		t.Fatal("the change made while the central was down did not arrive")
+	}
+	cancel()
+	<-done
+	st, err := s.Status()
+	if err != nil || st.State.Pushed == 0 {
+		t.Fatalf("status %+v %v", st.State, err)
 	}
 }

@@ -36,6 +36,9 @@ type fakeCentral struct {
 	fault  func(w http.ResponseWriter, r *http.Request) bool
 	pushes int
 	pulls  int
+	// served, when set, gets the path of every request answered, after
+	// the answer is written.
+	served chan string
 }
 
 func newFakeCentral(t *testing.T) (*fakeCentral, *httptest.Server) {
@@ -54,8 +57,11 @@ func httpError(w http.ResponseWriter, status int, code, msg string) {
 
 func (c *fakeCentral) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	c.mu.Lock()
-	fault := c.fault
+	fault, served := c.fault, c.served
 	c.mu.Unlock()
+	if served != nil {
+		defer func() { served <- r.URL.Path }()
+	}
 	if fault != nil && fault(w, r) {
 		return
 	}
