@@ -2,6 +2,7 @@ package org
 
 import (
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -482,6 +483,110 @@ func TestListOrdersByEachField(t *testing.T) {
 		}
 		if !slices.Equal(got, want) {
 			t.Errorf("%+v: %v, want %v", c.f, got, want)
+		}
+	}
+}
+
+// TestEveryOrderFieldSortsByItsField: for each order_by value the
+// three orgs' values of that field are in their own order, different
+// from the fields it is likely to be confused with (name and
+// display_name, address lines, zip and town, the tax ids).
+func TestEveryOrderFieldSortsByItsField(t *testing.T) {
+	e := newOrgEnv(t)
+	r := e.mustCreate(system(), input("Reseller"))
+	clock := time.Unix(1_800_000_000, 0)
+	e.s.now = func() time.Time { clock = clock.Add(-time.Second); return clock } // created_at: Org 3 oldest
+	// order[field] lists the orgs (0 = "Org 1") from the smallest value up.
+	order := map[string][3]int{
+		"name": {0, 1, 2}, "created_at": {2, 1, 0},
+		"display_name": {0, 2, 1}, "zip": {0, 2, 1},
+		"vat_id": {1, 0, 2}, "town": {1, 0, 2},
+		"tax_number": {1, 2, 0}, "address_line1": {1, 2, 0},
+		"economy_id": {2, 0, 1}, "address_line2": {2, 0, 1}, "state": {2, 0, 1},
+	}
+	value := func(field string, rank int) string {
+		d := fmt.Sprint(rank + 1)
+		switch field {
+		case "display_name":
+			return []string{"aa", "Bb", "cc"}[rank] // case-insensitive
+		case "vat_id", "economy_id":
+			return "DE11111111" + d
+		case "tax_number":
+			return "111111111" + d
+		case "address_line1":
+			return "Weg " + d
+		case "address_line2":
+			return "Hof " + d
+		case "zip":
+			return d + "0000"
+		case "town":
+			return []string{"Aachen", "Bonn", "Celle"}[rank]
+		case "state":
+			return []string{"Bayern", "Hessen", "Sachsen"}[rank]
+		}
+		return ""
+	}
+	ins := make([]Input, 3)
+	for i := range ins {
+		ins[i] = input(fmt.Sprint("Org ", i+1))
+		ins[i].ManagedBy = set(r.ID)
+	}
+	for field, ord := range order {
+		for rank, i := range ord {
+			v := set(value(field, rank))
+			switch field {
+			case "display_name":
+				ins[i].DisplayName = v
+			case "vat_id":
+				ins[i].VatID = v
+			case "economy_id":
+				ins[i].EconomyID = v
+			case "tax_number":
+				ins[i].TaxNumber = v
+			case "address_line1":
+				ins[i].AddressLine1 = v
+			case "address_line2":
+				ins[i].AddressLine2 = v
+			case "zip":
+				ins[i].Zip = v
+			case "town":
+				ins[i].Town = v
+			case "state":
+				ins[i].State = v
+			}
+		}
+	}
+	var made []*Organization
+	for _, in := range ins {
+		made = append(made, e.mustCreate(system(r.ID), in))
+	}
+	for _, field := range OrderFields {
+		var want []string
+		if field == "id" {
+			byID := slices.Clone(made)
+			slices.SortFunc(byID, func(a, b *Organization) int { return strings.Compare(a.ID, b.ID) })
+			for _, o := range byID {
+				want = append(want, o.Name)
+			}
+		} else {
+			ord, ok := order[field]
+			if !ok {
+				t.Fatalf("no order for field %s", field)
+			}
+			for _, i := range ord {
+				want = append(want, made[i].Name)
+			}
+		}
+		list, _, err := e.s.List(system(r.ID), ListFilter{ManagedBy: r.ID, OrderBy: field, Limit: 10})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, o := range list {
+			got = append(got, o.Name)
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("order_by %s: %q, want %q", field, got, want)
 		}
 	}
 }
