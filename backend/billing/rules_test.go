@@ -344,3 +344,89 @@ func TestInvoiceRightsAndAddress(t *testing.T) {
 		t.Fatal("issuing is not audited")
 	}
 }
+
+// TestInvoicesPerPayerWithSortedLines: one month, two paying orgs. The
+// reseller's invoice holds its branches' lines sorted by org name, the
+// other org pays its own; each payer's users see their invoice only, a
+// branch's users none.
+func TestInvoicesPerPayerWithSortedLines(t *testing.T) {
+	e := newBillingEnv(t)
+	now := time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
+	e.Now, e.b.now = now, func() time.Time { return now }
+	admin := e.viewer(e.Org.ID)
+	admin.InstallAdmin = true
+	goLive := func(o *org.Organization) {
+		t.Helper()
+		v := e.viewer(o.ID)
+		if err := e.patch(v, o.ID, org.Input{VatID: f("DE123456789"), BillingAddressID: f("6f1c7a9e-2b4d-4c8e-9f00-1a2b3c4d5e6f")}); err == nil {
+			t.Fatal("an unknown billing address accepted")
+		}
+		a, err := e.b.CreateAddress(e.Ctx, v, o.ID, addr(o.Name+" GmbH"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := e.patch(v, o.ID, org.Input{VatID: f("DE123456789"), BillingAddressID: f(a.ID)}); err != nil {
+			t.Fatal(err)
+		}
+		if err := e.Orgs.EnableEnv(e.Ctx, v, o.ID, org.EnvLive); err != nil {
+			t.Fatal(err)
+		}
+	}
+	goLive(e.Org)
+	other := e.org("Zweiter Zahler", "", nil, "")
+	goLive(other)
+	zebra := e.org("Zebra-Filiale", e.Org.ID, nil, "")
+	alpha := e.org("Alpha-Filiale", e.Org.ID, nil, "")
+	receipt := tsstest.Standard(map[string]string{"NORMAL": "1.19"}, map[string]string{"CASH": "1.19"})
+	sign := func(orgID, tssID string) {
+		c := e.Caller(orgID)
+		c.Env = org.EnvLive
+		e.Initialized(c, tssID)
+		e.Client(c, tssID, "client-"+tssID[:4], "kasse-"+tssID[:4])
+		e.Receipt(c, tssID, "client-"+tssID[:4], "tx-1", receipt)
+	}
+	sign(zebra.ID, "a1111111-1111-4111-8111-111111111111")
+	sign(alpha.ID, "b2222222-2222-4222-8222-222222222222")
+	sign(other.ID, "c3333333-3333-4333-8333-333333333333")
+	m := MonthOf(now)
+	if n, err := e.b.Generate(e.Ctx, admin, m); err != nil || n != 2 {
+		t.Fatalf("generate %d %v", n, err)
+	}
+	resellerInvs, err := e.b.Invoices(e.viewer(e.Org.ID))
+	if err != nil || len(resellerInvs) != 1 {
+		t.Fatalf("the reseller's invoices %+v %v", resellerInvs, err)
+	}
+	inv := resellerInvs[0]
+	var names []string
+	for _, l := range inv.Lines {
+		names = append(names, l.OrganizationName)
+	}
+	if !slices.Equal(names, []string{"Alpha-Filiale", "Zebra-Filiale"}) || inv.Net != 2*990 || inv.Address == nil || inv.Address.CompanyName != "Reseller GmbH" {
+		t.Fatalf("reseller invoice: lines %q net %d address %+v", names, inv.Net, inv.Address)
+	}
+	otherInvs, err := e.b.Invoices(e.viewer(other.ID))
+	if err != nil || len(otherInvs) != 1 || otherInvs[0].OrganizationID != other.ID || otherInvs[0].ID == inv.ID {
+		t.Fatalf("the other payer's invoices %+v %v", otherInvs, err)
+	}
+	if branchInvs, err := e.b.Invoices(e.viewer(zebra.ID)); err != nil || len(branchInvs) != 0 {
+		t.Fatalf("a branch sees %+v %v", branchInvs, err)
+	}
+	// Someone in both: sorted by month (newest first), then payer name.
+	later := time.Date(2026, 12, 2, 9, 0, 0, 0, time.UTC)
+	e.Now, e.b.now = later, func() time.Time { return later }
+	if n, err := e.b.Generate(e.Ctx, admin, m.Next()); err != nil || n != 2 {
+		t.Fatalf("December: %d %v", n, err)
+	}
+	both, err := e.b.Invoices(e.viewer(e.Org.ID, other.ID))
+	if err != nil || len(both) != 4 {
+		t.Fatalf("%+v %v", both, err)
+	}
+	var got []string
+	for _, i := range both {
+		got = append(got, i.Month+" "+i.OrganizationName)
+	}
+	want := []string{"2026-12 Reseller", "2026-12 Zweiter Zahler", "2026-11 Reseller", "2026-11 Zweiter Zahler"}
+	if !slices.Equal(got, want) {
+		t.Fatalf("order %q, want %q", got, want)
+	}
+}
