@@ -590,3 +590,52 @@ func TestEveryOrderFieldSortsByItsField(t *testing.T) {
 		}
 	}
 }
+
+// TestTheStrongestRoleCounts: a viewer reaching an org through several
+// roots acts with its strongest role there, and only there.
+func TestTheStrongestRoleCounts(t *testing.T) {
+	e := newOrgEnv(t)
+	reseller := e.mustCreate(system(), input("Reseller"))
+	branch := e.managed(reseller, "Filiale")
+	holding := e.mustCreate(keyViewer(reseller, EnvTest), input("Holding"))
+	holdingBranch := e.managed(holding, "Holding-Filiale")
+	v := Viewer{Roots: map[string]Role{reseller.ID: RoleMember, branch.ID: RoleAdmin, holding.ID: RoleOwner}}
+	cases := []struct {
+		id   string
+		want Role
+	}{
+		{reseller.ID, RoleMember},
+		{branch.ID, RoleAdmin},        // admin of the branch beats member of its parent
+		{holding.ID, RoleOwner},       // owner of the holding beats member of its administrator
+		{holdingBranch.ID, RoleOwner}, // through the holding
+	}
+	for _, c := range cases {
+		_, role, err := e.s.Get(v, c.id)
+		if err != nil || role != c.want {
+			t.Errorf("%s: %q %v, want %q", c.id, role, err, c.want)
+		}
+	}
+	// What the role allows follows: the member cannot patch the reseller,
+	// the branch admin can patch the branch.
+	if _, err := e.s.Patch(e.ctx, v, reseller.ID, Input{Town: set("Köln")}); !errors.Is(err, ErrForbidden) {
+		t.Fatalf("member patching: %v", err)
+	}
+	if _, err := e.s.Patch(e.ctx, v, branch.ID, Input{Town: set("Köln")}); err != nil {
+		t.Fatalf("branch admin patching: %v", err)
+	}
+	// After the hand-over the reseller's membership no longer reaches the holding.
+	if err := e.s.HandOver(e.ctx, system(reseller.ID, holding.ID), holding.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, role, _ := e.s.Get(Viewer{Roots: map[string]Role{reseller.ID: RoleOwner}}, holdingBranch.ID); role != "" {
+		t.Fatalf("the former administrator still has %q on the holding's branch", role)
+	}
+	// Both sides' logs have the hand-over.
+	for _, id := range []string{holding.ID, reseller.ID} {
+		entries, _, _ := e.s.Audit(system(id), id, 1, 0)
+		if len(entries) != 1 || entries[0].Action != "organization.hand_over" || entries[0].TargetID != holding.ID {
+			t.Errorf("log of %s: %+v", id, entries)
+		}
+	}
+	e.checkClean()
+}
