@@ -328,3 +328,80 @@ func TestBootstrapSettings(t *testing.T) {
 		t.Fatal("the existing key with another secret accepted")
 	}
 }
+
+// gatedReader returns its parts in turn; before each part after the
+// first it says it is waiting and waits for the gate.
+type gatedReader struct {
+	parts   [][]byte
+	waiting chan<- struct{}
+	gate    <-chan struct{}
+	started bool
+}
+
+func (g *gatedReader) Read(p []byte) (int, error) {
+	if len(g.parts) == 0 {
+		return 0, io.EOF
+	}
+	if !g.started {
+		g.started = true
+	} else if len(g.parts[0]) == 0 {
+		g.parts = g.parts[1:]
+		if len(g.parts) == 0 {
+			return 0, io.EOF
+		}
+		g.waiting <- struct{}{}
+		<-g.gate
+	}
+	n := copy(p, g.parts[0])
+	g.parts[0] = g.parts[0][n:]
+	return n, nil
+}
+
+// TestTwoUploadsStagedAtOnceDoNotMix: two restores uploaded at the same
+// time (a double click) leave one of them whole, never a mix of both
+// that was answered "staged" and then fails at the next start.
+func TestTwoUploadsStagedAtOnceDoNotMix(t *testing.T) {
+	dir := t.TempDir()
+	header := fmt.Sprintf(`{"magic":"fiskaldesk-backup","store_format":%d}`+"\n", store.FormatVersion)
+	upload := func(c byte, n int) ([]byte, [][]byte) {
+		body := bytes.Repeat([]byte{c}, n)
+		whole := append([]byte(header), body...)
+		return whole, [][]byte{append([]byte(header), body[:1000]...), body[1000:]}
+	}
+	wholeA, partsA := upload('a', 6000)
+	wholeB, partsB := upload('b', 3000)
+	waitA, gateA := make(chan struct{}), make(chan struct{})
+	waitB, gateB := make(chan struct{}), make(chan struct{})
+	errA, errB := make(chan error, 1), make(chan error, 1)
+	go func() {
+		_, err := StageRestore(dir, &gatedReader{parts: partsA, waiting: waitA, gate: gateA})
+		errA <- err
+	}()
+	<-waitA // A has written its first part
+	go func() {
+		_, err := StageRestore(dir, &gatedReader{parts: partsB, waiting: waitB, gate: gateB})
+		errB <- err
+	}()
+	<-waitB // so has B
+	close(gateA)
+	ea := <-errA
+	close(gateB)
+	eb := <-errB
+	got, err := os.ReadFile(filepath.Join(dir, pendingRestoreFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	switch {
+	case !bytes.Equal(got, wholeA) && !bytes.Equal(got, wholeB):
+		t.Fatalf("the staged file mixes both uploads (A: %v, B: %v; %d bytes)", ea, eb, len(got))
+	case ea == nil && eb == nil && !bytes.Equal(got, wholeB):
+		t.Fatal("both answered staged, but the file is not the last one")
+	case ea == nil && eb != nil && !bytes.Equal(got, wholeA):
+		t.Fatalf("A answered staged, B failed (%v), but B's file is staged", eb)
+	case ea != nil && eb == nil && !bytes.Equal(got, wholeB):
+		t.Fatalf("B answered staged, A failed (%v), but A's file is staged", ea)
+	}
+	if left, _ := filepath.Glob(filepath.Join(dir, "*.partial")); len(left) != 0 {
+		t.Fatalf("left behind: %v", left)
+	}
+}
