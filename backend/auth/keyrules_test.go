@@ -311,3 +311,42 @@ func TestLimiterForgetsIdleIdentitiesWhenFull(t *testing.T) {
 		t.Fatalf("after 5 failures: %v", wait)
 	}
 }
+
+// TestGeneratedKeysTakeTheCreatorsEnv: the key generated with a new org
+// is of the creating token's env and of the new org's type.
+func TestGeneratedKeysTakeTheCreatorsEnv(t *testing.T) {
+	e := newAuthEnv(t)
+	e.goLive()
+	gen := func(v org.Viewer, in org.Input) (*org.Organization, *APIKey) {
+		t.Helper()
+		in.GenerateAPIKey = org.Field[bool]{Set: true, V: true}
+		o, k, err := e.s.CreateOrganization(e.ctx, v, in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return o, k
+	}
+	liveKey := e.v
+	liveKey.Env, liveKey.KeyOrgType = org.EnvLive, org.TypeOrganization
+	managed := orgInput("Live-Filiale")
+	managed.ManagedBy = str(e.main.ID)
+	o, k := gen(liveKey, managed)
+	if k.Env() != org.EnvLive || k.Type != TypeManagedAPIKey || k.ManagedBy != e.main.ID || !strings.HasPrefix(k.Key, "live_") || !o.HasEnv(org.EnvLive) {
+		t.Fatalf("managed org of a LIVE key: %+v %+v", o, k)
+	}
+	testKey := e.v
+	testKey.Env, testKey.KeyOrgType = org.EnvTest, org.TypeOrganization
+	o, k = gen(testKey, orgInput("Holding"))
+	if k.Env() != org.EnvTest || k.Type != TypeAPIKey || k.ManagedBy != "" || o.AdministeredBy != e.main.ID {
+		t.Fatalf("main org of a TEST key: %+v %+v", o, k)
+	}
+	// The generated key acts for its own org only.
+	p, err := e.s.Authenticate(k.Key, k.Secret)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := e.s.KeyViewer(p)
+	if _, _, err := e.orgs.Get(v, e.main.ID); !errors.Is(err, org.ErrNotFound) {
+		t.Fatalf("the holding's key reading its administrator: %v", err)
+	}
+}

@@ -263,3 +263,47 @@ func TestPrivateDataDir(t *testing.T) {
 		t.Fatal("a data dir below a file accepted")
 	}
 }
+
+func TestReadDataKeyShapes(t *testing.T) {
+	dir := t.TempDir()
+	keyFile := filepath.Join(dir, dataKeyFile)
+	cases := []struct {
+		name string
+		env  string
+		file []byte // nil: no file
+		want string // "" = accepted
+	}{
+		{"no file, no env: none yet", "", nil, ""},
+		{"a 32-byte file", "", bytes.Repeat([]byte{1}, 32), ""},
+		{"a 31-byte file", "", bytes.Repeat([]byte{1}, 31), "has 31 bytes, want 32"},
+		{"an empty file", "", []byte{}, "has 0 bytes"},
+		{"env of 32 bytes wins over the file", b64(bytes.Repeat([]byte{2}, 32)), bytes.Repeat([]byte{1}, 31), ""},
+		{"env of 16 bytes", b64(bytes.Repeat([]byte{2}, 16)), nil, "FISKALDESK_DATA_KEY must be 32 bytes"},
+		{"env not base64", "not base64!", nil, "FISKALDESK_DATA_KEY must be 32 bytes"},
+	}
+	for _, c := range cases {
+		_ = os.Remove(keyFile)
+		if c.file != nil {
+			if err := os.WriteFile(keyFile, c.file, 0o600); err != nil {
+				t.Fatal(err)
+			}
+		}
+		k, err := readDataKey(Config{DataDir: dir, DataKey: c.env})
+		switch {
+		case c.want == "" && err != nil:
+			t.Errorf("%s: %v", c.name, err)
+		case c.want != "" && (!errors.Is(err, ErrDataKey) || !strings.Contains(err.Error(), c.want)):
+			t.Errorf("%s: %v, want %q", c.name, err, c.want)
+		case c.want == "" && c.file == nil && c.env == "" && k != nil:
+			t.Errorf("%s: a key from nowhere", c.name)
+		case c.env != "" && c.want == "" && !bytes.Equal(k, bytes.Repeat([]byte{2}, 32)):
+			t.Errorf("%s: key %x", c.name, k)
+		}
+	}
+	if got := dataKeySource(Config{DataDir: dir}); got != keyFile {
+		t.Fatalf("source %q", got)
+	}
+	if got := dataKeySource(Config{DataDir: dir, DataKey: "x"}); got != "FISKALDESK_DATA_KEY" {
+		t.Fatalf("source %q", got)
+	}
+}

@@ -159,3 +159,21 @@ func TestRunSyncsOnKickAndStops(t *testing.T) {
 		t.Fatalf("status %+v %v", st.State, err)
 	}
 }
+
+func TestStatusOfAStandaloneInstance(t *testing.T) {
+	st := memStore(t)
+	s := newSvc(t, st)
+	got, err := s.Status()
+	self := st.Self()
+	if err != nil || got.Role != "standalone" || got.Remote != nil || got.State != nil || got.Backlog != 0 || got.Self != hexOf(self) {
+		t.Fatalf("%+v %v", got, err)
+	}
+	// Changes of a standalone instance are not kept for anyone.
+	put(t, st, "org/x", "1")
+	if got, _ := s.Status(); got.Backlog != 0 || got.Last != 0 {
+		t.Fatalf("a standalone instance keeps a backlog: %+v", got)
+	}
+	if sealed, err := s.CheckSealer(); sealed || err != nil {
+		t.Fatalf("CheckSealer %v %v", sealed, err)
+	}
+}
