@@ -639,3 +639,48 @@ func TestTheStrongestRoleCounts(t *testing.T) {
 	}
 	e.checkClean()
 }
+
+// TestAnOrgBilledToADeletedOrgCanStillBeChanged: bill_to is checked when
+// it is set, not on every later change; once the org it names is gone
+// the org must still be editable (and can then name another).
+func TestAnOrgBilledToADeletedOrgCanStillBeChanged(t *testing.T) {
+	e := newOrgEnv(t)
+	payer := e.mustCreate(system(), input("Zahler"))
+	in := input("Kunde")
+	in.BillingOptions = Field[BillingOptions]{Set: true, V: BillingOptions{BillToOrganization: payer.ID}}
+	cust := e.mustCreate(system(payer.ID), in)
+	if err := e.s.Delete(e.ctx, system(payer.ID), payer.ID); err != nil {
+		t.Fatal(err)
+	}
+	got, err := e.s.Patch(e.ctx, system(cust.ID), cust.ID, Input{Town: set("Hamburg")})
+	if err != nil || got.Town != "Hamburg" {
+		t.Fatalf("changing the town of an org billed to a deleted org: %+v %v", got, err)
+	}
+	// The whole billing_options sent again (as the dashboard does) with the
+	// same bill_to is no new choice; naming another unknown org is refused.
+	if _, err := e.s.Patch(e.ctx, system(cust.ID), cust.ID, Input{BillingOptions: Field[BillingOptions]{Set: true, V: BillingOptions{BillToOrganization: payer.ID, GLN: "9012345000004"}}}); err != nil {
+		t.Fatalf("billing_options with the bill_to unchanged: %v", err)
+	}
+	var ve *ValidationError
+	_, err = e.s.Patch(e.ctx, system(cust.ID), cust.ID, Input{BillingOptions: Field[BillingOptions]{Set: true, V: BillingOptions{BillToOrganization: "6f1c7a9e-2b4d-4c8e-9f00-1a2b3c4d5e6f"}}})
+	if !errors.As(err, &ve) || ve.Field != "billing_options.bill_to_organization" {
+		t.Fatalf("setting bill_to to an unknown org: %v", err)
+	}
+	if _, err := e.s.Patch(e.ctx, system(cust.ID), cust.ID, Input{BillingOptions: Field[BillingOptions]{Set: true, V: BillingOptions{}}}); err != nil {
+		t.Fatalf("clearing bill_to: %v", err)
+	}
+	// The common case: an org created with a reseller's key and billed to
+	// the reseller (as creating it in LIVE requires) is changed with its
+	// own key, which cannot see the reseller.
+	reseller := e.mustCreate(system(), input("Reseller"))
+	in = input("Kunde 2")
+	in.BillingOptions = Field[BillingOptions]{Set: true, V: BillingOptions{BillToOrganization: reseller.ID}}
+	cust2 := e.mustCreate(keyViewer(reseller, EnvTest), in)
+	if err := e.s.HandOver(e.ctx, keyViewer(reseller, EnvTest), cust2.ID); err != nil {
+		t.Fatal(err)
+	}
+	own := keyViewer(cust2, EnvTest)
+	if got, err := e.s.Patch(e.ctx, own, cust2.ID, Input{Zip: set("20095")}); err != nil || got.BillingOptions.BillToOrganization != reseller.ID {
+		t.Fatalf("the org's own key changing its zip: %+v %v", got, err)
+	}
+}
