@@ -163,10 +163,10 @@ func TestSeedWritesWhatTheAPIWould(t *testing.T) {
 	}
 	before := f.counters(id)
 	var progress []int
-	if err := f.svc.Seed(f.ctx, f.c, id, "c1", 2*seedBatch+50, func(n int) { progress = append(progress, n) }); err != nil {
+	if err := f.svc.Seed(f.ctx, f.c, id, "c1", 2*SeedBatch+50, func(n int) { progress = append(progress, n) }); err != nil {
 		t.Fatal(err)
 	}
-	if !slices.Equal(progress, []int{seedBatch, 2 * seedBatch, 2*seedBatch + 50}) {
+	if !slices.Equal(progress, []int{SeedBatch, 2 * SeedBatch, 2*SeedBatch + 50}) {
 		t.Fatalf("progress %v", progress)
 	}
 	after := f.counters(id)
