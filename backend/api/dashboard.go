@@ -28,6 +28,7 @@ func (a *handlers) bindDashboard(r chi.Router) {
 		r.Method(http.MethodPost, "/password", HandlerFunc(a.changePassword))
 		r.Method(http.MethodGet, "/reports/transactions", HandlerFunc(a.transactionReport))
 		r.Method(http.MethodGet, "/overview", HandlerFunc(a.overview))
+		r.Method(http.MethodGet, "/rollup", HandlerFunc(a.rollupHandler))
 		r.Route("/sync", a.bindSyncSettings)
 		r.With(a.instanceAdmin).Method(http.MethodPost, "/restore", HandlerFunc(a.restoreUpload))
 	})
@@ -114,6 +115,10 @@ func (a *handlers) logout(w http.ResponseWriter, r *http.Request) error {
 type meOrg struct {
 	*org.Organization
 	Role org.Role `json:"role"`
+	// Member says the signed-in user belongs to this organization itself,
+	// rather than seeing it through an organization that administers it:
+	// the dashboard opens on the user's own main organization.
+	Member bool `json:"member"`
 }
 
 type meBody struct {
@@ -124,6 +129,10 @@ type meBody struct {
 	// cookie (the desktop window's webview keeps no cookies); other
 	// origins cannot read this answer.
 	CSRFToken string `json:"csrf_token,omitempty"`
+	// InstallationAdmin says the user may use the installation's powers
+	// (backup, restore, sync, the price list); the dashboard shows those
+	// pages only then.
+	InstallationAdmin bool `json:"installation_admin"`
 }
 
 // me returns who is signed in and every organization they may see, with
@@ -134,7 +143,7 @@ func (a *handlers) me(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, meBody{User: p.User, APIKey: p.Key, Organizations: orgs, CSRFToken: p.CSRF})
+	writeJSON(w, http.StatusOK, meBody{User: p.User, APIKey: p.Key, Organizations: orgs, CSRFToken: p.CSRF, InstallationAdmin: instanceAdminOf(p, orgs)})
 	return nil
 }
 
@@ -150,7 +159,8 @@ func (a *handlers) orgsWithRoles(p *auth.Principal) ([]meOrg, error) {
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, meOrg{o, role})
+		_, member := p.Viewer.Roots[o.ID]
+		out = append(out, meOrg{o, role, member && p.User != nil})
 	}
 	return out, nil
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
+	"github.com/fiskaldesk/fiskaldesk/backend/auth"
 	"github.com/fiskaldesk/fiskaldesk/backend/org"
 	"github.com/fiskaldesk/fiskaldesk/backend/store"
 	"github.com/fiskaldesk/fiskaldesk/backend/sync"
@@ -148,12 +149,20 @@ func (a *handlers) isInstanceAdmin(r *http.Request) (bool, error) {
 	if err != nil {
 		return false, err
 	}
+	return instanceAdminOf(p, orgs), nil
+}
+
+// instanceAdminOf applies isInstanceAdmin's rule to p's organizations.
+func instanceAdminOf(p *auth.Principal, orgs []meOrg) bool {
+	if p == nil || p.User == nil {
+		return false
+	}
 	for _, o := range orgs {
 		if o.Type != org.TypeManaged && o.Role.AtLeast(org.RoleAdmin) {
-			return true, nil
+			return true
 		}
 	}
-	return false, nil
+	return false
 }
 
 // syncStatus is the status for everyone signed in, with whether they may

@@ -206,6 +206,13 @@ func (s *Service) visible(v *org.Viewer) error {
 	return nil
 }
 
+// Visible reports whether billing exists for v at all (docs/billing.md ›
+// Who sees what): through at least one of its organizations that does not
+// withhold it. Pages show no prices, payers or invoices otherwise.
+func (s *Service) Visible(v org.Viewer) bool {
+	return s.visible(&v) == nil
+}
+
 // ---- price list ----
 
 // Prices returns the price list.
