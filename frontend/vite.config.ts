@@ -21,5 +21,8 @@ export default defineConfig({
     setupFiles: ['src/test/setup.ts'],
     include: ['src/**/*.test.{ts,tsx}'],
     css: false,
+    // The machines that run `make test` are shared and slow at times; a form
+    // typed key by key may take seconds there.
+    testTimeout: 60_000,
   },
 });

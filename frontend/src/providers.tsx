@@ -1,6 +1,8 @@
 import { MantineProvider, createTheme } from '@mantine/core';
+import { Notifications } from '@mantine/notifications';
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import type { ReactNode } from 'react';
+import { ApiError } from './api/client';
 
 export const theme = createTheme({
   primaryColor: 'blue',
@@ -10,14 +12,23 @@ export const theme = createTheme({
   respectReducedMotion: true,
 });
 
+/** Retries only what may succeed on a second try: a lost connection or a
+ * server error. A 4xx answer (not found, access denied) stands; retrying
+ * it only made "not found" pages spin for seconds. */
+export function shouldRetry(failures: number, error: unknown): boolean {
+  if (error instanceof ApiError && error.status < 500) return false;
+  return failures < 2;
+}
+
 export function newQueryClient() {
-  return new QueryClient({ defaultOptions: { queries: { staleTime: 5_000 } } });
+  return new QueryClient({ defaultOptions: { queries: { staleTime: 5_000, retry: shouldRetry } } });
 }
 
 /** Everything a page needs around it; shared by main.tsx and the tests. */
 export function Providers({ children, client }: { children: ReactNode; client: QueryClient }) {
   return (
     <MantineProvider theme={theme} defaultColorScheme="auto">
+      <Notifications position="top-right" autoClose={4000} />
       <QueryClientProvider client={client}>{children}</QueryClientProvider>
     </MantineProvider>
   );

@@ -1,4 +1,5 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import i18n from '../i18n';
 import { useScope } from '../org/scope';
 import { getBlob, getJSON, type List, query, request } from './client';
 
@@ -68,7 +69,11 @@ export function useReport() {
     mutationFn: (r: ReportInput) =>
       getBlob(
         '/api/dashboard/reports/transactions' +
-          query({ organization_id: org._id, from: r.from, to: r.to, format: r.format, include_managed: r.include_managed ? 'true' : undefined }),
+          query({
+            organization_id: org._id, from: r.from, to: r.to, format: r.format, include_managed: r.include_managed ? 'true' : undefined,
+            // The report is written in the language of the page that asks for it.
+            lang: i18n.resolvedLanguage === 'de' ? 'de' : 'en',
+          }),
         headers,
       ),
   });

@@ -15,16 +15,25 @@ export interface Organization {
   name: string;
   display_name?: string;
   managed_by_organization_id?: string;
+  administered_by_organization_id?: string;
+  billing_options?: { withhold_billing?: boolean; bill_to_organization?: string; gln?: string };
+  has_logo?: boolean;
+  town?: string;
+  updated_at?: number;
 }
 
 export interface MeOrganization extends Organization {
   role: 'owner' | 'admin' | 'member';
+  /** The user belongs to this org itself (not through an org that administers it). */
+  member?: boolean;
 }
 
 export interface Me {
   user?: User;
   organizations: MeOrganization[];
   csrf_token?: string;
+  /** May use the installation's powers: backup, restore, sync, the price list. Absent: no. */
+  installation_admin?: boolean;
 }
 
 export interface OrganizationInput {
