@@ -80,9 +80,9 @@ export class Pos {
 }
 
 /** A dashboard API call with the page's session, CSRF token included. */
-export async function session(page: Page, method: string, path: string, data?: unknown) {
+export async function session(page: Page, method: string, path: string, data?: unknown, headers: Record<string, string> = {}) {
   const csrf = (await page.context().cookies()).find((c) => c.name === 'fiskaldesk_csrf')?.value ?? '';
-  const res = await page.request.fetch(base() + path, { method, data, headers: { 'X-CSRF-Token': csrf } });
+  const res = await page.request.fetch(base() + path, { method, data, headers: { 'X-CSRF-Token': csrf, ...headers } });
   expect(res.status(), `${method} ${path}: ${await res.text()}`).toBe(200);
   return res.json();
 }

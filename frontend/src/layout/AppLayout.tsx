@@ -89,7 +89,7 @@ export function AppLayout() {
           <Stack gap="xs">
             <Group justify="space-between" wrap="nowrap"><Text size="sm">{t('scope.env')}</Text><EnvSwitch /></Group>
             <Group justify="space-between" wrap="nowrap"><Text size="sm">{t('language.label')}</Text><LanguageSwitch /></Group>
-            <HealthIndicator />
+            <HealthIndicator testId="health-nav" />
           </Stack>
           <Divider mt="xs" />
         </AppShell.Section>
