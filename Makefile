@@ -84,7 +84,7 @@ lint: $(CACHE)/gomod.stamp frontend/node_modules/.stamp
 	@cd frontend && npx tsc --noEmit
 
 test-go: $(CACHE)/gomod.stamp
-	@go test -race -count=1 ./...
+	@go test -race -count=1 -timeout 30m ./...
 
 # Every parser of outside input; FUZZTIME=10m for a long run.
 FUZZTIME ?= 5s

@@ -41,7 +41,10 @@ type exportClient struct {
 func (c *exportClient) do(method, path string, body any, out any) (*http.Response, error) {
 	var rd io.Reader
 	if body != nil {
-		b, _ := json.Marshal(body)
+		b, err := json.Marshal(body)
+		if err != nil {
+			return nil, err
+		}
 		rd = bytes.NewReader(b)
 	}
 	req, err := http.NewRequest(method, c.base+path, rd)

@@ -20,7 +20,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/dgraph-io/badger/v4"
 	"github.com/google/uuid"
 
 	"github.com/fiskaldesk/fiskaldesk/backend/store"
@@ -181,14 +180,14 @@ func TestCrashDuringSigningLosesNothing(t *testing.T) {
 		var ctr []byte
 		var logs [][]byte
 		var counters []uint64
-		_ = st.View(func(txn *badger.Txn) error {
+		_ = st.View(func(txn store.Tx) error {
 			rec, _ = store.GetJSON[struct {
 				PublicKey []byte `json:"public_key"`
 			}](txn, store.TSSKey(id))
-			ctr, _ = store.Get(txn, store.TSSCounterKey(id))
+			ctr, _ = txn.Get(store.TSSCounterKey(id))
 			return store.ScanKeys(txn, store.LogPrefix(id), func(k []byte) error {
 				counters = append(counters, binary.BigEndian.Uint64(k[len(k)-8:]))
-				v, err := store.Get(txn, k)
+				v, err := txn.Get(k)
 				logs = append(logs, v)
 				return err
 			})
@@ -227,17 +226,17 @@ func checkTxIndexes(t *testing.T, st *store.Store, id string, txCount uint64) {
 		Client string `json:"client_id"`
 	}
 	count := map[string]uint64{} // "<client>/<state>"
-	err := st.View(func(txn *badger.Txn) error {
+	err := st.View(func(txn store.Tx) error {
 		var n uint64
 		err := store.ScanJSON(txn, []byte("tx/"+id+"/"), func(h head) error {
 			n++
 			count[h.Client+"/"+h.State]++
 			if h.State != "ACTIVE" {
-				if v, err := store.Get(txn, store.TxEndKey(id, h.State, h.Number)); err != nil || string(v) != h.ID {
+				if v, err := txn.Get(store.TxEndKey(id, h.State, h.Number)); err != nil || string(v) != h.ID {
 					return fmt.Errorf("transaction %d (%s) missing from the %s index", h.Number, h.ID, h.State)
 				}
 			}
-			if v, err := store.Get(txn, store.TxClientKey(id, h.Client, h.Number)); err != nil || string(v) != h.ID {
+			if v, err := txn.Get(store.TxClientKey(id, h.Client, h.Number)); err != nil || string(v) != h.ID {
 				return fmt.Errorf("transaction %d missing from its client's index", h.Number)
 			}
 			return nil
@@ -250,7 +249,7 @@ func checkTxIndexes(t *testing.T, st *store.Store, id string, txCount uint64) {
 		}
 		for k, want := range count {
 			client, state, _ := strings.Cut(k, "/")
-			b, err := store.Get(txn, store.TxCountKey(id, client, state))
+			b, err := txn.Get(store.TxCountKey(id, client, state))
 			if err != nil || binary.BigEndian.Uint64(b) != want {
 				return fmt.Errorf("count of %s: %x, want %d", k, b, want)
 			}

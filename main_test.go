@@ -17,8 +17,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/dgraph-io/badger/v4"
-
 	"github.com/fiskaldesk/fiskaldesk/backend/store"
 )
 
@@ -208,7 +206,7 @@ func seed(t *testing.T, data string, n int) map[string]string {
 	}
 	defer st.Close()
 	want := map[string]string{}
-	err = st.Update(context.Background(), func(txn *badger.Txn) error {
+	err = st.Update(context.Background(), func(txn store.Tx) error {
 		for i := range n {
 			k, v := fmt.Sprintf("test/%05d", i), strings.Repeat("v", i%100)
 			want[k] = v
@@ -232,12 +230,15 @@ func readAll(t *testing.T, data string) map[string]string {
 	}
 	defer st.Close()
 	got := map[string]string{}
-	_ = st.View(func(txn *badger.Txn) error {
-		it := txn.NewIterator(badger.DefaultIteratorOptions)
+	_ = st.View(func(txn store.Tx) error {
+		it := txn.Iterate(store.IterOptions{})
 		defer it.Close()
-		for it.Rewind(); it.Valid(); it.Next() {
-			v, _ := it.Item().ValueCopy(nil)
-			got[string(it.Item().KeyCopy(nil))] = string(v)
+		for ; it.Valid(); it.Next() {
+			v, err := it.Value()
+			if err != nil {
+				return err
+			}
+			got[string(it.Key())] = string(v)
 		}
 		return nil
 	})

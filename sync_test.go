@@ -30,7 +30,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/dgraph-io/badger/v4"
 	"github.com/google/uuid"
 
 	"github.com/fiskaldesk/fiskaldesk/backend/store"
@@ -144,11 +143,11 @@ func digest(t *testing.T, data string) map[string]string {
 	hashes := map[string]io.Writer{}
 	counts := map[string]int{}
 	sums := map[string]interface{ Sum([]byte) []byte }{}
-	err = st.View(func(txn *badger.Txn) error {
-		it := txn.NewIterator(badger.IteratorOptions{PrefetchValues: true})
+	err = st.View(func(txn store.Tx) error {
+		it := txn.Iterate(store.IterOptions{})
 		defer it.Close()
-		for it.Rewind(); it.Valid(); it.Next() {
-			k := it.Item().Key()
+		for ; it.Valid(); it.Next() {
+			k := it.Key()
 			if store.ClassOf(k) != store.SyncOwned {
 				continue
 			}
@@ -159,9 +158,11 @@ func digest(t *testing.T, data string) map[string]string {
 			}
 			counts[p]++
 			hashes[p].Write(k)
-			if err := it.Item().Value(func(v []byte) error { _, err := hashes[p].Write(v); return err }); err != nil {
+			v, err := it.Value()
+			if err != nil {
 				return err
 			}
+			hashes[p].Write(v)
 		}
 		return nil
 	})
@@ -184,10 +185,10 @@ func gapless(t *testing.T, data string) (tss int, logs uint64) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	err = st.View(func(txn *badger.Txn) error {
+	err = st.View(func(txn store.Tx) error {
 		return store.ScanKeys(txn, []byte("tss-ctr/"), func(k []byte) error {
 			id := string(k[len("tss-ctr/"):])
-			ctr, err := store.Get(txn, k)
+			ctr, err := txn.Get(k)
 			if err != nil {
 				return err
 			}

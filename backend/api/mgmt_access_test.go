@@ -10,7 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/dgraph-io/badger/v4"
 	"github.com/golang-jwt/jwt/v5"
 
 	"github.com/fiskaldesk/fiskaldesk/backend/store"
@@ -90,7 +89,7 @@ func expiredCopy(t *testing.T, a *testApp, tok string) string {
 	}
 	claims["exp"] = time.Now().Add(-time.Second).Unix()
 	var key []byte
-	_ = a.st.View(func(txn *badger.Txn) (err error) { key, err = store.Get(txn, store.KeyJWTKey); return err })
+	_ = a.st.View(func(txn store.Tx) (err error) { key, err = txn.Get(store.KeyJWTKey); return err })
 	s, _ := jwt.NewWithClaims(jwt.SigningMethodHS256, claims).SignedString(key)
 	return s
 }

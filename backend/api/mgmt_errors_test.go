@@ -7,7 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/dgraph-io/badger/v4"
 	"github.com/golang-jwt/jwt/v5"
 
 	"github.com/fiskaldesk/fiskaldesk/backend/store"
@@ -173,7 +172,7 @@ func TestExpiredTokenIsRefused(t *testing.T) {
 	// Mint an expired token with the store's signing key, independently
 	// of the code under test.
 	var key []byte
-	_ = a.st.View(func(txn *badger.Txn) (err error) { key, err = store.Get(txn, store.KeyJWTKey); return err })
+	_ = a.st.View(func(txn store.Tx) (err error) { key, err = txn.Get(store.KeyJWTKey); return err })
 	var claims map[string]any
 	parts := strings.Split(v.bearer, ".")
 	b, _ := jwt.NewParser().DecodeSegment(parts[1])

@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"strings"
 
-	"github.com/dgraph-io/badger/v4"
 	"github.com/go-chi/chi/v5"
 
 	"github.com/fiskaldesk/fiskaldesk/backend/auth"
@@ -94,17 +93,7 @@ func (a *handlers) createOrganization(w http.ResponseWriter, r *http.Request) er
 	if err := decode(r, &in); err != nil {
 		return err
 	}
-	p := principal(r)
-	var key *auth.APIKey
-	var then []func(*badger.Txn, *org.Organization) error
-	if in.GenerateAPIKey.Value() {
-		then = append(then, func(txn *badger.Txn, o *org.Organization) (err error) {
-			name := "generated-key"
-			key, err = a.auth.CreateKeyTx(txn, p.Viewer, o, auth.KeyInput{Name: org.Field[string]{Set: true, V: name}})
-			return err
-		})
-	}
-	o, err := a.orgs.Create(r.Context(), p.Viewer, in, then...)
+	o, key, err := a.auth.CreateOrganization(r.Context(), principal(r).Viewer, in)
 	if err != nil {
 		return err
 	}

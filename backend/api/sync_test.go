@@ -7,8 +7,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/dgraph-io/badger/v4"
-
 	"github.com/fiskaldesk/fiskaldesk/backend/store"
 	"github.com/fiskaldesk/fiskaldesk/backend/sync"
 )
@@ -25,9 +23,9 @@ func workstationBatch(t *testing.T, kv ...string) (string, []byte) {
 	ctx := context.Background()
 	_ = ws.SetOutboxMode(ctx, store.OutboxWorkstation)
 	_, _ = ws.ContinueSnapshot(ctx)
-	err = ws.Update(ctx, func(txn *badger.Txn) error {
+	err = ws.Update(ctx, func(txn store.Tx) error {
 		for i := 0; i < len(kv); i += 2 {
-			if err := store.Set(txn, []byte(kv[i]), []byte(kv[i+1])); err != nil {
+			if err := txn.Set([]byte(kv[i]), []byte(kv[i+1])); err != nil {
 				return err
 			}
 		}

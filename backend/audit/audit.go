@@ -6,7 +6,6 @@ package audit
 import (
 	"time"
 
-	"github.com/dgraph-io/badger/v4"
 	"github.com/google/uuid"
 
 	"github.com/fiskaldesk/fiskaldesk/backend/store"
@@ -37,7 +36,7 @@ type Entry struct {
 }
 
 // Record appends an entry for org inside txn.
-func Record(txn *badger.Txn, org string, actor Actor, action, targetType, targetID string, fields ...string) error {
+func Record(txn store.Tx, org string, actor Actor, action, targetType, targetID string, fields ...string) error {
 	now := time.Now()
 	e := Entry{V: 1, ID: uuid.NewString(), Type: "AUDIT_ENTRY", At: now.Unix(), Org: org, Actor: actor,
 		Action: action, TargetType: targetType, TargetID: targetID, Fields: fields}
@@ -46,7 +45,7 @@ func Record(txn *badger.Txn, org string, actor Actor, action, targetType, target
 
 // List returns org's entries, newest first, at most limit after offset,
 // and the total count.
-func List(txn *badger.Txn, org string, limit, offset int) ([]Entry, int, error) {
+func List(txn store.Tx, org string, limit, offset int) ([]Entry, int, error) {
 	var all []Entry
 	err := store.ScanJSON(txn, store.AuditPrefix(org), func(e Entry) error {
 		all = append(all, e)

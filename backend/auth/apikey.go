@@ -8,7 +8,6 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/dgraph-io/badger/v4"
 	"github.com/google/uuid"
 
 	"github.com/fiskaldesk/fiskaldesk/backend/audit"
@@ -99,7 +98,7 @@ func keyString(env, name string) string {
 
 // liveAllowed: a LIVE key needs a live org, or a live parent (a live
 // reseller's managed orgs work in LIVE without going live themselves).
-func liveAllowed(txn *badger.Txn, o *org.Organization) bool {
+func liveAllowed(txn store.Tx, o *org.Organization) bool {
 	if o.HasEnv(org.EnvLive) {
 		return true
 	}
@@ -112,9 +111,28 @@ func liveAllowed(txn *badger.Txn, o *org.Organization) bool {
 	return err == nil && slices.Contains(p.Envs, org.EnvLive)
 }
 
+// CreateOrganization creates an organization as org.Service.Create does
+// and, when in asks for generate_api_key, its first API key ("generated-key",
+// secret included) in the same transaction: both or neither exist.
+func (s *Service) CreateOrganization(ctx context.Context, v org.Viewer, in org.Input) (*org.Organization, *APIKey, error) {
+	var key *APIKey
+	var then []func(store.Tx, *org.Organization) error
+	if in.GenerateAPIKey.Value() {
+		then = append(then, func(txn store.Tx, o *org.Organization) (err error) {
+			key, err = s.CreateKeyTx(txn, v, o, KeyInput{Name: org.Field[string]{Set: true, V: "generated-key"}})
+			return err
+		})
+	}
+	o, err := s.orgs.Create(ctx, v, in, then...)
+	if err != nil {
+		return nil, nil, err
+	}
+	return o, key, nil
+}
+
 // CreateKeyTx creates a key for o inside txn and returns it with its
 // secret. The caller has checked that v may administer o.
-func (s *Service) CreateKeyTx(txn *badger.Txn, v org.Viewer, o *org.Organization, in KeyInput) (*APIKey, error) {
+func (s *Service) CreateKeyTx(txn store.Tx, v org.Viewer, o *org.Organization, in KeyInput) (*APIKey, error) {
 	if err := in.validate(true); err != nil {
 		return nil, err
 	}
@@ -150,21 +168,21 @@ func (s *Service) CreateKeyTx(txn *badger.Txn, v org.Viewer, o *org.Organization
 	return &k, nil
 }
 
-func (s *Service) putKey(txn *badger.Txn, r keyRecord) error {
+func (s *Service) putKey(txn store.Tx, r keyRecord) error {
 	r.Secret = ""
 	if err := store.PutJSON(txn, store.APIKeyKey(r.ID), r); err != nil {
 		return err
 	}
-	if err := store.Set(txn, store.APIKeyByKeyKey(r.Key), []byte(r.ID)); err != nil {
+	if err := txn.Set(store.APIKeyByKeyKey(r.Key), []byte(r.ID)); err != nil {
 		return err
 	}
-	return store.Set(txn, store.OrgAPIKeyKey(r.OrganizationID, r.ID), nil)
+	return txn.Set(store.OrgAPIKeyKey(r.OrganizationID, r.ID), nil)
 }
 
 // CreateKey creates a key for organization orgID.
 func (s *Service) CreateKey(ctx context.Context, v org.Viewer, orgID string, in KeyInput) (*APIKey, error) {
 	var k *APIKey
-	err := s.st.Update(ctx, func(txn *badger.Txn) error {
+	err := s.st.Update(ctx, func(txn store.Tx) error {
 		o, role, err := s.orgs.GetTx(txn, v, orgID)
 		if err != nil {
 			return err
@@ -179,7 +197,7 @@ func (s *Service) CreateKey(ctx context.Context, v org.Viewer, orgID string, in 
 }
 
 // keyOf loads key id of organization orgID as seen by v.
-func (s *Service) keyOf(txn *badger.Txn, v org.Viewer, orgID, id string, write bool) (*keyRecord, error) {
+func (s *Service) keyOf(txn store.Tx, v org.Viewer, orgID, id string, write bool) (*keyRecord, error) {
 	_, role, err := s.orgs.GetTx(txn, v, orgID)
 	if err != nil {
 		return nil, err
@@ -207,7 +225,7 @@ type KeyFilter struct {
 // ListKeys returns a page of an organization's keys and the total count.
 func (s *Service) ListKeys(v org.Viewer, orgID string, f KeyFilter) ([]APIKey, int, error) {
 	var all []APIKey
-	err := s.st.View(func(txn *badger.Txn) error {
+	err := s.st.View(func(txn store.Tx) error {
 		if _, _, err := s.orgs.GetTx(txn, v, orgID); err != nil {
 			return err
 		}
@@ -249,7 +267,7 @@ func (s *Service) ListKeys(v org.Viewer, orgID string, f KeyFilter) ([]APIKey, i
 // GetKey returns one key of organization orgID.
 func (s *Service) GetKey(v org.Viewer, orgID, id string) (*APIKey, error) {
 	var k *APIKey
-	err := s.st.View(func(txn *badger.Txn) error {
+	err := s.st.View(func(txn store.Tx) error {
 		r, err := s.keyOf(txn, v, orgID, id, false)
 		if err == nil {
 			k = &r.APIKey
@@ -266,7 +284,7 @@ func (s *Service) PatchKey(ctx context.Context, v org.Viewer, orgID, id string, 
 		return nil, err
 	}
 	var k *APIKey
-	err := s.st.Update(ctx, func(txn *badger.Txn) error {
+	err := s.st.Update(ctx, func(txn store.Tx) error {
 		r, err := s.keyOf(txn, v, orgID, id, true)
 		if err != nil {
 			return err
@@ -295,7 +313,7 @@ func (s *Service) PatchKey(ctx context.Context, v org.Viewer, orgID, id string, 
 
 // DeleteKey removes a key; its tokens stop working at once.
 func (s *Service) DeleteKey(ctx context.Context, v org.Viewer, orgID, id string) error {
-	return s.st.Update(ctx, func(txn *badger.Txn) error {
+	return s.st.Update(ctx, func(txn store.Tx) error {
 		r, err := s.keyOf(txn, v, orgID, id, true)
 		if err != nil {
 			return err
@@ -307,9 +325,9 @@ func (s *Service) DeleteKey(ctx context.Context, v org.Viewer, orgID, id string)
 	})
 }
 
-func deleteKey(txn *badger.Txn, r *keyRecord) error {
+func deleteKey(txn store.Tx, r *keyRecord) error {
 	for _, k := range [][]byte{store.APIKeyKey(r.ID), store.APIKeyByKeyKey(r.Key), store.OrgAPIKeyKey(r.OrganizationID, r.ID)} {
-		if err := store.Delete(txn, k); err != nil {
+		if err := txn.Delete(k); err != nil {
 			return err
 		}
 	}
@@ -317,7 +335,7 @@ func deleteKey(txn *badger.Txn, r *keyRecord) error {
 }
 
 // orgKeys loads every key record of an organization.
-func orgKeys(txn *badger.Txn, orgID string) ([]keyRecord, error) {
+func orgKeys(txn store.Tx, orgID string) ([]keyRecord, error) {
 	ids, err := store.IDs(txn, store.OrgAPIKeyPrefix(orgID))
 	if err != nil {
 		return nil, err
@@ -334,7 +352,7 @@ func orgKeys(txn *badger.Txn, orgID string) ([]keyRecord, error) {
 }
 
 // deleteOrgKeys runs inside the transaction that deletes an organization.
-func deleteOrgKeys(txn *badger.Txn, orgID string) error {
+func deleteOrgKeys(txn store.Tx, orgID string) error {
 	recs, err := orgKeys(txn, orgID)
 	if err != nil {
 		return err

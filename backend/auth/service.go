@@ -7,8 +7,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/dgraph-io/badger/v4"
-
 	"github.com/fiskaldesk/fiskaldesk/backend/audit"
 	"github.com/fiskaldesk/fiskaldesk/backend/org"
 	"github.com/fiskaldesk/fiskaldesk/backend/secret"
@@ -35,12 +33,12 @@ type Service struct {
 // deletion into organization deletion.
 func NewService(ctx context.Context, st *store.Store, orgs *org.Service) (*Service, error) {
 	s := &Service{st: st, orgs: orgs, now: time.Now, Logins: NewLimiter(5, 15*time.Minute)}
-	err := st.Update(ctx, func(txn *badger.Txn) error {
-		k, err := store.Get(txn, store.KeyJWTKey)
+	err := st.Update(ctx, func(txn store.Tx) error {
+		k, err := txn.Get(store.KeyJWTKey)
 		if errors.Is(err, store.ErrNotFound) {
 			k = make([]byte, 32)
 			_, _ = rand.Read(k)
-			err = store.Set(txn, store.KeyJWTKey, k)
+			err = txn.Set(store.KeyJWTKey, k)
 		}
 		s.signKey = k
 		return err
@@ -59,8 +57,8 @@ var ErrInvalidCredentials = errors.New("invalid credentials")
 // secrets, disabled keys and keys of deleted orgs all fail the same way.
 func (s *Service) Authenticate(apiKey, apiSecret string) (*APIKey, error) {
 	var r keyRecord
-	err := s.st.View(func(txn *badger.Txn) error {
-		id, err := store.Get(txn, store.APIKeyByKeyKey(apiKey))
+	err := s.st.View(func(txn store.Tx) error {
+		id, err := txn.Get(store.APIKeyByKeyKey(apiKey))
 		if err != nil {
 			return err
 		}
@@ -85,7 +83,7 @@ var dummyHash = secret.Hash("fiskaldesk-timing-equaliser")
 // activeKey loads key id and checks it is still enabled.
 func (s *Service) activeKey(id string) (*APIKey, error) {
 	var r keyRecord
-	err := s.st.View(func(txn *badger.Txn) (err error) {
+	err := s.st.View(func(txn store.Tx) (err error) {
 		r, err = store.GetJSON[keyRecord](txn, store.APIKeyKey(id))
 		return err
 	})
@@ -104,7 +102,7 @@ func (s *Service) activeKey(id string) (*APIKey, error) {
 // orgType returns the _type of organization id, "" when it is gone.
 func (s *Service) orgType(id string) string {
 	var t string
-	_ = s.st.View(func(txn *badger.Txn) error {
+	_ = s.st.View(func(txn store.Tx) error {
 		o, err := store.GetJSON[struct {
 			Type string `json:"_type"`
 		}](txn, store.OrgKey(id))
@@ -134,8 +132,8 @@ func (s *Service) Bootstrap(ctx context.Context, apiKey, apiSecret, orgName stri
 		return false, fmt.Errorf("bootstrap: the key needs at least 8 and the secret 16 characters")
 	}
 	created := false
-	err := s.st.Update(ctx, func(txn *badger.Txn) error {
-		if id, err := store.Get(txn, store.APIKeyByKeyKey(apiKey)); err == nil {
+	err := s.st.Update(ctx, func(txn store.Tx) error {
+		if id, err := txn.Get(store.APIKeyByKeyKey(apiKey)); err == nil {
 			r, err := store.GetJSON[keyRecord](txn, store.APIKeyKey(string(id)))
 			if err != nil {
 				return err

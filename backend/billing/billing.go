@@ -6,13 +6,11 @@ package billing
 
 import (
 	"context"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"regexp"
 	"time"
 
-	"github.com/dgraph-io/badger/v4"
 	"github.com/google/uuid"
 
 	"github.com/fiskaldesk/fiskaldesk/backend/audit"
@@ -114,7 +112,7 @@ func (m Month) String() string {
 // onOrgSave records billing options effective from the creation month for
 // a new org, from the next month for a change, and checks that a
 // billing_address_id names an address the caller may use.
-func (s *Service) onOrgSave(txn *badger.Txn, v org.Viewer, old, o *org.Organization) error {
+func (s *Service) onOrgSave(txn store.Tx, v org.Viewer, old, o *org.Organization) error {
 	if o.BillingAddressID != "" && (old == nil || old.BillingAddressID != o.BillingAddressID) {
 		a, err := store.GetJSON[Address](txn, store.BillAddrKey(o.BillingAddressID))
 		if errors.Is(err, store.ErrNotFound) {
@@ -149,11 +147,15 @@ func optsOf(o *org.Organization) org.BillingOptions {
 
 // optionsIn returns the billing options of org in month m: the latest
 // entry of the history at or before m.
-func optionsIn(txn *badger.Txn, orgID string, m Month) (org.BillingOptions, error) {
+func optionsIn(txn store.Tx, orgID string, m Month) (org.BillingOptions, error) {
 	var out org.BillingOptions
 	found := false
 	err := store.ScanKeys(txn, store.BillOptPrefix(orgID), func(k []byte) error {
-		if Month(binary.BigEndian.Uint32(k[len(k)-4:])) > m {
+		_, month, ok := store.ParseBillOptKey(k)
+		if !ok {
+			return fmt.Errorf("billing options key %q", k)
+		}
+		if Month(month) > m {
 			return errStop
 		}
 		v, err := store.GetJSON[org.BillingOptions](txn, append([]byte(nil), k...))
@@ -184,7 +186,7 @@ var errStop = errors.New("stop")
 // customer.
 func (s *Service) visible(v *org.Viewer) error {
 	roots := make(map[string]org.Role, len(v.Roots))
-	err := s.st.View(func(txn *badger.Txn) error {
+	err := s.st.View(func(txn store.Tx) error {
 		for id, role := range v.Roots {
 			o, err := s.orgs.Raw(txn, id)
 			if err != nil {
@@ -221,7 +223,7 @@ func (s *Service) Prices(v org.Viewer) (*PriceList, error) {
 		return nil, err
 	}
 	p := DefaultPrices
-	err := s.st.View(func(txn *badger.Txn) error {
+	err := s.st.View(func(txn store.Tx) error {
 		got, err := store.GetJSON[PriceList](txn, store.PriceListKey())
 		if err == nil {
 			p = got
@@ -240,7 +242,7 @@ func (s *Service) SetPrices(ctx context.Context, v org.Viewer, p PriceList) (*Pr
 		return nil, err
 	}
 	ok := false
-	_ = s.st.View(func(txn *badger.Txn) error {
+	_ = s.st.View(func(txn store.Tx) error {
 		for id, role := range v.Roots {
 			o, err := s.orgs.Raw(txn, id)
 			if err == nil && role == org.RoleOwner && o.Type == org.TypeOrganization && o.AdministeredBy == "" && v.KeyOrgType == "" {
@@ -258,7 +260,7 @@ func (s *Service) SetPrices(ctx context.Context, v org.Viewer, p PriceList) (*Pr
 		}
 	}
 	p.V, p.Currency, p.Type, p.UpdatedAt = 1, "EUR", "PRICE_LIST", s.now().Unix()
-	return &p, s.st.Update(ctx, func(txn *badger.Txn) error {
+	return &p, s.st.Update(ctx, func(txn store.Tx) error {
 		if err := store.PutJSON(txn, store.PriceListKey(), p); err != nil {
 			return err
 		}
@@ -302,11 +304,11 @@ func (s *Service) CreateAddress(ctx context.Context, v org.Viewer, orgID string,
 	}
 	now := s.now().Unix()
 	a.ID, a.Type, a.OrganizationID, a.CreatedAt, a.UpdatedAt = uuid.NewString(), "BILLING_ADDRESS", orgID, now, now
-	return &a, s.st.Update(ctx, func(txn *badger.Txn) error {
+	return &a, s.st.Update(ctx, func(txn store.Tx) error {
 		if err := store.PutJSON(txn, store.BillAddrKey(a.ID), a); err != nil {
 			return err
 		}
-		if err := store.Set(txn, store.OrgBillAddrKey(orgID, a.ID), nil); err != nil {
+		if err := txn.Set(store.OrgBillAddrKey(orgID, a.ID), nil); err != nil {
 			return err
 		}
 		return audit.Record(txn, orgID, v.Actor, "billing_address.create", "billing_address", a.ID)
@@ -319,7 +321,7 @@ func (s *Service) Address(v org.Viewer, id string, write bool) (*Address, error)
 		return nil, err
 	}
 	var a Address
-	err := s.st.View(func(txn *badger.Txn) (err error) {
+	err := s.st.View(func(txn store.Tx) (err error) {
 		a, err = store.GetJSON[Address](txn, store.BillAddrKey(id))
 		return err
 	})
@@ -349,7 +351,7 @@ func (s *Service) Addresses(v org.Viewer) ([]Address, error) {
 		return nil, err
 	}
 	out := []Address{}
-	err = s.st.View(func(txn *badger.Txn) error {
+	err = s.st.View(func(txn store.Tx) error {
 		for _, o := range orgs {
 			ids, err := store.IDs(txn, store.OrgBillAddrPrefix(o.ID))
 			if err != nil {
@@ -378,7 +380,7 @@ func (s *Service) UpdateAddress(ctx context.Context, v org.Viewer, id string, in
 	if err := in.validate(); err != nil {
 		return nil, err
 	}
-	return &in, s.st.Update(ctx, func(txn *badger.Txn) error {
+	return &in, s.st.Update(ctx, func(txn store.Tx) error {
 		if err := store.PutJSON(txn, store.BillAddrKey(id), in); err != nil {
 			return err
 		}
@@ -392,11 +394,11 @@ func (s *Service) DeleteAddress(ctx context.Context, v org.Viewer, id string) er
 	if err != nil {
 		return err
 	}
-	return s.st.Update(ctx, func(txn *badger.Txn) error {
-		if err := store.Delete(txn, store.BillAddrKey(id)); err != nil {
+	return s.st.Update(ctx, func(txn store.Tx) error {
+		if err := txn.Delete(store.BillAddrKey(id)); err != nil {
 			return err
 		}
-		if err := store.Delete(txn, store.OrgBillAddrKey(a.OrganizationID, id)); err != nil {
+		if err := txn.Delete(store.OrgBillAddrKey(a.OrganizationID, id)); err != nil {
 			return err
 		}
 		return audit.Record(txn, a.OrganizationID, v.Actor, "billing_address.delete", "billing_address", id)

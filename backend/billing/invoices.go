@@ -3,13 +3,11 @@ package billing
 import (
 	"cmp"
 	"context"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"slices"
 	"strings"
 
-	"github.com/dgraph-io/badger/v4"
 	"github.com/google/uuid"
 
 	"github.com/fiskaldesk/fiskaldesk/backend/audit"
@@ -37,7 +35,7 @@ type TSSUsage struct {
 	Exports      int64  `json:"exports"`
 }
 
-func usageTx(txn *badger.Txn, o *org.Organization, m Month) (OrgUsage, error) {
+func usageTx(txn store.Tx, o *org.Organization, m Month) (OrgUsage, error) {
 	u := OrgUsage{OrganizationID: o.ID, Name: o.Name, Month: m.String(), Type: "USAGE", TSS: []TSSUsage{}}
 	ids, err := store.IDs(txn, store.OrgTSSPrefix(o.ID))
 	if err != nil {
@@ -63,7 +61,7 @@ func (s *Service) Usage(v org.Viewer, orgID string, m Month) (*OrgUsage, error) 
 		return nil, err
 	}
 	var u OrgUsage
-	err := s.st.View(func(txn *badger.Txn) error {
+	err := s.st.View(func(txn store.Tx) error {
 		o, _, err := s.orgs.GetTx(txn, v, orgID)
 		if err != nil {
 			return err
@@ -79,7 +77,7 @@ func (s *Service) Usage(v org.Viewer, orgID string, m Month) (*OrgUsage, error) 
 // administrator when it withholds billing, else itself — and on along the
 // chain, so a branch of a holding that bills its reseller ends at the
 // reseller. "" means nobody: the use is not billed.
-func (s *Service) payer(txn *badger.Txn, id string, m Month) (string, error) {
+func (s *Service) payer(txn store.Tx, id string, m Month) (string, error) {
 	seen := map[string]bool{}
 	for cur := id; ; {
 		if seen[cur] {
@@ -190,7 +188,7 @@ func (s *Service) Generate(ctx context.Context, v org.Viewer, m Month) (int, err
 		return 0, err
 	}
 	n := 0
-	err = s.st.Update(ctx, func(txn *badger.Txn) error {
+	err = s.st.Update(ctx, func(txn store.Tx) error {
 		n = 0
 		byPayer := map[string][]Line{}
 		if err := store.ScanJSON(txn, store.OrgPrefix(), func(o org.Organization) error {
@@ -237,7 +235,7 @@ func (s *Service) Generate(ctx context.Context, v org.Viewer, m Month) (int, err
 			if err := store.PutJSON(txn, store.InvoiceKey(payer, uint32(m)), inv); err != nil {
 				return err
 			}
-			if err := store.Set(txn, store.InvoiceIDKey(inv.ID), []byte(fmt.Sprintf("%s/%d", payer, m))); err != nil {
+			if err := txn.Set(store.InvoiceIDKey(inv.ID), []byte(fmt.Sprintf("%s/%d", payer, m))); err != nil {
 				return err
 			}
 			n++
@@ -252,7 +250,7 @@ func (s *Service) priceOwner(v org.Viewer) error {
 		return err
 	}
 	ok := false
-	_ = s.st.View(func(txn *badger.Txn) error {
+	_ = s.st.View(func(txn store.Tx) error {
 		for id, role := range v.Roots {
 			o, err := s.orgs.Raw(txn, id)
 			if err == nil && role == org.RoleOwner && o.Type == org.TypeOrganization && o.AdministeredBy == "" && v.KeyOrgType == "" {
@@ -267,8 +265,8 @@ func (s *Service) priceOwner(v org.Viewer) error {
 	return nil
 }
 
-func (s *Service) invoice(txn *badger.Txn, v org.Viewer, id string) (*Invoice, []byte, error) {
-	ptr, err := store.Get(txn, store.InvoiceIDKey(id))
+func (s *Service) invoice(txn store.Tx, v org.Viewer, id string) (*Invoice, []byte, error) {
+	ptr, err := txn.Get(store.InvoiceIDKey(id))
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, nil, ErrInvoiceNotFound
 	}
@@ -296,7 +294,7 @@ func (s *Service) Invoice(v org.Viewer, id string) (*Invoice, error) {
 		return nil, err
 	}
 	var inv *Invoice
-	err := s.st.View(func(txn *badger.Txn) (err error) {
+	err := s.st.View(func(txn store.Tx) (err error) {
 		inv, _, err = s.invoice(txn, v, id)
 		return err
 	})
@@ -313,7 +311,7 @@ func (s *Service) Invoices(v org.Viewer) ([]Invoice, error) {
 		return nil, err
 	}
 	out := []Invoice{}
-	err = s.st.View(func(txn *badger.Txn) error {
+	err = s.st.View(func(txn store.Tx) error {
 		for _, o := range orgs {
 			if err := store.ScanJSON(txn, store.InvoicePrefix(o.ID), func(inv Invoice) error {
 				out = append(out, inv)
@@ -337,7 +335,7 @@ func (s *Service) Issue(ctx context.Context, v org.Viewer, id string) (*Invoice,
 		return nil, err
 	}
 	var inv *Invoice
-	err := s.st.Update(ctx, func(txn *badger.Txn) error {
+	err := s.st.Update(ctx, func(txn store.Tx) error {
 		var k []byte
 		var err error
 		if inv, k, err = s.invoice(txn, v, id); err != nil {
@@ -346,14 +344,8 @@ func (s *Service) Issue(ctx context.Context, v org.Viewer, id string) (*Invoice,
 		if inv.State == "issued" {
 			return ErrInvoiceIssued
 		}
-		var seq uint64
-		if b, err := store.Get(txn, store.InvoiceSeqKey()); err == nil {
-			seq = binary.BigEndian.Uint64(b)
-		} else if !errors.Is(err, store.ErrNotFound) {
-			return err
-		}
-		seq++
-		if err := store.Set(txn, store.InvoiceSeqKey(), binary.BigEndian.AppendUint64(nil, seq)); err != nil {
+		seq, err := store.AddU64(txn, store.InvoiceSeqKey(), 1)
+		if err != nil {
 			return err
 		}
 		inv.State, inv.Number, inv.IssuedAt = "issued", fmt.Sprintf("FD-%s-%06d", strings.ReplaceAll(inv.Month, "-", ""), seq), s.now().Unix()

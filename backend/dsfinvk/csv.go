@@ -14,8 +14,6 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/dgraph-io/badger/v4"
-
 	"github.com/fiskaldesk/fiskaldesk/backend/org"
 	"github.com/fiskaldesk/fiskaldesk/backend/store"
 	"github.com/fiskaldesk/fiskaldesk/backend/tse"
@@ -219,7 +217,7 @@ func (s *Service) buildExport(ctx context.Context, o, env, id string) error {
 		return err
 	}
 	if e.State != StatePending && e.State != StateWorking {
-		return s.st.Update(ctx, func(txn *badger.Txn) error { return store.Delete(txn, store.DKQueueKey("export", id)) })
+		return s.st.Update(ctx, func(txn store.Tx) error { return txn.Delete(store.DKQueueKey("export", id)) })
 	}
 	e.State, e.TimeStart = StateWorking, s.now().Unix()
 	if err := s.putExport(ctx, o, env, e, false); err != nil {
@@ -249,12 +247,12 @@ func (s *Service) buildExport(ctx context.Context, o, env, id string) error {
 }
 
 func (s *Service) putExport(ctx context.Context, o, env string, e *Export, done bool) error {
-	return s.st.Update(ctx, func(txn *badger.Txn) error {
+	return s.st.Update(ctx, func(txn store.Tx) error {
 		if err := store.PutJSON(txn, store.DKExportKey(o, env, e.ID), e); err != nil {
 			return err
 		}
 		if done {
-			return store.Delete(txn, store.DKQueueKey("export", e.ID))
+			return txn.Delete(store.DKQueueKey("export", e.ID))
 		}
 		return nil
 	})

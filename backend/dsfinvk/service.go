@@ -16,7 +16,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/dgraph-io/badger/v4"
 	"github.com/google/uuid"
 	"github.com/rs/zerolog"
 
@@ -54,10 +53,10 @@ func (s *Service) Start(ctx context.Context, dir string, log zerolog.Logger) err
 	}
 	s.dir, s.log = dir, log
 	var pending [][3]string
-	err := s.st.View(func(txn *badger.Txn) error {
+	err := s.st.View(func(txn store.Tx) error {
 		for _, kind := range []string{"closing", "export"} {
 			if err := store.ScanKeys(txn, store.DKQueuePrefix(kind), func(k []byte) error {
-				v, err := store.Get(txn, k)
+				v, err := txn.Get(k)
 				pending = append(pending, [3]string{kind, store.LastSegment(k), string(v)})
 				return err
 			}); err != nil {
@@ -121,7 +120,7 @@ func (s *Service) VatDefinitions(c tss.Caller) ([]VatDefinition, error) {
 	for i := range out {
 		out[i].Type, out[i].Env, out[i].Version = "VAT_DEFINITION", env, Version
 	}
-	err = s.st.View(func(txn *badger.Txn) error {
+	err = s.st.View(func(txn store.Tx) error {
 		return store.ScanJSON(txn, store.DKVatPrefix(o, env), func(v VatDefinition) error {
 			out = append(out, v)
 			return nil
@@ -157,7 +156,7 @@ func (s *Service) PutVatDefinition(ctx context.Context, c tss.Caller, id uint32,
 		return nil, &org.ValidationError{Field: "percentage", Msg: "must be 0 to 100"}
 	}
 	var out VatDefinition
-	err = s.st.Update(ctx, func(txn *badger.Txn) error {
+	err = s.st.Update(ctx, func(txn store.Tx) error {
 		old, err := store.GetJSON[VatDefinition](txn, store.DKVatKey(o, env, id))
 		now := s.now().Unix()
 		out = VatDefinition{ExportID: id, Percentage: in.Percentage, Description: in.Description, Metadata: in.Metadata,
@@ -219,7 +218,7 @@ func (s *Service) PutRegister(ctx context.Context, c tss.Caller, clientID string
 	if reg.ClientSerial == "" {
 		reg.ClientSerial = clientID
 	}
-	err = s.st.Update(ctx, func(txn *badger.Txn) error {
+	err = s.st.Update(ctx, func(txn store.Tx) error {
 		old, err := store.GetJSON[CashRegister](txn, store.DKRegisterKey(o, env, clientID))
 		if err == nil {
 			if old.CashRegisterType != reg.CashRegisterType {
@@ -252,7 +251,7 @@ func (s *Service) register(o, env, clientID string, rev int) (*CashRegister, err
 		k = store.DKRegisterRevKey(o, env, clientID, uint32(rev))
 	}
 	var r CashRegister
-	err := s.st.View(func(txn *badger.Txn) (err error) {
+	err := s.st.View(func(txn store.Tx) (err error) {
 		r, err = store.GetJSON[CashRegister](txn, k)
 		return err
 	})
@@ -269,7 +268,7 @@ func (s *Service) Registers(c tss.Caller, limit, offset int) ([]CashRegister, in
 		return nil, 0, err
 	}
 	var out []CashRegister
-	err = s.st.View(func(txn *badger.Txn) error {
+	err = s.st.View(func(txn store.Tx) error {
 		return store.ScanJSON(txn, store.DKRegisterPrefix(o, env), func(r CashRegister) error {
 			out = append(out, r)
 			return nil
@@ -297,7 +296,7 @@ func (s *Service) PutAgency(ctx context.Context, c tss.Caller, id string, in Pur
 		return nil, &org.ValidationError{Field: "tax_number", Msg: "give tax_number or vat_id_number, not both"}
 	}
 	in.ID, in.Type, in.Env, in.Version, in.TimeCreation = id, "PURCHASER_AGENCY", env, Version, s.now().Unix()
-	return &in, s.st.Update(ctx, func(txn *badger.Txn) error { return store.PutJSON(txn, store.DKAgencyKey(o, env, id), in) })
+	return &in, s.st.Update(ctx, func(txn store.Tx) error { return store.PutJSON(txn, store.DKAgencyKey(o, env, id), in) })
 }
 
 // Agency returns a purchaser agency.
@@ -307,7 +306,7 @@ func (s *Service) Agency(c tss.Caller, id string) (*PurchaserAgency, error) {
 		return nil, err
 	}
 	var a PurchaserAgency
-	err = s.st.View(func(txn *badger.Txn) (err error) {
+	err = s.st.View(func(txn store.Tx) (err error) {
 		a, err = store.GetJSON[PurchaserAgency](txn, store.DKAgencyKey(o, env, id))
 		return err
 	})
@@ -324,7 +323,7 @@ func (s *Service) Agencies(c tss.Caller, limit, offset int) ([]PurchaserAgency, 
 		return nil, 0, err
 	}
 	var out []PurchaserAgency
-	err = s.st.View(func(txn *badger.Txn) error {
+	err = s.st.View(func(txn store.Tx) error {
 		return store.ScanJSON(txn, store.DKAgencyPrefix(o, env), func(a PurchaserAgency) error {
 			out = append(out, a)
 			return nil
@@ -372,7 +371,7 @@ func (s *Service) InsertClosing(ctx context.Context, c tss.Caller, id string, bo
 	hash := hex.EncodeToString(sum[:])
 	var view ClosingView
 	created := false
-	err = s.st.Update(ctx, func(txn *badger.Txn) error {
+	err = s.st.Update(ctx, func(txn store.Tx) error {
 		created = false
 		old, err := store.GetJSON[closingRecord](txn, store.DKClosingKey(o, env, id))
 		if err == nil {
@@ -391,7 +390,7 @@ func (s *Service) InsertClosing(ctx context.Context, c tss.Caller, id string, bo
 			return err
 		}
 		created = true
-		return store.Set(txn, store.DKQueueKey("closing", id), []byte(o+"/"+env))
+		return txn.Set(store.DKQueueKey("closing", id), []byte(o+"/"+env))
 	})
 	if err != nil {
 		return nil, err
@@ -415,17 +414,19 @@ func near(a, b float64) bool { return math.Abs(a-b) < 0.005 }
 // the signed transactions, and stores COMPLETED with reports, or ERROR.
 func (s *Service) validate(ctx context.Context, o, env, id string) error {
 	var rec closingRecord
-	if err := s.st.View(func(txn *badger.Txn) (err error) {
+	if err := s.st.View(func(txn store.Tx) (err error) {
 		rec, err = store.GetJSON[closingRecord](txn, store.DKClosingKey(o, env, id))
 		return err
 	}); err != nil {
 		return err
 	}
 	if rec.View.State != StatePending && rec.View.State != StateWorking {
-		return s.st.Update(ctx, func(txn *badger.Txn) error { return store.Delete(txn, store.DKQueueKey("closing", id)) })
+		return s.st.Update(ctx, func(txn store.Tx) error { return txn.Delete(store.DKQueueKey("closing", id)) })
 	}
 	var cl Closing
-	_ = json.Unmarshal(rec.Body, &cl)
+	if err := json.Unmarshal(rec.Body, &cl); err != nil {
+		return fmt.Errorf("stored closing %s: %w", id, err)
+	}
 	now := s.now().Unix()
 	var reports []Report
 	warn := func(code, format string, a ...any) {
@@ -483,12 +484,16 @@ func (s *Service) validate(ctx context.Context, o, env, id string) error {
 			warn("W_INCONSISTENT_REFERENCE", "head names transaction %s, which is not among the closing's transactions", f)
 		}
 	}
-	return s.st.Update(ctx, func(txn *badger.Txn) error {
+	return s.st.Update(ctx, func(txn store.Tx) error {
 		if fail == nil {
 			// Z_NR must rise per register: the largest completed one so far.
 			var last int64 = -1
 			if err := store.ScanKeys(txn, store.DKZNrPrefix(o, env, cl.ClientID), func(k []byte) error {
-				last = int64(uint32(k[len(k)-4])<<24 | uint32(k[len(k)-3])<<16 | uint32(k[len(k)-2])<<8 | uint32(k[len(k)-1]))
+				_, _, _, znr, ok := store.ParseDKZNrKey(k)
+				if !ok {
+					return fmt.Errorf("Z_NR key %q", k)
+				}
+				last = int64(znr)
 				return nil
 			}); err != nil {
 				return err
@@ -502,7 +507,7 @@ func (s *Service) validate(ctx context.Context, o, env, id string) error {
 			rec.View.State, rec.View.Error = StateError, fail
 		} else {
 			rec.View.State = StateCompleted
-			if err := store.Set(txn, store.DKZNrKey(o, env, cl.ClientID, uint32(*cl.ExportID)), []byte(id)); err != nil {
+			if err := txn.Set(store.DKZNrKey(o, env, cl.ClientID, uint32(*cl.ExportID)), []byte(id)); err != nil {
 				return err
 			}
 		}
@@ -510,7 +515,7 @@ func (s *Service) validate(ctx context.Context, o, env, id string) error {
 		if err := store.PutJSON(txn, store.DKClosingKey(o, env, id), rec); err != nil {
 			return err
 		}
-		return store.Delete(txn, store.DKQueueKey("closing", id))
+		return txn.Delete(store.DKQueueKey("closing", id))
 	})
 }
 
@@ -520,7 +525,7 @@ func (s *Service) closing(c tss.Caller, id string) (*closingRecord, string, stri
 		return nil, "", "", err
 	}
 	var rec closingRecord
-	err = s.st.View(func(txn *badger.Txn) (err error) {
+	err = s.st.View(func(txn store.Tx) (err error) {
 		rec, err = store.GetJSON[closingRecord](txn, store.DKClosingKey(o, env, id))
 		return err
 	})
@@ -567,13 +572,19 @@ func (s *Service) DeleteClosing(ctx context.Context, c tss.Caller, id string) (*
 		return nil, ErrClosingState
 	}
 	var cl Closing
-	_ = json.Unmarshal(rec.Body, &cl)
+	if err := json.Unmarshal(rec.Body, &cl); err != nil {
+		return nil, fmt.Errorf("stored closing %s: %w", id, err)
+	}
 	rec.View.State, rec.View.TimeDeleted = StateDeleted, s.now().Unix()
-	return &rec.View, s.st.Update(ctx, func(txn *badger.Txn) error {
+	return &rec.View, s.st.Update(ctx, func(txn store.Tx) error {
 		if cl.ExportID != nil {
-			_ = store.Delete(txn, store.DKZNrKey(o, env, cl.ClientID, uint32(*cl.ExportID)))
+			if err := txn.Delete(store.DKZNrKey(o, env, cl.ClientID, uint32(*cl.ExportID))); err != nil {
+				return err
+			}
 		}
-		_ = store.Delete(txn, store.DKQueueKey("closing", id))
+		if err := txn.Delete(store.DKQueueKey("closing", id)); err != nil {
+			return err
+		}
 		return store.PutJSON(txn, store.DKClosingKey(o, env, id), rec)
 	})
 }
@@ -604,7 +615,7 @@ func (s *Service) Closings(c tss.Caller, f ClosingFilter) ([]ClosingView, int, e
 
 func (s *Service) closings(o, env string, f ClosingFilter) ([]ClosingView, error) {
 	var out []ClosingView
-	err := s.st.View(func(txn *badger.Txn) error {
+	err := s.st.View(func(txn store.Tx) error {
 		return store.ScanJSON(txn, store.DKClosingPrefix(o, env), func(r closingRecord) error {
 			v := r.View
 			if (f.ClientID == "" || v.ClientID == f.ClientID) && (len(f.States) == 0 || slices.Contains(f.States, v.State)) &&
@@ -664,14 +675,14 @@ func (s *Service) TriggerExport(ctx context.Context, c tss.Caller, id string, p 
 	for _, cv := range closings {
 		e.CashPointClosings = append(e.CashPointClosings, cv.ClosingID)
 	}
-	err = s.st.Update(ctx, func(txn *badger.Txn) error {
+	err = s.st.Update(ctx, func(txn store.Tx) error {
 		if ok, err := store.Exists(txn, store.DKExportKey(o, env, id)); err != nil || ok {
 			return cmp.Or(err, ErrExportConflict)
 		}
 		if err := store.PutJSON(txn, store.DKExportKey(o, env, id), e); err != nil {
 			return err
 		}
-		return store.Set(txn, store.DKQueueKey("export", id), []byte(o+"/"+env))
+		return txn.Set(store.DKQueueKey("export", id), []byte(o+"/"+env))
 	})
 	if err != nil {
 		return nil, err
@@ -682,7 +693,7 @@ func (s *Service) TriggerExport(ctx context.Context, c tss.Caller, id string, p 
 
 func (s *Service) export(o, env, id string) (*Export, error) {
 	var e Export
-	err := s.st.View(func(txn *badger.Txn) (err error) {
+	err := s.st.View(func(txn store.Tx) (err error) {
 		e, err = store.GetJSON[Export](txn, store.DKExportKey(o, env, id))
 		return err
 	})
@@ -715,8 +726,10 @@ func (s *Service) CancelExport(ctx context.Context, c tss.Caller, id string) (*E
 		return nil, ErrClosingState
 	}
 	e.State = StateCancelled
-	return e, s.st.Update(ctx, func(txn *badger.Txn) error {
-		_ = store.Delete(txn, store.DKQueueKey("export", id))
+	return e, s.st.Update(ctx, func(txn store.Tx) error {
+		if err := txn.Delete(store.DKQueueKey("export", id)); err != nil {
+			return err
+		}
 		return store.PutJSON(txn, store.DKExportKey(o, env, id), e)
 	})
 }
@@ -728,7 +741,7 @@ func (s *Service) Exports(c tss.Caller, limit, offset int) ([]Export, int, error
 		return nil, 0, err
 	}
 	var out []Export
-	err = s.st.View(func(txn *badger.Txn) error {
+	err = s.st.View(func(txn store.Tx) error {
 		return store.ScanJSON(txn, store.DKExportPrefix(o, env), func(e Export) error {
 			out = append(out, e)
 			return nil

@@ -3,8 +3,6 @@ package org
 import (
 	"errors"
 
-	"github.com/dgraph-io/badger/v4"
-
 	"github.com/fiskaldesk/fiskaldesk/backend/audit"
 	"github.com/fiskaldesk/fiskaldesk/backend/store"
 )
@@ -56,7 +54,7 @@ type Viewer struct {
 //	T is managed by an organization that R administers in the previous way.
 //
 // It is one level deep by construction: managed organizations never manage.
-func administers(txn *badger.Txn, root string, t *Organization) (bool, error) {
+func administers(txn store.Tx, root string, t *Organization) (bool, error) {
 	if t.ID == root || t.ManagedBy == root || t.AdministeredBy == root {
 		return true, nil
 	}
@@ -75,7 +73,7 @@ func administers(txn *badger.Txn, root string, t *Organization) (bool, error) {
 
 // roleOn returns the strongest role v has on t, or "" when t is not
 // visible to v.
-func roleOn(txn *badger.Txn, v Viewer, t *Organization) (Role, error) {
+func roleOn(txn store.Tx, v Viewer, t *Organization) (Role, error) {
 	var best Role
 	for root, role := range v.Roots {
 		ok, err := administers(txn, root, t)
@@ -90,7 +88,7 @@ func roleOn(txn *badger.Txn, v Viewer, t *Organization) (Role, error) {
 }
 
 // visibleIDs returns every organization id v may see, each once.
-func visibleIDs(txn *badger.Txn, v Viewer) ([]string, error) {
+func visibleIDs(txn store.Tx, v Viewer) ([]string, error) {
 	seen := map[string]bool{}
 	var out []string
 	add := func(id string) {

@@ -8,7 +8,6 @@ import (
 	"image/jpeg"
 	"image/png"
 
-	"github.com/dgraph-io/badger/v4"
 	"golang.org/x/image/webp"
 
 	"github.com/fiskaldesk/fiskaldesk/backend/audit"
@@ -63,12 +62,12 @@ func (s *Service) SetLogo(ctx context.Context, v Viewer, orgID string, b []byte)
 	if err != nil {
 		return "", err
 	}
-	return ct, s.st.Update(ctx, func(txn *badger.Txn) error {
+	return ct, s.st.Update(ctx, func(txn store.Tx) error {
 		o, err := s.writable(txn, v, orgID)
 		if err != nil {
 			return err
 		}
-		if err := store.Set(txn, store.OrgLogoKey(orgID), b); err != nil {
+		if err := txn.Set(store.OrgLogoKey(orgID), b); err != nil {
 			return err
 		}
 		next := *o
@@ -83,12 +82,12 @@ func (s *Service) SetLogo(ctx context.Context, v Viewer, orgID string, b []byte)
 // Logo returns an organization's logo and its content type.
 func (s *Service) Logo(v Viewer, orgID string) ([]byte, string, error) {
 	var b []byte
-	err := s.st.View(func(txn *badger.Txn) error {
+	err := s.st.View(func(txn store.Tx) error {
 		if _, _, err := s.GetTx(txn, v, orgID); err != nil {
 			return err
 		}
 		var err error
-		b, err = store.Get(txn, store.OrgLogoKey(orgID))
+		b, err = txn.Get(store.OrgLogoKey(orgID))
 		if errors.Is(err, store.ErrNotFound) {
 			return ErrNoLogo
 		}
@@ -103,7 +102,7 @@ func (s *Service) Logo(v Viewer, orgID string) ([]byte, string, error) {
 
 // DeleteLogo removes an organization's logo.
 func (s *Service) DeleteLogo(ctx context.Context, v Viewer, orgID string) error {
-	return s.st.Update(ctx, func(txn *badger.Txn) error {
+	return s.st.Update(ctx, func(txn store.Tx) error {
 		o, err := s.writable(txn, v, orgID)
 		if err != nil {
 			return err
@@ -111,7 +110,7 @@ func (s *Service) DeleteLogo(ctx context.Context, v Viewer, orgID string) error 
 		if !o.HasLogo {
 			return ErrNoLogo
 		}
-		if err := store.Delete(txn, store.OrgLogoKey(orgID)); err != nil {
+		if err := txn.Delete(store.OrgLogoKey(orgID)); err != nil {
 			return err
 		}
 		next := *o

@@ -9,7 +9,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/dgraph-io/badger/v4"
 	"github.com/google/uuid"
 
 	"github.com/fiskaldesk/fiskaldesk/backend/audit"
@@ -20,8 +19,8 @@ import (
 // Service runs the organization rules on the store.
 type Service struct {
 	st       *store.Store
-	onDelete []func(txn *badger.Txn, orgID string) error
-	onSave   []func(txn *badger.Txn, v Viewer, old, o *Organization) error
+	onDelete []func(txn store.Tx, orgID string) error
+	onSave   []func(txn store.Tx, v Viewer, old, o *Organization) error
 	now      func() time.Time
 }
 
@@ -30,18 +29,18 @@ func NewService(st *store.Store) *Service { return &Service{st: st, now: time.No
 
 // OnDelete registers fn to run inside the transaction that deletes an
 // organization (the auth package removes the org's API keys there).
-func (s *Service) OnDelete(fn func(txn *badger.Txn, orgID string) error) {
+func (s *Service) OnDelete(fn func(txn store.Tx, orgID string) error) {
 	s.onDelete = append(s.onDelete, fn)
 }
 
 // OnSave registers fn to run inside the transaction that creates (old is
 // nil) or changes an organization; an error aborts the change (billing
 // records option history and checks billing addresses there).
-func (s *Service) OnSave(fn func(txn *badger.Txn, v Viewer, old, o *Organization) error) {
+func (s *Service) OnSave(fn func(txn store.Tx, v Viewer, old, o *Organization) error) {
 	s.onSave = append(s.onSave, fn)
 }
 
-func (s *Service) saved(txn *badger.Txn, v Viewer, old, o *Organization) error {
+func (s *Service) saved(txn store.Tx, v Viewer, old, o *Organization) error {
 	for _, fn := range s.onSave {
 		if err := fn(txn, v, old, o); err != nil {
 			return err
@@ -55,7 +54,7 @@ func (s *Service) saved(txn *badger.Txn, v Viewer, old, o *Organization) error {
 func (s *Service) Get(v Viewer, id string) (*Organization, Role, error) {
 	var o *Organization
 	var role Role
-	err := s.st.View(func(txn *badger.Txn) (err error) {
+	err := s.st.View(func(txn store.Tx) (err error) {
 		o, role, err = s.GetTx(txn, v, id)
 		return err
 	})
@@ -64,10 +63,10 @@ func (s *Service) Get(v Viewer, id string) (*Organization, Role, error) {
 
 // Raw returns an organization without a visibility check, for background
 // computations (billing) that act for the installation.
-func (s *Service) Raw(txn *badger.Txn, id string) (*Organization, error) { return getOrg(txn, id) }
+func (s *Service) Raw(txn store.Tx, id string) (*Organization, error) { return getOrg(txn, id) }
 
 // GetTx is Get inside txn.
-func (s *Service) GetTx(txn *badger.Txn, v Viewer, id string) (*Organization, Role, error) {
+func (s *Service) GetTx(txn store.Tx, v Viewer, id string) (*Organization, Role, error) {
 	o, err := getOrg(txn, id)
 	if err != nil {
 		return nil, "", err
@@ -83,7 +82,7 @@ func (s *Service) GetTx(txn *badger.Txn, v Viewer, id string) (*Organization, Ro
 }
 
 // writable is GetTx that also requires at least admin rights.
-func (s *Service) writable(txn *badger.Txn, v Viewer, id string) (*Organization, error) {
+func (s *Service) writable(txn store.Tx, v Viewer, id string) (*Organization, error) {
 	o, role, err := s.GetTx(txn, v, id)
 	if err != nil {
 		return nil, err
@@ -140,7 +139,7 @@ func orderKey(o *Organization, field string) string {
 // the number of all that match.
 func (s *Service) List(v Viewer, f ListFilter) ([]*Organization, int, error) {
 	var all []*Organization
-	err := s.st.View(func(txn *badger.Txn) error {
+	err := s.st.View(func(txn store.Tx) error {
 		ids, err := visibleIDs(txn, v)
 		if err != nil {
 			return err
@@ -176,9 +175,9 @@ func (s *Service) List(v Viewer, f ListFilter) ([]*Organization, int, error) {
 // records it in the audit logs of the new org and of its administrator.
 // Each then-function runs in the same transaction with the new org (the
 // API uses it to generate the org's first key atomically).
-func (s *Service) Create(ctx context.Context, v Viewer, in Input, then ...func(*badger.Txn, *Organization) error) (*Organization, error) {
+func (s *Service) Create(ctx context.Context, v Viewer, in Input, then ...func(store.Tx, *Organization) error) (*Organization, error) {
 	var o *Organization
-	err := s.st.Update(ctx, func(txn *badger.Txn) (err error) {
+	err := s.st.Update(ctx, func(txn store.Tx) (err error) {
 		if o, err = s.CreateTx(txn, v, in); err != nil {
 			return err
 		}
@@ -194,7 +193,7 @@ func (s *Service) Create(ctx context.Context, v Viewer, in Input, then ...func(*
 
 // CreateTx is Create inside txn. A user who creates a main organization
 // becomes its owner; managed ones are reached through their parent.
-func (s *Service) CreateTx(txn *badger.Txn, v Viewer, in Input) (*Organization, error) {
+func (s *Service) CreateTx(txn store.Tx, v Viewer, in Input) (*Organization, error) {
 	if err := in.validate(); err != nil {
 		return nil, err
 	}
@@ -272,7 +271,7 @@ func (s *Service) CreateTx(txn *badger.Txn, v Viewer, in Input) (*Organization, 
 }
 
 // checkBillTo requires bill_to_organization to name an org v can see.
-func (s *Service) checkBillTo(txn *badger.Txn, v Viewer, o *Organization) error {
+func (s *Service) checkBillTo(txn store.Tx, v Viewer, o *Organization) error {
 	if o.BillingOptions == nil || o.BillingOptions.BillToOrganization == "" || o.BillingOptions.BillToOrganization == o.ID {
 		return nil
 	}
@@ -286,7 +285,7 @@ func (s *Service) checkBillTo(txn *badger.Txn, v Viewer, o *Organization) error 
 
 // recordBoth audits a change in o's log and in the log of the org that
 // manages or administers it, so a reseller sees what happens below it.
-func (s *Service) recordBoth(txn *badger.Txn, o *Organization, actor audit.Actor, action string, fields ...string) error {
+func (s *Service) recordBoth(txn store.Tx, o *Organization, actor audit.Actor, action string, fields ...string) error {
 	if err := audit.Record(txn, o.ID, actor, action, "organization", o.ID, fields...); err != nil {
 		return err
 	}
@@ -304,7 +303,7 @@ func (s *Service) Patch(ctx context.Context, v Viewer, id string, in Input) (*Or
 		return nil, err
 	}
 	var o *Organization
-	err := s.st.Update(ctx, func(txn *badger.Txn) error {
+	err := s.st.Update(ctx, func(txn store.Tx) error {
 		old, err := s.writable(txn, v, id)
 		if err != nil {
 			return err
@@ -340,7 +339,7 @@ func (s *Service) Patch(ctx context.Context, v Viewer, id string, in Input) (*Or
 // moveTo changes which org manages next, keeping the hierarchy one level
 // deep: a managed org never manages, an org with managed orgs is never
 // managed, and no org manages itself.
-func (s *Service) moveTo(txn *badger.Txn, v Viewer, old, next *Organization, parentID string) error {
+func (s *Service) moveTo(txn store.Tx, v Viewer, old, next *Organization, parentID string) error {
 	if parentID == old.ManagedBy {
 		return nil
 	}
@@ -374,7 +373,7 @@ func (s *Service) moveTo(txn *badger.Txn, v Viewer, old, next *Organization, par
 // Delete removes organization id. One that still manages organizations is
 // refused; delete or move those first.
 func (s *Service) Delete(ctx context.Context, v Viewer, id string) error {
-	return s.st.Update(ctx, func(txn *badger.Txn) error {
+	return s.st.Update(ctx, func(txn store.Tx) error {
 		o, err := s.writable(txn, v, id)
 		if err != nil {
 			return err
@@ -416,7 +415,7 @@ func (s *Service) EnableEnv(ctx context.Context, v Viewer, id, env string) error
 	if env != EnvTest && env != EnvLive {
 		return invalid("env", "must be TEST or LIVE")
 	}
-	return s.st.Update(ctx, func(txn *badger.Txn) error {
+	return s.st.Update(ctx, func(txn store.Tx) error {
 		o, err := s.writable(txn, v, id)
 		if err != nil {
 			return err
@@ -440,7 +439,7 @@ func (s *Service) EnableEnv(ctx context.Context, v Viewer, id, env string) error
 // HandOver ends the administration of organization id by the org whose
 // key created it; afterwards only the org itself administers it.
 func (s *Service) HandOver(ctx context.Context, v Viewer, id string) error {
-	return s.st.Update(ctx, func(txn *badger.Txn) error {
+	return s.st.Update(ctx, func(txn store.Tx) error {
 		o, err := s.writable(txn, v, id)
 		if err != nil {
 			return err
@@ -465,7 +464,7 @@ func (s *Service) HandOver(ctx context.Context, v Viewer, id string) error {
 func (s *Service) Audit(v Viewer, id string, limit, offset int) ([]audit.Entry, int, error) {
 	var out []audit.Entry
 	var n int
-	err := s.st.View(func(txn *badger.Txn) (err error) {
+	err := s.st.View(func(txn store.Tx) (err error) {
 		if _, _, err := s.GetTx(txn, v, id); err != nil {
 			return err
 		}

@@ -3,13 +3,11 @@ package org
 import (
 	"errors"
 
-	"github.com/dgraph-io/badger/v4"
-
 	"github.com/fiskaldesk/fiskaldesk/backend/store"
 )
 
 // getOrg loads one organization. Returns ErrNotFound.
-func getOrg(txn *badger.Txn, id string) (*Organization, error) {
+func getOrg(txn store.Tx, id string) (*Organization, error) {
 	r, err := store.GetJSON[orgRecord](txn, store.OrgKey(id))
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, ErrNotFound
@@ -21,24 +19,24 @@ func getOrg(txn *badger.Txn, id string) (*Organization, error) {
 }
 
 // putOrg writes o and keeps its indexes in step with old (nil on create).
-func putOrg(txn *badger.Txn, old, o *Organization) error {
+func putOrg(txn store.Tx, old, o *Organization) error {
 	if old != nil && old.ManagedBy != o.ManagedBy && old.ManagedBy != "" {
-		if err := store.Delete(txn, store.OrgChildKey(old.ManagedBy, o.ID)); err != nil {
+		if err := txn.Delete(store.OrgChildKey(old.ManagedBy, o.ID)); err != nil {
 			return err
 		}
 	}
 	if old != nil && old.AdministeredBy != o.AdministeredBy && old.AdministeredBy != "" {
-		if err := store.Delete(txn, store.OrgAdminKey(old.AdministeredBy, o.ID)); err != nil {
+		if err := txn.Delete(store.OrgAdminKey(old.AdministeredBy, o.ID)); err != nil {
 			return err
 		}
 	}
 	if o.ManagedBy != "" {
-		if err := store.Set(txn, store.OrgChildKey(o.ManagedBy, o.ID), nil); err != nil {
+		if err := txn.Set(store.OrgChildKey(o.ManagedBy, o.ID), nil); err != nil {
 			return err
 		}
 	}
 	if o.AdministeredBy != "" {
-		if err := store.Set(txn, store.OrgAdminKey(o.AdministeredBy, o.ID), nil); err != nil {
+		if err := txn.Set(store.OrgAdminKey(o.AdministeredBy, o.ID), nil); err != nil {
 			return err
 		}
 	}
@@ -46,7 +44,7 @@ func putOrg(txn *badger.Txn, old, o *Organization) error {
 }
 
 // hasChildren reports whether id manages any organization.
-func hasChildren(txn *badger.Txn, id string) (bool, error) {
+func hasChildren(txn store.Tx, id string) (bool, error) {
 	found := false
 	err := store.ScanKeys(txn, store.OrgChildPrefix(id), func([]byte) error {
 		found = true
@@ -62,14 +60,14 @@ var errStop = errors.New("stop")
 
 // deleteOrg removes o, its indexes, logo, memberships and invitations.
 // API keys are removed by the auth package in the same transaction.
-func deleteOrg(txn *badger.Txn, o *Organization) error {
+func deleteOrg(txn store.Tx, o *Organization) error {
 	if o.ManagedBy != "" {
-		if err := store.Delete(txn, store.OrgChildKey(o.ManagedBy, o.ID)); err != nil {
+		if err := txn.Delete(store.OrgChildKey(o.ManagedBy, o.ID)); err != nil {
 			return err
 		}
 	}
 	if o.AdministeredBy != "" {
-		if err := store.Delete(txn, store.OrgAdminKey(o.AdministeredBy, o.ID)); err != nil {
+		if err := txn.Delete(store.OrgAdminKey(o.AdministeredBy, o.ID)); err != nil {
 			return err
 		}
 	}
@@ -94,20 +92,20 @@ func deleteOrg(txn *badger.Txn, o *Organization) error {
 		return err
 	}
 	for _, u := range members {
-		if err := store.Delete(txn, store.UserOrgKey(u, o.ID)); err != nil {
+		if err := txn.Delete(store.UserOrgKey(u, o.ID)); err != nil {
 			return err
 		}
 	}
 	var inviteHashes []string
 	if err := store.ScanKeys(txn, store.OrgInvitePrefix(o.ID), func(k []byte) error {
-		h, err := store.Get(txn, k)
+		h, err := txn.Get(k)
 		inviteHashes = append(inviteHashes, string(h))
 		return err
 	}); err != nil {
 		return err
 	}
 	for _, h := range inviteHashes {
-		if err := store.Delete(txn, store.InviteKey(h)); err != nil {
+		if err := txn.Delete(store.InviteKey(h)); err != nil {
 			return err
 		}
 	}
@@ -116,8 +114,8 @@ func deleteOrg(txn *badger.Txn, o *Organization) error {
 			return err
 		}
 	}
-	if err := store.Delete(txn, store.OrgLogoKey(o.ID)); err != nil {
+	if err := txn.Delete(store.OrgLogoKey(o.ID)); err != nil {
 		return err
 	}
-	return store.Delete(txn, store.OrgKey(o.ID))
+	return txn.Delete(store.OrgKey(o.ID))
 }

@@ -1,6 +1,7 @@
 package org
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"net/mail"
@@ -8,7 +9,6 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/dgraph-io/badger/v4"
 	"github.com/google/uuid"
 
 	"github.com/fiskaldesk/fiskaldesk/backend/audit"
@@ -99,7 +99,7 @@ func checkPassword(field, pw string) error {
 // NeedsSetup reports whether no user exists yet (first start).
 func (s *Service) NeedsSetup() (bool, error) {
 	empty := true
-	err := s.st.View(func(txn *badger.Txn) error {
+	err := s.st.View(func(txn store.Tx) error {
 		return store.ScanKeys(txn, store.UserPrefix(), func([]byte) error { empty = false; return errStop })
 	})
 	if errors.Is(err, errStop) {
@@ -116,7 +116,7 @@ type NewUser struct {
 	LastName  string `json:"last_name"`
 }
 
-func (s *Service) createUser(txn *badger.Txn, nu NewUser) (*User, error) {
+func (s *Service) createUser(txn store.Tx, nu NewUser) (*User, error) {
 	email, err := normEmail("email", nu.Email)
 	if err != nil {
 		return nil, err
@@ -133,14 +133,14 @@ func (s *Service) createUser(txn *badger.Txn, nu NewUser) (*User, error) {
 	if err := store.PutJSON(txn, store.UserKey(u.ID), userRecord{V: 1, User: u, PasswordHash: secret.Hash(nu.Password), PasswordVersion: 1}); err != nil {
 		return nil, err
 	}
-	return &u, store.Set(txn, store.UserEmailKey(email), []byte(u.ID))
+	return &u, txn.Set(store.UserEmailKey(email), []byte(u.ID))
 }
 
-func addMember(txn *badger.Txn, orgID, userID string, role Role, now int64) error {
+func addMember(txn store.Tx, orgID, userID string, role Role, now int64) error {
 	if err := store.PutJSON(txn, store.MemberKey(orgID, userID), membership{V: 1, Role: role, CreatedAt: now}); err != nil {
 		return err
 	}
-	return store.Set(txn, store.UserOrgKey(userID, orgID), nil)
+	return txn.Set(store.UserOrgKey(userID, orgID), nil)
 }
 
 // Setup creates the first user and the first organization, with the user
@@ -148,7 +148,7 @@ func addMember(txn *badger.Txn, orgID, userID string, role Role, now int64) erro
 func (s *Service) Setup(ctx context.Context, nu NewUser, in Input) (*User, *Organization, error) {
 	var u *User
 	var o *Organization
-	err := s.st.Update(ctx, func(txn *badger.Txn) error {
+	err := s.st.Update(ctx, func(txn store.Tx) error {
 		if err := store.ScanKeys(txn, store.UserPrefix(), func([]byte) error { return ErrSetupDone }); err != nil {
 			return err
 		}
@@ -167,8 +167,8 @@ func (s *Service) Setup(ctx context.Context, nu NewUser, in Input) (*User, *Orga
 // version. Any mismatch is ErrInvalidCredentials, whichever part failed.
 func (s *Service) Login(email, password string) (*User, int, error) {
 	var rec userRecord
-	err := s.st.View(func(txn *badger.Txn) error {
-		id, err := store.Get(txn, store.UserEmailKey(strings.ToLower(strings.TrimSpace(email))))
+	err := s.st.View(func(txn store.Tx) error {
+		id, err := txn.Get(store.UserEmailKey(strings.ToLower(strings.TrimSpace(email))))
 		if err != nil {
 			return err
 		}
@@ -196,7 +196,7 @@ var dummyHash = secret.Hash("fiskaldesk-timing-equaliser")
 func (s *Service) User(id string) (*User, int, map[string]Role, error) {
 	var rec userRecord
 	roles := map[string]Role{}
-	err := s.st.View(func(txn *badger.Txn) error {
+	err := s.st.View(func(txn store.Tx) error {
 		var err error
 		rec, err = store.GetJSON[userRecord](txn, store.UserKey(id))
 		if errors.Is(err, store.ErrNotFound) {
@@ -229,7 +229,7 @@ func (s *Service) ChangePassword(ctx context.Context, userID, current, next stri
 	if err := checkPassword("new_password", next); err != nil {
 		return err
 	}
-	return s.st.Update(ctx, func(txn *badger.Txn) error {
+	return s.st.Update(ctx, func(txn store.Tx) error {
 		rec, err := store.GetJSON[userRecord](txn, store.UserKey(userID))
 		if err != nil {
 			return ErrUserNotFound
@@ -246,7 +246,7 @@ func (s *Service) ChangePassword(ctx context.Context, userID, current, next stri
 // Members lists an org's users and open invitations.
 func (s *Service) Members(v Viewer, orgID string) ([]Member, error) {
 	var out []Member
-	err := s.st.View(func(txn *badger.Txn) error {
+	err := s.st.View(func(txn store.Tx) error {
 		if _, _, err := s.GetTx(txn, v, orgID); err != nil {
 			return err
 		}
@@ -270,7 +270,7 @@ func (s *Service) Members(v Viewer, orgID string) ([]Member, error) {
 			return err
 		}
 		for _, invID := range invIDs {
-			h, err := store.Get(txn, store.OrgInviteKey(orgID, invID))
+			h, err := txn.Get(store.OrgInviteKey(orgID, invID))
 			if err != nil {
 				return err
 			}
@@ -300,7 +300,7 @@ func (s *Service) Invite(ctx context.Context, v Viewer, orgID string, email, fir
 	}
 	token := secret.Token62(43)
 	var inv *Invitation
-	err = s.st.Update(ctx, func(txn *badger.Txn) error {
+	err = s.st.Update(ctx, func(txn store.Tx) error {
 		o, myRole, err := s.GetTx(txn, v, orgID)
 		if err != nil {
 			return err
@@ -308,10 +308,12 @@ func (s *Service) Invite(ctx context.Context, v Viewer, orgID string, email, fir
 		if !myRole.AtLeast(RoleAdmin) || (role == RoleOwner && !myRole.AtLeast(RoleOwner) && v.KeyOrgType == "") {
 			return ErrForbidden
 		}
-		if uid, err := store.Get(txn, store.UserEmailKey(email)); err == nil {
-			if ok, _ := store.Exists(txn, store.MemberKey(o.ID, string(uid))); ok {
-				return ErrAlreadyMember
+		if uid, err := txn.Get(store.UserEmailKey(email)); err == nil {
+			if ok, err := store.Exists(txn, store.MemberKey(o.ID, string(uid))); err != nil || ok {
+				return cmp.Or(err, ErrAlreadyMember)
 			}
+		} else if !errors.Is(err, store.ErrNotFound) {
+			return err
 		}
 		now := s.now()
 		inv = &Invitation{V: 1, ID: uuid.NewString(), OrgID: o.ID, Email: email, FirstName: first, LastName: last, Role: role,
@@ -320,7 +322,7 @@ func (s *Service) Invite(ctx context.Context, v Viewer, orgID string, email, fir
 		if err := store.PutJSON(txn, store.InviteKey(h), inv); err != nil {
 			return err
 		}
-		if err := store.Set(txn, store.OrgInviteKey(o.ID, inv.ID), []byte(h)); err != nil {
+		if err := txn.Set(store.OrgInviteKey(o.ID, inv.ID), []byte(h)); err != nil {
 			return err
 		}
 		return audit.Record(txn, o.ID, v.Actor, "user.invite", "invitation", inv.ID, "email", "role")
@@ -337,7 +339,7 @@ type InvitationInfo struct {
 	ExpiresAt        int64  `json:"expires_at"`
 }
 
-func (s *Service) openInvitation(txn *badger.Txn, token string) (*Invitation, *Organization, error) {
+func (s *Service) openInvitation(txn store.Tx, token string) (*Invitation, *Organization, error) {
 	inv, err := store.GetJSON[Invitation](txn, store.InviteKey(secret.TokenHash(token)))
 	if errors.Is(err, store.ErrNotFound) || (err == nil && inv.ExpiresAt < s.now().Unix()) {
 		return nil, nil, ErrInvitationNotFound
@@ -355,7 +357,7 @@ func (s *Service) openInvitation(txn *badger.Txn, token string) (*Invitation, *O
 // Invitation describes the invitation behind token.
 func (s *Service) Invitation(token string) (*InvitationInfo, error) {
 	var info *InvitationInfo
-	err := s.st.View(func(txn *badger.Txn) error {
+	err := s.st.View(func(txn store.Tx) error {
 		inv, o, err := s.openInvitation(txn, token)
 		if err != nil {
 			return err
@@ -372,12 +374,12 @@ func (s *Service) Invitation(token string) (*InvitationInfo, error) {
 // proves itself with its current password.
 func (s *Service) AcceptInvitation(ctx context.Context, token string, nu NewUser) (*User, error) {
 	var u *User
-	err := s.st.Update(ctx, func(txn *badger.Txn) error {
+	err := s.st.Update(ctx, func(txn store.Tx) error {
 		inv, o, err := s.openInvitation(txn, token)
 		if err != nil {
 			return err
 		}
-		if uid, err := store.Get(txn, store.UserEmailKey(inv.Email)); err == nil {
+		if uid, err := txn.Get(store.UserEmailKey(inv.Email)); err == nil {
 			rec, err := store.GetJSON[userRecord](txn, store.UserKey(string(uid)))
 			if err != nil {
 				return err
@@ -398,10 +400,10 @@ func (s *Service) AcceptInvitation(ctx context.Context, token string, nu NewUser
 		if err := addMember(txn, o.ID, u.ID, inv.Role, s.now().Unix()); err != nil {
 			return err
 		}
-		if err := store.Delete(txn, store.InviteKey(secret.TokenHash(token))); err != nil {
+		if err := txn.Delete(store.InviteKey(secret.TokenHash(token))); err != nil {
 			return err
 		}
-		if err := store.Delete(txn, store.OrgInviteKey(o.ID, inv.ID)); err != nil {
+		if err := txn.Delete(store.OrgInviteKey(o.ID, inv.ID)); err != nil {
 			return err
 		}
 		return audit.Record(txn, o.ID, audit.Actor{Type: "user", ID: u.ID}, "user.join", "user", u.ID, "role")
@@ -410,7 +412,7 @@ func (s *Service) AcceptInvitation(ctx context.Context, token string, nu NewUser
 }
 
 // owners counts the owners of orgID.
-func owners(txn *badger.Txn, orgID string) (int, error) {
+func owners(txn store.Tx, orgID string) (int, error) {
 	n := 0
 	err := store.ScanJSON(txn, store.MemberPrefix(orgID), func(m membership) error {
 		if m.Role == RoleOwner {
@@ -425,7 +427,7 @@ func owners(txn *badger.Txn, orgID string) (int, error) {
 // id) from orgID. The last owner cannot be removed, and only owners
 // remove owners.
 func (s *Service) RemoveMember(ctx context.Context, v Viewer, orgID, id string) error {
-	return s.st.Update(ctx, func(txn *badger.Txn) error {
+	return s.st.Update(ctx, func(txn store.Tx) error {
 		_, myRole, err := s.GetTx(txn, v, orgID)
 		if err != nil {
 			return err
@@ -433,11 +435,11 @@ func (s *Service) RemoveMember(ctx context.Context, v Viewer, orgID, id string) 
 		if !myRole.AtLeast(RoleAdmin) {
 			return ErrForbidden
 		}
-		if h, err := store.Get(txn, store.OrgInviteKey(orgID, id)); err == nil {
-			if err := store.Delete(txn, store.InviteKey(string(h))); err != nil {
+		if h, err := txn.Get(store.OrgInviteKey(orgID, id)); err == nil {
+			if err := txn.Delete(store.InviteKey(string(h))); err != nil {
 				return err
 			}
-			if err := store.Delete(txn, store.OrgInviteKey(orgID, id)); err != nil {
+			if err := txn.Delete(store.OrgInviteKey(orgID, id)); err != nil {
 				return err
 			}
 			return audit.Record(txn, orgID, v.Actor, "user.uninvite", "invitation", id)
@@ -459,10 +461,10 @@ func (s *Service) RemoveMember(ctx context.Context, v Viewer, orgID, id string) 
 				return ErrLastOwner
 			}
 		}
-		if err := store.Delete(txn, store.MemberKey(orgID, id)); err != nil {
+		if err := txn.Delete(store.MemberKey(orgID, id)); err != nil {
 			return err
 		}
-		if err := store.Delete(txn, store.UserOrgKey(id, orgID)); err != nil {
+		if err := txn.Delete(store.UserOrgKey(id, orgID)); err != nil {
 			return err
 		}
 		return audit.Record(txn, orgID, v.Actor, "user.remove", "user", id)
@@ -475,7 +477,7 @@ func (s *Service) SetRole(ctx context.Context, v Viewer, orgID, userID string, r
 	if !ValidRole(role) {
 		return invalid("role", "must be owner, admin or member")
 	}
-	return s.st.Update(ctx, func(txn *badger.Txn) error {
+	return s.st.Update(ctx, func(txn store.Tx) error {
 		_, myRole, err := s.GetTx(txn, v, orgID)
 		if err != nil {
 			return err

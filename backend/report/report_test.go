@@ -13,8 +13,212 @@ import (
 	"testing"
 	"time"
 
+	"github.com/xuri/excelize/v2"
+
 	"github.com/fiskaldesk/fiskaldesk/backend/org"
+	"github.com/fiskaldesk/fiskaldesk/backend/tse"
+	"github.com/fiskaldesk/fiskaldesk/backend/tss"
+	"github.com/fiskaldesk/fiskaldesk/backend/tss/tsstest"
 )
+
+func TestCents(t *testing.T) {
+	for in, want := range map[string]int64{
+		"12.34": 1234, "0.05": 5, "-0.50": -50, "7": 700, "7.5": 750, "1000000.99": 100000099, "": 0, "-3.00": -300,
+	} {
+		if got := cents(in); got != want {
+			t.Errorf("cents(%q) = %d, want %d", in, got, want)
+		}
+	}
+}
+
+func TestMoney(t *testing.T) {
+	for in, want := range map[int64]string{
+		0: "0,00", 5: "0,05", 99: "0,99", 100: "1,00", 123456: "1.234,56", -123456: "-1.234,56",
+		100000000: "1.000.000,00", 99999: "999,99",
+	} {
+		if got := Money(in); got != want {
+			t.Errorf("Money(%d) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestReceiptReadsTheSignedProcessData(t *testing.T) {
+	qr := func(ptype, pdata string) string {
+		return tse.QRCodeData("kasse-1", ptype, []byte(pdata), 7, 42, 1764583200, 1764583260, []byte{1, 2}, []byte{3})
+	}
+	cases := []struct {
+		name          string
+		qr            string
+		typ           string
+		gross         [5]int64
+		cash, nonCash int64
+	}{
+		{"receipt with two rates and both payments", qr(tse.TypeReceipt, "Beleg^11.90_1.07_0.00_0.00_0.00^10.00:Bar_2.97:Unbar"),
+			"Beleg", [5]int64{1190, 107}, 1000, 297},
+		{"payment with currency", qr(tse.TypeReceipt, "Beleg^5.00_0.00_0.00_0.00_0.00^5.00:Bar:CHF"), "Beleg", [5]int64{500}, 500, 0},
+		{"negative amounts (a return)", qr(tse.TypeReceipt, "Beleg^-2.50_0.00_0.00_0.00_0.00^-2.50:Bar"), "Beleg", [5]int64{-250}, -250, 0},
+		{"aborted receipt", qr(tse.TypeReceipt, tse.AbortData), "AVBelegabbruch", [5]int64{}, 0, 0},
+		{"another process type", qr("SonstigerVorgang", "x"), "SonstigerVorgang", [5]int64{}, 0, 0},
+		{"no QR code", "", "", [5]int64{}, 0, 0},
+	}
+	for _, c := range cases {
+		rc := receipt("Org", &tss.TxView{TSSID: "t", ClientSerialNumber: "kasse-1", Number: 7, TimeEnd: 1764583260, QRCodeData: c.qr,
+			Signature: tss.TxSignature{Counter: 42, Value: "c2ln"}})
+		if rc.Type != c.typ || rc.Gross != c.gross || rc.Cash != c.cash || rc.NonCash != c.nonCash {
+			t.Errorf("%s: %+v", c.name, rc)
+		}
+		if rc.Number != 7 || rc.Counter != 42 || rc.Signature != "c2ln" || !rc.Time.Equal(time.Unix(1764583260, 0)) {
+			t.Errorf("%s: signature data %+v", c.name, rc)
+		}
+	}
+}
+
+func TestTotalsGroupByDayTSSAndClient(t *testing.T) {
+	day := func(d, h int) time.Time { return time.Date(2026, 12, d, h, 0, 0, 0, time.UTC) }
+	rs := []Receipt{
+		{TSSID: "b", ClientSerial: "k1", Time: day(2, 9), Gross: [5]int64{100}, Cash: 100},
+		{TSSID: "a", ClientSerial: "k1", Time: day(2, 10), Gross: [5]int64{200, 50}, NonCash: 250},
+		{TSSID: "b", ClientSerial: "k1", Time: day(2, 23), Gross: [5]int64{300}, Cash: 300},
+		{TSSID: "b", ClientSerial: "k1", Time: day(1, 12), Gross: [5]int64{1}, Cash: 1},
+		{TSSID: "b", ClientSerial: "k2", Time: day(2, 11), Gross: [5]int64{0, 0, 0, 0, 9}, Cash: 9},
+	}
+	got := totals(rs)
+	want := []Total{
+		{TSSID: "b", ClientSerial: "k1", Day: "2026-12-01", Receipts: 1, Gross: [5]int64{1}, Cash: 1},
+		{TSSID: "a", ClientSerial: "k1", Day: "2026-12-02", Receipts: 1, Gross: [5]int64{200, 50}, NonCash: 250},
+		{TSSID: "b", ClientSerial: "k1", Day: "2026-12-02", Receipts: 2, Gross: [5]int64{400}, Cash: 400},
+		{TSSID: "b", ClientSerial: "k2", Day: "2026-12-02", Receipts: 1, Gross: [5]int64{0, 0, 0, 0, 9}, Cash: 9},
+	}
+	if len(got) != len(want) {
+		t.Fatalf("%d groups: %+v", len(got), got)
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Errorf("group %d: %+v, want %+v", i, got[i], want[i])
+		}
+	}
+	if got[1].Sum() != 250 {
+		t.Errorf("Sum %d", got[1].Sum())
+	}
+}
+
+// TestBuild signs receipts through the SIGN DE service on the in-memory
+// store, in an organization and a managed one, and checks the period,
+// the scope and every format against the amounts signed.
+func TestBuild(t *testing.T) {
+	e := tsstest.New(t, "Holding")
+	child := e.NewOrg("Filiale", e.Org.ID)
+	cc := e.Caller(child.ID)
+	const t1, t2 = "a1111111-1111-4111-8111-111111111111", "b2222222-2222-4222-8222-222222222222"
+	e.Initialized(e.C, t1)
+	e.Initialized(cc, t2)
+	e.Client(e.C, t1, "c1", "kasse-1")
+	e.Client(cc, t2, "c2", "kasse-2")
+	r := tsstest.Standard
+	e.Now = time.Date(2026, 11, 30, 23, 59, 0, 0, time.UTC) // before the period
+	e.Receipt(e.C, t1, "c1", "tx-before", r(map[string]string{"NORMAL": "99.00"}, map[string]string{"CASH": "99.00"}))
+	e.Now = time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
+	e.Receipt(e.C, t1, "c1", "tx-1", r(map[string]string{"NORMAL": "11.90", "REDUCED_1": "1.07"}, map[string]string{"CASH": "12.97"}))
+	e.Receipt(e.C, t1, "c1", "tx-2", r(map[string]string{"NORMAL": "5.00"}, map[string]string{"NON_CASH": "5.00"}))
+	e.Now = time.Date(2026, 12, 2, 18, 0, 0, 0, time.UTC)
+	e.Receipt(cc, t2, "c2", "tx-3", r(map[string]string{"NULL": "2.00"}, map[string]string{"CASH": "2.00"}))
+	// Still ACTIVE: not in a report.
+	if _, err := e.TSS.Upsert(e.Ctx, e.C, t1, "tx-open", 1, tss.TxRequest{State: tss.TxActive, ClientID: "c1"}); err != nil {
+		t.Fatal(err)
+	}
+	e.Now = time.Date(2026, 12, 3, 0, 0, 0, 0, time.UTC) // the first second after the period
+	e.Receipt(e.C, t1, "c1", "tx-after", r(map[string]string{"NORMAL": "1.00"}, map[string]string{"CASH": "1.00"}))
+
+	period := Params{OrgID: e.Org.ID, From: time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC), To: time.Date(2026, 12, 3, 0, 0, 0, 0, time.UTC)}
+	own, err := Build(e.Ctx, e.Orgs, e.TSS, e.C, period)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(own.Receipts) != 2 || own.From != "2026-12-01" || own.To != "2026-12-02" {
+		t.Fatalf("own org only: %d receipts, %s–%s", len(own.Receipts), own.From, own.To)
+	}
+	period.IncludeManaged = true
+	all, err := Build(e.Ctx, e.Orgs, e.TSS, e.C, period)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(all.Receipts) != 3 {
+		t.Fatalf("with managed: %d receipts %+v", len(all.Receipts), all.Receipts)
+	}
+	first, last := all.Receipts[0], all.Receipts[2]
+	if first.Gross != [5]int64{1190, 107} || first.Cash != 1297 || first.Organization != "Holding" || first.ClientSerial != "kasse-1" {
+		t.Fatalf("first receipt %+v", first)
+	}
+	if last.Organization != "Filiale" || last.Gross != [5]int64{0, 0, 0, 0, 200} || last.TSSID != t2 {
+		t.Fatalf("managed org's receipt %+v", last)
+	}
+	if len(all.Totals) != 2 || all.Totals[0].Receipts != 2 || all.Totals[0].Sum() != 1797 || all.Totals[0].NonCash != 500 {
+		t.Fatalf("totals %+v", all.Totals)
+	}
+
+	// CSV: the totals row of day one, in the CSV convention (decimal comma,
+	// ';', the organization after the day; TestCSVConvention has the rest).
+	var buf bytes.Buffer
+	if err := all.CSV(&buf, "totals"); err != nil {
+		t.Fatal(err)
+	}
+	cr := csv.NewReader(strings.NewReader(strings.TrimPrefix(buf.String(), "\uFEFF")))
+	cr.Comma = ';'
+	rows, err := cr.ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != 3 || rows[1][0] != "2026-12-01" || rows[1][1] != "Holding" || rows[1][4] != "2" || rows[1][5] != "16,90" || rows[1][10] != "17,97" {
+		t.Fatalf("totals CSV %q", rows)
+	}
+	buf.Reset()
+	if err := all.CSV(&buf, "receipts"); err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(buf.String(), "\n"); n != 4 || !strings.Contains(buf.String(), first.Signature) {
+		t.Fatalf("receipts CSV (%d lines): %s", n, buf.String())
+	}
+
+	// XLSX: read back with excelize; the gross totals match the receipts.
+	buf.Reset()
+	if err := all.XLSX(&buf); err != nil {
+		t.Fatal(err)
+	}
+	x, err := excelize.OpenReader(&buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer x.Close()
+	sheets := x.GetSheetList()
+	if len(sheets) < 2 {
+		t.Fatalf("sheets %v", sheets)
+	}
+	found := false
+	for _, sh := range sheets {
+		rows, err := x.GetRows(sh)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, row := range rows {
+			for _, cell := range row {
+				if cell == first.Signature {
+					found = true
+				}
+			}
+		}
+	}
+	if !found {
+		t.Fatal("XLSX lacks the receipts' signatures")
+	}
+
+	buf.Reset()
+	if err := all.PDF(&buf); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.HasPrefix(buf.Bytes(), []byte("%PDF-")) || buf.Len() < 1000 {
+		t.Fatalf("PDF of %d bytes", buf.Len())
+	}
+}
 
 func sample(lang string, managed int) *Report {
 	at := time.Date(2026, 12, 1, 9, 30, 0, 0, time.UTC)

@@ -9,7 +9,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/dgraph-io/badger/v4"
 	"github.com/rs/zerolog"
 
 	"github.com/fiskaldesk/fiskaldesk/backend/store"
@@ -17,13 +16,13 @@ import (
 
 func mark(t *testing.T, st *store.Store, k string) {
 	t.Helper()
-	if err := st.Update(context.Background(), func(txn *badger.Txn) error { return store.Set(txn, []byte(k), []byte("x")) }); err != nil {
+	if err := st.Update(context.Background(), func(txn store.Tx) error { return txn.Set([]byte(k), []byte("x")) }); err != nil {
 		t.Fatal(err)
 	}
 }
 
 func has(st *store.Store, k string) bool {
-	return st.View(func(txn *badger.Txn) error { _, err := store.Get(txn, []byte(k)); return err }) == nil
+	return st.View(func(txn store.Tx) error { _, err := txn.Get([]byte(k)); return err }) == nil
 }
 
 // The dashboard's restore: a staged backup replaces the store at the next

@@ -33,7 +33,10 @@ func ReadRunFile(dataDir string) (RunFile, error) {
 }
 
 func (rf RunFile) write(dataDir string) error {
-	b, _ := json.MarshalIndent(rf, "", "  ")
+	b, err := json.MarshalIndent(rf, "", "  ")
+	if err != nil {
+		return err
+	}
 	tmp := runFilePath(dataDir) + ".tmp"
 	if err := os.WriteFile(tmp, b, 0o600); err != nil {
 		return err

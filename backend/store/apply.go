@@ -9,8 +9,6 @@ import (
 	"errors"
 	"fmt"
 	"time"
-
-	"github.com/dgraph-io/badger/v4"
 )
 
 // Conflict keeps both versions of a shared key that changed on two
@@ -69,9 +67,9 @@ var ErrKeyNotSynced = errors.New("store: sync batch writes a key that is not syn
 // one delivered twice changes nothing.
 func (s *Store) Apply(ctx context.Context, o ApplyOptions, entries []Entry) (ApplyResult, error) {
 	var res ApplyResult
-	err := s.Update(ctx, func(txn *badger.Txn) error {
+	err := s.updateRetry(ctx, func(t *txn) error {
 		res = ApplyResult{}
-		cur, err := getU64(txn, o.Cursor)
+		cur, err := GetU64(t, o.Cursor)
 		if err != nil {
 			return err
 		}
@@ -79,8 +77,8 @@ func (s *Store) Apply(ctx context.Context, o ApplyOptions, entries []Entry) (App
 		// Only a central instance passes changes on (to the other
 		// workstations); a workstation relaying what it pulled would
 		// send it straight back.
-		if r, ok := recorders.Load(txn); ok && r.(*recorder).mode == OutboxCentral {
-			rec = r.(*recorder)
+		if t.rec != nil && t.rec.mode == OutboxCentral {
+			rec = t.rec
 			rec.origin = &o.Peer
 		}
 		for _, e := range entries {
@@ -89,7 +87,7 @@ func (s *Store) Apply(ctx context.Context, o ApplyOptions, entries []Entry) (App
 				continue
 			}
 			for _, op := range e.Ops {
-				relay, err := s.applyOp(txn, o, op, &res)
+				relay, err := s.applyOp(t, o, op, &res)
 				if err != nil {
 					return fmt.Errorf("entry %d, key %q: %w", e.Seq, op.Key, err)
 				}
@@ -102,14 +100,14 @@ func (s *Store) Apply(ctx context.Context, o ApplyOptions, entries []Entry) (App
 		}
 		cur = max(cur, o.UpTo)
 		res.Cursor = cur
-		return txn.Set(o.Cursor, u64(cur))
+		return t.rawSet(o.Cursor, u64(cur))
 	})
 	return res, err
 }
 
 // applyOp writes one op; relay reports whether the op took effect (and so
 // travels on to other instances).
-func (s *Store) applyOp(txn *badger.Txn, o ApplyOptions, op Op, res *ApplyResult) (relay bool, err error) {
+func (s *Store) applyOp(t *txn, o ApplyOptions, op Op, res *ApplyResult) (relay bool, err error) {
 	switch ClassOf(op.Key) {
 	case SyncLocal:
 		return false, ErrKeyNotSynced
@@ -118,13 +116,13 @@ func (s *Store) applyOp(txn *badger.Txn, o ApplyOptions, op Op, res *ApplyResult
 			return false, ErrKeyNotSynced
 		}
 		if bytes.HasPrefix(op.Key, []byte("tss/")) {
-			if err := s.claim(txn, string(op.Key[len("tss/"):]), o.Peer); err != nil {
+			if err := s.claim(t, string(op.Key[len("tss/"):]), o.Peer); err != nil {
 				return false, err
 			}
 		}
-		return true, write(txn, op)
+		return true, write(t, op)
 	}
-	b, err := Get(txn, SyncKVKey(op.Key))
+	b, err := t.Get(SyncKVKey(op.Key))
 	if err != nil && !errors.Is(err, ErrNotFound) {
 		return false, err
 	}
@@ -133,29 +131,29 @@ func (s *Store) applyOp(txn *badger.Txn, o ApplyOptions, op Op, res *ApplyResult
 		return false, nil // seen before, through another path
 	}
 	if local.IsZero() || local == op.Prev {
-		if err := write(txn, op); err != nil {
+		if err := write(t, op); err != nil {
 			return false, err
 		}
-		return true, txn.Set(SyncKVKey(op.Key), op.Ver.encode())
+		return true, t.rawSet(SyncKVKey(op.Key), op.Ver.encode())
 	}
 	res.Conflicts++
 	remoteWins := op.Ver.Newer(local)
-	if err := s.keepConflict(txn, o.Peer, op, local, remoteWins); err != nil {
+	if err := s.keepConflict(t, o.Peer, op, local, remoteWins); err != nil {
 		return false, err
 	}
 	if !remoteWins {
 		return false, nil
 	}
-	if err := write(txn, op); err != nil {
+	if err := write(t, op); err != nil {
 		return false, err
 	}
-	return true, txn.Set(SyncKVKey(op.Key), op.Ver.encode())
+	return true, t.rawSet(SyncKVKey(op.Key), op.Ver.encode())
 }
 
 // claim records that peer signs TSS id, refusing a TSS signed here or by
 // another instance: a TSS is never signed on two instances.
-func (s *Store) claim(txn *badger.Txn, id string, peer Instance) error {
-	owner, err := Get(txn, SyncOwnerKey(id))
+func (s *Store) claim(t *txn, id string, peer Instance) error {
+	owner, err := t.Get(SyncOwnerKey(id))
 	switch {
 	case err == nil:
 		if !bytes.Equal(owner, peer[:]) {
@@ -165,21 +163,23 @@ func (s *Store) claim(txn *badger.Txn, id string, peer Instance) error {
 	case !errors.Is(err, ErrNotFound):
 		return err
 	}
-	if ok, err := Exists(txn, TSSKey(id)); err != nil || ok {
+	if ok, err := Exists(t, TSSKey(id)); err != nil || ok {
 		return errors.Join(err, ErrNotOwner)
 	}
-	return txn.Set(SyncOwnerKey(id), peer[:])
+	return t.rawSet(SyncOwnerKey(id), peer[:])
 }
 
-func write(txn *badger.Txn, op Op) error {
+// write applies a peer's op past the recorder: what arrives by sync is
+// relayed (or not) by Apply's own rule, not recorded as a local change.
+func write(t *txn, op Op) error {
 	if op.Delete {
-		return txn.Delete(op.Key)
+		return t.rawDelete(op.Key)
 	}
-	return txn.Set(op.Key, op.Value)
+	return t.rawSet(op.Key, op.Value)
 }
 
-func (s *Store) keepConflict(txn *badger.Txn, peer Instance, op Op, local Version, remoteWins bool) error {
-	lv, err := Get(txn, op.Key)
+func (s *Store) keepConflict(t *txn, peer Instance, op Op, local Version, remoteWins bool) error {
+	lv, err := t.Get(op.Key)
 	if err != nil && !errors.Is(err, ErrNotFound) {
 		return err
 	}
@@ -188,31 +188,38 @@ func (s *Store) keepConflict(txn *badger.Txn, peer Instance, op Op, local Versio
 	remoteSide := ConflictSide{Origin: hex.EncodeToString(op.Ver.Origin[:]), At: time.Unix(0, int64(op.Ver.UnixNanos)).UTC(),
 		Deleted: op.Delete, Value: op.Value}
 	id := make([]byte, 8)
-	_, _ = rand.Read(id)
+	_, _ = rand.Read(id) // crypto/rand.Read never fails (Go 1.24+)
 	now := s.ob.now().UTC()
 	c := Conflict{ID: hex.EncodeToString(id), Key: string(op.Key), DetectedAt: now, Peer: hex.EncodeToString(peer[:]),
 		Kept: localSide, Lost: remoteSide, KeptLocal: !remoteWins}
 	if remoteWins {
 		c.Kept, c.Lost = remoteSide, localSide
 	}
-	return PutJSON(txn, SyncConflictKey(uint64(now.UnixNano()), c.ID), c)
+	b, err := json.Marshal(c)
+	if err != nil {
+		return fmt.Errorf("encode conflict: %w", err)
+	}
+	return t.rawSet(SyncConflictKey(uint64(now.UnixNano()), c.ID), b)
 }
 
 // Conflicts lists the recorded conflicts, newest first, at most limit.
 func (s *Store) Conflicts(limit int) ([]Conflict, int, error) {
 	var out []Conflict
 	n := 0
-	err := s.View(func(txn *badger.Txn) error {
-		p := SyncConflictPrefix()
-		it := PrefixIterator(txn, p, true, true)
+	err := s.View(func(tx Tx) error {
+		it := tx.Iterate(IterOptions{Prefix: SyncConflictPrefix(), Reverse: true})
 		defer it.Close()
-		for ; it.ValidForPrefix(p); it.Next() {
+		for ; it.Valid(); it.Next() {
 			n++
 			if len(out) == limit {
 				continue
 			}
+			b, err := it.Value()
+			if err != nil {
+				return err
+			}
 			var c Conflict
-			if err := it.Item().Value(func(b []byte) error { return json.Unmarshal(b, &c) }); err != nil {
+			if err := json.Unmarshal(b, &c); err != nil {
 				return err
 			}
 			out = append(out, c)
@@ -223,9 +230,9 @@ func (s *Store) Conflicts(limit int) ([]Conflict, int, error) {
 }
 
 // OwnerOf returns the instance that signs TSS id when it is not this one.
-func OwnerOf(txn *badger.Txn, id string) (Instance, bool, error) {
+func OwnerOf(tx Tx, id string) (Instance, bool, error) {
 	var inst Instance
-	b, err := Get(txn, SyncOwnerKey(id))
+	b, err := tx.Get(SyncOwnerKey(id))
 	if errors.Is(err, ErrNotFound) {
 		return inst, false, nil
 	}

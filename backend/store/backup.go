@@ -35,12 +35,15 @@ func (s *Store) Backup(w io.Writer) (uint64, error) {
 	if s.closed {
 		return 0, ErrClosed
 	}
-	h := BackupHeader{Magic: backupMagic, Format: FormatVersion, ReadVersion: s.db.MaxVersion()}
-	line, _ := json.Marshal(h)
+	h := BackupHeader{Magic: backupMagic, Format: FormatVersion, ReadVersion: s.eng.maxVersion()}
+	line, err := json.Marshal(h)
+	if err != nil {
+		return 0, fmt.Errorf("backup: %w", err)
+	}
 	if _, err := w.Write(append(line, '\n')); err != nil {
 		return 0, fmt.Errorf("backup: %w", err)
 	}
-	v, err := s.db.Backup(w, 0)
+	v, err := s.eng.backup(w)
 	if err != nil {
 		return 0, fmt.Errorf("backup: %w", err)
 	}

@@ -7,8 +7,6 @@ import (
 	"sync"
 	"testing"
 	"time"
-
-	"github.com/dgraph-io/badger/v4"
 )
 
 // BenchmarkDurableCommit measures the store's durable commits (SyncWrites)
@@ -39,7 +37,7 @@ func BenchmarkDurableCommit(b *testing.B) {
 					defer wg.Done()
 					key := make([]byte, 16)
 					for i := w; i < commits; i += c.writers {
-						err := s.Update(context.Background(), func(txn *badger.Txn) error {
+						err := s.Update(context.Background(), func(txn Tx) error {
 							for op := range c.opsPerCommit {
 								for k := range 3 {
 									binary.BigEndian.PutUint32(key[0:], uint32(w))
@@ -92,9 +90,9 @@ func BenchmarkOutboxCommit(b *testing.B) {
 				go func() {
 					defer wg.Done()
 					for i := w; i < b.N; i += 8 {
-						err := s.Update(context.Background(), func(txn *badger.Txn) error {
+						err := s.Update(context.Background(), func(txn Tx) error {
 							for k := range 3 {
-								if err := Set(txn, fmt.Appendf(nil, "log/%d/%d/%d", w, i, k), val); err != nil {
+								if err := txn.Set(fmt.Appendf(nil, "log/%d/%d/%d", w, i, k), val); err != nil {
 									return err
 								}
 							}

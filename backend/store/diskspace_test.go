@@ -5,8 +5,6 @@ import (
 	"errors"
 	"sync/atomic"
 	"testing"
-
-	"github.com/dgraph-io/badger/v4"
 )
 
 // Below the reserve, writes are refused before they reach Badger, reads go
@@ -22,7 +20,7 @@ func TestUpdateRefusedWhenDiskNearlyFull(t *testing.T) {
 	defer s.Close()
 	ctx := context.Background()
 	put := func(k string) error {
-		return s.Update(ctx, func(txn *badger.Txn) error { return txn.Set([]byte(k), []byte("v")) })
+		return s.Update(ctx, func(txn Tx) error { return txn.Set([]byte(k), []byte("v")) })
 	}
 	if err := put("a"); err != nil {
 		t.Fatal(err)
@@ -30,14 +28,14 @@ func TestUpdateRefusedWhenDiskNearlyFull(t *testing.T) {
 
 	free.Store(100<<20 - 1)
 	ran := false
-	err = s.Update(ctx, func(txn *badger.Txn) error { ran = true; return txn.Set([]byte("b"), []byte("v")) })
+	err = s.Update(ctx, func(txn Tx) error { ran = true; return txn.Set([]byte("b"), []byte("v")) })
 	if !errors.Is(err, ErrDiskFull) || ran {
 		t.Fatalf("err = %v, fn ran = %v; want ErrDiskFull before fn", err, ran)
 	}
-	if err := s.View(func(txn *badger.Txn) error { _, err := txn.Get([]byte("a")); return err }); err != nil {
+	if err := s.View(func(txn Tx) error { _, err := txn.Get([]byte("a")); return err }); err != nil {
 		t.Fatalf("read while disk full: %v", err)
 	}
-	if err := s.View(func(txn *badger.Txn) error { _, err := txn.Get([]byte("b")); return err }); !errors.Is(err, badger.ErrKeyNotFound) {
+	if err := s.View(func(txn Tx) error { _, err := txn.Get([]byte("b")); return err }); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("refused write is visible: %v", err)
 	}
 

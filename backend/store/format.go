@@ -5,8 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-
-	"github.com/dgraph-io/badger/v4"
 )
 
 // FormatVersion is the store format this binary writes. Bump it only
@@ -18,7 +16,7 @@ const FormatVersion uint32 = 1
 type migration struct {
 	from uint32
 	name string
-	run  func(txn *badger.Txn) error
+	run  func(tx Tx) error
 }
 
 // migrations lists every upgrade step, oldest first. Format 1 is the first
@@ -27,8 +25,8 @@ var migrations []migration
 
 func (s *Store) checkFormat() error {
 	var have uint32
-	err := s.db.View(func(txn *badger.Txn) error {
-		v, err := Get(txn, keyFormat)
+	err := s.view(func(t *txn) error {
+		v, err := t.Get(keyFormat)
 		if errors.Is(err, ErrNotFound) {
 			return nil
 		}
@@ -59,18 +57,21 @@ func (s *Store) checkFormat() error {
 // initFormat stamps a new, empty database. A database that has keys but no
 // format key was not made by fiskaldesk and is refused rather than adopted.
 func (s *Store) initFormat() error {
-	return s.db.Update(func(txn *badger.Txn) error {
-		it := txn.NewIterator(badger.IteratorOptions{})
-		it.Rewind()
+	return s.rawUpdate(func(t *txn) error {
+		it := t.Iterate(IterOptions{KeysOnly: true})
 		empty := !it.Valid()
 		it.Close()
 		if !empty {
 			return ErrUnknownData
 		}
-		if err := txn.Set(keyFormat, u32(FormatVersion)); err != nil {
+		if err := t.rawSet(keyFormat, u32(FormatVersion)); err != nil {
 			return err
 		}
-		return txn.Set(keyInstance, newInstanceID())
+		id, err := newInstanceID()
+		if err != nil {
+			return err
+		}
+		return t.rawSet(keyInstance, id)
 	})
 }
 
@@ -83,11 +84,13 @@ func (s *Store) migrate(from, to uint32) error {
 			return fmt.Errorf("no migration from store format %d", v)
 		}
 		m := migrations[i]
-		err := s.db.Update(func(txn *badger.Txn) error {
-			if err := m.run(txn); err != nil {
+		// Migrations run before the outbox state is loaded: what they
+		// write reaches peers through the snapshot, not as changes.
+		err := s.rawUpdate(func(t *txn) error {
+			if err := m.run(t); err != nil {
 				return err
 			}
-			return txn.Set(keyFormat, u32(m.from+1))
+			return t.rawSet(keyFormat, u32(m.from+1))
 		})
 		if err != nil {
 			return fmt.Errorf("migrate format %d → %d (%s): %w", m.from, m.from+1, m.name, err)

@@ -311,6 +311,114 @@ func ClassOf(k []byte) SyncClass {
 	return SyncLocal
 }
 
+// Key parsers. Each takes a key apart the way its builder above put it
+// together and returns ok=false for a key of another shape, so no code
+// outside this file slices keys by hand.
+
+// ParseOutboxKey returns the sequence of an outbox/<seq> key.
+func ParseOutboxKey(k []byte) (seq uint64, ok bool) {
+	rest, ok := bytes.CutPrefix(k, OutboxPrefix())
+	if !ok || len(rest) != 8 {
+		return 0, false
+	}
+	return binary.BigEndian.Uint64(rest), true
+}
+
+// ParseTxNumKey returns the TSS and the number of a tx-num/<tss>/<n> key.
+func ParseTxNumKey(k []byte) (tss string, n uint64, ok bool) {
+	segs, n, ok := parseNumbered(k, "tx-num", 1, 8)
+	if !ok {
+		return "", 0, false
+	}
+	return segs[0], n, true
+}
+
+// ParseTxEndKey returns the parts of a tx-end/<tss>/<state>/<n> key.
+func ParseTxEndKey(k []byte) (tss, state string, n uint64, ok bool) {
+	segs, n, ok := parseNumbered(k, "tx-end", 2, 8)
+	if !ok {
+		return "", "", 0, false
+	}
+	return segs[0], segs[1], n, true
+}
+
+// ParseTxClientKey returns the parts of a tx-client/<tss>/<client>/<n> key.
+func ParseTxClientKey(k []byte) (tss, client string, n uint64, ok bool) {
+	segs, n, ok := parseNumbered(k, "tx-client", 2, 8)
+	if !ok {
+		return "", "", 0, false
+	}
+	return segs[0], segs[1], n, true
+}
+
+// ParseTxIndexNumber returns the transaction number of a key of any of
+// the three number-ordered transaction indexes: tx-num, tx-end, tx-client.
+func ParseTxIndexNumber(k []byte) (n uint64, ok bool) {
+	if _, n, ok = ParseTxNumKey(k); ok {
+		return n, true
+	}
+	if _, _, n, ok = ParseTxEndKey(k); ok {
+		return n, true
+	}
+	_, _, n, ok = ParseTxClientKey(k)
+	return n, ok
+}
+
+// ParseBillOptKey returns the org and the month (yyyymm) of a
+// bill-opt/<org>/<yyyymm> key.
+func ParseBillOptKey(k []byte) (org string, month uint32, ok bool) {
+	segs, n, ok := parseNumbered(k, "bill-opt", 1, 4)
+	if !ok {
+		return "", 0, false
+	}
+	return segs[0], uint32(n), true
+}
+
+// ParseDKZNrKey returns the parts of a dk-znr/<org>/<env>/<client>/<Z_NR> key.
+func ParseDKZNrKey(k []byte) (org, env, client string, znr uint32, ok bool) {
+	segs, n, ok := parseNumbered(k, "dk-znr", 3, 4)
+	if !ok {
+		return "", "", "", 0, false
+	}
+	return segs[0], segs[1], segs[2], uint32(n), true
+}
+
+// ParseSyncOwnerKey returns the TSS of a sync-owner/<tss> key.
+func ParseSyncOwnerKey(k []byte) (tss string, ok bool) {
+	rest, ok := bytes.CutPrefix(k, SyncOwnerPrefix())
+	if !ok || len(rest) == 0 || bytes.IndexByte(rest, '/') >= 0 {
+		return "", false
+	}
+	return string(rest), true
+}
+
+// parseNumbered splits typ/<seg>/…/<seg>/<width-byte big-endian number>:
+// nsegs text segments (no '/' in them, none empty), then the number.
+func parseNumbered(k []byte, typ string, nsegs, width int) ([]string, uint64, bool) {
+	rest, ok := bytes.CutPrefix(k, prefix(typ))
+	if !ok || len(rest) < width {
+		return nil, 0, false
+	}
+	num, text := rest[len(rest)-width:], rest[:len(rest)-width]
+	segs := make([]string, 0, nsegs)
+	for range nsegs {
+		i := bytes.IndexByte(text, '/')
+		if i <= 0 {
+			return nil, 0, false
+		}
+		segs = append(segs, string(text[:i]))
+		text = text[i+1:]
+	}
+	if len(text) != 0 {
+		return nil, 0, false
+	}
+	var n uint64
+	for _, b := range num {
+		n = n<<8 | uint64(b)
+	}
+	return segs, n, true
+}
+
 // AuditKey orders an org's audit entries by time, then id.
 func AuditKey(org string, unixNanos uint64, id string) []byte {
 	k := prefix("audit", org)

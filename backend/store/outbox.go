@@ -9,8 +9,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
-
-	"github.com/dgraph-io/badger/v4"
 )
 
 // The outbox is the change log sync reads (DESIGN.md › Sync). Every commit
@@ -98,11 +96,6 @@ type Entry struct {
 	Ops    []Op
 }
 
-// recorders maps an open read-write transaction to the ops it wrote.
-// Domain code writes through Set and Delete, which record here; a map
-// keyed by the transaction keeps every store.Update signature as it was.
-var recorders sync.Map // *badger.Txn → *recorder
-
 type recorder struct {
 	mode   OutboxMode
 	order  []string
@@ -132,33 +125,9 @@ func (r *recorder) add(k, v []byte, del bool) {
 	}
 }
 
-// Set stores value under key in txn and records it for the outbox. All
-// domain writes go through Set and Delete (checked by a test), so nothing
-// that sync must carry is written past it.
-func Set(txn *badger.Txn, key, value []byte) error {
-	if err := txn.Set(key, value); err != nil {
-		return err
-	}
-	if r, ok := recorders.Load(txn); ok {
-		r.(*recorder).add(key, value, false)
-	}
-	return nil
-}
-
-// Delete removes key in txn and records the deletion for the outbox.
-func Delete(txn *badger.Txn, key []byte) error {
-	if err := txn.Delete(key); err != nil {
-		return err
-	}
-	if r, ok := recorders.Load(txn); ok {
-		r.(*recorder).add(key, nil, true)
-	}
-	return nil
-}
-
 // outbox is the Store's sequence state.
 type outbox struct {
-	mu   sync.Mutex    // held while a commit takes its sequence and timestamp
+	mu   sync.Mutex    // guards next and changed
 	mode atomic.Uint32 // OutboxMode; read by every Update without the lock
 	// switching is held shared by every update from reading the mode
 	// to its commit, and exclusively while the mode changes: no commit
@@ -176,23 +145,27 @@ type outbox struct {
 func (s *Store) loadOutbox() error {
 	s.ob.now = time.Now
 	s.ob.changed = make(chan struct{})
-	return s.db.View(func(txn *badger.Txn) error {
-		id, err := Get(txn, keyInstance)
+	return s.view(func(t *txn) error {
+		id, err := t.Get(keyInstance)
 		if err != nil {
 			return fmt.Errorf("instance id: %w", err)
 		}
 		copy(s.ob.self[:], id)
-		if b, err := Get(txn, keyOutboxMode); err == nil && len(b) == 1 {
+		if b, err := t.Get(keyOutboxMode); err == nil && len(b) == 1 {
 			s.ob.mode.Store(uint32(b[0]))
 		}
-		last, err := getU64(txn, keyOutboxAcked)
+		last, err := GetU64(t, keyOutboxAcked)
 		if err != nil {
 			return err
 		}
-		it := PrefixIterator(txn, OutboxPrefix(), true, false)
+		it := t.Iterate(IterOptions{Prefix: OutboxPrefix(), Reverse: true, KeysOnly: true})
 		defer it.Close()
-		if it.ValidForPrefix(OutboxPrefix()) {
-			last = max(last, binary.BigEndian.Uint64(it.Item().Key()[len(OutboxPrefix()):]))
+		if it.Valid() {
+			seq, ok := ParseOutboxKey(it.Key())
+			if !ok {
+				return fmt.Errorf("outbox key %x", it.Key())
+			}
+			last = max(last, seq)
 		}
 		s.ob.next = last + 1
 		return nil
@@ -212,49 +185,38 @@ func (s *Store) Changed() <-chan struct{} {
 	return s.ob.changed
 }
 
-func getU64(txn *badger.Txn, k []byte) (uint64, error) {
-	b, err := Get(txn, k)
-	if errors.Is(err, ErrNotFound) {
-		return 0, nil
-	}
-	if err != nil || len(b) != 8 {
-		return 0, err
-	}
-	return binary.BigEndian.Uint64(b), nil
-}
-
 func u64(v uint64) []byte { return binary.BigEndian.AppendUint64(nil, v) }
 
 // update runs fn in one transaction and commits it, adding the outbox
 // entry when fn wrote synced keys.
-func (s *Store) update(fn func(txn *badger.Txn) error) error {
+func (s *Store) update(fn func(t *txn) error) error {
 	s.ob.switching.RLock()
 	defer s.ob.switching.RUnlock()
-	txn := s.db.NewTransaction(true)
-	defer txn.Discard()
+	t := &txn{e: s.eng.begin(true), write: true}
+	defer t.e.discard()
 	mode := s.OutboxMode()
 	if mode == OutboxOff {
-		if err := fn(txn); err != nil {
+		if err := fn(t); err != nil {
 			return err
 		}
-		return txn.Commit()
+		return t.e.commit(nil)
 	}
 	rec := &recorder{mode: mode, ops: map[string]*Op{}}
-	recorders.Store(txn, rec)
-	err := fn(txn)
-	recorders.Delete(txn)
+	t.rec = rec
+	err := fn(t)
+	t.rec = nil // a Tx kept past fn records nothing more
 	if err != nil {
 		return err
 	}
 	if len(rec.ops) == 0 && len(rec.raw) == 0 {
-		return txn.Commit()
+		return t.e.commit(nil)
 	}
 	e := Entry{Origin: s.ob.self, Ops: make([]Op, 0, len(rec.order)+len(rec.raw))}
 	now := uint64(s.ob.now().UnixNano())
 	for _, k := range rec.order {
 		op := *rec.ops[k]
 		if ClassOf(op.Key) == SyncShared {
-			if op.Prev, op.Ver, err = s.bumpVersion(txn, op.Key, now); err != nil {
+			if op.Prev, op.Ver, err = s.bumpVersion(t, op.Key, now); err != nil {
 				return err
 			}
 		}
@@ -264,41 +226,55 @@ func (s *Store) update(fn func(txn *badger.Txn) error) error {
 	if rec.origin != nil {
 		e.Origin = *rec.origin
 	}
-	return s.commitEntry(txn, e)
+	return s.commitEntry(t, e)
+}
+
+// rawUpdate commits fn's writes without the outbox: the store's own
+// bookkeeping (format, mode), never domain data.
+func (s *Store) rawUpdate(fn func(t *txn) error) error {
+	t := &txn{e: s.eng.begin(true), write: true}
+	defer t.e.discard()
+	if err := fn(t); err != nil {
+		return err
+	}
+	return t.e.commit(nil)
 }
 
 // bumpVersion gives a shared key a new local version and returns the
 // one it replaces.
-func (s *Store) bumpVersion(txn *badger.Txn, k []byte, now uint64) (prev, ver Version, err error) {
-	b, err := Get(txn, SyncKVKey(k))
+func (s *Store) bumpVersion(t *txn, k []byte, now uint64) (prev, ver Version, err error) {
+	b, err := t.Get(SyncKVKey(k))
 	if err != nil && !errors.Is(err, ErrNotFound) {
 		return prev, ver, err
 	}
 	prev = decodeVersion(b)
 	ver = Version{UnixNanos: max(now, prev.UnixNanos+1), Origin: s.ob.self}
-	return prev, ver, txn.Set(SyncKVKey(k), ver.encode())
+	return prev, ver, t.rawSet(SyncKVKey(k), ver.encode())
 }
 
-// commitEntry writes e under the next sequence number and commits txn.
-// The sequence is taken under ob.mu together with Badger's commit
-// timestamp (CommitWith assigns it before returning), so sequence order
-// is commit order; the durable write is awaited outside the lock, so
-// concurrent commits still share one fsync.
-func (s *Store) commitEntry(txn *badger.Txn, e Entry) error {
-	done := make(chan error, 1)
+// commitEntry writes e under the next sequence number and commits t.
+// The sequence is taken in the engine's ordered hook, where the commit's
+// place in the commit order is fixed, so sequence order is commit order;
+// the engine awaits the durable write outside it, so concurrent commits
+// still share one fsync.
+func (s *Store) commitEntry(t *txn, e Entry) error {
 	payload := encodeEntry(e)
+	err := t.e.commit(func() error {
+		s.ob.mu.Lock()
+		defer s.ob.mu.Unlock()
+		if err := t.rawSet(OutboxKey(s.ob.next), payload); err != nil {
+			return err
+		}
+		s.ob.next++
+		return nil
+	})
+	// Wake waiting readers once the entry is visible (or its sequence
+	// was lost to a failed commit: they find nothing and wait again).
 	s.ob.mu.Lock()
-	seq := s.ob.next
-	if err := txn.Set(OutboxKey(seq), payload); err != nil {
-		s.ob.mu.Unlock()
-		return err
-	}
-	s.ob.next++
-	txn.CommitWith(func(err error) { done <- err })
 	close(s.ob.changed)
 	s.ob.changed = make(chan struct{})
 	s.ob.mu.Unlock()
-	return <-done
+	return err
 }
 
 // SetOutboxMode switches recording on (or changes it) and, when it was
@@ -316,12 +292,12 @@ func (s *Store) SetOutboxMode(ctx context.Context, m OutboxMode) error {
 	if old == m {
 		return nil
 	}
-	err := s.db.Update(func(txn *badger.Txn) error {
-		if err := txn.Set(keyOutboxMode, []byte{byte(m)}); err != nil {
+	err := s.rawUpdate(func(t *txn) error {
+		if err := t.rawSet(keyOutboxMode, []byte{byte(m)}); err != nil {
 			return err
 		}
 		if old == OutboxOff {
-			return txn.Set(keyOutboxSnap, []byte{})
+			return t.rawSet(keyOutboxSnap, []byte{})
 		}
 		return nil
 	})
@@ -346,9 +322,9 @@ const (
 func (s *Store) ContinueSnapshot(ctx context.Context) (bool, error) {
 	for {
 		done := false
-		err := s.Update(ctx, func(txn *badger.Txn) error {
+		err := s.updateRetry(ctx, func(t *txn) error {
 			done = false
-			from, err := Get(txn, keyOutboxSnap)
+			from, err := t.Get(keyOutboxSnap)
 			if errors.Is(err, ErrNotFound) {
 				done = true
 				return nil
@@ -356,20 +332,19 @@ func (s *Store) ContinueSnapshot(ctx context.Context) (bool, error) {
 			if err != nil {
 				return err
 			}
-			r, ok := recorders.Load(txn)
-			if !ok {
+			rec := t.rec
+			if rec == nil {
 				return errors.New("snapshot: outbox is off")
 			}
-			rec := r.(*recorder)
-			last, err := s.snapshotChunk(txn, rec, from)
+			last, err := s.snapshotChunk(t, rec, from)
 			if err != nil {
 				return err
 			}
 			if last == nil {
 				done = true
-				return txn.Delete(keyOutboxSnap)
+				return t.rawDelete(keyOutboxSnap)
 			}
-			return txn.Set(keyOutboxSnap, last)
+			return t.rawSet(keyOutboxSnap, last)
 		})
 		if err != nil || done {
 			return done, err
@@ -379,28 +354,27 @@ func (s *Store) ContinueSnapshot(ctx context.Context) (bool, error) {
 
 // snapshotChunk adds the next snapshotChunk synced keys after from to rec
 // and returns the last one, nil when there are none.
-func (s *Store) snapshotChunk(txn *badger.Txn, rec *recorder, from []byte) ([]byte, error) {
-	it := txn.NewIterator(badger.IteratorOptions{})
+func (s *Store) snapshotChunk(t *txn, rec *recorder, from []byte) ([]byte, error) {
+	it := t.Iterate(IterOptions{Start: from})
 	defer it.Close()
 	now := uint64(s.ob.now().UnixNano())
 	var last []byte
 	var fresh []Op // shared keys that get their first version
 	size := 0
-	for it.Seek(from); it.Valid() && len(rec.raw) < snapshotChunk && size < snapshotBytes; it.Next() {
-		item := it.Item()
-		k := item.Key()
+	for ; it.Valid() && len(rec.raw) < snapshotChunk && size < snapshotBytes; it.Next() {
+		k := it.Key()
 		if bytes.Equal(k, from) || !rec.mode.records(ClassOf(k)) {
 			continue
 		}
-		last = item.KeyCopy(nil)
-		v, err := item.ValueCopy(nil)
+		last = bytes.Clone(k)
+		v, err := it.Value()
 		if err != nil {
 			return nil, err
 		}
 		size += len(last) + len(v)
 		op := Op{Key: last, Value: v}
 		if ClassOf(last) == SyncShared {
-			b, err := Get(txn, SyncKVKey(last))
+			b, err := t.Get(SyncKVKey(last))
 			if err != nil && !errors.Is(err, ErrNotFound) {
 				return nil, err
 			}
@@ -413,7 +387,7 @@ func (s *Store) snapshotChunk(txn *badger.Txn, rec *recorder, from []byte) ([]by
 	}
 	it.Close()
 	for _, op := range fresh {
-		if err := txn.Set(SyncKVKey(op.Key), op.Ver.encode()); err != nil {
+		if err := t.rawSet(SyncKVKey(op.Key), op.Ver.encode()); err != nil {
 			return nil, err
 		}
 	}
@@ -426,15 +400,16 @@ func (s *Store) snapshotChunk(txn *badger.Txn, rec *recorder, from []byte) ([]by
 // so that a reader's cursor moves past entries it was not sent.
 func (s *Store) ReadOutbox(after uint64, limit, maxBytes int, skip *Instance) (frames []Frame, last uint64, err error) {
 	last = after
-	err = s.View(func(txn *badger.Txn) error {
-		p := OutboxPrefix()
-		it := txn.NewIterator(badger.IteratorOptions{Prefix: p, PrefetchValues: true, PrefetchSize: 64})
+	err = s.View(func(tx Tx) error {
+		it := tx.Iterate(IterOptions{Prefix: OutboxPrefix(), Start: OutboxKey(after + 1)})
 		defer it.Close()
 		size := 0
-		for it.Seek(OutboxKey(after + 1)); it.ValidForPrefix(p) && len(frames) < limit && size < maxBytes; it.Next() {
-			item := it.Item()
-			seq := binary.BigEndian.Uint64(item.Key()[len(p):])
-			v, err := item.ValueCopy(nil)
+		for ; it.Valid() && len(frames) < limit && size < maxBytes; it.Next() {
+			seq, ok := ParseOutboxKey(it.Key())
+			if !ok {
+				return fmt.Errorf("outbox key %x", it.Key())
+			}
+			v, err := it.Value()
 			if err != nil {
 				return err
 			}
@@ -442,7 +417,7 @@ func (s *Store) ReadOutbox(after uint64, limit, maxBytes int, skip *Instance) (f
 			if skip != nil && bytes.Equal(v[:16], skip[:]) {
 				continue
 			}
-			if v, err = resolveRefs(txn, seq, v); err != nil {
+			if v, err = resolveRefs(tx, seq, v); err != nil {
 				return err
 			}
 			frames = append(frames, Frame{Seq: seq, Payload: v})
@@ -456,7 +431,7 @@ func (s *Store) ReadOutbox(after uint64, limit, maxBytes int, skip *Instance) (f
 // resolveRefs puts the values of write-once keys into an entry read from
 // the outbox. A write-once value never changes, so the value read now is
 // the one the entry's commit wrote.
-func resolveRefs(txn *badger.Txn, seq uint64, b []byte) ([]byte, error) {
+func resolveRefs(tx Tx, seq uint64, b []byte) ([]byte, error) {
 	e, err := decodeEntry(seq, b, true)
 	if err != nil {
 		return nil, fmt.Errorf("outbox entry %d: %w", seq, err)
@@ -466,7 +441,7 @@ func resolveRefs(txn *badger.Txn, seq uint64, b []byte) ([]byte, error) {
 	for _, op := range e.Ops {
 		if op.ref {
 			refs = true
-			if op.Value, err = Get(txn, op.Key); errors.Is(err, ErrNotFound) {
+			if op.Value, err = tx.Get(op.Key); errors.Is(err, ErrNotFound) {
 				continue // removed since (a deleted record): its deletion follows
 			} else if err != nil {
 				return nil, err
@@ -486,11 +461,10 @@ func resolveRefs(txn *badger.Txn, seq uint64, b []byte) ([]byte, error) {
 // sequence taken so far.
 func (s *Store) OutboxBacklog() (n int, last uint64, err error) {
 	from := OutboxKey(s.OutboxAcked() + 1)
-	err = s.View(func(txn *badger.Txn) error {
-		p := OutboxPrefix()
-		it := txn.NewIterator(badger.IteratorOptions{Prefix: p})
+	err = s.View(func(tx Tx) error {
+		it := tx.Iterate(IterOptions{Prefix: OutboxPrefix(), Start: from, KeysOnly: true})
 		defer it.Close()
-		for it.Seek(from); it.ValidForPrefix(p); it.Next() {
+		for ; it.Valid(); it.Next() {
 			n++
 		}
 		return nil
@@ -511,8 +485,8 @@ func (s *Store) OutboxAcked() uint64 {
 // Cursor reads a sync cursor (0 when unset).
 func (s *Store) Cursor(k []byte) (uint64, error) {
 	var n uint64
-	err := s.View(func(txn *badger.Txn) (err error) {
-		n, err = getU64(txn, k)
+	err := s.View(func(tx Tx) (err error) {
+		n, err = GetU64(tx, k)
 		return err
 	})
 	return n, err
@@ -523,33 +497,32 @@ func (s *Store) Cursor(k []byte) (uint64, error) {
 func (s *Store) PruneOutbox(ctx context.Context, seq uint64) error {
 	for {
 		more := false
-		err := s.Update(ctx, func(txn *badger.Txn) error {
-			var keys [][]byte
-			p := OutboxPrefix()
-			acked, err := getU64(txn, keyOutboxAcked)
+		err := s.updateRetry(ctx, func(t *txn) error {
+			acked, err := GetU64(t, keyOutboxAcked)
 			if err != nil {
 				return err
 			}
-			it := txn.NewIterator(badger.IteratorOptions{Prefix: p})
-			for it.Seek(OutboxKey(acked + 1)); it.ValidForPrefix(p) && len(keys) < 1000; it.Next() {
-				k := it.Item().KeyCopy(nil)
-				if binary.BigEndian.Uint64(k[len(p):]) > seq {
+			var seqs []uint64
+			it := t.Iterate(IterOptions{Prefix: OutboxPrefix(), Start: OutboxKey(acked + 1), KeysOnly: true})
+			for ; it.Valid() && len(seqs) < 1000; it.Next() {
+				n, ok := ParseOutboxKey(it.Key())
+				if !ok || n > seq {
 					break
 				}
-				keys = append(keys, k)
+				seqs = append(seqs, n)
 			}
 			it.Close()
-			more = len(keys) == 1000
-			for _, k := range keys {
-				if err := txn.Delete(k); err != nil {
+			more = len(seqs) == 1000
+			for _, n := range seqs {
+				if err := t.rawDelete(OutboxKey(n)); err != nil {
 					return err
 				}
 			}
 			top := seq
 			if more {
-				top = binary.BigEndian.Uint64(keys[len(keys)-1][len(p):])
+				top = seqs[len(seqs)-1]
 			}
-			return txn.Set(keyOutboxAcked, u64(max(acked, top)))
+			return t.rawSet(keyOutboxAcked, u64(max(acked, top)))
 		})
 		if err != nil || !more {
 			return err

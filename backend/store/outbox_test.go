@@ -6,15 +6,13 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
-
-	"github.com/dgraph-io/badger/v4"
 )
 
 func put(t *testing.T, s *Store, kv ...string) {
 	t.Helper()
-	err := s.Update(context.Background(), func(txn *badger.Txn) error {
+	err := s.Update(context.Background(), func(txn Tx) error {
 		for i := 0; i < len(kv); i += 2 {
-			if err := Set(txn, []byte(kv[i]), []byte(kv[i+1])); err != nil {
+			if err := txn.Set([]byte(kv[i]), []byte(kv[i+1])); err != nil {
 				return err
 			}
 		}
@@ -28,7 +26,7 @@ func put(t *testing.T, s *Store, kv ...string) {
 func get(t *testing.T, s *Store, k string) string {
 	t.Helper()
 	var v []byte
-	_ = s.View(func(txn *badger.Txn) (err error) { v, err = Get(txn, []byte(k)); return err })
+	_ = s.View(func(txn Tx) (err error) { v, err = txn.Get([]byte(k)); return err })
 	return string(v)
 }
 
@@ -175,7 +173,7 @@ func TestApplyIsIdempotentAndKeepsBothSidesOfAConflict(t *testing.T) {
 	}
 	// The central may not sign the workstation's TSS, nor accept a batch
 	// that overwrites a TSS of its own.
-	_ = central.View(func(txn *badger.Txn) error {
+	_ = central.View(func(txn Tx) error {
 		if _, foreign, _ := OwnerOf(txn, "t1"); !foreign {
 			t.Error("t1 not marked as signed elsewhere")
 		}

@@ -8,12 +8,10 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
-	"github.com/dgraph-io/badger/v4"
 	"github.com/rs/zerolog"
 )
 
@@ -35,12 +33,13 @@ type Options struct {
 const DefaultGCInterval = 10 * time.Minute
 
 // Store is an open fiskaldesk database. It is safe for concurrent use.
+// Domain code holds a *Store and works in its transactions (View,
+// Update) through Tx; which engine runs underneath is the store's
+// business.
 type Store struct {
-	db   *badger.DB
-	dir  string
-	log  zerolog.Logger
-	stop chan struct{}
-	wg   sync.WaitGroup
+	eng engine
+	dir string // "" for the in-memory engine
+	log zerolog.Logger
 
 	minFree   uint64
 	freeBytes func(dir string) (uint64, error)
@@ -61,24 +60,11 @@ func Open(dir string, opt Options) (*Store, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("open store: %w", err)
 	}
-	bo := badger.DefaultOptions(dir).
-		WithSyncWrites(true).
-		WithLogger(badgerLogger{opt.Logger.With().Str("component", "badger").Logger()}).
-		WithNumVersionsToKeep(1).
-		// 256 MiB value-log files instead of 1 GiB keep a new data dir small.
-		WithValueLogFileSize(256 << 20).
-		// A 32 MiB block cache instead of 256 MiB: a 1,000,000-log TAR
-		// export peaked at 513 MiB anonymous RSS with the default and at
-		// 174 MiB with this, at the same speed (docs/BENCHMARKS.md).
-		WithBlockCacheSize(32 << 20)
-	db, err := badger.Open(bo)
+	eng, err := openBadger(dir, opt.Logger, opt.GCInterval)
 	if err != nil {
-		if strings.Contains(err.Error(), "Cannot acquire directory lock") {
-			return nil, fmt.Errorf("open store %s: %w", dir, ErrLocked)
-		}
 		return nil, fmt.Errorf("open store %s: %w", dir, err)
 	}
-	s := &Store{db: db, dir: dir, log: opt.Logger, stop: make(chan struct{}), freeBytes: freeBytes}
+	s := &Store{eng: eng, dir: dir, log: opt.Logger, freeBytes: freeBytes}
 	switch {
 	case opt.MinFreeBytes == 0:
 		s.minFree = DefaultMinFreeBytes
@@ -88,33 +74,37 @@ func Open(dir string, opt Options) (*Store, error) {
 	if opt.freeBytes != nil {
 		s.freeBytes = opt.freeBytes
 	}
-	if err := s.checkFormat(); err != nil {
-		_ = db.Close()
+	if err := s.init(); err != nil {
+		_ = eng.close()
 		return nil, fmt.Errorf("open store %s: %w", dir, err)
-	}
-	if err := s.loadOutbox(); err != nil {
-		_ = db.Close()
-		return nil, fmt.Errorf("open store %s: %w", dir, err)
-	}
-	if opt.GCInterval >= 0 {
-		interval := opt.GCInterval
-		if interval == 0 {
-			interval = DefaultGCInterval
-		}
-		s.wg.Add(1)
-		go s.gcLoop(interval)
 	}
 	return s, nil
 }
 
-// Dir is the directory the database lives in.
+// OpenMemory returns a new, empty store held in memory: a fresh instance
+// with the same semantics as Open's (transactions, conflicts, the outbox)
+// but nothing on disk, for tests. Options' GC and disk-space settings do
+// not apply.
+func OpenMemory(opt Options) (*Store, error) {
+	s := &Store{eng: newMemEngine(), log: opt.Logger}
+	if err := s.init(); err != nil {
+		return nil, fmt.Errorf("open in-memory store: %w", err)
+	}
+	return s, nil
+}
+
+// init checks the format (stamping a new store) and loads the outbox state.
+func (s *Store) init() error {
+	if err := s.checkFormat(); err != nil {
+		return err
+	}
+	return s.loadOutbox()
+}
+
+// Dir is the directory the database lives in ("" in memory).
 func (s *Store) Dir() string { return s.dir }
 
-// DB exposes the Badger handle to domain packages' store ops. Callers must
-// not close it.
-func (s *Store) DB() *badger.DB { return s.db }
-
-// Close stops the GC loop and closes the database. It is idempotent.
+// Close closes the database. It is idempotent.
 func (s *Store) Close() error {
 	s.mu.Lock()
 	if s.closed {
@@ -123,30 +113,42 @@ func (s *Store) Close() error {
 	}
 	s.closed = true
 	s.mu.Unlock()
-	close(s.stop)
-	s.wg.Wait()
-	return s.db.Close()
+	return s.eng.close()
 }
 
-// View runs fn in a read-only transaction. Returns ErrClosed after Close.
-func (s *Store) View(fn func(txn *badger.Txn) error) error {
+// View runs fn in a read-only transaction on a consistent snapshot.
+// Returns ErrClosed after Close; Set and Delete in fn return ErrReadOnly.
+func (s *Store) View(fn func(tx Tx) error) error {
+	return s.view(func(t *txn) error { return fn(t) })
+}
+
+func (s *Store) view(fn func(t *txn) error) error {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	if s.closed {
 		return ErrClosed
 	}
-	return s.db.View(fn)
+	t := &txn{e: s.eng.begin(false)}
+	defer t.e.discard()
+	return fn(t)
 }
 
-// maxConflictRetries bounds Update's retries on badger.ErrConflict.
+// maxConflictRetries bounds Update's retries on ErrConflict.
 const maxConflictRetries = 8
 
-// Update runs fn in a read-write transaction and commits it durably.
-// fn may run more than once: on badger.ErrConflict the transaction is
-// retried a bounded number of times with a small jittered backoff, so fn
-// must have no side effects outside txn. Do expensive work (signing,
-// encoding) before calling Update.
-func (s *Store) Update(ctx context.Context, fn func(txn *badger.Txn) error) error {
+// Update runs fn in a read-write transaction and commits it durably,
+// together with the outbox entry of what it wrote. If fn returns an error
+// (or panics), nothing is written.
+//
+// fn may run more than once: on ErrConflict the transaction is retried a
+// bounded number of times with a small jittered backoff, so fn must have
+// no side effects outside tx. Do expensive work (signing, encoding)
+// before calling Update. ErrDiskFull: too little space to write safely.
+func (s *Store) Update(ctx context.Context, fn func(tx Tx) error) error {
+	return s.updateRetry(ctx, func(t *txn) error { return fn(t) })
+}
+
+func (s *Store) updateRetry(ctx context.Context, fn func(t *txn) error) error {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	if s.closed {
@@ -157,7 +159,7 @@ func (s *Store) Update(ctx context.Context, fn func(txn *badger.Txn) error) erro
 	}
 	for attempt := 0; ; attempt++ {
 		err := s.update(fn)
-		if !errors.Is(err, badger.ErrConflict) || attempt == maxConflictRetries {
+		if !errors.Is(err, ErrConflict) || attempt == maxConflictRetries {
 			return err
 		}
 		backoff := time.Duration(1+rand.IntN(1<<min(attempt, 5))) * time.Millisecond
@@ -169,65 +171,31 @@ func (s *Store) Update(ctx context.Context, fn func(txn *badger.Txn) error) erro
 	}
 }
 
-// Get returns a copy of the value stored under key, or ErrNotFound.
-func Get(txn *badger.Txn, key []byte) ([]byte, error) {
-	item, err := txn.Get(key)
-	if errors.Is(err, badger.ErrKeyNotFound) {
-		return nil, ErrNotFound
-	}
-	if err != nil {
-		return nil, err
-	}
-	return item.ValueCopy(nil)
-}
-
 // Insert stores value under key, or returns ErrAlreadyExists.
-func Insert(txn *badger.Txn, key, value []byte) error {
-	if _, err := txn.Get(key); err == nil {
-		return ErrAlreadyExists
-	} else if !errors.Is(err, badger.ErrKeyNotFound) {
+func Insert(tx Tx, key, value []byte) error {
+	if ok, err := Exists(tx, key); err != nil {
 		return err
+	} else if ok {
+		return ErrAlreadyExists
 	}
-	return Set(txn, key, value)
+	return tx.Set(key, value)
 }
 
 // InstanceID returns the random id created with this store.
 func (s *Store) InstanceID() ([]byte, error) {
 	var id []byte
-	err := s.View(func(txn *badger.Txn) (err error) {
-		id, err = Get(txn, keyInstance)
+	err := s.View(func(tx Tx) (err error) {
+		id, err = tx.Get(keyInstance)
 		return err
 	})
 	return id, err
 }
 
-func (s *Store) gcLoop(interval time.Duration) {
-	defer s.wg.Done()
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
-		select {
-		case <-s.stop:
-			return
-		case <-t.C:
-			// Rewrite files while GC finds something; the ratio is the one
-			// go-ds-badger settled on.
-			for s.db.RunValueLogGC(0.5) == nil {
-				select {
-				case <-s.stop:
-					return
-				default:
-				}
-			}
-		}
-	}
-}
-
 // newInstanceID is a variable so tests of fresh stores stay deterministic if needed.
-var newInstanceID = func() []byte {
+var newInstanceID = func() ([]byte, error) {
 	b := make([]byte, 16)
-	_, _ = crand.Read(b)
-	return b
+	_, err := crand.Read(b)
+	return b, err
 }
 
 // DataDirDB is the name of the Badger directory inside a fiskaldesk data dir.

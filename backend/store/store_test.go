@@ -101,17 +101,17 @@ func TestInsertGetSentinels(t *testing.T) {
 	s := openTest(t, t.TempDir())
 	ctx := context.Background()
 	key := []byte("test/a")
-	if err := s.View(func(txn *badger.Txn) error { _, err := Get(txn, key); return err }); !errors.Is(err, ErrNotFound) {
+	if err := s.View(func(txn Tx) error { _, err := txn.Get(key); return err }); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("get missing: %v, want ErrNotFound", err)
 	}
-	if err := s.Update(ctx, func(txn *badger.Txn) error { return Insert(txn, key, []byte("1")) }); err != nil {
+	if err := s.Update(ctx, func(txn Tx) error { return Insert(txn, key, []byte("1")) }); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.Update(ctx, func(txn *badger.Txn) error { return Insert(txn, key, []byte("2")) }); !errors.Is(err, ErrAlreadyExists) {
+	if err := s.Update(ctx, func(txn Tx) error { return Insert(txn, key, []byte("2")) }); !errors.Is(err, ErrAlreadyExists) {
 		t.Fatalf("second insert: %v, want ErrAlreadyExists", err)
 	}
 	var got []byte
-	_ = s.View(func(txn *badger.Txn) (err error) { got, err = Get(txn, key); return err })
+	_ = s.View(func(txn Tx) (err error) { got, err = txn.Get(key); return err })
 	if string(got) != "1" {
 		t.Fatalf("value = %q, the failed insert must not overwrite", got)
 	}
@@ -125,10 +125,10 @@ func TestOperationsAfterCloseFail(t *testing.T) {
 	if err := s.Close(); err != nil {
 		t.Fatalf("second close: %v", err)
 	}
-	if err := s.View(func(*badger.Txn) error { return nil }); !errors.Is(err, ErrClosed) {
+	if err := s.View(func(Tx) error { return nil }); !errors.Is(err, ErrClosed) {
 		t.Fatalf("view after close: %v", err)
 	}
-	if err := s.Update(context.Background(), func(*badger.Txn) error { return nil }); !errors.Is(err, ErrClosed) {
+	if err := s.Update(context.Background(), func(Tx) error { return nil }); !errors.Is(err, ErrClosed) {
 		t.Fatalf("update after close: %v", err)
 	}
 	if _, err := s.Backup(&bytes.Buffer{}); !errors.Is(err, ErrClosed) {
@@ -140,16 +140,16 @@ func TestMigrationsRunInOrderAndMissingStepFails(t *testing.T) {
 	s := openTest(t, t.TempDir())
 	saved := migrations
 	t.Cleanup(func() { migrations = saved })
-	migrations = []migration{{from: 1, name: "add marker", run: func(txn *badger.Txn) error {
+	migrations = []migration{{from: 1, name: "add marker", run: func(txn Tx) error {
 		return txn.Set([]byte("test/marker"), []byte("migrated"))
 	}}}
 
 	if err := s.migrate(1, 2); err != nil {
 		t.Fatal(err)
 	}
-	_ = s.View(func(txn *badger.Txn) error {
-		v, _ := Get(txn, keyFormat)
-		m, _ := Get(txn, []byte("test/marker"))
+	_ = s.View(func(txn Tx) error {
+		v, _ := txn.Get(keyFormat)
+		m, _ := txn.Get([]byte("test/marker"))
 		if !bytes.Equal(v, u32(2)) || string(m) != "migrated" {
 			t.Fatalf("after migration: format %x marker %q", v, m)
 		}
@@ -163,7 +163,7 @@ func TestMigrationsRunInOrderAndMissingStepFails(t *testing.T) {
 func fill(t *testing.T, s *Store, n int) map[string]string {
 	t.Helper()
 	want := map[string]string{}
-	err := s.Update(context.Background(), func(txn *badger.Txn) error {
+	err := s.Update(context.Background(), func(txn Tx) error {
 		for i := range n {
 			k, v := fmt.Sprintf("test/%06d", i), strings.Repeat(fmt.Sprint(i), 1+i%50)
 			want[k] = v
@@ -182,12 +182,15 @@ func fill(t *testing.T, s *Store, n int) map[string]string {
 func dump(t *testing.T, s *Store) map[string]string {
 	t.Helper()
 	got := map[string]string{}
-	_ = s.View(func(txn *badger.Txn) error {
-		it := txn.NewIterator(badger.DefaultIteratorOptions)
+	_ = s.View(func(txn Tx) error {
+		it := txn.Iterate(IterOptions{})
 		defer it.Close()
-		for it.Rewind(); it.Valid(); it.Next() {
-			v, _ := it.Item().ValueCopy(nil)
-			got[string(it.Item().KeyCopy(nil))] = string(v)
+		for ; it.Valid(); it.Next() {
+			v, err := it.Value()
+			if err != nil {
+				t.Fatal(err)
+			}
+			got[string(it.Key())] = string(v)
 		}
 		return nil
 	})

@@ -3,7 +3,6 @@ package sync
 import (
 	"context"
 	"crypto/sha256"
-	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -11,7 +10,6 @@ import (
 	gosync "sync"
 	"time"
 
-	"github.com/dgraph-io/badger/v4"
 	"github.com/google/uuid"
 	"github.com/rs/zerolog"
 
@@ -100,7 +98,7 @@ func (s *Service) Pair(ctx context.Context, name, by string) (*Workstation, stri
 	w := &Workstation{ID: uuid.NewString(), Name: name, CreatedAt: s.now().Unix(), CreatedBy: by}
 	tok := secret.Token62(40)
 	w.SecretHash = secret.Hash(tok)
-	err := s.st.Update(ctx, func(txn *badger.Txn) error {
+	err := s.st.Update(ctx, func(txn store.Tx) error {
 		return store.PutJSON(txn, store.SyncWorkstationKey(w.ID), w)
 	})
 	if err != nil {
@@ -113,16 +111,18 @@ func (s *Service) Pair(ctx context.Context, name, by string) (*Workstation, stri
 // Workstations lists the paired workstations, newest first.
 func (s *Service) Workstations() ([]Workstation, error) {
 	var out []Workstation
-	err := s.st.View(func(txn *badger.Txn) error {
+	err := s.st.View(func(txn store.Tx) error {
 		type signed struct {
 			tss int
 			tx  uint64
 		}
 		byInstance := map[string]*signed{}
-		p := store.SyncOwnerPrefix()
-		err := store.ScanKeys(txn, p, func(k []byte) error {
-			id := string(k[len(p):])
-			owner, err := store.Get(txn, k)
+		err := store.ScanKeys(txn, store.SyncOwnerPrefix(), func(k []byte) error {
+			id, ok := store.ParseSyncOwnerKey(k)
+			if !ok {
+				return fmt.Errorf("sync owner key %q", k)
+			}
+			owner, err := txn.Get(k)
 			if err != nil {
 				return err
 			}
@@ -131,9 +131,11 @@ func (s *Service) Workstations() ([]Workstation, error) {
 				byInstance[inst] = &signed{}
 			}
 			byInstance[inst].tss++
-			if ctr, err := store.Get(txn, store.TSSCounterKey(id)); err == nil && len(ctr) >= 16 {
-				byInstance[inst].tx += binary.BigEndian.Uint64(ctr[8:16])
+			ctr, err := store.GetTSSCounters(txn, id)
+			if err != nil {
+				return err
 			}
+			byInstance[inst].tx += ctr.Tx
 			return nil
 		})
 		if err != nil {
@@ -145,10 +147,11 @@ func (s *Service) Workstations() ([]Workstation, error) {
 				w.TSS, w.Transactions = sg.tss, sg.tx
 			}
 			if w.Instance != "" {
-				b, err := store.Get(txn, store.SyncPeerKey(w.Instance))
-				if err == nil && len(b) == 8 {
-					w.Cursor = binary.BigEndian.Uint64(b)
+				cur, err := store.GetU64(txn, store.SyncPeerKey(w.Instance))
+				if err != nil {
+					return err
 				}
+				w.Cursor = cur
 			}
 			out = append(out, w)
 			return nil
@@ -164,7 +167,7 @@ func (s *Service) Workstations() ([]Workstation, error) {
 // totals Workstations adds up).
 func (s *Service) Workstation(id string) (*Workstation, error) {
 	var w Workstation
-	err := s.st.View(func(txn *badger.Txn) (err error) {
+	err := s.st.View(func(txn store.Tx) (err error) {
 		w, err = store.GetJSON[Workstation](txn, store.SyncWorkstationKey(id))
 		return err
 	})
@@ -180,7 +183,7 @@ func (s *Service) Workstation(id string) (*Workstation, error) {
 
 // Revoke ends a workstation's credential; its synced data stays.
 func (s *Service) Revoke(ctx context.Context, id string) error {
-	err := s.st.Update(ctx, func(txn *badger.Txn) error {
+	err := s.st.Update(ctx, func(txn store.Tx) error {
 		w, err := store.GetJSON[Workstation](txn, store.SyncWorkstationKey(id))
 		if errors.Is(err, store.ErrNotFound) {
 			return ErrNotFound
@@ -223,7 +226,7 @@ func (s *Service) Authenticate(ctx context.Context, credential, instance string)
 	cached := s.creds[sum] == id
 	s.mu.Unlock()
 	var w Workstation
-	err = s.st.View(func(txn *badger.Txn) (err error) {
+	err = s.st.View(func(txn store.Tx) (err error) {
 		w, err = store.GetJSON[Workstation](txn, store.SyncWorkstationKey(id))
 		return err
 	})
@@ -244,7 +247,7 @@ func (s *Service) Authenticate(ctx context.Context, credential, instance string)
 		return nil, ErrOtherInstance
 	}
 	if w.Instance == "" {
-		err := s.st.Update(ctx, func(txn *badger.Txn) error {
+		err := s.st.Update(ctx, func(txn store.Tx) error {
 			cur, err := store.GetJSON[Workstation](txn, store.SyncWorkstationKey(id))
 			if err != nil {
 				return err
@@ -252,11 +255,11 @@ func (s *Service) Authenticate(ctx context.Context, credential, instance string)
 			if cur.Instance != "" && cur.Instance != instance {
 				return ErrOtherInstance
 			}
-			if other, err := store.Get(txn, store.SyncWorkstationByInstance(instance)); err == nil && string(other) != id {
+			if other, err := txn.Get(store.SyncWorkstationByInstance(instance)); err == nil && string(other) != id {
 				return ErrOtherInstance
 			}
 			cur.Instance = instance
-			if err := store.Set(txn, store.SyncWorkstationByInstance(instance), []byte(id)); err != nil {
+			if err := txn.Set(store.SyncWorkstationByInstance(instance), []byte(id)); err != nil {
 				return err
 			}
 			return store.PutJSON(txn, store.SyncWorkstationKey(id), cur)
@@ -295,7 +298,7 @@ func (s *Service) Push(ctx context.Context, w *Workstation, entries []store.Entr
 	}
 	// Bookkeeping after the batch: losing it in a crash only makes
 	// the status page lag; the cursor above is what counts.
-	err = s.st.Update(ctx, func(txn *badger.Txn) error {
+	err = s.st.Update(ctx, func(txn store.Tx) error {
 		cur, err := store.GetJSON[Workstation](txn, store.SyncWorkstationKey(w.ID))
 		if err != nil {
 			return err

@@ -19,8 +19,6 @@ import (
 	gosync "sync"
 	"time"
 
-	"github.com/dgraph-io/badger/v4"
-
 	"github.com/fiskaldesk/fiskaldesk/backend/store"
 )
 
@@ -88,7 +86,7 @@ func (s *Service) Connect(ctx context.Context, rawURL, credential, caPEM string)
 	if err := s.st.SetOutboxMode(ctx, store.OutboxWorkstation); err != nil {
 		return nil, err
 	}
-	err = s.st.Update(ctx, func(txn *badger.Txn) error { return store.PutJSON(txn, store.SyncRemoteKey(), r) })
+	err = s.st.Update(ctx, func(txn store.Tx) error { return store.PutJSON(txn, store.SyncRemoteKey(), r) })
 	if err != nil {
 		return nil, err
 	}
@@ -137,7 +135,7 @@ func (r *Remote) client() (*http.Client, error) {
 
 func (s *Service) remote() (*Remote, error) {
 	var r Remote
-	err := s.st.View(func(txn *badger.Txn) (err error) {
+	err := s.st.View(func(txn store.Tx) (err error) {
 		r, err = store.GetJSON[Remote](txn, store.SyncRemoteKey())
 		return err
 	})
@@ -341,13 +339,13 @@ func (s *Service) record(res RoundResult, err error) {
 	s.ws.state = st
 	if persist {
 		// Status only: a lost write makes the page lag, nothing else.
-		_ = s.st.Update(context.Background(), func(txn *badger.Txn) error { return store.PutJSON(txn, store.SyncStateKey(), st) })
+		_ = s.st.Update(context.Background(), func(txn store.Tx) error { return store.PutJSON(txn, store.SyncStateKey(), st) })
 	}
 }
 
 func (s *Service) loadState() State {
 	if !s.ws.loaded {
-		_ = s.st.View(func(txn *badger.Txn) (err error) {
+		_ = s.st.View(func(txn store.Tx) (err error) {
 			s.ws.state, err = store.GetJSON[State](txn, store.SyncStateKey())
 			return err
 		})

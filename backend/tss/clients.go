@@ -8,8 +8,6 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/dgraph-io/badger/v4"
-
 	"github.com/fiskaldesk/fiskaldesk/backend/org"
 	"github.com/fiskaldesk/fiskaldesk/backend/paging"
 	"github.com/fiskaldesk/fiskaldesk/backend/store"
@@ -80,7 +78,7 @@ func (s *Service) CreateClient(ctx context.Context, c Caller, tssID, clientID, s
 	_, _, err := s.mutate(ctx, c, tssID, func(w *write) error {
 		// An identical repeat is answered from the store before anything else.
 		var existing *clientRecord
-		err := s.st.View(func(txn *badger.Txn) error {
+		err := s.st.View(func(txn store.Tx) error {
 			r, err := store.GetJSON[clientRecord](txn, store.ClientKey(clientID))
 			if err == nil {
 				existing = &r
@@ -118,13 +116,14 @@ func (s *Service) CreateClient(ctx context.Context, c Caller, tssID, clientID, s
 		w.ctr.Client++
 		cl := Client{ID: clientID, Type: "CLIENT", Env: w.t.Env, Version: Version, SerialNumber: serial, State: ClientRegistered,
 			TSSID: tssID, Metadata: metadata, TimeCreation: w.now, TimeUpdate: w.now}
-		rec, _ := jsonOf(clientRecord{V: 1, Client: cl})
-		w.set(store.ClientKey(clientID), rec)
+		if err := w.setJSON(store.ClientKey(clientID), clientRecord{V: 1, Client: cl}); err != nil {
+			return err
+		}
 		w.set(store.TSSClientKey(tssID, clientID), nil)
 		w.set(store.ClientSerialKey(tssID, serial), []byte(clientID))
 		// Client ids are unique system-wide and serials per TSS; other TSS
 		// run under other locks, so check again inside the transaction.
-		w.checks = append(w.checks, func(txn *badger.Txn) error {
+		w.checks = append(w.checks, func(txn store.Tx) error {
 			if ok, err := store.Exists(txn, store.ClientKey(clientID)); err != nil || ok {
 				return cmp.Or(err, ErrClientConflict)
 			}
@@ -147,7 +146,7 @@ func (s *Service) UpdateClient(ctx context.Context, c Caller, tssID, clientID, s
 	var out *Client
 	_, _, err := s.mutate(ctx, c, tssID, func(w *write) error {
 		var rec clientRecord
-		err := s.st.View(func(txn *badger.Txn) (err error) {
+		err := s.st.View(func(txn store.Tx) (err error) {
 			rec, err = store.GetJSON[clientRecord](txn, store.ClientKey(clientID))
 			return err
 		})
@@ -186,8 +185,9 @@ func (s *Service) UpdateClient(ctx context.Context, c Caller, tssID, clientID, s
 			rec.State = state
 		}
 		rec.TimeUpdate = w.now
-		b, _ := jsonOf(rec)
-		w.set(store.ClientKey(clientID), b)
+		if err := w.setJSON(store.ClientKey(clientID), rec); err != nil {
+			return err
+		}
 		out = &rec.Client
 		return nil
 	})
@@ -197,7 +197,7 @@ func (s *Service) UpdateClient(ctx context.Context, c Caller, tssID, clientID, s
 // GetClient returns a client of TSS tssID.
 func (s *Service) GetClient(c Caller, tssID, clientID string) (*Client, error) {
 	var out *Client
-	err := s.st.View(func(txn *badger.Txn) error {
+	err := s.st.View(func(txn store.Tx) error {
 		if _, _, err := s.load(txn, c, tssID); err != nil {
 			return err
 		}
@@ -222,7 +222,7 @@ type ClientFilter struct {
 // acting org when tssID is "".
 func (s *Service) ListClients(c Caller, tssID string, f ClientFilter) ([]*Client, int, error) {
 	var out []*Client
-	err := s.st.View(func(txn *badger.Txn) error {
+	err := s.st.View(func(txn store.Tx) error {
 		tssIDs, err := s.scope(txn, c, tssID)
 		if err != nil {
 			return err
@@ -264,7 +264,7 @@ func (s *Service) ListClients(c Caller, tssID string, f ClientFilter) ([]*Client
 
 // scope returns [tssID] after checking c may see it, or, for "", every
 // TSS of c's acting org in c's env.
-func (s *Service) scope(txn *badger.Txn, c Caller, tssID string) ([]string, error) {
+func (s *Service) scope(txn store.Tx, c Caller, tssID string) ([]string, error) {
 	if tssID != "" {
 		_, _, err := s.load(txn, c, tssID)
 		return []string{tssID}, err

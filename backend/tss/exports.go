@@ -15,7 +15,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/dgraph-io/badger/v4"
 	"github.com/rs/zerolog"
 
 	"github.com/fiskaldesk/fiskaldesk/backend/org"
@@ -106,9 +105,9 @@ func (s *Service) StartExports(ctx context.Context, dir string, n int, log zerol
 	e := &exporter{dir: dir, log: log, queue: make(chan [2]string, 4096), stop: map[string]bool{}}
 	s.exp.Store(e)
 	var pending [][2]string
-	err := s.st.View(func(txn *badger.Txn) error {
+	err := s.st.View(func(txn store.Tx) error {
 		return store.ScanKeys(txn, store.ExportQueuePrefix(), func(k []byte) error {
-			t, err := store.Get(txn, k)
+			t, err := txn.Get(k)
 			pending = append(pending, [2]string{string(t), store.LastSegment(k)})
 			return err
 		})
@@ -162,7 +161,7 @@ func (s *Service) TriggerExport(ctx context.Context, c Caller, tssID, exportID s
 	defer s.lock(tssID)()
 	var e *Export
 	created := false
-	err := s.st.Update(ctx, func(txn *badger.Txn) error {
+	err := s.st.Update(ctx, func(txn store.Tx) error {
 		created = false
 		t, _, err := s.load(txn, c, tssID)
 		if err != nil {
@@ -209,7 +208,7 @@ func (s *Service) TriggerExport(ctx context.Context, c Caller, tssID, exportID s
 			return err
 		}
 		created = true
-		return store.Set(txn, store.ExportQueueKey(exportID), []byte(tssID))
+		return txn.Set(store.ExportQueueKey(exportID), []byte(tssID))
 	})
 	if err != nil {
 		return nil, err
@@ -226,12 +225,12 @@ func (s *Service) TriggerExport(ctx context.Context, c Caller, tssID, exportID s
 
 // setExport rewrites an export record; done removes it from the queue.
 func (s *Service) setExport(e *Export, done bool) error {
-	return s.st.Update(context.Background(), func(txn *badger.Txn) error {
+	return s.st.Update(context.Background(), func(txn store.Tx) error {
 		if err := store.PutJSON(txn, store.ExportKey(e.TSSID, e.ID), e); err != nil {
 			return err
 		}
 		if done {
-			return store.Delete(txn, store.ExportQueueKey(e.ID))
+			return txn.Delete(store.ExportQueueKey(e.ID))
 		}
 		return nil
 	})
@@ -239,7 +238,7 @@ func (s *Service) setExport(e *Export, done bool) error {
 
 func (s *Service) getExport(tssID, id string) (*Export, error) {
 	var e Export
-	err := s.st.View(func(txn *badger.Txn) (err error) {
+	err := s.st.View(func(txn store.Tx) (err error) {
 		e, err = store.GetJSON[Export](txn, store.ExportKey(tssID, id))
 		return err
 	})
@@ -261,7 +260,7 @@ func (s *Service) runExport(ctx context.Context, x *exporter, tssID, id string) 
 		return err
 	}
 	if e.State != ExportPending && e.State != ExportWorking {
-		return s.st.Update(ctx, func(txn *badger.Txn) error { return store.Delete(txn, store.ExportQueueKey(id)) })
+		return s.st.Update(ctx, func(txn store.Tx) error { return txn.Delete(store.ExportQueueKey(id)) })
 	}
 	e.State, e.TimeStart = ExportWorking, s.now().Unix()
 	if err := s.setExport(e, false); err != nil {
@@ -363,7 +362,7 @@ func (sel *selector) keep(l *tse.Log) bool {
 	return true
 }
 
-func (s *Service) newSelector(txn *badger.Txn, e *Export) (*selector, error) {
+func (s *Service) newSelector(txn store.Tx, e *Export) (*selector, error) {
 	sel := &selector{p: e.Parameters}
 	p := e.Parameters
 	if p.ClientID != "" {
@@ -384,10 +383,13 @@ func (s *Service) newSelector(txn *badger.Txn, e *Export) (*selector, error) {
 		return sel, nil
 	}
 	sel.sysLo = math.MaxUint64
-	it := txn.NewIterator(badger.IteratorOptions{Prefix: store.TxNumPrefix(e.TSSID)})
+	it := txn.Iterate(store.IterOptions{Prefix: store.TxNumPrefix(e.TSSID), Start: store.TxNumKey(e.TSSID, sel.txLo), KeysOnly: true})
 	defer it.Close()
-	for it.Seek(store.TxNumKey(e.TSSID, sel.txLo)); it.ValidForPrefix(store.TxNumPrefix(e.TSSID)); it.Next() {
-		id, _ := it.Item().ValueCopy(nil)
+	for ; it.Valid(); it.Next() {
+		id, err := it.Value()
+		if err != nil {
+			return nil, err
+		}
 		h, err := store.GetJSON[txHead](txn, store.TxKey(e.TSSID, string(id)))
 		if err != nil {
 			return nil, err
@@ -408,7 +410,7 @@ func (s *Service) newSelector(txn *badger.Txn, e *Export) (*selector, error) {
 func (s *Service) streamExport(ctx context.Context, x *exporter, e *Export, w io.Writer) (int, error) {
 	var t TSS
 	var sel *selector
-	err := s.st.View(func(txn *badger.Txn) (err error) {
+	err := s.st.View(func(txn store.Tx) (err error) {
 		if t, err = store.GetJSON[TSS](txn, store.TSSKey(e.TSSID)); err != nil {
 			return err
 		}
@@ -440,18 +442,18 @@ func (s *Service) streamExport(ctx context.Context, x *exporter, e *Export, w io
 	n := 0
 	// Logs are read in counter order in a read-only snapshot; memory stays
 	// flat whatever the TSS holds.
-	err = s.st.View(func(txn *badger.Txn) error {
-		it := txn.NewIterator(badger.IteratorOptions{Prefix: store.LogPrefix(t.ID), PrefetchValues: true, PrefetchSize: 256})
-		defer it.Close()
+	err = s.st.View(func(txn store.Tx) error {
 		start := store.LogKey(t.ID, max(e.Parameters.StartSignatureCounter, 1))
-		for it.Seek(start); it.ValidForPrefix(store.LogPrefix(t.ID)); it.Next() {
-			raw, err := it.Item().ValueCopy(nil)
+		it := txn.Iterate(store.IterOptions{Prefix: store.LogPrefix(t.ID), Start: start})
+		defer it.Close()
+		for ; it.Valid(); it.Next() {
+			raw, err := it.Value()
 			if err != nil {
 				return err
 			}
 			l, err := tse.Parse(raw)
 			if err != nil {
-				return fmt.Errorf("stored log %x: %w", it.Item().Key(), err)
+				return fmt.Errorf("stored log %x: %w", it.Key(), err)
 			}
 			if e.Parameters.EndSignatureCounter != 0 && l.Counter.Uint64() > e.Parameters.EndSignatureCounter {
 				break
@@ -559,7 +561,7 @@ func (s *Service) ExportMetadata(ctx context.Context, c Caller, tssID, id string
 // ListExports lists the exports of TSS tssID, or of all TSS of c's acting org.
 func (s *Service) ListExports(c Caller, tssID string, f ListFilter) ([]*Export, int, error) {
 	var out []*Export
-	err := s.st.View(func(txn *badger.Txn) error {
+	err := s.st.View(func(txn store.Tx) error {
 		ids, err := s.scope(txn, c, tssID)
 		if err != nil {
 			return err

@@ -15,8 +15,6 @@ import (
 	"regexp"
 	"slices"
 
-	"github.com/dgraph-io/badger/v4"
-
 	"github.com/fiskaldesk/fiskaldesk/backend/org"
 	"github.com/fiskaldesk/fiskaldesk/backend/paging"
 	"github.com/fiskaldesk/fiskaldesk/backend/secret"
@@ -44,7 +42,7 @@ func (s *Service) Create(ctx context.Context, c Caller, id string, metadata map[
 	defer s.lock(id)()
 	var existing *TSS
 	var ctr counters
-	err := s.st.View(func(txn *badger.Txn) error {
+	err := s.st.View(func(txn store.Tx) error {
 		t, err := store.GetJSON[TSS](txn, store.TSSKey(id))
 		if errors.Is(err, store.ErrNotFound) {
 			return nil
@@ -56,9 +54,8 @@ func (s *Service) Create(ctx context.Context, c Caller, id string, metadata map[
 			return err
 		}
 		existing = &t
-		b, _ := store.Get(txn, store.TSSCounterKey(id))
-		ctr = decodeCounters(b)
-		return nil
+		ctr, err = store.GetTSSCounters(txn, id)
+		return err
 	})
 	if err != nil {
 		return nil, err
@@ -99,7 +96,7 @@ func (s *Service) Create(ctx context.Context, c Caller, id string, metadata map[
 		Serial: hex.EncodeToString(tse.Serial(&key.PublicKey)), PublicKey: tse.Point(&key.PublicKey), Certificate: cert,
 		SealedKey: s.sealer.Seal(kd, []byte(id)), SealedPUK: s.sealer.Seal([]byte(puk), []byte(id)), PUKHash: secret.Hash(puk),
 		Metadata: metadata, TimeCreation: now.Unix(), Indexed: true}
-	err = s.st.Update(ctx, func(txn *badger.Txn) error {
+	err = s.st.Update(ctx, func(txn store.Tx) error {
 		if ok, err := store.Exists(txn, store.TSSKey(id)); err != nil || ok {
 			return cmp.Or(err, ErrTSSConflict)
 		}
@@ -109,10 +106,10 @@ func (s *Service) Create(ctx context.Context, c Caller, id string, metadata map[
 		if err := store.PutJSON(txn, store.TSSKey(id), t); err != nil {
 			return err
 		}
-		if err := store.Set(txn, store.TSSCounterKey(id), counters{}.encode()); err != nil {
+		if err := store.PutTSSCounters(txn, id, counters{}); err != nil {
 			return err
 		}
-		return store.Set(txn, store.OrgTSSKey(t.OrgID, id), nil)
+		return txn.Set(store.OrgTSSKey(t.OrgID, id), nil)
 	})
 	if err != nil {
 		return nil, err
@@ -123,7 +120,7 @@ func (s *Service) Create(ctx context.Context, c Caller, id string, metadata map[
 }
 
 // checkTestLimit applies the cloud's TEST limit of TSS not DISABLED per org.
-func (s *Service) checkTestLimit(txn *badger.Txn, c Caller) error {
+func (s *Service) checkTestLimit(txn store.Tx, c Caller) error {
 	if c.Env != org.EnvTest || s.TestTSSLimit <= 0 {
 		return nil
 	}
@@ -247,7 +244,7 @@ type ListFilter struct {
 
 // eachOrgTSS calls fn with every TSS of c's acting org in c's env, after
 // checking that c may see the org.
-func (s *Service) eachOrgTSS(txn *badger.Txn, c Caller, fn func(*TSS, counters) error) error {
+func (s *Service) eachOrgTSS(txn store.Tx, c Caller, fn func(*TSS, counters) error) error {
 	if _, _, err := s.orgs.GetTx(txn, c.Viewer, c.ActingOrg); err != nil {
 		return err
 	}
@@ -273,7 +270,7 @@ func (s *Service) eachOrgTSS(txn *badger.Txn, c Caller, fn func(*TSS, counters) 
 // List returns the TSS of c's acting org in c's env.
 func (s *Service) List(c Caller, f ListFilter) ([]*View, int, error) {
 	var out []*View
-	err := s.st.View(func(txn *badger.Txn) error {
+	err := s.st.View(func(txn store.Tx) error {
 		return s.eachOrgTSS(txn, c, func(t *TSS, ctr counters) error {
 			if len(f.States) == 0 || slices.Contains(f.States, t.State) {
 				out = append(out, t.view(ctr))

@@ -61,12 +61,6 @@ func (t *TSS) PINBlocked() bool { return t.PINHash == "" || t.PINFailures >= Max
 // MaxPINFailures blocks the admin PIN until it is reset with the PUK.
 const MaxPINFailures = 5
 
-// counters are the numbers that change with every signature.
-type counters struct {
-	Sig, Tx        uint64
-	Active, Client uint32
-}
-
 // View is the TSS resource of the API (fiskaly-api §3.3).
 type View struct {
 	ID                     string            `json:"_id"`

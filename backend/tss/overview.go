@@ -6,8 +6,6 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/dgraph-io/badger/v4"
-
 	"github.com/fiskaldesk/fiskaldesk/backend/store"
 )
 
@@ -33,7 +31,7 @@ func (s *Service) Overview(c Caller, days int, now time.Time) (*Overview, error)
 	first := FirstDay(now, days)
 	o := &Overview{TSSByState: newStateCounts()}
 	perDay := make([]uint64, days)
-	err := s.st.View(func(txn *badger.Txn) error {
+	err := s.st.View(func(txn store.Tx) error {
 		return s.eachOrgTSS(txn, c, func(t *TSS, ctr counters) error {
 			o.TSSByState[t.State]++
 			o.Clients += int(ctr.Client)
@@ -72,7 +70,7 @@ func DayCounts(first time.Time, perDay []uint64) []DayCount {
 // TSS's writer, so a TSS's start times grow with the number; each day
 // boundary is found by binary search over the numbers, which keeps this a
 // few dozen reads per TSS at any size instead of a scan.
-func addPerDay(txn *badger.Txn, id string, ctr counters, first time.Time, perDay []uint64) error {
+func addPerDay(txn store.Tx, id string, ctr counters, first time.Time, perDay []uint64) error {
 	if ctr.Tx == 0 {
 		return nil
 	}
@@ -119,7 +117,7 @@ type Figures struct {
 func (s *Service) Figures(orgIDs []string, env string, days int, now time.Time) ([]Figures, error) {
 	first := FirstDay(now, days)
 	out := make([]Figures, len(orgIDs))
-	err := s.st.View(func(txn *badger.Txn) error {
+	err := s.st.View(func(txn store.Tx) error {
 		for i, orgID := range orgIDs {
 			f := &out[i]
 			f.TSSByState, f.PerDay = newStateCounts(), make([]uint64, days)
@@ -138,11 +136,10 @@ func (s *Service) Figures(orgIDs []string, env string, days int, now time.Time) 
 				if t.Env != env {
 					continue
 				}
-				b, err := store.Get(txn, store.TSSCounterKey(id))
-				if err != nil && !errors.Is(err, store.ErrNotFound) {
+				ctr, err := store.GetTSSCounters(txn, id)
+				if err != nil {
 					return err
 				}
-				ctr := decodeCounters(b)
 				f.TSS++
 				f.TSSByState[t.State]++
 				f.Clients += uint64(ctr.Client)

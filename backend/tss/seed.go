@@ -5,8 +5,8 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"fmt"
 
-	"github.com/dgraph-io/badger/v4"
 	"github.com/google/uuid"
 
 	"github.com/fiskaldesk/fiskaldesk/backend/store"
@@ -27,8 +27,13 @@ var seedReceipt = json.RawMessage(`{"standard_v1":{"receipt":{"receipt_type":"RE
 // called after each batch with the number done.
 func (s *Service) Seed(ctx context.Context, c Caller, tssID, clientID string, n int, progress func(int)) error {
 	var schema tse.Schema
-	_ = json.Unmarshal(seedReceipt, &schema)
-	ptype, pdata, _ := schema.Process()
+	if err := json.Unmarshal(seedReceipt, &schema); err != nil {
+		return fmt.Errorf("seed receipt: %w", err)
+	}
+	ptype, pdata, err := schema.Process()
+	if err != nil {
+		return fmt.Errorf("seed receipt: %w", err)
+	}
 	for done := 0; done < n; {
 		k := min(seedBatch, n-done)
 		_, _, err := s.mutate(ctx, c, tssID, func(w *write) error {
@@ -36,7 +41,7 @@ func (s *Service) Seed(ctx context.Context, c Caller, tssID, clientID string, n 
 				return err
 			}
 			var client clientRecord
-			if err := s.st.View(func(txn *badger.Txn) (err error) {
+			if err := s.st.View(func(txn store.Tx) (err error) {
 				client, err = store.GetJSON[clientRecord](txn, store.ClientKey(clientID))
 				return err
 			}); errors.Is(err, store.ErrNotFound) || (err == nil && client.TSSID != tssID) {
@@ -73,12 +78,15 @@ func (s *Service) Seed(ctx context.Context, c Caller, tssID, clientID string, n 
 				fin.Log = TxLog{Operation: "Finish", Timestamp: w.now, TimestampFormat: tse.TimeFormatUnix}
 				fin.Signature = TxSignature{Value: base64.StdEncoding.EncodeToString(fsig), Algorithm: tse.AlgECDSAPlainSHA256, Counter: fctr, PublicKey: pub}
 				fin.QRCodeData = tse.QRCodeData(client.SerialNumber, ptype, pdata, head.Number, fctr, w.now, w.now, fsig, w.t.PublicKey)
-				hb, _ := json.Marshal(head)
-				r1, _ := json.Marshal(txRevision{V: 1, View: start, LogCounter: sctr})
-				r2, _ := json.Marshal(txRevision{V: 1, View: fin, LogCounter: fctr})
-				w.set(store.TxKey(tssID, txID), hb)
-				w.set(store.TxRevKey(tssID, txID, 1), r1)
-				w.set(store.TxRevKey(tssID, txID, 2), r2)
+				if err := w.setJSON(store.TxKey(tssID, txID), head); err != nil {
+					return err
+				}
+				if err := w.setJSON(store.TxRevKey(tssID, txID, 1), txRevision{V: 1, View: start, LogCounter: sctr}); err != nil {
+					return err
+				}
+				if err := w.setJSON(store.TxRevKey(tssID, txID, 2), txRevision{V: 1, View: fin, LogCounter: fctr}); err != nil {
+					return err
+				}
 				w.set(store.TxNumKey(tssID, head.Number), []byte(txID))
 				if w.t.Indexed {
 					w.set(store.TxEndKey(tssID, TxFinished, head.Number), []byte(txID))

@@ -6,15 +6,12 @@ import (
 	"crypto/ecdsa"
 	"crypto/x509"
 	"encoding/asn1"
-	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"sync"
 	"sync/atomic"
 	"time"
-
-	"github.com/dgraph-io/badger/v4"
 
 	"github.com/fiskaldesk/fiskaldesk/backend/org"
 	"github.com/fiskaldesk/fiskaldesk/backend/secret"
@@ -59,24 +56,13 @@ func (s *Service) lock(id string) func() {
 	return mu.Unlock
 }
 
-func decodeCounters(b []byte) counters {
-	if len(b) != 24 {
-		return counters{}
-	}
-	return counters{Sig: binary.BigEndian.Uint64(b), Tx: binary.BigEndian.Uint64(b[8:]),
-		Active: binary.BigEndian.Uint32(b[16:]), Client: binary.BigEndian.Uint32(b[20:])}
-}
-
-func (c counters) encode() []byte {
-	b := binary.BigEndian.AppendUint64(nil, c.Sig)
-	b = binary.BigEndian.AppendUint64(b, c.Tx)
-	b = binary.BigEndian.AppendUint32(b, c.Active)
-	return binary.BigEndian.AppendUint32(b, c.Client)
-}
+// counters are the numbers that change with every signature; their
+// stored form (tss-ctr) belongs to the store.
+type counters = store.TSSCounters
 
 // load reads a TSS and its counters, checking that c may see it: its org
 // is administered by c and its env is c's.
-func (s *Service) load(txn *badger.Txn, c Caller, id string) (*TSS, counters, error) {
+func (s *Service) load(txn store.Tx, c Caller, id string) (*TSS, counters, error) {
 	t, err := store.GetJSON[TSS](txn, store.TSSKey(id))
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, counters{}, ErrTSSNotFound
@@ -93,17 +79,17 @@ func (s *Service) load(txn *badger.Txn, c Caller, id string) (*TSS, counters, er
 		}
 		return nil, counters{}, err
 	}
-	b, err := store.Get(txn, store.TSSCounterKey(id))
-	if err != nil && !errors.Is(err, store.ErrNotFound) {
+	ctr, err := store.GetTSSCounters(txn, id)
+	if err != nil {
 		return nil, counters{}, err
 	}
-	return &t, decodeCounters(b), nil
+	return &t, ctr, nil
 }
 
 // Get returns the TSS resource.
 func (s *Service) Get(c Caller, id string) (*View, error) {
 	var v *View
-	err := s.st.View(func(txn *badger.Txn) error {
+	err := s.st.View(func(txn store.Tx) error {
 		t, ctr, err := s.load(txn, c, id)
 		if err == nil {
 			v = t.view(ctr)
@@ -124,12 +110,22 @@ type write struct {
 	logs    [][]byte
 	sets    map[string][]byte
 	dels    [][]byte
-	checks  []func(txn *badger.Txn) error
+	checks  []func(txn store.Tx) error
 	counts  map[string]int64
 	changed bool
 }
 
 func (w *write) set(k, v []byte) { w.sets[string(k)] = v }
+
+// setJSON is set with the JSON encoding of v.
+func (w *write) setJSON(k []byte, v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Errorf("encode %s: %w", k, err)
+	}
+	w.set(k, b)
+	return nil
+}
 
 // count moves n transactions into (client, state) of the per-client
 // counts (negative: out of it); the counts are read when the write is
@@ -173,7 +169,7 @@ func (s *Service) mutate(ctx context.Context, c Caller, id string, fn func(w *wr
 	defer s.lock(id)()
 	var t *TSS
 	var ctr counters
-	err := s.st.View(func(txn *badger.Txn) (err error) {
+	err := s.st.View(func(txn store.Tx) (err error) {
 		if t, ctr, err = s.load(txn, c, id); err != nil {
 			return err
 		}
@@ -193,7 +189,7 @@ func (s *Service) mutate(ctx context.Context, c Caller, id string, fn func(w *wr
 	if !w.changed && len(w.sets) == 0 && len(w.dels) == 0 && len(w.counts) == 0 && w.ctr == ctr {
 		return w.t, w.ctr, nil // nothing to write (an idempotent repeat)
 	}
-	err = s.st.Update(ctx, func(txn *badger.Txn) error {
+	err = s.st.Update(ctx, func(txn store.Tx) error {
 		for _, chk := range w.checks {
 			if err := chk(txn); err != nil {
 				return err
@@ -204,16 +200,16 @@ func (s *Service) mutate(ctx context.Context, c Caller, id string, fn func(w *wr
 				return err
 			}
 		}
-		if err := store.Set(txn, store.TSSCounterKey(id), w.ctr.encode()); err != nil {
+		if err := store.PutTSSCounters(txn, id, w.ctr); err != nil {
 			return err
 		}
 		for k, v := range w.sets {
-			if err := store.Set(txn, []byte(k), v); err != nil {
+			if err := txn.Set([]byte(k), v); err != nil {
 				return err
 			}
 		}
 		for _, k := range w.dels {
-			if err := store.Delete(txn, k); err != nil {
+			if err := txn.Delete(k); err != nil {
 				return err
 			}
 		}
@@ -221,15 +217,7 @@ func (s *Service) mutate(ctx context.Context, c Caller, id string, fn func(w *wr
 			if n == 0 {
 				continue
 			}
-			b, err := store.Get(txn, []byte(k))
-			if err != nil && !errors.Is(err, store.ErrNotFound) {
-				return err
-			}
-			var cur uint64
-			if len(b) == 8 {
-				cur = binary.BigEndian.Uint64(b)
-			}
-			if err := store.Set(txn, []byte(k), binary.BigEndian.AppendUint64(nil, uint64(int64(cur)+n))); err != nil {
+			if _, err := store.AddU64(txn, []byte(k), n); err != nil {
 				return err
 			}
 		}
@@ -244,7 +232,7 @@ func (s *Service) mutate(ctx context.Context, c Caller, id string, fn func(w *wr
 // signedHere refuses changes to a TSS that reached this instance by sync:
 // only the instance holding its key signs it, so its counters stay one
 // sequence.
-func signedHere(txn *badger.Txn, id string) error {
+func signedHere(txn store.Tx, id string) error {
 	if _, foreign, err := store.OwnerOf(txn, id); err != nil || foreign {
 		return cmp.Or(err, ErrTSSForeign)
 	}
@@ -283,7 +271,7 @@ func (s *Service) ca(ctx context.Context) (*ecdsa.PrivateKey, []byte, error) {
 		return s.caKey, s.caDER, nil
 	}
 	var rec caRecord
-	err := s.st.View(func(txn *badger.Txn) (err error) {
+	err := s.st.View(func(txn store.Tx) (err error) {
 		rec, err = store.GetJSON[caRecord](txn, store.CAKey())
 		return err
 	})
@@ -294,7 +282,7 @@ func (s *Service) ca(ctx context.Context) (*ecdsa.PrivateKey, []byte, error) {
 		}
 		kd, _ := x509.MarshalECPrivateKey(key)
 		rec = caRecord{V: 1, Cert: der, SealedKey: s.sealer.Seal(kd, []byte("ca"))}
-		if err := s.st.Update(ctx, func(txn *badger.Txn) error { return store.PutJSON(txn, store.CAKey(), rec) }); err != nil {
+		if err := s.st.Update(ctx, func(txn store.Tx) error { return store.PutJSON(txn, store.CAKey(), rec) }); err != nil {
 			return nil, nil, err
 		}
 	} else if err != nil {
@@ -370,5 +358,3 @@ func (a *admins) endAll(tss string) {
 	defer a.mu.Unlock()
 	delete(a.m, tss)
 }
-
-func jsonOf(v any) ([]byte, error) { return json.Marshal(v) }

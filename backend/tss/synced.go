@@ -2,8 +2,7 @@ package tss
 
 import (
 	"encoding/hex"
-
-	"github.com/dgraph-io/badger/v4"
+	"fmt"
 
 	"github.com/fiskaldesk/fiskaldesk/backend/store"
 )
@@ -28,20 +27,24 @@ type SyncedTSS struct {
 // for installation administrators; the caller checks that.
 func (s *Service) SyncedBy(instance string) ([]SyncedTSS, error) {
 	out := []SyncedTSS{}
-	err := s.st.View(func(txn *badger.Txn) error {
-		p := store.SyncOwnerPrefix()
-		return store.ScanKeys(txn, p, func(k []byte) error {
-			owner, err := store.Get(txn, k)
+	err := s.st.View(func(txn store.Tx) error {
+		return store.ScanKeys(txn, store.SyncOwnerPrefix(), func(k []byte) error {
+			owner, err := txn.Get(k)
 			if err != nil || hex.EncodeToString(owner) != instance {
 				return err
 			}
-			id := string(k[len(p):])
+			id, ok := store.ParseSyncOwnerKey(k)
+			if !ok {
+				return fmt.Errorf("sync owner key %q", k)
+			}
 			t, err := store.GetJSON[TSS](txn, store.TSSKey(id))
 			if err != nil {
 				return err
 			}
-			b, _ := store.Get(txn, store.TSSCounterKey(id))
-			ctr := decodeCounters(b)
+			ctr, err := store.GetTSSCounters(txn, id)
+			if err != nil {
+				return err
+			}
 			v := SyncedTSS{ID: id, Env: t.Env, State: t.State, OrganizationID: t.OrgID, Signer: instance,
 				Transactions: ctr.Tx, Signatures: ctr.Sig, Clients: ctr.Client}
 			if o, err := s.orgs.Raw(txn, t.OrgID); err == nil {

@@ -13,8 +13,6 @@ import (
 	"slices"
 	"strconv"
 
-	"github.com/dgraph-io/badger/v4"
-
 	"github.com/fiskaldesk/fiskaldesk/backend/org"
 	"github.com/fiskaldesk/fiskaldesk/backend/paging"
 	"github.com/fiskaldesk/fiskaldesk/backend/store"
@@ -103,18 +101,23 @@ type TxRequest struct {
 
 // hash identifies a request for idempotent repeats; the schema is compacted
 // so that whitespace does not matter.
-func (r *TxRequest) hash() string {
+func (r *TxRequest) hash() (string, error) {
 	var sc bytes.Buffer
 	if len(r.Schema) > 0 {
-		_ = json.Compact(&sc, r.Schema)
+		if err := json.Compact(&sc, r.Schema); err != nil {
+			return "", &ValidationError{Field: "schema", Msg: "is not valid JSON: " + err.Error()}
+		}
 	}
-	b, _ := json.Marshal(struct {
+	b, err := json.Marshal(struct {
 		S, C   string
 		Schema string
 		M      map[string]string
 	}{r.State, r.ClientID, sc.String(), r.Metadata})
+	if err != nil {
+		return "", err
+	}
 	sum := sha256.Sum256(b)
-	return hex.EncodeToString(sum[:])
+	return hex.EncodeToString(sum[:]), nil
 }
 
 var opNames = map[string]string{tse.OpStart: "Start", tse.OpUpdate: "Update", tse.OpFinish: "Finish"}
@@ -123,7 +126,90 @@ var opNames = map[string]string{tse.OpStart: "Start", tse.OpUpdate: "Update", ts
 // revision rev (0 = the next one, for clients that send none). Repeating
 // a revision with the same request returns its stored answer and signs
 // nothing; with another request it is an E_TX_UPSERT error.
+//
+// Its steps are functions of their own, each tested alone
+// (transactions_upsert_test.go): readUpsert (what is stored), replayed
+// (the idempotent repeat), transition (the state machine), countStep
+// (transaction number and ACTIVE count), signed (the log's counter in
+// the record), indexes (tx-num, tx-active, tx-end, tx-client, tx-count)
+// and view (the answer, with the QR code of a finish).
 func (s *Service) Upsert(ctx context.Context, c Caller, tssID, txID string, rev uint32, req TxRequest) (*TxView, error) {
+	u, err := newTxUpsert(tssID, txID, rev, req)
+	if err != nil {
+		return nil, err
+	}
+	var out *TxView
+	_, _, err = s.mutate(ctx, c, tssID, func(w *write) error {
+		if err := s.readUpsert(u); err != nil {
+			return err
+		}
+		if v, err := u.replayed(); v != nil || err != nil {
+			out = v
+			return err
+		}
+		if err := signingState(w.t); err != nil {
+			return err
+		}
+		if err := s.Faults.apply(ctx, w.t.OrgID, tssID); err != nil {
+			return err
+		}
+		if u.client.State != ClientRegistered {
+			return ErrClientDeregistered
+		}
+		op, next, err := u.transition(w.ctr, w.now)
+		if err != nil {
+			return err
+		}
+		if n := countStep(&w.ctr, op, next.State != TxActive); n != 0 {
+			next.Number = n
+		}
+		data := next.ProcessData
+		if op == tse.OpStart && u.pType == "" {
+			data = nil
+		}
+		ctr, sig, err := w.sign(tse.OIDTransactionLog, tse.TransactionData(op, u.client.SerialNumber, data, pTypeFor(op, next, u.pType), next.Number))
+		if err != nil {
+			return err
+		}
+		signed(next, op, ctr)
+		u.indexes(w, next)
+		next.ClientID = u.req.ClientID
+		if len(u.req.Metadata) > 0 {
+			next.Metadata = mergeMeta(next.Metadata, u.req.Metadata)
+		}
+		v := u.view(w.t, next, op, ctr, sig, w.now)
+		if err := w.setJSON(store.TxKey(tssID, txID), next); err != nil {
+			return err
+		}
+		if err := w.setJSON(store.TxRevKey(tssID, txID, next.LatestRevision), txRevision{V: 1, View: v, RequestHash: u.hash, LogCounter: ctr}); err != nil {
+			return err
+		}
+		out = &v
+		return nil
+	})
+	return out, err
+}
+
+// txUpsert carries one Upsert through its steps.
+type txUpsert struct {
+	tssID, txID string
+	rev         uint32
+	req         TxRequest
+	pType       string // the request's processType, "" without schema
+	pData       []byte
+	hash        string
+	// Read by readUpsert:
+	head      *txHead      // the stored transaction, nil for a new one
+	client    clientRecord // the request's client
+	noClient  bool         // the client is not one of this TSS
+	replay    *txRevision  // the stored revision this request repeats
+	wasClient string       // head's client and state before this revision
+	wasState  string
+}
+
+// newTxUpsert checks a request before anything is read: state, client,
+// metadata and the schema with its processData.
+func newTxUpsert(tssID, txID string, rev uint32, req TxRequest) (*txUpsert, error) {
 	if req.State != TxActive && req.State != TxFinished && req.State != TxCancelled {
 		return nil, &ValidationError{Field: "state", Msg: "must be ACTIVE, FINISHED or CANCELLED"}
 	}
@@ -148,163 +234,186 @@ func (s *Service) Upsert(ctx context.Context, c Caller, tssID, txID string, rev 
 	if err != nil {
 		return nil, err
 	}
-	hash := req.hash()
-	var out *TxView
-	_, _, err = s.mutate(ctx, c, tssID, func(w *write) error {
-		var head *txHead
-		var client clientRecord
-		var replay *txRevision
-		err := s.st.View(func(txn *badger.Txn) error {
-			h, err := store.GetJSON[txHead](txn, store.TxKey(tssID, txID))
-			if err == nil {
-				head = &h
-				if rev != 0 && rev <= h.LatestRevision {
-					r, err := store.GetJSON[txRevision](txn, store.TxRevKey(tssID, txID, rev))
-					if err != nil {
-						return err
-					}
-					replay = &r
-				} else if rev == 0 && h.State != TxActive {
-					// A retried final call without revision: answer it again.
-					r, err := store.GetJSON[txRevision](txn, store.TxRevKey(tssID, txID, h.LatestRevision))
-					if err != nil {
-						return err
-					}
-					replay = &r
+	hash, err := req.hash()
+	if err != nil {
+		return nil, err
+	}
+	return &txUpsert{tssID: tssID, txID: txID, rev: rev, req: req, pType: pType, pData: pData, hash: hash}, nil
+}
+
+// readUpsert reads the transaction, the revision a repeat names and the
+// request's client. ErrClientNotFound unless the request is a repeat
+// (whose answer stands even if the client went away).
+func (s *Service) readUpsert(u *txUpsert) error {
+	u.head, u.replay, u.noClient, u.wasClient, u.wasState = nil, nil, false, "", ""
+	err := s.st.View(func(txn store.Tx) error {
+		h, err := store.GetJSON[txHead](txn, store.TxKey(u.tssID, u.txID))
+		if err == nil {
+			u.head = &h
+			u.wasClient, u.wasState = h.ClientID, h.State
+			var replay uint32
+			if u.rev != 0 && u.rev <= h.LatestRevision {
+				replay = u.rev
+			} else if u.rev == 0 && h.State != TxActive {
+				// A retried final call without revision: answer it again.
+				replay = h.LatestRevision
+			}
+			if replay != 0 {
+				r, err := store.GetJSON[txRevision](txn, store.TxRevKey(u.tssID, u.txID, replay))
+				if err != nil {
+					return err
 				}
-			} else if !errors.Is(err, store.ErrNotFound) {
-				return err
+				u.replay = &r
 			}
-			client, err = store.GetJSON[clientRecord](txn, store.ClientKey(req.ClientID))
-			if errors.Is(err, store.ErrNotFound) || (err == nil && client.TSSID != tssID) {
-				return ErrClientNotFound
-			}
-			return err
-		})
-		if errors.Is(err, ErrClientNotFound) && replay == nil {
+		} else if !errors.Is(err, store.ErrNotFound) {
 			return err
 		}
-		if err != nil && !errors.Is(err, ErrClientNotFound) {
-			return err
-		}
-		if replay != nil {
-			if replay.RequestHash != hash {
-				return fmt.Errorf("%w: tx_revision %d was already used with another request; latest_revision is %d", ErrTxConflict, replay.View.Revision, head.LatestRevision)
-			}
-			v := replay.View
-			v.LatestRevision = head.LatestRevision
-			out = &v
+		u.client, err = store.GetJSON[clientRecord](txn, store.ClientKey(u.req.ClientID))
+		if errors.Is(err, store.ErrNotFound) || (err == nil && u.client.TSSID != u.tssID) {
+			u.noClient = true
 			return nil
 		}
-		if err := signingState(w.t); err != nil {
-			return err
-		}
-		if err := s.Faults.apply(ctx, w.t.OrgID, tssID); err != nil {
-			return err
-		}
-		if client.State != ClientRegistered {
-			return ErrClientDeregistered
-		}
-		op := tse.OpUpdate
-		var wasClient, wasState string // for the per-client counts
-		if head != nil {
-			wasClient, wasState = head.ClientID, head.State
-		}
-		if head == nil {
-			if rev > 1 {
-				return &UpsertError{fmt.Sprintf("transaction %s does not exist; start it with tx_revision=1", txID)}
-			}
-			if req.State != TxActive {
-				return &UpsertError{"a transaction starts in state ACTIVE"}
-			}
-			if w.ctr.Active >= MaxActiveTransactions {
-				return ErrTxLimit
-			}
-			op = tse.OpStart
-			w.ctr.Tx++
-			w.ctr.Active++
-			head = &txHead{V: 1, ID: txID, Number: w.ctr.Tx, State: TxActive, TimeStart: w.now}
-			w.set(store.TxNumKey(tssID, head.Number), []byte(txID))
-			w.set(store.TxActiveKey(tssID, txID), nil)
-		} else {
-			if head.State != TxActive {
-				return &UpsertError{fmt.Sprintf("transaction is %s; it takes no further revisions", head.State)}
-			}
-			if rev != 0 && rev != head.LatestRevision+1 {
-				return &UpsertError{fmt.Sprintf("tx_revision must be %d (latest_revision + 1)", head.LatestRevision+1)}
-			}
-		}
-		if pType != "" && head.ProcessType != "" && pType != head.ProcessType {
-			return ErrTxIllegalTypeChange
-		}
-		if pType != "" {
-			head.ProcessType, head.ProcessData, head.Schema = pType, pData, req.Schema
-		}
-		if req.State != TxActive {
-			op = tse.OpFinish
-			if req.State == TxFinished && head.ProcessType == "" {
-				return ErrTxNoType
-			}
-			// A cancel without its own data records the abort of the receipt
-			// (DSFinV-K AVBelegabbruch), whatever earlier updates carried.
-			if req.State == TxCancelled && pType == "" && (head.ProcessType == "" || head.ProcessType == tse.TypeReceipt) {
-				head.ProcessType, head.ProcessData = tse.TypeReceipt, []byte(tse.AbortData)
-			}
-			head.State, head.TimeEnd = req.State, w.now
-			w.ctr.Active--
-			w.del(store.TxActiveKey(tssID, txID))
-			if w.t.Indexed {
-				w.set(store.TxEndKey(tssID, req.State, head.Number), []byte(txID))
-			}
-		}
-		data := head.ProcessData
-		if op == tse.OpStart && pType == "" {
-			data = nil
-		}
-		ctr, sig, err := w.sign(tse.OIDTransactionLog, tse.TransactionData(op, client.SerialNumber, data, pTypeFor(op, head, pType), head.Number))
-		if err != nil {
-			return err
-		}
-		if op == tse.OpStart {
-			head.StartCounter = ctr
-		}
-		if op == tse.OpFinish {
-			head.EndCounter = ctr
-		}
-		head.LatestRevision++
-		if w.t.Indexed && head.ClientID != req.ClientID {
-			if head.ClientID != "" {
-				w.del(store.TxClientKey(tssID, head.ClientID, head.Number))
-			}
-			w.set(store.TxClientKey(tssID, req.ClientID, head.Number), []byte(txID))
-		}
-		if w.t.Indexed && (wasClient != req.ClientID || wasState != head.State) {
-			if wasClient != "" {
-				w.count(wasClient, wasState, -1)
-			}
-			w.count(req.ClientID, head.State, 1)
-		}
-		head.ClientID = req.ClientID
-		if len(req.Metadata) > 0 {
-			head.Metadata = mergeMeta(head.Metadata, req.Metadata)
-		}
-		v := TxView{ID: txID, Type: "TRANSACTION", Env: w.t.Env, Version: Version, TSSID: tssID, TSSSerialNumber: w.t.Serial,
-			ClientID: req.ClientID, ClientSerialNumber: client.SerialNumber, State: head.State, Number: head.Number,
-			Revision: head.LatestRevision, LatestRevision: head.LatestRevision, TimeStart: head.TimeStart, TimeEnd: head.TimeEnd,
-			Schema: schemaEcho(head.Schema), Metadata: head.Metadata,
-			Log:       TxLog{Operation: opNames[op], Timestamp: w.now, TimestampFormat: tse.TimeFormatUnix},
-			Signature: TxSignature{Value: base64.StdEncoding.EncodeToString(sig), Algorithm: tse.AlgECDSAPlainSHA256, Counter: ctr, PublicKey: base64.StdEncoding.EncodeToString(w.t.PublicKey)}}
-		if op == tse.OpFinish {
-			v.QRCodeData = tse.QRCodeData(client.SerialNumber, head.ProcessType, head.ProcessData, head.Number, ctr, head.TimeStart, w.now, sig, w.t.PublicKey)
-		}
-		hb, _ := json.Marshal(head)
-		rb, _ := json.Marshal(txRevision{V: 1, View: v, RequestHash: hash, LogCounter: ctr})
-		w.set(store.TxKey(tssID, txID), hb)
-		w.set(store.TxRevKey(tssID, txID, head.LatestRevision), rb)
-		out = &v
-		return nil
+		return err
 	})
-	return out, err
+	if err == nil && u.noClient && u.replay == nil {
+		return ErrClientNotFound
+	}
+	return err
+}
+
+// replayed answers a repeated revision: the stored answer (with today's
+// latest revision) for the same request, ErrTxConflict for another one,
+// nothing when the request is no repeat.
+func (u *txUpsert) replayed() (*TxView, error) {
+	if u.replay == nil {
+		return nil, nil
+	}
+	if u.replay.RequestHash != u.hash {
+		return nil, fmt.Errorf("%w: tx_revision %d was already used with another request; latest_revision is %d", ErrTxConflict, u.replay.View.Revision, u.head.LatestRevision)
+	}
+	v := u.replay.View
+	v.LatestRevision = u.head.LatestRevision
+	return &v, nil
+}
+
+// transition is the state machine: it checks that the request may follow
+// the stored transaction and returns the log operation and the new record
+// (a copy; its number is set by countStep for a start). ctr is read only
+// for the limit of ACTIVE transactions.
+func (u *txUpsert) transition(ctr counters, now int64) (op string, next *txHead, err error) {
+	op = tse.OpUpdate
+	if u.head == nil {
+		if u.rev > 1 {
+			return "", nil, &UpsertError{fmt.Sprintf("transaction %s does not exist; start it with tx_revision=1", u.txID)}
+		}
+		if u.req.State != TxActive {
+			return "", nil, &UpsertError{"a transaction starts in state ACTIVE"}
+		}
+		if ctr.Active >= MaxActiveTransactions {
+			return "", nil, ErrTxLimit
+		}
+		op = tse.OpStart
+		next = &txHead{V: 1, ID: u.txID, State: TxActive, TimeStart: now}
+	} else {
+		if u.head.State != TxActive {
+			return "", nil, &UpsertError{fmt.Sprintf("transaction is %s; it takes no further revisions", u.head.State)}
+		}
+		if u.rev != 0 && u.rev != u.head.LatestRevision+1 {
+			return "", nil, &UpsertError{fmt.Sprintf("tx_revision must be %d (latest_revision + 1)", u.head.LatestRevision+1)}
+		}
+		h := *u.head
+		next = &h
+	}
+	if u.pType != "" && next.ProcessType != "" && u.pType != next.ProcessType {
+		return "", nil, ErrTxIllegalTypeChange
+	}
+	if u.pType != "" {
+		next.ProcessType, next.ProcessData, next.Schema = u.pType, u.pData, u.req.Schema
+	}
+	if u.req.State != TxActive {
+		op = tse.OpFinish
+		if u.req.State == TxFinished && next.ProcessType == "" {
+			return "", nil, ErrTxNoType
+		}
+		// A cancel without its own data records the abort of the receipt
+		// (DSFinV-K AVBelegabbruch), whatever earlier updates carried.
+		if u.req.State == TxCancelled && u.pType == "" && (next.ProcessType == "" || next.ProcessType == tse.TypeReceipt) {
+			next.ProcessType, next.ProcessData = tse.TypeReceipt, []byte(tse.AbortData)
+		}
+		next.State, next.TimeEnd = u.req.State, now
+	}
+	return op, next, nil
+}
+
+// countStep moves the TSS counters for one revision: a start takes the
+// next transaction number (returned) and adds an ACTIVE transaction, an
+// end (final) removes one. Numbers run 1..Tx without gaps, which the
+// list by number relies on.
+func countStep(ctr *counters, op string, final bool) (number uint64) {
+	if op == tse.OpStart {
+		ctr.Tx++
+		ctr.Active++
+		return ctr.Tx
+	}
+	if final {
+		ctr.Active--
+	}
+	return 0
+}
+
+// signed records in the transaction the log counter of its revision.
+func signed(next *txHead, op string, ctr uint64) {
+	switch op {
+	case tse.OpStart:
+		next.StartCounter = ctr
+	case tse.OpFinish:
+		next.EndCounter = ctr
+	}
+	next.LatestRevision++
+}
+
+// indexes writes the index entries of one revision: tx-num and tx-active
+// for a start, tx-active removed and tx-end for an end, and for indexed
+// TSS the tx-client entry (moved when the client changes) and the
+// per-client counts. next still has the previous client (the stored one).
+func (u *txUpsert) indexes(w *write, next *txHead) {
+	id := u.txID
+	if u.head == nil {
+		w.set(store.TxNumKey(u.tssID, next.Number), []byte(id))
+		w.set(store.TxActiveKey(u.tssID, id), nil)
+	}
+	if u.req.State != TxActive {
+		w.del(store.TxActiveKey(u.tssID, id))
+		if w.t.Indexed {
+			w.set(store.TxEndKey(u.tssID, u.req.State, next.Number), []byte(id))
+		}
+	}
+	if w.t.Indexed && next.ClientID != u.req.ClientID {
+		if next.ClientID != "" {
+			w.del(store.TxClientKey(u.tssID, next.ClientID, next.Number))
+		}
+		w.set(store.TxClientKey(u.tssID, u.req.ClientID, next.Number), []byte(id))
+	}
+	if w.t.Indexed && (u.wasClient != u.req.ClientID || u.wasState != next.State) {
+		if u.wasClient != "" {
+			w.count(u.wasClient, u.wasState, -1)
+		}
+		w.count(u.req.ClientID, next.State, 1)
+	}
+}
+
+// view is the answer to a revision, stored with it for repeats.
+func (u *txUpsert) view(t *TSS, head *txHead, op string, ctr uint64, sig []byte, now int64) TxView {
+	v := TxView{ID: u.txID, Type: "TRANSACTION", Env: t.Env, Version: Version, TSSID: u.tssID, TSSSerialNumber: t.Serial,
+		ClientID: u.req.ClientID, ClientSerialNumber: u.client.SerialNumber, State: head.State, Number: head.Number,
+		Revision: head.LatestRevision, LatestRevision: head.LatestRevision, TimeStart: head.TimeStart, TimeEnd: head.TimeEnd,
+		Schema: schemaEcho(head.Schema), Metadata: head.Metadata,
+		Log:       TxLog{Operation: opNames[op], Timestamp: now, TimestampFormat: tse.TimeFormatUnix},
+		Signature: TxSignature{Value: base64.StdEncoding.EncodeToString(sig), Algorithm: tse.AlgECDSAPlainSHA256, Counter: ctr, PublicKey: base64.StdEncoding.EncodeToString(t.PublicKey)}}
+	if op == tse.OpFinish {
+		v.QRCodeData = tse.QRCodeData(u.client.SerialNumber, head.ProcessType, head.ProcessData, head.Number, ctr, head.TimeStart, now, sig, t.PublicKey)
+	}
+	return v
 }
 
 // pTypeFor is the processType written into a log: the request's on Start
@@ -324,10 +433,10 @@ func schemaEcho(s json.RawMessage) json.RawMessage {
 }
 
 // resolveTx finds a transaction by id or by number.
-func resolveTx(txn *badger.Txn, tssID, idOrNumber string) (*txHead, error) {
+func resolveTx(txn store.Tx, tssID, idOrNumber string) (*txHead, error) {
 	id := idOrNumber
 	if n, err := strconv.ParseUint(idOrNumber, 10, 64); err == nil {
-		b, err := store.Get(txn, store.TxNumKey(tssID, n))
+		b, err := txn.Get(store.TxNumKey(tssID, n))
 		if errors.Is(err, store.ErrNotFound) {
 			return nil, ErrTxNotFound
 		}
@@ -346,7 +455,7 @@ func resolveTx(txn *badger.Txn, tssID, idOrNumber string) (*txHead, error) {
 func (s *Service) revision(c Caller, tssID, idOrNumber string, rev uint32) (*txRevision, *txHead, error) {
 	var r txRevision
 	var h *txHead
-	err := s.st.View(func(txn *badger.Txn) error {
+	err := s.st.View(func(txn store.Tx) error {
 		if _, _, err := s.load(txn, c, tssID); err != nil {
 			return err
 		}
@@ -384,8 +493,8 @@ func (s *Service) TxLogBytes(c Caller, tssID, idOrNumber string, rev uint32) ([]
 		return nil, err
 	}
 	var b []byte
-	err = s.st.View(func(txn *badger.Txn) (err error) {
-		b, err = store.Get(txn, store.LogKey(tssID, r.LogCounter))
+	err = s.st.View(func(txn store.Tx) (err error) {
+		b, err = txn.Get(store.LogKey(tssID, r.LogCounter))
 		if errors.Is(err, store.ErrNotFound) {
 			return ErrLogNotFound
 		}
@@ -399,7 +508,7 @@ func (s *Service) TxLogBytes(c Caller, tssID, idOrNumber string, rev uint32) ([]
 func (s *Service) TxMetadata(ctx context.Context, c Caller, tssID, idOrNumber string, m map[string]string) (map[string]string, error) {
 	var out map[string]string
 	_, _, err := s.mutate(ctx, c, tssID, func(w *write) error {
-		return s.st.View(func(txn *badger.Txn) error {
+		return s.st.View(func(txn store.Tx) error {
 			h, err := resolveTx(txn, tssID, idOrNumber)
 			if err != nil {
 				return err
@@ -412,8 +521,9 @@ func (s *Service) TxMetadata(ctx context.Context, c Caller, tssID, idOrNumber st
 			if err := org.ValidateMetadata("metadata", h.Metadata); err != nil {
 				return err
 			}
-			b, _ := json.Marshal(h)
-			w.set(store.TxKey(tssID, h.ID), b)
+			if err := w.setJSON(store.TxKey(tssID, h.ID), h); err != nil {
+				return err
+			}
 			out = h.Metadata
 			return nil
 		})
@@ -452,7 +562,7 @@ func (s *Service) ListTx(ctx context.Context, c Caller, tssID string, f TxFilter
 		}
 	}
 	var out []*TxView
-	err := s.st.View(func(txn *badger.Txn) error {
+	err := s.st.View(func(txn store.Tx) error {
 		tssIDs, err := s.scope(txn, c, tssID)
 		if err != nil {
 			return err
@@ -474,7 +584,7 @@ func (s *Service) ListTx(ctx context.Context, c Caller, tssID string, f TxFilter
 				ids, err = store.IDs(txn, store.TxActivePrefix(t))
 			} else {
 				err = store.ScanKeys(txn, store.TxNumPrefix(t), func(k []byte) error {
-					v, err := store.Get(txn, k)
+					v, err := txn.Get(k)
 					ids = append(ids, string(v))
 					return err
 				})
@@ -537,7 +647,7 @@ func (s *Service) ListTx(ctx context.Context, c Caller, tssID string, f TxFilter
 func (s *Service) listTxByNumber(c Caller, tssID string, f TxFilter) ([]*TxView, int, error) {
 	var out []*TxView
 	var total uint64
-	err := s.st.View(func(txn *badger.Txn) error {
+	err := s.st.View(func(txn store.Tx) error {
 		_, cnt, err := s.load(txn, c, tssID)
 		if err != nil {
 			return err
@@ -572,7 +682,7 @@ func (s *Service) listTxByNumber(c Caller, tssID string, f TxFilter) ([]*TxView,
 
 // latestView is what a list shows of a transaction: its latest revision
 // with the current metadata.
-func latestView(txn *badger.Txn, tssID string, h *txHead) (*TxView, error) {
+func latestView(txn store.Tx, tssID string, h *txHead) (*TxView, error) {
 	r, err := store.GetJSON[txRevision](txn, store.TxRevKey(tssID, h.ID, h.LatestRevision))
 	if err != nil {
 		return nil, err

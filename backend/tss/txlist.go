@@ -2,11 +2,9 @@ package tss
 
 import (
 	"cmp"
-	"encoding/binary"
 	"errors"
+	"fmt"
 	"slices"
-
-	"github.com/dgraph-io/badger/v4"
 
 	"github.com/fiskaldesk/fiskaldesk/backend/store"
 )
@@ -20,8 +18,7 @@ type numbered struct {
 // source yields the transactions of one state in the page's number order:
 // an index iterator (FINISHED, CANCELLED) or the sorted ACTIVE ones.
 type source struct {
-	it   *badger.Iterator
-	pfx  []byte
+	it   store.Iterator
 	list []numbered
 	cur  numbered
 	ok   bool
@@ -38,14 +35,16 @@ func (s *source) advance() error {
 	if s.ok {
 		s.it.Next()
 	}
-	s.ok = s.it.ValidForPrefix(s.pfx)
+	s.ok = s.it.Valid()
 	if !s.ok {
 		return nil
 	}
-	item := s.it.Item()
-	s.cur.n = binary.BigEndian.Uint64(item.Key()[len(s.pfx):])
-	v, err := item.ValueCopy(nil)
-	s.cur.id = string(v)
+	n, ok := store.ParseTxIndexNumber(s.it.Key())
+	if !ok {
+		return fmt.Errorf("transaction index key %q", s.it.Key())
+	}
+	v, err := s.it.Value()
+	s.cur.n, s.cur.id = n, string(v)
 	return err
 }
 
@@ -56,7 +55,7 @@ func (s *source) advance() error {
 // transactions − active − cancelled. ok is false for a TSS without the
 // index.
 func (s *Service) listTxByState(c Caller, tssID string, f TxFilter) (out []*TxView, total int, ok bool, err error) {
-	err = s.st.View(func(txn *badger.Txn) error {
+	err = s.st.View(func(txn store.Tx) error {
 		t, cnt, err := s.load(txn, c, tssID)
 		if err != nil || !t.Indexed {
 			return err
@@ -105,8 +104,8 @@ func (s *Service) listTxByState(c Caller, tssID string, f TxFilter) (out []*TxVi
 				} else {
 					total += int(cnt.Tx) - int(cnt.Active) - n
 				}
-				pfx := store.TxEndPrefix(tssID, st)
-				srcs = append(srcs, &source{it: store.PrefixIterator(txn, pfx, f.Desc, false), pfx: pfx})
+				it := txn.Iterate(store.IterOptions{Prefix: store.TxEndPrefix(tssID, st), Reverse: f.Desc, KeysOnly: true})
+				srcs = append(srcs, &source{it: it})
 			}
 		}
 		for _, src := range srcs {
@@ -149,7 +148,7 @@ func (s *Service) listTxByState(c Caller, tssID string, f TxFilter) (out []*TxVi
 	return out, total, ok, err
 }
 
-func activeSource(txn *badger.Txn, tssID string, desc bool) (*source, error) {
+func activeSource(txn store.Tx, tssID string, desc bool) (*source, error) {
 	ids, err := store.IDs(txn, store.TxActivePrefix(tssID))
 	if err != nil {
 		return nil, err
@@ -177,7 +176,7 @@ func activeSource(txn *badger.Txn, tssID string, desc bool) (*source, error) {
 // keys; with one, the client's transactions are read in order until the
 // page is full.
 func (s *Service) listTxByClient(c Caller, tssID string, f TxFilter) (out []*TxView, total int, ok bool, err error) {
-	err = s.st.View(func(txn *badger.Txn) error {
+	err = s.st.View(func(txn store.Tx) error {
 		t, _, err := s.load(txn, c, tssID)
 		if err != nil || !t.Indexed {
 			return err
@@ -200,23 +199,20 @@ func (s *Service) listTxByClient(c Caller, tssID string, f TxFilter) (out []*TxV
 				continue
 			}
 			counted[st] = true
-			b, err := store.Get(txn, store.TxCountKey(tssID, f.ClientID, st))
-			if err != nil && !errors.Is(err, store.ErrNotFound) {
+			n, err := store.GetU64(txn, store.TxCountKey(tssID, f.ClientID, st))
+			if err != nil {
 				return err
 			}
-			if len(b) == 8 {
-				total += int(binary.BigEndian.Uint64(b))
-			}
+			total += int(n)
 		}
-		pfx := store.TxClientPrefix(tssID, f.ClientID)
-		it := store.PrefixIterator(txn, pfx, f.Desc, false)
+		it := txn.Iterate(store.IterOptions{Prefix: store.TxClientPrefix(tssID, f.ClientID), Reverse: f.Desc, KeysOnly: true})
 		defer it.Close()
-		for skipped := 0; it.ValidForPrefix(pfx) && len(out) < f.Limit; it.Next() {
+		for skipped := 0; it.Valid() && len(out) < f.Limit; it.Next() {
 			if len(f.States) == 0 && skipped < f.Offset {
 				skipped++ // skipping needs the key only
 				continue
 			}
-			id, err := it.Item().ValueCopy(nil)
+			id, err := it.Value()
 			if err != nil {
 				return err
 			}

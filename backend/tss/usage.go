@@ -1,8 +1,6 @@
 package tss
 
 import (
-	"github.com/dgraph-io/badger/v4"
-
 	"github.com/fiskaldesk/fiskaldesk/backend/store"
 )
 
@@ -16,7 +14,7 @@ type Usage struct {
 }
 
 // UsageIn counts a TSS's use in [from, to) (unix seconds) inside txn.
-func UsageIn(txn *badger.Txn, tssID string, from, to int64) (Usage, error) {
+func UsageIn(txn store.Tx, tssID string, from, to int64) (Usage, error) {
 	t, err := store.GetJSON[TSS](txn, store.TSSKey(tssID))
 	if err != nil {
 		return Usage{}, err
@@ -24,7 +22,7 @@ func UsageIn(txn *badger.Txn, tssID string, from, to int64) (Usage, error) {
 	u := Usage{TSSID: tssID, Env: t.Env,
 		InUse: t.TimeInit != 0 && t.TimeInit < to && (t.TimeDisable == 0 || t.TimeDisable >= from)}
 	err = store.ScanKeys(txn, store.TxNumPrefix(tssID), func(k []byte) error {
-		id, err := store.Get(txn, k)
+		id, err := txn.Get(k)
 		if err != nil {
 			return err
 		}
