@@ -2,8 +2,6 @@ package tss
 
 import (
 	"errors"
-	"sort"
-	"strconv"
 	"time"
 
 	"github.com/fiskaldesk/fiskaldesk/backend/store"
@@ -26,7 +24,7 @@ type DayCount struct {
 }
 
 // Overview counts for c's acting org and env over the days UTC days that
-// end with today.
+// end with today, from the TSS counters (no transaction is read).
 func (s *Service) Overview(c Caller, days int, now time.Time) (*Overview, error) {
 	first := FirstDay(now, days)
 	o := &Overview{TSSByState: newStateCounts()}
@@ -66,34 +64,10 @@ func DayCounts(first time.Time, perDay []uint64) []DayCount {
 }
 
 // addPerDay adds the transactions of TSS id started on each day from first
-// to perDay. Transactions are numbered in the order they start, under the
-// TSS's writer, so a TSS's start times grow with the number; each day
-// boundary is found by binary search over the numbers, which keeps this a
-// few dozen reads per TSS at any size instead of a scan.
+// to perDay, from its day counters (store.AddTSSDays): a short key walk per
+// TSS however many transactions it has.
 func addPerDay(txn store.Tx, id string, ctr counters, first time.Time, perDay []uint64) error {
-	if ctr.Tx == 0 {
-		return nil
-	}
-	var lookErr error
-	// firstFrom(d) is the first number started at or after d.
-	firstFrom := func(d time.Time) uint64 {
-		n := sort.Search(int(ctr.Tx), func(i int) bool {
-			h, err := resolveTx(txn, id, strconv.Itoa(i+1))
-			if err != nil {
-				lookErr = err
-				return true
-			}
-			return h.TimeStart >= d.Unix()
-		})
-		return uint64(n) + 1
-	}
-	prev := firstFrom(first)
-	for i := range perDay {
-		next := firstFrom(first.AddDate(0, 0, i+1))
-		perDay[i] += next - prev
-		prev = next
-	}
-	return lookErr
+	return store.AddTSSDays(txn, id, ctr, store.DayOf(first.Unix()), perDay)
 }
 
 // Figures are the counts of one organization's TSS in one env, as the
@@ -105,7 +79,7 @@ type Figures struct {
 	Transactions uint64         `json:"transactions"`
 	// Today counts the transactions started on the current UTC day.
 	Today uint64 `json:"today"`
-	// LastActivity is when the last transaction started (Unix seconds); 0 without any.
+	// LastActivity is the time of the last transaction log (Unix seconds); 0 without any.
 	LastActivity int64 `json:"last_activity"`
 	// PerDay counts the transactions started on each of the days asked for.
 	PerDay []uint64 `json:"-"`
@@ -147,13 +121,7 @@ func (s *Service) Figures(orgIDs []string, env string, days int, now time.Time) 
 				if err := addPerDay(txn, id, ctr, first, f.PerDay); err != nil {
 					return err
 				}
-				if ctr.Tx > 0 {
-					h, err := resolveTx(txn, id, strconv.FormatUint(ctr.Tx, 10))
-					if err != nil {
-						return err
-					}
-					f.LastActivity = max(f.LastActivity, h.TimeStart)
-				}
+				f.LastActivity = max(f.LastActivity, ctr.LastLog)
 			}
 			f.Today = f.PerDay[days-1]
 		}

@@ -143,6 +143,9 @@ func (w *write) del(k []byte) { w.dels = append(w.dels, k) }
 // with the log.
 func (w *write) sign(typ asn1.ObjectIdentifier, data []tse.Field) (uint64, []byte, error) {
 	w.ctr.Sig++
+	if typ.Equal(tse.OIDTransactionLog) {
+		w.ctr.LastLog = w.now // the TSS's last activity, for the dashboard
+	}
 	m := tse.Message{Type: typ, CertifiedData: data, Serial: mustHex(w.t.Serial), Algorithm: tse.OIDECDSAPlainSHA256,
 		Counter: w.ctr.Sig, UnixTime: w.now}
 	dtbs := m.DTBS()
@@ -189,6 +192,10 @@ func (s *Service) mutate(ctx context.Context, c Caller, id string, fn func(w *wr
 	if !w.changed && len(w.sets) == 0 && len(w.dels) == 0 && len(w.counts) == 0 && w.ctr == ctr {
 		return w.t, w.ctr, nil // nothing to write (an idempotent repeat)
 	}
+	// The transactions started here count for their day in the counters;
+	// the first start of a new day closes the previous one into tss-day
+	// (once a day per TSS, the only extra key of the signing path).
+	closedDay, closedCount, closed := w.ctr.CountStarts(uint32(w.ctr.Tx-ctr.Tx), w.now)
 	err = s.st.Update(ctx, func(txn store.Tx) error {
 		for _, chk := range w.checks {
 			if err := chk(txn); err != nil {
@@ -202,6 +209,11 @@ func (s *Service) mutate(ctx context.Context, c Caller, id string, fn func(w *wr
 		}
 		if err := store.PutTSSCounters(txn, id, w.ctr); err != nil {
 			return err
+		}
+		if closed {
+			if err := store.PutTSSDay(txn, id, closedDay, closedCount); err != nil {
+				return err
+			}
 		}
 		for k, v := range w.sets {
 			if err := txn.Set([]byte(k), v); err != nil {
