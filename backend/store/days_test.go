@@ -144,3 +144,29 @@ func must(t *testing.T, err error) {
 		t.Fatal(err)
 	}
 }
+
+// What the rollup's fields add to every signed operation: encoding the
+// longer counter record and counting a start for its day (go test -run '^$'
+// -bench 'Counters|CountStarts' ./backend/store; docs/BENCHMARKS.md).
+func BenchmarkCountersEncode(b *testing.B) {
+	c := TSSCounters{Sig: 1 << 40, Tx: 1 << 39, Active: 7, Client: 3, LastLog: 1_764_583_200, Day: 20_423, DayTx: 99}
+	for b.Loop() {
+		_ = c.Encode()
+	}
+}
+
+func BenchmarkCountersEncodeFormat1(b *testing.B) {
+	c := TSSCounters{Sig: 1 << 40, Tx: 1 << 39, Active: 7, Client: 3}
+	for b.Loop() {
+		_ = c.Encode()[:24]
+	}
+}
+
+func BenchmarkCountStarts(b *testing.B) {
+	var c TSSCounters
+	at := int64(1_764_583_200)
+	for b.Loop() {
+		at++
+		c.CountStarts(1, at)
+	}
+}

@@ -206,7 +206,8 @@ test('a TSS is created, deployed, given a PIN and initialized from the dashboard
   await expect(dialog.getByLabel('Description')).toHaveValue('Kasse 1 Koeln');
   await dialog.getByLabel('Admin PIN').fill('246810');
   await dialog.getByRole('button', { name: 'Initialize' }).click();
-  await expect(page.getByText('INITIALIZED').first()).toBeVisible();
+  await expect(dialog).toHaveCount(0);
+  await expect(page.getByText('INITIALIZED', { exact: true }).first()).toBeVisible();
   const tssId = page.url().split('/tss/')[1];
   expect((await session(page, 'GET', `/api/v2/tss/${tssId}`, undefined, { 'X-Organization-ID': page.url().split('/')[4] })).description).toBe('Kasse 1 Koeln');
 

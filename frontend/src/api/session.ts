@@ -19,6 +19,7 @@ export interface Organization {
   billing_options?: { withhold_billing?: boolean; bill_to_organization?: string; gln?: string };
   has_logo?: boolean;
   town?: string;
+  created_at?: number;
   updated_at?: number;
 }
 

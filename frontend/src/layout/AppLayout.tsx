@@ -17,6 +17,7 @@ import { useTranslation } from 'react-i18next';
 import { NavLink as RouterLink, Outlet, useLocation, useNavigate } from 'react-router';
 import { HealthIndicator } from '../components/HealthIndicator';
 import { LanguageSwitch } from '../components/LanguageSwitch';
+import { PageErrorBoundary } from '../components/PageErrorBoundary';
 import { EnvSwitch, OrgSwitcher } from '../components/OrgSwitcher';
 import { UserMenu } from '../components/UserMenu';
 import { onMenuNavigate } from '../desktop';
@@ -109,7 +110,9 @@ export function AppLayout() {
         </AppShell.Section>
       </AppShell.Navbar>
       <AppShell.Main>
-        <Outlet />
+        <PageErrorBoundary resetKey={pathname}>
+          <Outlet />
+        </PageErrorBoundary>
       </AppShell.Main>
     </AppShell>
   );

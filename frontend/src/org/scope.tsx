@@ -52,13 +52,15 @@ function store(key: string, value: string) {
   }
 }
 
-/** The user's own main organization: one they belong to themselves, a main
- * one before a managed one; never one they only see because it is
- * administered through theirs. */
+/** The user's own main organization: one they belong to themselves (the
+ * oldest, which for the installation's owner is the one of the first
+ * start), a main one before a managed one; never one they only see because
+ * it is administered through theirs. */
 export function defaultOrg(orgs: MeOrganization[]): MeOrganization {
+  const oldest = (list: MeOrganization[]) => list.reduce<MeOrganization | undefined>((a, o) => (!a || (o.created_at ?? 0) < (a.created_at ?? 0) ? o : a), undefined);
   return (
-    orgs.find((o) => o.member && o._type === 'ORGANIZATION') ??
-    orgs.find((o) => o.member) ??
+    oldest(orgs.filter((o) => o.member && o._type === 'ORGANIZATION')) ??
+    oldest(orgs.filter((o) => o.member)) ??
     orgs.find((o) => o._type === 'ORGANIZATION') ??
     orgs[0]
   );

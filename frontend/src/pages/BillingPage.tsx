@@ -200,7 +200,7 @@ function PriceListCard() {
               {save.error && <Alert color="red">{errorText(t, save.error)}</Alert>}
               <SimpleGrid cols={{ base: 1, sm: 2 }}>
                 <NumberInput label={t('prices.tss')} {...euro} {...form.getInputProps('tss_per_month')} />
-                <NumberInput label={t('prices.included')} min={0} max={100_000_000} allowDecimal={false} thousandSeparator={t('prices.thousands')} {...form.getInputProps('included_transactions_per_tss')} />
+                <NumberInput label={t('prices.included')} min={0} max={100_000_000} allowDecimal={false} decimalSeparator={t('prices.decimal')} thousandSeparator={t('prices.thousands')} {...form.getInputProps('included_transactions_per_tss')} />
                 <NumberInput label={t('prices.per1000')} {...euro} {...form.getInputProps('per_1000_transactions')} />
                 <NumberInput label={t('prices.export')} {...euro} {...form.getInputProps('per_export')} />
               </SimpleGrid>

@@ -1,4 +1,4 @@
-import { ActionIcon, Alert, Anchor, Button, Checkbox, Group, Modal, Select, Stack, Table, Text, TextInput, Title } from '@mantine/core';
+import { ActionIcon, Alert, Anchor, Box, Button, Checkbox, Group, Modal, Select, Stack, Table, Text, TextInput, Title } from '@mantine/core';
 import { useForm } from '@mantine/form';
 import { useDisclosure } from '@mantine/hooks';
 import { notifications } from '@mantine/notifications';
@@ -124,7 +124,7 @@ function OrgTreeTable({ orgs, search }: { orgs: Org[]; search: string }) {
           <Table.Tr>
             <Table.Th>{t('form.orgName')}</Table.Th>
             <Table.Th visibleFrom="sm">{t('form.town')}</Table.Th>
-            <Table.Th>{t('org.envs')}</Table.Th>
+            <Table.Th visibleFrom="xs">{t('org.envs')}</Table.Th>
           </Table.Tr>
         </Table.Thead>
         {shown.map((n) => {
@@ -137,12 +137,12 @@ function OrgTreeTable({ orgs, search }: { orgs: Org[]; search: string }) {
                 <Table.Td>
                   <Group gap="xs" wrap="nowrap">
                     {n.children.length > 0 ? (
-                      <ActionIcon variant="subtle" color="gray" size="sm" onClick={() => toggle(n.org._id)}
+                      <ActionIcon variant="subtle" color="gray" size="sm" style={{ flexShrink: 0 }} onClick={() => toggle(n.org._id)}
                         aria-label={t(open ? 'org.collapse' : 'org.expand', { org: n.org.name })} aria-expanded={open}>
                         {open ? <IconChevronDown size={16} /> : <IconChevronRight size={16} />}
                       </ActionIcon>
                     ) : (
-                      <span style={{ width: 22, flexShrink: 0 }} />
+                      <Box w={22} visibleFrom="xs" style={{ flexShrink: 0 }} />
                     )}
                     <OrgLogo org={n.org} size={24} />
                     <div style={{ minWidth: 0 }}>
@@ -159,26 +159,28 @@ function OrgTreeTable({ orgs, search }: { orgs: Org[]; search: string }) {
                       {n.children.length > 0 && (
                         <Text size="xs" c="dimmed">{t('org.managedCount', { count: n.children.length })}</Text>
                       )}
+                      <Box hiddenFrom="xs" mt={4}><EnvBadges envs={n.org._envs} /></Box>
                     </div>
                   </Group>
                 </Table.Td>
                 <Table.Td visibleFrom="sm">{n.org.town}</Table.Td>
-                <Table.Td><EnvBadges envs={n.org._envs} /></Table.Td>
+                <Table.Td visibleFrom="xs"><EnvBadges envs={n.org._envs} /></Table.Td>
               </Table.Tr>
               {open &&
                 children.map((c) => (
                   <Table.Tr key={c._id} aria-level={2}>
-                    <Table.Td pl={{ base: 'md', sm: 46 }}>
+                    <Table.Td pl={{ base: 'lg', sm: 46 }}>
                       <Group gap="xs" wrap="nowrap">
                         <OrgLogo org={c} size={20} />
                         <Group gap={6} wrap="wrap" style={{ minWidth: 0 }}>
                           <Anchor component={Link} to={orgPath(c._id)} style={{ overflowWrap: 'anywhere' }}>{c.name}</Anchor>
                           <TypeBadge org={c} />
+                          <Box hiddenFrom="xs"><EnvBadges envs={c._envs} /></Box>
                         </Group>
                       </Group>
                     </Table.Td>
                     <Table.Td visibleFrom="sm">{c.town}</Table.Td>
-                    <Table.Td><EnvBadges envs={c._envs} /></Table.Td>
+                    <Table.Td visibleFrom="xs"><EnvBadges envs={c._envs} /></Table.Td>
                   </Table.Tr>
                 ))}
               {open && children.length < n.children.length && (
