@@ -24,7 +24,7 @@ FRONT_SRC    := $(shell find frontend/src frontend/public -type f) frontend/inde
 HEADLESS_BIN := bin/fiskaldesk
 DESKTOP_BIN  := build/bin/fiskaldesk
 
-.PHONY: run serve build setup test test-go test-fuzz test-frontend test-e2e test-desktop lint clean
+.PHONY: run serve build setup test test-go test-fuzz test-frontend test-e2e test-desktop lint openapi clean
 
 ## run: set up, build the desktop app and start it (headless with the URL printed when there is no display)
 run: build
@@ -81,7 +81,7 @@ lint: $(CACHE)/gomod.stamp frontend/node_modules/.stamp
 	@go vet -tags desktop,production,webkit2_41 .
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go')); \
 		if [ -n "$$unformatted" ]; then echo "gofmt needed: $$unformatted"; exit 1; fi
-	@cd frontend && npx tsc --noEmit
+	@cd frontend && npm run --silent typecheck
 
 test-go: $(CACHE)/gomod.stamp
 	@go test -race -count=1 -timeout 30m ./...
@@ -109,5 +109,43 @@ test-e2e: $(HEADLESS_BIN)
 test-desktop: $(DESKTOP_BIN)
 	@scripts/desktop-smoke.sh $(DESKTOP_BIN) test-output/desktop
 
+## openapi: regenerate frontend/src/api/openapi.json from the Go types (commit it)
+openapi:
+	@FISKALDESK_UPDATE_OPENAPI=1 go test -count=1 -run '^TestOpenAPIFileIsCurrent$$' ./backend/api
+	@cd frontend && npm run --silent gen:api
+
 clean:
 	rm -rf bin build/bin test-output frontend/test-output frontend/dist/assets frontend/dist/index.html frontend/dist/favicon.svg
+
+## ---- release artifacts (docs/release.md) ------------------------------------
+# make dist: every artifact into dist/ with SHA256SUMS; make test-dist: checks
+# what ships (the .debs unpacked and run, the Windows .exe under Wine, the
+# installer installed and uninstalled under Wine, the systemd unit verified).
+NFPM_VERSION := v2.45.2
+# Fixed once per make run: VERSION and COMMIT are expanded at each use, and
+# test-dist must check against what dist stamped even if the tree changed since.
+DIST_VERSION := $(VERSION)
+DIST_COMMIT  := $(COMMIT)
+NFPM         := $(GOBIN_LOCAL)/nfpm
+DIST         := dist
+
+.PHONY: dist test-dist setup-dist
+
+setup-dist: setup $(CACHE)/dist-system.stamp $(NFPM)
+
+$(CACHE)/dist-system.stamp: scripts/setup-dist.sh
+	@mkdir -p $(CACHE)
+	@scripts/setup-dist.sh
+	@touch $@
+
+$(NFPM): | $(CACHE)/system.stamp
+	@echo "setup: installing nfpm $(NFPM_VERSION)"
+	@GOBIN=$(GOBIN_LOCAL) go install github.com/goreleaser/nfpm/v2/cmd/nfpm@$(NFPM_VERSION)
+
+## dist: release artifacts with version and commit stamped, into dist/ with SHA-256 sums
+dist: setup-dist frontend/dist/index.html
+	@VERSION="$(DIST_VERSION)" COMMIT="$(DIST_COMMIT)" WAILS="$(WAILS)" NFPM="$(NFPM)" DIST="$(DIST)" scripts/dist.sh
+
+## test-dist: build dist/, then check what ships
+test-dist: dist
+	@VERSION="$(DIST_VERSION)" COMMIT="$(DIST_COMMIT)" scripts/test-dist.sh $(DIST)

@@ -3,11 +3,12 @@ package main
 import (
 	"context"
 	"fmt"
-	"net/url"
+	"net/http"
 	"os"
 	"sync"
 	"time"
 
+	"github.com/pkg/browser"
 	wailsruntime "github.com/wailsapp/wails/v2/pkg/runtime"
 
 	"github.com/fiskaldesk/fiskaldesk/backend/buildinfo"
@@ -19,13 +20,15 @@ import (
 // a browser cannot do; everything else goes over HTTP like in `serve`.
 type App struct {
 	srv *server.Server
+	h   http.Handler // what the window's page talks to: srv.Handler behind the window's cookie jar
 
 	mu  sync.Mutex
 	ctx context.Context
 }
 
-// NewApp binds the window to a built server.
-func NewApp(srv *server.Server) *App { return &App{srv: srv} }
+// NewApp binds the window to a built server; h is the handler the
+// window's page reaches (with its cookies), used for downloads.
+func NewApp(srv *server.Server, h http.Handler) *App { return &App{srv: srv, h: h} }
 
 func (a *App) startup(ctx context.Context) {
 	a.mu.Lock()
@@ -41,10 +44,14 @@ func (a *App) Context() context.Context {
 	return a.ctx
 }
 
-// OpenDataDir opens the data directory in the system file manager.
+// OpenDataDir opens the data directory in the system file manager
+// (Explorer, Finder, the desktop's default). Not through Wails'
+// BrowserOpenURL: it refuses file: URLs, and a file URL built from a
+// Windows path ("C:\Users\Jörg Müller\…") would be wrong anyway.
 func (a *App) OpenDataDir() {
-	u := url.URL{Scheme: "file", Path: a.srv.Config.DataDir}
-	wailsruntime.BrowserOpenURL(a.Context(), u.String())
+	if err := browser.OpenFile(a.srv.Config.DataDir); err != nil {
+		a.srv.Log.Warn().Err(err).Str("dir", a.srv.Config.DataDir).Msg("could not open the data directory")
+	}
 }
 
 // DataDir returns the data directory, shown in Settings › This workstation.
@@ -54,10 +61,35 @@ func (a *App) DataDir() string { return a.srv.Config.DataDir }
 // APIs; inside the window the page's own origin is the asset server's.
 func (a *App) APIURL() string { return a.srv.URL() }
 
-// SaveFile asks where to save a download, since the webview has no
-// download manager of its own, and writes data there. It returns the path
-// chosen, or "" when the user cancels.
+// SaveDownload asks where to save a file the API serves at path (the
+// webview has no download manager of its own) and writes the handler's
+// answer there directly: a 1 GB TAR never passes through the webview or
+// sits in memory. header carries what the page would send (the acting
+// organization). It returns the path chosen, or "" when the user cancels.
+func (a *App) SaveDownload(name, path string, header map[string]string) (string, error) {
+	dest, err := wailsruntime.SaveFileDialog(a.Context(), wailsruntime.SaveDialogOptions{DefaultFilename: name, Title: name})
+	if err != nil || dest == "" {
+		return "", err
+	}
+	n, err := saveDownload(a.Context(), a.h, path, header, dest)
+	if err != nil {
+		return "", err
+	}
+	a.srv.Log.Info().Str("file", dest).Int64("bytes", n).Msg("download saved from the desktop app")
+	return dest, nil
+}
+
+// maxSaveFile bounds SaveFile: it is for small files the page makes
+// itself (a certificate); files of the API go through SaveDownload.
+const maxSaveFile = 1 << 20
+
+// SaveFile asks where to save a small file the page made itself and
+// writes data there. It returns the path chosen, or "" when the user
+// cancels.
 func (a *App) SaveFile(name string, data []byte) (string, error) {
+	if len(data) > maxSaveFile {
+		return "", fmt.Errorf("SaveFile takes at most %d bytes; save API files with SaveDownload", maxSaveFile)
+	}
 	path, err := wailsruntime.SaveFileDialog(a.Context(), wailsruntime.SaveDialogOptions{DefaultFilename: name, Title: name})
 	if err != nil || path == "" {
 		return "", err

@@ -52,5 +52,6 @@ func cmdRestore(args []string) error {
 		return fmt.Errorf("restore: %w", err)
 	}
 	fmt.Printf("restored %s into %s (store format %d)\n", in, cfg.DataDir, h.Format)
+	fmt.Printf("the backup holds its secrets sealed: put the data.key of the data directory it came from into %s (or set FISKALDESK_DATA_KEY) before starting\n", cfg.DataDir)
 	return nil
 }

@@ -330,31 +330,6 @@ func rollupFixture(c *exportClient, root string, n, total int) ([]rollupTarget, 
 	return out, nil
 }
 
-// fsyncRate measures serial durable writes: a 4 KiB write and fsync of one
-// file in dir, one at a time, the way a single commit waits for its disk.
-func fsyncRate(dir string, d time.Duration) (float64, error) {
-	f, err := os.CreateTemp(dir, "fsync-probe-*")
-	if err != nil {
-		return 0, err
-	}
-	defer os.Remove(f.Name())
-	defer f.Close()
-	buf := make([]byte, 4096)
-	n := 0
-	deadline := time.Now().Add(d)
-	start := time.Now()
-	for time.Now().Before(deadline) {
-		if _, err := f.WriteAt(buf, 0); err != nil {
-			return 0, err
-		}
-		if err := f.Sync(); err != nil {
-			return 0, err
-		}
-		n++
-	}
-	return float64(n) / time.Since(start).Seconds(), nil
-}
-
 func dirSize(dir string) int64 {
 	var n int64
 	_ = filepath.WalkDir(dir, func(_ string, e os.DirEntry, err error) error {

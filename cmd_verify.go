@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"sort"
+	"strings"
 
 	"github.com/fiskaldesk/fiskaldesk/backend/verify"
 )
@@ -20,6 +21,8 @@ func cmdVerify(args []string) error {
 	asJSON := fs.Bool("json", false, "print the reports as JSON")
 	partial := fs.Bool("partial", false, "accept signature-counter gaps (a filtered export)")
 	all := fs.Bool("all", false, "list every warning, not only the first of each kind")
+	var trustFiles stringList
+	fs.Var(&trustFiles, "trust", "trust anchors (PEM or DER certificates, e.g. the BSI/D-Trust roots you hold); every signer must chain to one (repeatable)")
 	if err := fs.Parse(args); err != nil {
 		if err == flag.ErrHelp {
 			return err
@@ -29,6 +32,18 @@ func cmdVerify(args []string) error {
 	if fs.NArg() == 0 {
 		return usageError{errors.New("verify: give one or more TAR files")}
 	}
+	var trust [][]byte
+	for _, name := range trustFiles {
+		b, err := os.ReadFile(name)
+		if err != nil {
+			return err
+		}
+		certs, err := verify.ReadTrustFile(b)
+		if err != nil {
+			return fmt.Errorf("--trust %s: %w", name, err)
+		}
+		trust = append(trust, certs...)
+	}
 	var reports []*verify.Report
 	failed := false
 	for _, name := range fs.Args() {
@@ -36,7 +51,7 @@ func cmdVerify(args []string) error {
 		if err != nil {
 			return err
 		}
-		rep, err := verify.Verify(name, f, verify.Options{Partial: *partial})
+		rep, err := verify.Verify(name, f, verify.Options{Partial: *partial, Trust: trust})
 		f.Close()
 		if err != nil {
 			return err
@@ -68,6 +83,9 @@ func printReport(w io.Writer, r *verify.Report, all bool) {
 	fmt.Fprintf(w, "  members       %d (info.csv %s)\n", r.Members, map[bool]string{true: "present", false: "MISSING"}[r.InfoCSV != ""])
 	fmt.Fprintf(w, "  logs          %d (transaction %d, system %d, audit %d)\n", r.Logs, r.TransactionLogs, r.SystemLogs, r.AuditLogs)
 	fmt.Fprintf(w, "  signatures    %d verified, %d failed, %d not checkable\n", r.SignaturesVerified, r.SignaturesFailed, r.NotCheckable)
+	if r.VerifiedWithoutCertificate > 0 {
+		fmt.Fprintf(w, "                %d of them against a key recovered from the signatures (no certificate in the archive)\n", r.VerifiedWithoutCertificate)
+	}
 	for _, c := range r.Certificates {
 		state := "named by its key"
 		switch {
@@ -77,6 +95,12 @@ func printReport(w io.Writer, r *verify.Report, all bool) {
 			state = "NOT named by its key"
 		}
 		fmt.Fprintf(w, "  certificate   %s: %s\n", c.Member, state)
+	}
+	for _, c := range r.Chains {
+		fmt.Fprintf(w, "  chain         %s…  %s: %s\n", c.Serial[:min(16, len(c.Serial))], strings.ToUpper(c.Status), c.Message)
+		if c.Sandbox {
+			fmt.Fprintf(w, "                This is a fiskaldesk Sandbox CA: the logs come from a software TSS, not a certified TSE.\n")
+		}
 	}
 	for _, s := range r.Serials {
 		fmt.Fprintf(w, "  TSS %s…  counters %d..%d, %d logs, %d gaps, %d duplicates\n", s.Serial[:16], s.FirstCounter, s.LastCounter, s.Logs, len(s.Gaps), len(s.Duplicates))
@@ -113,3 +137,9 @@ func printReport(w io.Writer, r *verify.Report, all bool) {
 		fmt.Fprintf(w, "  RESULT        FAILED: %d errors\n\n", r.Errors())
 	}
 }
+
+// stringList collects a repeatable flag.
+type stringList []string
+
+func (l *stringList) String() string     { return strings.Join(*l, ",") }
+func (l *stringList) Set(v string) error { *l = append(*l, v); return nil }

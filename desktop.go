@@ -18,6 +18,7 @@ import (
 	"github.com/wailsapp/wails/v2/pkg/options/linux"
 	wailsruntime "github.com/wailsapp/wails/v2/pkg/runtime"
 
+	"github.com/fiskaldesk/fiskaldesk/backend/api"
 	"github.com/fiskaldesk/fiskaldesk/backend/buildinfo"
 	"github.com/fiskaldesk/fiskaldesk/backend/server"
 )
@@ -43,7 +44,12 @@ func runDesktop(cfg server.Config, log zerolog.Logger) error {
 	if s.URL() != "" {
 		fmt.Printf("fiskaldesk %s: window open; API for POS systems at %s (data: %s)\n", buildinfo.Version, s.URL(), cfg.DataDir)
 	}
-	app := NewApp(s)
+	if s.SetupToken() != "" {
+		// The window passes the token itself; a browser needs the link.
+		fmt.Println("First start: the window asks for the first user. " + s.SetupNotice())
+	}
+	handler := newWindowJar().wrap(windowSetup(api.WindowHandler(s.Handler), s.SetupToken))
+	app := NewApp(s, handler)
 	go func() {
 		sig := make(chan os.Signal, 1)
 		signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
@@ -58,7 +64,7 @@ func runDesktop(cfg server.Config, log zerolog.Logger) error {
 		Height:      800,
 		MinWidth:    1024,
 		MinHeight:   640,
-		AssetServer: &assetserver.Options{Handler: newWindowJar().wrap(s.Handler)},
+		AssetServer: &assetserver.Options{Handler: handler},
 		OnStartup:   app.startup,
 		Bind:        []any{app},
 		Menu:        appMenu(app),

@@ -16,6 +16,8 @@ import (
 	"io/fs"
 	"os"
 	"strings"
+
+	"github.com/fiskaldesk/fiskaldesk/backend/store"
 )
 
 //go:embed all:frontend/dist
@@ -40,6 +42,7 @@ var commands = map[string]func(args []string) error{
 	"export":  cmdExport,
 	"bench":   cmdBench,
 	"sync":    cmdSync,
+	"doctor":  cmdDoctor,
 	"version": cmdVersion,
 }
 
@@ -54,12 +57,16 @@ Usage:
   fiskaldesk export tss|dsfinvk|report ... --out FILE
   fiskaldesk bench run|seed ...
   fiskaldesk sync [--connect URL --credential C] [--pair NAME]
+  fiskaldesk doctor [--json] --data DIR   check a stopped data dir: files, checksums, data key, counters, indexes
   fiskaldesk version
 
 Run "fiskaldesk COMMAND -h" for the flags of a command.
 `
 
 func main() {
+	// Everything this process writes — store, logs, exports, keys — is
+	// its user's alone (umask 077; docs/security.md).
+	store.PrivateFiles()
 	var cmd string
 	args := os.Args[1:]
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
@@ -88,6 +95,7 @@ func main() {
 			os.Exit(2)
 		}
 		fmt.Fprintf(os.Stderr, "fiskaldesk: %v\n", err)
+		alertError(err)
 		os.Exit(1)
 	}
 }

@@ -46,6 +46,9 @@ type proc struct {
 	url    string
 	stderr *syncBuffer
 	done   chan error
+	// setupToken is the first-start token printed before the URL ("" when
+	// the data dir has an installation administrator).
+	setupToken string
 }
 
 // syncBuffer is a bytes.Buffer that exec's copying goroutine and the test
@@ -67,7 +70,10 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
-var urlLine = regexp.MustCompile(`running at (https?://\S+)`)
+var (
+	urlLine   = regexp.MustCompile(`running at (https?://\S+)`)
+	setupLine = regexp.MustCompile(`/setup\?token=(\S+)`)
+)
 
 // start runs the binary with args and waits for the URL it prints.
 func start(t *testing.T, env []string, args ...string) *proc {
@@ -85,6 +91,9 @@ func start(t *testing.T, env []string, args ...string) *proc {
 	go func() {
 		sc := bufio.NewScanner(out)
 		for sc.Scan() {
+			if m := setupLine.FindStringSubmatch(sc.Text()); m != nil {
+				p.setupToken = m[1] // printed before the URL, read after it
+			}
 			if m := urlLine.FindStringSubmatch(sc.Text()); m != nil {
 				found <- m[1]
 			}
@@ -148,7 +157,7 @@ func run(t *testing.T, env []string, args ...string) (string, string, int) {
 func TestServeAnswersAndStopsCleanlyOnSIGTERM(t *testing.T) {
 	data := t.TempDir()
 	p := startServe(t, data)
-	if body := getOK(t, p.url+"/healthz"); !strings.Contains(body, `"status":"ok"`) || !strings.Contains(body, `"store_format":1`) {
+	if body := getOK(t, p.url+"/healthz"); !strings.Contains(body, `"status":"ok"`) || !strings.Contains(body, fmt.Sprintf(`"store_format":%d`, store.FormatVersion)) {
 		t.Fatalf("healthz: %s", body)
 	}
 	getOK(t, p.url+"/")
@@ -271,7 +280,18 @@ func TestBackupOfARunningServerRestoresIntoAnEmptyDir(t *testing.T) {
 			t.Fatalf("key %q differs after restore", k)
 		}
 	}
-	// The restored dir is a working data dir.
+	// Without the data key that sealed its secrets the restored dir does
+	// not start (the backup does not carry the key); with it, it works.
+	if _, stderr, code := run(t, nil, "serve", "--data", restored, "--addr", "127.0.0.1:0"); code == 0 || !strings.Contains(stderr, filepath.Join(restored, "data.key")) {
+		t.Fatalf("restored dir without its data key: code %d, %q", code, stderr)
+	}
+	key, err := os.ReadFile(filepath.Join(data, "data.key"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(restored, "data.key"), key, 0o600); err != nil {
+		t.Fatal(err)
+	}
 	getOK(t, startServe(t, restored).url+"/healthz")
 }
 

@@ -33,6 +33,7 @@ func sendJSON(t *testing.T, method, url string, hdr map[string]string, v any) (m
 	t.Helper()
 	b, _ := json.Marshal(v)
 	req, _ := http.NewRequest(method, url, bytes.NewReader(b))
+	req.Header.Set("Content-Type", "application/json")
 	for k, val := range hdr {
 		req.Header.Set(k, val)
 	}
@@ -61,7 +62,7 @@ func TestNoSecretInClearInTheDataDir(t *testing.T) {
 		"serve", "--data", data, "--addr", "127.0.0.1:0")
 
 	password := "Owner-Password-Never-Stored-42"
-	setup, hdr := postJSON(t, p.url+"/api/dashboard/setup", nil, map[string]any{
+	setup, hdr := postJSON(t, p.url+"/api/dashboard/setup", map[string]string{"X-Setup-Token": p.setupToken}, map[string]any{
 		"email": "owner@scan.example", "password": password,
 		"organization": map[string]any{"name": "Scan GmbH", "address_line1": "Weg 1", "zip": "12345", "town": "Ort", "country_code": "DEU"},
 	})
@@ -90,6 +91,10 @@ func TestNoSecretInClearInTheDataDir(t *testing.T) {
 		"bootstrap secret": bootSecret,
 		"password":         password,
 		"invitation token": strings.TrimPrefix(inv["accept_url"].(string), "/invite/"),
+		"setup token":      p.setupToken,
+	}
+	if p.setupToken == "" {
+		t.Fatal("serve printed no setup token on a first start")
 	}
 	if tok["access_token"] == "" {
 		t.Fatal("no token")

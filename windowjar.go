@@ -4,6 +4,8 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
+
+	"github.com/fiskaldesk/fiskaldesk/backend/api"
 )
 
 // windowJar is the desktop window's cookie store. WebKitGTK keeps no
@@ -67,3 +69,18 @@ func (w *jarWriter) Write(b []byte) (int, error) {
 // Unwrap lets http.ResponseController reach the real writer (flushes of
 // long downloads).
 func (w *jarWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// windowSetup passes the first-start setup token with the window's setup
+// requests: whoever sees the window started fiskaldesk on this machine,
+// as whoever reads the token from the terminal did (docs/security.md).
+// Only the window's own page reaches this handler.
+func windowSetup(h http.Handler, token func() string) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/api/dashboard/setup" {
+			if t := token(); t != "" {
+				r.Header.Set(api.SetupTokenHeader, t)
+			}
+		}
+		h.ServeHTTP(w, r)
+	})
+}

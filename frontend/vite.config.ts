@@ -10,6 +10,10 @@ export default defineConfig({
   server: {
     proxy: { '/api': api, '/healthz': api },
   },
+  // Every script, stylesheet and the csp-nonce meta element carry this
+  // placeholder; the server swaps in a fresh nonce per answer and names it
+  // in its Content-Security-Policy (backend/api/spa.go).
+  html: { cspNonce: 'FISKALDESK_CSP_NONCE' },
   build: {
     outDir: 'dist',
     emptyOutDir: true,
@@ -21,8 +25,9 @@ export default defineConfig({
     setupFiles: ['src/test/setup.ts'],
     include: ['src/**/*.test.{ts,tsx}'],
     css: false,
-    // The machines that run `make test` are shared and slow at times; a form
-    // typed key by key may take seconds there.
+    // Form tests type into jsdom with user-event, key by key; on the shared,
+    // busy two-core machines that run `make test` they took longer than
+    // Vitest's 5 s default (and at times 20 s) while passing alone.
     testTimeout: 60_000,
   },
 });

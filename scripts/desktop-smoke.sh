@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
-# Desktop smoke test: creates the first user on a fresh data dir, starts the
-# Wails build in a virtual X display, waits until the SPA inside the window
-# has called /healthz through the Wails asset server (logged with host
-# "wails"), logs in by typing into the window, waits for the overview's
-# data, takes screenshots and stops the app with SIGTERM. Fails if any of
-# that does not happen.
+# Desktop smoke test: creates the first user on a fresh data dir (with the
+# setup token serve prints), starts the Wails build in a virtual X display,
+# waits until the SPA inside the window has called /healthz through the
+# Wails asset server (logged with host "wails"), logs in by typing into the
+# window, waits for the overview's data, takes screenshots and stops the
+# app with SIGTERM. Fails if any of that does not happen.
 set -euo pipefail
 
 bin=${1:?usage: desktop-smoke.sh DESKTOP_BINARY [OUT_DIR]}
@@ -23,7 +23,10 @@ for _ in $(seq 1 50); do
   sleep 0.2
 done
 [ -n "$url" ] || { echo "desktop smoke: headless set-up did not start" >&2; cat "$out/setup.log" >&2; exit 1; }
-curl -fsS -o /dev/null -H 'Content-Type: application/json' "$url/api/dashboard/setup" -d '{"email":"smoke@fiskaldesk.example","password":"smoke-password-1","first_name":"Smoke","organization":{"name":"Smoke Test GmbH","address_line1":"Teststr. 1","zip":"10115","town":"Berlin","country_code":"DEU"}}'
+# serve prints the one-time setup link before its URL.
+token=$(grep -o 'setup?token=[A-Za-z0-9]*' "$out/setup.log" | cut -d= -f2 || true)
+[ -n "$token" ] || { echo "desktop smoke: serve printed no setup token" >&2; cat "$out/setup.log" >&2; exit 1; }
+curl -fsS -o /dev/null -H 'Content-Type: application/json' -H "X-Setup-Token: $token" "$url/api/dashboard/setup" -d '{"email":"smoke@fiskaldesk.example","password":"smoke-password-1","first_name":"Smoke","organization":{"name":"Smoke Test GmbH","address_line1":"Teststr. 1","zip":"10115","town":"Berlin","country_code":"DEU"}}'
 kill -TERM "$spid"; wait "$spid" || true
 
 inner=$(cat <<'INNER'
@@ -74,6 +77,37 @@ if [ -n "$loggedin" ]; then
   sleep 1
   import -window root "$out/exports.png" || true
 fi
+saved=""
+if [ -n "$menu" ]; then
+  # Download report (the PDF of this month, no receipts yet): the page
+  # calls the SaveDownload binding, Go opens the native save dialog
+  # (titled with the file name) and writes the handler's answer into the
+  # file chosen there.
+  xdotool mousemove 1142 494 click 1
+  dlg=""
+  for _ in $(seq 1 20); do
+    dlg=$(xdotool search --name '^transaktionen-' 2>/dev/null | head -1 || true)
+    [ -n "$dlg" ] && break
+    sleep 1
+  done
+  if [ -n "$dlg" ]; then
+    sleep 1
+    import -window root "$out/save-dialog.png" || true
+    # Focus follows the pointer: move it into the dialog, then replace the
+    # proposed name with a full path.
+    eval "$(xdotool getwindowgeometry --shell "$dlg")"
+    xdotool mousemove $((X + WIDTH / 2)) $((Y + 20))
+    sleep 0.5
+    xdotool key ctrl+a
+    xdotool type --delay 20 "$data/saved-report.pdf"
+    xdotool key Return
+    for _ in $(seq 1 20); do
+      if grep -q '"message":"download saved from the desktop app"' "$log" 2>/dev/null && [ "$(head -c 4 "$data/saved-report.pdf" 2>/dev/null)" = "%PDF" ]; then saved=1; break; fi
+      sleep 1
+    done
+  fi
+  import -window root "$out/after-save.png" || true
+fi
 kill -TERM "$pid" 2>/dev/null || true
 code=0; wait "$pid" || code=$?
 cp "$log" "$out/fiskaldesk.log" 2>/dev/null || true
@@ -88,6 +122,10 @@ if [ -z "$loggedin" ]; then
 fi
 if [ -z "$menu" ]; then
   echo "desktop smoke: File › Export did not open the exports page; see $out/exports.png" >&2
+  exit 1
+fi
+if [ -z "$saved" ]; then
+  echo "desktop smoke: Download report did not save a PDF through the native save dialog; see $out/save-dialog.png, $out/after-save.png" >&2
   exit 1
 fi
 if [ "$code" -ne 0 ]; then
@@ -106,4 +144,4 @@ if [ "$colours" -lt 50 ]; then
 fi
 grep -q 'window open; API for POS systems at http://127.0.0.1:' "$out/stdout.log" || {
   echo "desktop smoke: the app did not print its API URL" >&2; exit 1; }
-echo "desktop smoke: ok — logged in through the window, overview shown ($colours colours), File › Export opened the exports page; screenshots in $out"
+echo "desktop smoke: ok — logged in through the window, overview shown ($colours colours), File › Export opened the exports page, a report saved through the native save dialog by Go; screenshots in $out"

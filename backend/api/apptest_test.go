@@ -1,6 +1,7 @@
 package api
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -15,6 +16,7 @@ import (
 	"github.com/fiskaldesk/fiskaldesk/backend/auth"
 	"github.com/fiskaldesk/fiskaldesk/backend/billing"
 	"github.com/fiskaldesk/fiskaldesk/backend/dsfinvk"
+	"github.com/fiskaldesk/fiskaldesk/backend/jobs"
 	"github.com/fiskaldesk/fiskaldesk/backend/org"
 	"github.com/fiskaldesk/fiskaldesk/backend/secret"
 	"github.com/fiskaldesk/fiskaldesk/backend/store"
@@ -32,7 +34,14 @@ type testApp struct {
 	orgs *org.Service
 	auth *auth.Service
 	tss  *tss.Service
+	jobs *jobs.Runner
+	// setupToken is the first-start token the server would print.
+	setupToken string
 }
+
+// testHost is the Host httptest gives requests; the test servers answer
+// to it as a real one answers to its --allowed-hosts.
+const testHost = "example.com"
 
 func newTestApp(t testing.TB) *testApp { return newTestAppLimits(t, false) }
 
@@ -48,22 +57,40 @@ func newTestAppLimits(t testing.TB, withLimits bool) *testApp {
 	t.Cleanup(func() { _ = st.Close() })
 	orgs := org.NewService(st)
 	bill := billing.NewService(st, orgs)
-	keys, err := auth.NewService(context.Background(), st, orgs)
+	sealer := testSealer()
+	keys, err := auth.NewService(context.Background(), st, orgs, sealer)
 	if err != nil {
 		t.Fatal(err)
 	}
-	sealer, _ := secret.NewSealer(bytes.Repeat([]byte{7}, 32))
 	signer := tss.NewService(st, orgs, sealer)
-	if err := signer.StartExports(t.Context(), t.TempDir(), 2, zerolog.Nop()); err != nil {
+	runner, err := jobs.New(st, jobs.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := signer.StartExports(t.Context(), runner, t.TempDir(), 2, zerolog.Nop()); err != nil {
 		t.Fatal(err)
 	}
 	dk := dsfinvk.NewService(st, orgs, signer)
-	if err := dk.Start(t.Context(), t.TempDir(), zerolog.Nop()); err != nil {
+	if err := dk.Start(t.Context(), runner, t.TempDir(), zerolog.Nop()); err != nil {
 		t.Fatal(err)
 	}
+	if err := runner.Start(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(runner.Stop) // before the store closes
 	syncSvc := sync.NewService(st, sealer, zerolog.Nop())
-	h := NewRouter(Deps{Store: st, Log: zerolog.Nop(), Version: "test", SPA: testSPA, Orgs: orgs, Auth: keys, TSS: signer, DSFinVK: dk, Billing: bill, Sync: syncSvc, NoRateLimits: !withLimits})
-	return &testApp{t: t, h: h, st: st, dir: dir, orgs: orgs, auth: keys, tss: signer}
+	setup := NewSetupToken()
+	h := NewRouter(Deps{Store: st, Log: zerolog.Nop(), Version: "test", SPA: testSPA, Orgs: orgs, Auth: keys, TSS: signer, DSFinVK: dk,
+		Billing: bill, Sync: syncSvc, NoRateLimits: !withLimits, AllowedHosts: []string{testHost}, Setup: setup,
+		// Like server.StageRestore it takes only backups, but keeps nothing.
+		StageRestore: func(r io.Reader) error {
+			if _, _, err := store.ReadBackupHeader(bufio.NewReader(r)); err != nil {
+				return err
+			}
+			_, err := io.Copy(io.Discard, r)
+			return err
+		}})
+	return &testApp{t: t, h: h, st: st, dir: dir, orgs: orgs, auth: keys, tss: signer, jobs: runner, setupToken: setup.Value()}
 }
 
 // cred is how a request authenticates: a bearer token, or a dashboard
@@ -111,7 +138,15 @@ func (a *testApp) doH(c cred, method, path string, body any, hdr map[string]stri
 		rd = bytes.NewReader(j)
 	}
 	req := httptest.NewRequest(method, path, rd)
+	if rd != nil {
+		// What the dashboard and POS clients send; tests of other types set it.
+		req.Header.Set("Content-Type", "application/json")
+	}
 	for k, v := range hdr {
+		if k == "Host" {
+			req.Host = v
+			continue
+		}
 		req.Header.Set(k, v)
 	}
 	if c.bearer != "" {
@@ -125,6 +160,12 @@ func (a *testApp) doH(c cred, method, path string, body any, hdr map[string]stri
 	}
 	rec := httptest.NewRecorder()
 	a.h.ServeHTTP(rec, req)
+	// Every answer the tests see must match the OpenAPI document.
+	if c, err := contractFor(a.h); err != nil {
+		a.t.Fatalf("OpenAPI contract: %v", err)
+	} else if err := c.check(req, rec.Code, rec.Header(), rec.Body.Bytes()); err != nil {
+		a.t.Errorf("%v", err)
+	}
 	return resp{rec.Code, rec.Body.Bytes(), rec.Header()}
 }
 
@@ -147,11 +188,25 @@ func (a *testApp) token(key, secret string) string {
 // setup runs the first start and returns the owner's session.
 func (a *testApp) setup(email, password, orgName string) (cred, string) {
 	a.t.Helper()
-	r := a.must(a.do(cred{}, "POST", "/api/dashboard/setup", map[string]any{
+	r := a.must(a.doH(cred{}, "POST", "/api/dashboard/setup", map[string]any{
 		"email": email, "password": password, "first_name": "Olga", "last_name": "Owner",
 		"organization": orgBody(orgName, ""),
-	}), 200)
+	}, map[string]string{SetupTokenHeader: a.setupToken}), 200)
 	return sessionFrom(a.t, r), r.obj()["organization"].(map[string]any)["_id"].(string)
+}
+
+// tenant makes an unrelated main organization the way an installation
+// administrator provisions one: admin creates it, invites its owner, and
+// leaves it. It returns the organization and the new owner's session.
+func (a *testApp) tenant(admin cred, name, email string) (string, cred) {
+	a.t.Helper()
+	id := a.must(a.do(admin, "POST", "/api/v0/organizations", orgBody(name, "")), 200).str("_id")
+	link := a.must(a.do(admin, "POST", "/api/v0/organizations/"+id+"/users", map[string]any{"email": email, "role": "owner"}), 200).str("accept_url")
+	owner := sessionFrom(a.t, a.must(a.do(cred{}, "POST", "/api/dashboard/invitations/"+strings.TrimPrefix(link, "/invite/")+"/accept",
+		map[string]string{"password": "tenant owner password"}), 200))
+	adminID := a.must(a.do(admin, "GET", "/api/dashboard/me", nil), 200).obj()["user"].(map[string]any)["_id"].(string)
+	a.must(a.do(owner, "DELETE", "/api/v0/organizations/"+id+"/users/"+adminID, nil), 200)
+	return id, owner
 }
 
 func sessionFrom(t testing.TB, r resp) cred {
@@ -214,6 +269,28 @@ func principalOf(t *testing.T, a *testApp, c cred) *auth.Principal {
 }
 
 func jsonRaw(v any) ([]byte, error) { return json.Marshal(v) }
+
+// testSealer seals under the test apps' data key.
+func testSealer() *secret.Sealer {
+	s, _ := secret.NewSealer(bytes.Repeat([]byte{7}, 32))
+	return s
+}
+
+// tokenKey is the token signing key, unsealed from the store with the
+// data key, for tests that mint tokens independently of the code under
+// test. It is never in the store in clear.
+func tokenKey(t testing.TB, a *testApp) []byte {
+	t.Helper()
+	var box []byte
+	if err := a.st.View(func(txn store.Tx) (err error) { box, err = txn.Get(store.KeyTokenKey); return err }); err != nil {
+		t.Fatal(err)
+	}
+	key, err := testSealer().Open(box, []byte("token-key"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return key
+}
 
 // billingAddress creates a billing address for orgID and returns its id.
 func billingAddress(t *testing.T, a *testApp, c cred, orgID string) string {

@@ -1,70 +1,14 @@
 package api
 
 import (
-	"context"
-	"crypto/subtle"
 	"errors"
 	"math"
 	"net/http"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/fiskaldesk/fiskaldesk/backend/auth"
 )
-
-// Cookie names of a dashboard session.
-const (
-	sessionCookie = "fiskaldesk_session"
-	csrfCookie    = "fiskaldesk_csrf"
-	csrfHeader    = "X-CSRF-Token"
-)
-
-const principalKey ctxKey = iota + 100
-
-// principal returns the authenticated principal of the request.
-func principal(r *http.Request) *auth.Principal {
-	p, _ := r.Context().Value(principalKey).(*auth.Principal)
-	return p
-}
-
-var errNoToken = &Error{Status: http.StatusUnauthorized, Code: CodeUnauthorized, Message: "Missing bearer token"}
-
-// authenticate requires a valid access token: a bearer token (POS, API
-// clients), or else the dashboard's session cookie, which must come with
-// the session's CSRF token on every request that changes something.
-func (a *handlers) authenticate(next http.Handler) http.Handler {
-	return HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
-		var p *auth.Principal
-		var err error
-		if h := r.Header.Get("Authorization"); h != "" {
-			tok, ok := strings.CutPrefix(h, "Bearer ")
-			if !ok || strings.TrimSpace(tok) == "" {
-				return errNoToken
-			}
-			p, err = a.auth.Resolve(tok)
-		} else if c, cerr := r.Cookie(sessionCookie); cerr == nil {
-			p, err = a.auth.Resolve(c.Value)
-			if err == nil && p.Kind != "user" {
-				err = errNoToken
-			}
-			if err == nil && !safeMethod(r.Method) && subtle.ConstantTimeCompare([]byte(r.Header.Get(csrfHeader)), []byte(p.CSRF)) != 1 {
-				return &Error{Status: http.StatusForbidden, Code: "E_CSRF", Message: "Missing or invalid CSRF token"}
-			}
-		} else {
-			return errNoToken
-		}
-		if err != nil {
-			return err
-		}
-		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), principalKey, p)))
-		return nil
-	})
-}
-
-func safeMethod(m string) bool {
-	return m == http.MethodGet || m == http.MethodHead || m == http.MethodOptions
-}
 
 type authRequest struct {
 	APIKey       string `json:"api_key"`

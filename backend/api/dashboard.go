@@ -8,38 +8,27 @@ import (
 	"time"
 
 	"github.com/go-chi/chi/v5"
+	"github.com/rs/zerolog"
 
 	"github.com/fiskaldesk/fiskaldesk/backend/auth"
 	"github.com/fiskaldesk/fiskaldesk/backend/org"
 )
 
-// bindDashboard registers the dashboard's own routes under /api/dashboard:
-// first start, login and logout, the signed-in user, invitations.
-func (a *handlers) bindDashboard(r chi.Router) {
-	r.Method(http.MethodGet, "/setup", HandlerFunc(a.getSetup))
-	r.Method(http.MethodPost, "/setup", HandlerFunc(a.postSetup))
-	r.Method(http.MethodPost, "/login", HandlerFunc(a.login))
-	r.Method(http.MethodPost, "/logout", HandlerFunc(a.logout))
-	r.Method(http.MethodGet, "/invitations/{token}", HandlerFunc(a.getInvitation))
-	r.Method(http.MethodPost, "/invitations/{token}/accept", HandlerFunc(a.acceptInvitation))
-	r.Group(func(r chi.Router) {
-		r.Use(a.authenticate)
-		r.Method(http.MethodGet, "/me", HandlerFunc(a.me))
-		r.Method(http.MethodPost, "/password", HandlerFunc(a.changePassword))
-		r.Method(http.MethodGet, "/reports/transactions", HandlerFunc(a.transactionReport))
-		r.Method(http.MethodGet, "/overview", HandlerFunc(a.overview))
-		r.Method(http.MethodGet, "/rollup", HandlerFunc(a.rollupHandler))
-		r.Route("/sync", a.bindSyncSettings)
-		r.With(a.instanceAdmin).Method(http.MethodPost, "/restore", HandlerFunc(a.restoreUpload))
-	})
-}
-
+// getSetup tells whether first-start setup is open and whether the
+// request carries its token (the desktop window sends it by itself; a
+// browser page gets it from the link fiskaldesk printed).
 func (a *handlers) getSetup(w http.ResponseWriter, r *http.Request) error {
 	needed, err := a.orgs.NeedsSetup()
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, map[string]bool{"required": needed})
+	ok := false
+	if needed && a.setup != nil {
+		a.setup.mu.Lock()
+		ok = a.setup.valid(r.Header.Get(SetupTokenHeader))
+		a.setup.mu.Unlock()
+	}
+	writeJSON(w, http.StatusOK, map[string]bool{"required": needed, "token_valid": ok})
 	return nil
 }
 
@@ -73,10 +62,25 @@ func (a *handlers) postSetup(w http.ResponseWriter, r *http.Request) error {
 	if err := decode(r, &body); err != nil {
 		return err
 	}
+	// Under the token's lock, so two requests with the token cannot both
+	// set up; the token is spent only by a setup that succeeded.
+	t := a.setup
+	if t == nil {
+		t = &SetupToken{}
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if needed, err := a.orgs.NeedsSetup(); err != nil {
+		return err
+	} else if needed && !t.valid(r.Header.Get(SetupTokenHeader)) {
+		return errSetupToken
+	}
 	u, o, err := a.orgs.Setup(r.Context(), body.NewUser, body.Organization)
 	if err != nil {
 		return err
 	}
+	t.value = ""
+	zerolog.Ctx(r.Context()).Info().Str("user", u.ID).Msg("first-start setup done; the setup token is spent")
 	return a.startSession(w, r, u, 1, o)
 }
 
@@ -125,14 +129,13 @@ type meBody struct {
 	User          *org.User    `json:"user,omitempty"`
 	APIKey        *auth.APIKey `json:"api_key,omitempty"`
 	Organizations []meOrg      `json:"organizations"`
+	// InstallationAdmin: the user holds the installation role (backup,
+	// restore, sync, price list; docs/security.md).
+	InstallationAdmin bool `json:"installation_admin"`
 	// CSRFToken is the session's, for pages that cannot read the CSRF
 	// cookie (the desktop window's webview keeps no cookies); other
 	// origins cannot read this answer.
 	CSRFToken string `json:"csrf_token,omitempty"`
-	// InstallationAdmin says the user may use the installation's powers
-	// (backup, restore, sync, the price list); the dashboard shows those
-	// pages only then.
-	InstallationAdmin bool `json:"installation_admin"`
 }
 
 // me returns who is signed in and every organization they may see, with
@@ -143,7 +146,7 @@ func (a *handlers) me(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, meBody{User: p.User, APIKey: p.Key, Organizations: orgs, CSRFToken: p.CSRF, InstallationAdmin: instanceAdminOf(p, orgs)})
+	writeJSON(w, http.StatusOK, meBody{User: p.User, APIKey: p.Key, Organizations: orgs, CSRFToken: p.CSRF, InstallationAdmin: p.InstallAdmin})
 	return nil
 }
 
@@ -212,10 +215,8 @@ func (a *handlers) acceptInvitation(w http.ResponseWriter, r *http.Request) erro
 // overview is GET /api/dashboard/overview?days=N (1–92, default 14): the
 // start page's counts for the org and env of X-Organization-ID and X-Env.
 func (a *handlers) overview(w http.ResponseWriter, r *http.Request) error {
-	c, err := caller(r)
-	if err != nil {
-		return err
-	}
+	c := caller(r)
+	var err error
 	days := 14
 	if s := r.URL.Query().Get("days"); s != "" {
 		if days, err = strconv.Atoi(s); err != nil || days < 1 || days > 92 {
@@ -224,4 +225,32 @@ func (a *handlers) overview(w http.ResponseWriter, r *http.Request) error {
 	}
 	o, err := a.tss.Overview(c, days, time.Now().UTC())
 	return reply(w, o, err)
+}
+
+// installUsers is GET /api/dashboard/installation/users: every user of
+// the installation with its installation role, for granting it.
+func (a *handlers) installUsers(w http.ResponseWriter, r *http.Request) error {
+	users, err := a.orgs.InstallUsers()
+	if users == nil {
+		users = []org.InstallUser{}
+	}
+	return reply(w, map[string]any{"data": users, "count": len(users)}, err)
+}
+
+// setInstallAdmin is PUT (grant) and DELETE (revoke)
+// /api/dashboard/installation/admins/{user_id}. The change is logged: the
+// installation has no organization whose audit trail it would belong to.
+func (a *handlers) setInstallAdmin(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathUUID(r, "user_id", chi.URLParam(r, "user_id"))
+	if err != nil {
+		return err
+	}
+	by := principal(r).User.ID
+	on := r.Method == http.MethodPut
+	if err := a.orgs.SetInstallAdmin(r.Context(), by, id, on); err != nil {
+		return err
+	}
+	zerolog.Ctx(r.Context()).Info().Str("user", id).Str("by", by).Bool("installation_admin", on).Msg("installation role changed")
+	writeJSON(w, http.StatusOK, success)
+	return nil
 }

@@ -28,15 +28,17 @@ func readBody(r *http.Request, v any) ([]byte, error) {
 
 func timeOf(unix int64) time.Time { return time.Unix(unix, 0) }
 
-// decode reads a JSON body into v. An empty body counts as {}; fields v
-// does not know are ignored, as real clients send extras. Type mismatches
-// name the field.
+// decode reads a JSON body into v. An empty body counts as {}, and so
+// does an empty array: PHP's json_encode([]) sends `[]` for an empty
+// map, and a widely used PHP client sends it as the body of export
+// triggers and metadata updates. Fields v does not know are ignored, as
+// real clients send extras. Type mismatches name the field.
 func decode(r *http.Request, v any) error {
 	body, err := io.ReadAll(r.Body)
 	if err != nil {
 		return err // *http.MaxBytesError → 413 in writeError
 	}
-	if len(bytes.TrimSpace(body)) == 0 {
+	if t := bytes.TrimSpace(body); len(t) == 0 || emptyArray(t) {
 		body = []byte("{}")
 	}
 	if err := json.Unmarshal(body, v); err != nil {
@@ -51,6 +53,11 @@ func decode(r *http.Request, v any) error {
 		return Errorf(http.StatusBadRequest, CodeParser, "request body is not valid JSON: %v", err)
 	}
 	return nil
+}
+
+// emptyArray: `[]`, with any whitespace inside.
+func emptyArray(b []byte) bool {
+	return len(b) >= 2 && b[0] == '[' && b[len(b)-1] == ']' && len(bytes.TrimSpace(b[1:len(b)-1])) == 0
 }
 
 func jsonType(kind string) string {

@@ -2,41 +2,14 @@ package api
 
 import (
 	"net/http"
+	"regexp"
 	"strconv"
+	"strings"
 
 	"github.com/go-chi/chi/v5"
 
 	"github.com/fiskaldesk/fiskaldesk/backend/dsfinvk"
 )
-
-// bindDSFinVK registers the DSFinV-K API v1 routes (/api/v1 and the v0 alias).
-func (a *handlers) bindDSFinVK(r chi.Router) {
-	r.Method(http.MethodPost, "/auth", a.postAuth("Invalid credentials"))
-	r.Group(func(r chi.Router) {
-		r.Use(a.authenticate)
-		r.Method(http.MethodGet, "/vat_definitions", HandlerFunc(a.dkVatList))
-		r.Method(http.MethodGet, "/vat_definitions/{id}", HandlerFunc(a.dkVat))
-		r.Method(http.MethodPut, "/vat_definitions/{id}", HandlerFunc(a.dkVat))
-		r.Method(http.MethodGet, "/cash_registers", HandlerFunc(a.dkRegisters))
-		r.Method(http.MethodGet, "/cash_registers/{client_id}", HandlerFunc(a.dkRegister))
-		r.Method(http.MethodPut, "/cash_registers/{client_id}", HandlerFunc(a.dkRegister))
-		r.Method(http.MethodGet, "/purchaser_agencies", HandlerFunc(a.dkAgencies))
-		r.Method(http.MethodGet, "/purchaser_agencies/{id}", HandlerFunc(a.dkAgency))
-		r.Method(http.MethodPut, "/purchaser_agencies/{id}", HandlerFunc(a.dkAgency))
-		r.Method(http.MethodGet, "/cash_point_closings", HandlerFunc(a.dkClosings))
-		r.Method(http.MethodPut, "/cash_point_closings/{id}", HandlerFunc(a.dkInsertClosing))
-		r.Method(http.MethodGet, "/cash_point_closings/{id}", HandlerFunc(a.dkClosing))
-		r.Method(http.MethodDelete, "/cash_point_closings/{id}", HandlerFunc(a.dkClosing))
-		r.Method(http.MethodGet, "/cash_point_closings/{id}/details", HandlerFunc(a.dkClosingDetails))
-		r.Method(http.MethodGet, "/cash_point_closings/{id}/reports", HandlerFunc(a.dkClosingReports))
-		r.Method(http.MethodGet, "/exports", HandlerFunc(a.dkExports))
-		r.Method(http.MethodPut, "/exports/{id}", HandlerFunc(a.dkTriggerExport))
-		r.Method(http.MethodGet, "/exports/{id}", HandlerFunc(a.dkExport))
-		r.Method(http.MethodDelete, "/exports/{id}", HandlerFunc(a.dkExport))
-		r.Method(http.MethodGet, "/exports/{id}/href", HandlerFunc(a.dkExportHref))
-		r.Method(http.MethodGet, "/exports/{id}/download", HandlerFunc(a.dkDownload))
-	})
-}
 
 type dkList[T any] struct {
 	Data    []T    `json:"data"`
@@ -56,10 +29,7 @@ func writeDKList[T any](w http.ResponseWriter, data []T, n int, typ, env string)
 func dkPage(r *http.Request) (int, int, error) { return page(r.URL.Query(), 100, 100) }
 
 func (a *handlers) dkVatList(w http.ResponseWriter, r *http.Request) error {
-	c, err := caller(r)
-	if err != nil {
-		return err
-	}
+	c := caller(r)
 	list, err := a.dk.VatDefinitions(c)
 	if err != nil {
 		return err
@@ -69,10 +39,7 @@ func (a *handlers) dkVatList(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (a *handlers) dkVat(w http.ResponseWriter, r *http.Request) error {
-	c, err := caller(r)
-	if err != nil {
-		return err
-	}
+	c := caller(r)
 	id, err := strconv.ParseUint(chi.URLParam(r, "id"), 10, 32)
 	if err != nil {
 		return Errorf(http.StatusBadRequest, CodeSchema, "vat_definition_export_id: must be a number")
@@ -95,10 +62,7 @@ func (a *handlers) dkVat(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (a *handlers) dkRegisters(w http.ResponseWriter, r *http.Request) error {
-	c, err := caller(r)
-	if err != nil {
-		return err
-	}
+	c := caller(r)
 	limit, offset, err := dkPage(r)
 	if err != nil {
 		return err
@@ -111,10 +75,20 @@ func (a *handlers) dkRegisters(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
+// registerIDRe: a cash register's client_id is the SIGN DE client's UUID
+// or, for a register without one, the POS's own id (fiskaly-api §8:
+// "user-defined when there is no SIGN DE client"; recorded traffic upserts
+// /cash_registers/some_client_id).
+var registerIDRe = regexp.MustCompile(`^[A-Za-z0-9._:-]{1,100}$`)
+
 func (a *handlers) dkRegister(w http.ResponseWriter, r *http.Request) error {
-	c, id, err := callerParam(r, "client_id")
-	if err != nil {
-		return err
+	c := caller(r)
+	var err error
+	id := chi.URLParam(r, "client_id")
+	if validUUID(id) == nil {
+		id = strings.ToLower(id)
+	} else if !registerIDRe.MatchString(id) {
+		return Errorf(http.StatusBadRequest, CodeSchema, "params.client_id: a UUID or up to 100 of A-Z a-z 0-9 . _ : -")
 	}
 	var reg *dsfinvk.CashRegister
 	if r.Method == http.MethodPut {
@@ -140,10 +114,7 @@ func (a *handlers) dkRegister(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (a *handlers) dkAgencies(w http.ResponseWriter, r *http.Request) error {
-	c, err := caller(r)
-	if err != nil {
-		return err
-	}
+	c := caller(r)
 	limit, offset, err := dkPage(r)
 	if err != nil {
 		return err
@@ -233,10 +204,8 @@ func (a *handlers) dkClosingReports(w http.ResponseWriter, r *http.Request) erro
 }
 
 func (a *handlers) dkClosings(w http.ResponseWriter, r *http.Request) error {
-	c, err := caller(r)
-	if err != nil {
-		return err
-	}
+	c := caller(r)
+	var err error
 	q := r.URL.Query()
 	var f dsfinvk.ClosingFilter
 	if f.Limit, f.Offset, err = dkPage(r); err != nil {
@@ -260,10 +229,7 @@ func (a *handlers) dkClosings(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (a *handlers) dkExports(w http.ResponseWriter, r *http.Request) error {
-	c, err := caller(r)
-	if err != nil {
-		return err
-	}
+	c := caller(r)
 	limit, offset, err := dkPage(r)
 	if err != nil {
 		return err

@@ -22,11 +22,11 @@ import (
 // officialIndex reads the reference index.xml itself: table file → columns.
 func officialIndex(t *testing.T) (map[string][]string, []string, []byte) {
 	t.Helper()
-	dir, err := fixtures.TSEExports()
+	dir, err := fixtures.DSFinVK()
 	if err != nil {
 		t.Fatal(err)
 	}
-	raw, err := os.ReadFile(filepath.Join(dir, "..", "..", "reference", "dsfinvk", "index.xml"))
+	raw, err := os.ReadFile(filepath.Join(dir, "index.xml"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"errors"
+	"math"
 	"net/http"
 
 	"github.com/fiskaldesk/fiskaldesk/backend/auth"
@@ -34,6 +35,9 @@ var domainErrors = []struct {
 	{org.ErrHasManaged, http.StatusBadRequest, "E_ORGANIZATION_HAS_MANAGED_ORGANIZATIONS", "The organization manages other organizations; it cannot become managed or be deleted while it does."},
 	{org.ErrSelfManaged, http.StatusBadRequest, "E_ORGANIZATION_SELF_MANAGED", "An organization cannot manage itself."},
 	{org.ErrForbidden, http.StatusForbidden, "E_ACCESS_DENIED", "Access denied."},
+	{org.ErrParentChange, http.StatusForbidden, "E_ACCESS_DENIED", ""},
+	{org.ErrMainOrgByUser, http.StatusForbidden, "E_ACCESS_DENIED", ""},
+	{org.ErrLastInstallAdmin, http.StatusBadRequest, "E_LAST_INSTALLATION_ADMIN", "The installation needs at least one administrator."},
 	{org.ErrEnvNotEnabled, http.StatusBadRequest, "E_ENV_NOT_ENABLED", "The environment is not enabled for this organization."},
 	{org.ErrLivePrecondition, http.StatusBadRequest, "E_LIVE_REQUIREMENTS_NOT_MET", ""},
 	{org.ErrInvalidCredentials, http.StatusUnauthorized, "", "Invalid credentials"},
@@ -105,7 +109,7 @@ var domainErrors = []struct {
 	{billing.ErrAddressNotFound, http.StatusNotFound, "E_BILLING_ADDRESS_NOT_FOUND", "Billing address not found."},
 	{billing.ErrInvoiceNotFound, http.StatusNotFound, "E_INVOICE_NOT_FOUND", "Invoice not found."},
 	{billing.ErrInvoiceIssued, http.StatusConflict, "E_INVOICE_ISSUED", "The invoice is issued and cannot change."},
-	{billing.ErrNotPriceOwner, http.StatusForbidden, "E_ACCESS_DENIED", "Only an owner of a main organization manages prices and invoices."},
+	{billing.ErrNotPriceOwner, http.StatusForbidden, "E_ACCESS_DENIED", "Only installation administrators manage the price list and invoices."},
 	{auth.ErrKeyNotFound, http.StatusNotFound, "E_API_KEY_NOT_FOUND", "API key not found."},
 	{auth.ErrTokenExpired, http.StatusUnauthorized, CodeUnauthorized, "Token expired"},
 	{auth.ErrKeyRevoked, http.StatusUnauthorized, CodeUnauthorized, "The API key of this token is disabled or deleted"},
@@ -125,6 +129,10 @@ func domainError(err error) *Error {
 	var ue *tss.UpsertError
 	if errors.As(err, &ue) {
 		return &Error{Status: http.StatusBadRequest, Code: "E_TX_UPSERT", Message: ue.Msg}
+	}
+	var pb *tss.PUKBlockedError
+	if errors.As(err, &pb) {
+		return &Error{Status: http.StatusLocked, Code: "E_ADMIN_PUK_BLOCKED", Message: pb.Error(), RetryAfter: max(1, int(math.Ceil(pb.Wait.Seconds())))}
 	}
 	var f *tss.Fault
 	if errors.As(err, &f) {

@@ -25,6 +25,11 @@ type handlers struct {
 	stageRestore func(io.Reader) error
 	// limits is nil when rate limits are off (benchmarks).
 	limits *limiters
+	// setup is the first-start token; localToken authorises /api/local.
+	setup      *SetupToken
+	localToken string
+	// table is every route with its requirement (routes.go).
+	table []route
 }
 
 // ManagementVersion is the Management API version fiskaldesk follows

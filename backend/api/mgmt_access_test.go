@@ -11,8 +11,6 @@ import (
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
-
-	"github.com/fiskaldesk/fiskaldesk/backend/store"
 )
 
 // world is a reseller landscape with one principal of every kind.
@@ -42,12 +40,10 @@ func newWorld(t *testing.T) *world {
 	a.must(a.do(v, "POST", "/api/v0/organizations/"+vendor+"/enable-env", map[string]string{"env": "LIVE"}), 200)
 	lk, ls, _ := a.newKey(owner, vendor, map[string]any{"name": "live-key", "env": "LIVE"})
 
-	// Another tenant: created by its own user, so nothing links it to the vendor.
-	invite := a.must(a.do(owner, "POST", "/api/v0/organizations/"+vendor+"/users", map[string]any{"email": "outsider@other.example", "role": "member"}), 200).str("accept_url")
-	outsider := sessionFrom(t, a.must(a.do(cred{}, "POST", "/api/dashboard/invitations/"+strings.TrimPrefix(invite, "/invite/")+"/accept", map[string]string{"password": "outsider password"}), 200))
-	w.otherVendor = a.must(a.do(outsider, "POST", "/api/v0/organizations", orgBody(w.otherName, "")), 200).str("_id")
-	outsiderID := a.must(a.do(outsider, "GET", "/api/dashboard/me", nil), 200).obj()["user"].(map[string]any)["_id"].(string)
-	a.must(a.do(owner, "DELETE", "/api/v0/organizations/"+vendor+"/users/"+outsiderID, nil), 200)
+	// Another tenant, provisioned by the installation's administrator, who
+	// then leaves it: nothing links it to the vendor.
+	var outsider cred
+	w.otherVendor, outsider = a.tenant(owner, w.otherName, "outsider@other.example")
 	ok, os, _ := a.newKey(outsider, w.otherVendor, nil)
 
 	// Users of the vendor with each role.
@@ -88,8 +84,7 @@ func expiredCopy(t *testing.T, a *testApp, tok string) string {
 		t.Fatal(err)
 	}
 	claims["exp"] = time.Now().Add(-time.Second).Unix()
-	var key []byte
-	_ = a.st.View(func(txn store.Tx) (err error) { key, err = txn.Get(store.KeyJWTKey); return err })
+	key := tokenKey(t, a)
 	s, _ := jwt.NewWithClaims(jwt.SigningMethodHS256, claims).SignedString(key)
 	return s
 }
@@ -100,17 +95,17 @@ func tinyPNG() []byte {
 	return b.Bytes()
 }
 
-// access is what a principal may do with the managed org cafeA.
-type access int
+// cafeAccess is what a principal may do with the managed org cafeA.
+type cafeAccess int
 
 const (
-	admin  access = iota // everything
-	reader               // reads only; writes 403
-	hidden               // 404, as if cafeA did not exist
-	unauth               // 401
+	admin  cafeAccess = iota // everything
+	reader                   // reads only; writes 403
+	hidden                   // 404, as if cafeA did not exist
+	unauth                   // 401
 )
 
-var matrixAccess = map[string]access{
+var matrixAccess = map[string]cafeAccess{
 	"own key": admin, "parent key": admin, "parent LIVE key": admin, "user owner": admin, "user admin": admin,
 	"managed org user": admin, "user member": reader,
 	"sibling key": hidden, "unrelated key": hidden,

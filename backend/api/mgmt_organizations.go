@@ -5,47 +5,9 @@ import (
 	"net/http"
 	"strings"
 
-	"github.com/go-chi/chi/v5"
-
 	"github.com/fiskaldesk/fiskaldesk/backend/auth"
 	"github.com/fiskaldesk/fiskaldesk/backend/org"
 )
-
-// bindManagement registers the Management API v0 routes on r (mounted at
-// /api/v0 and its aliases).
-func (a *handlers) bindManagement(r chi.Router) {
-	r.Method(http.MethodPost, "/auth", a.postAuth("Invalid credentials"))
-	r.Group(func(r chi.Router) {
-		r.Use(a.authenticate)
-		a.bindBilling(r)
-		r.Method(http.MethodGet, "/organizations", HandlerFunc(a.listOrganizations))
-		r.Method(http.MethodPost, "/organizations", HandlerFunc(a.createOrganization))
-		r.Route("/organizations/{organization_id}", func(r chi.Router) {
-			r.Method(http.MethodGet, "/", HandlerFunc(a.getOrganization))
-			r.Method(http.MethodPatch, "/", HandlerFunc(a.patchOrganization))
-			r.Method(http.MethodDelete, "/", HandlerFunc(a.deleteOrganization))
-			r.Method(http.MethodPost, "/enable-env", HandlerFunc(a.enableEnv))
-			r.Method(http.MethodPost, "/hand-over", HandlerFunc(a.handOver))
-			r.Method(http.MethodGet, "/audit-log", HandlerFunc(a.auditLog))
-			r.Method(http.MethodGet, "/logo", HandlerFunc(a.getLogo))
-			r.Method(http.MethodPut, "/logo", HandlerFunc(a.putLogo))
-			r.Method(http.MethodDelete, "/logo", HandlerFunc(a.deleteLogo))
-			r.Method(http.MethodGet, "/api-keys", HandlerFunc(a.listKeys))
-			r.Method(http.MethodPost, "/api-keys", HandlerFunc(a.createKey))
-			r.Method(http.MethodGet, "/api-keys/{key_id}", HandlerFunc(a.getKey))
-			r.Method(http.MethodPatch, "/api-keys/{key_id}", HandlerFunc(a.patchKey))
-			r.Method(http.MethodDelete, "/api-keys/{key_id}", HandlerFunc(a.deleteKey))
-			r.Method(http.MethodGet, "/users", HandlerFunc(a.listUsers))
-			r.Method(http.MethodPost, "/users", HandlerFunc(a.inviteUser))
-			r.Method(http.MethodPatch, "/users/{user_id}", HandlerFunc(a.patchUser))
-			r.Method(http.MethodDelete, "/users/{user_id}", HandlerFunc(a.removeUser))
-		})
-	})
-}
-
-func orgID(r *http.Request) (string, error) {
-	return pathUUID(r, "organization_id", chi.URLParam(r, "organization_id"))
-}
 
 func (a *handlers) listOrganizations(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()

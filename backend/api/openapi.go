@@ -1,11 +1,13 @@
 package api
 
 import (
+	"fmt"
 	"net/http"
 	"regexp"
 	"strings"
 	"sync"
 
+	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/go-chi/chi/v5"
 )
 
@@ -40,69 +42,93 @@ var summaries = map[string]string{
 
 var paramRe = regexp.MustCompile(`\{([a-z_]+)\}`)
 
-type openAPIDoc struct {
-	OpenAPI    string                               `json:"openapi"`
-	Info       map[string]string                    `json:"info"`
-	Paths      map[string]map[string]map[string]any `json:"paths"`
-	Components map[string]any                       `json:"components"`
-}
-
-func buildOpenAPI(root chi.Routes, version string) openAPIDoc {
-	doc := openAPIDoc{
+// buildOpenAPI walks the router for the routes served and attaches to each
+// the schemas generated from its contract's Go types.
+func buildOpenAPI(root chi.Routes, version string) (*openapi3.T, error) {
+	gen := newSchemaGen()
+	errSchema, err := gen.schema(errorBody{})
+	if err != nil {
+		return nil, err
+	}
+	doc := &openapi3.T{
 		OpenAPI: "3.0.3",
-		Info:    map[string]string{"title": "fiskaldesk — Management v0, SIGN DE v2, DSFinV-K v1 and extensions", "version": version},
-		Paths:   map[string]map[string]map[string]any{},
-		Components: map[string]any{
-			"securitySchemes": map[string]any{"bearer": map[string]string{"type": "http", "scheme": "bearer", "bearerFormat": "JWT"},
-				"syncCredential": map[string]string{"type": "http", "scheme": "bearer", "bearerFormat": "fdsync_<workstation>_<secret>"}},
-			"schemas": map[string]any{"Error": map[string]any{"type": "object", "required": []string{"status_code", "error", "message"},
-				"properties": map[string]any{"status_code": map[string]string{"type": "integer"}, "error": map[string]string{"type": "string"},
-					"code": map[string]string{"type": "string"}, "message": map[string]string{"type": "string"}}}},
+		Info:    &openapi3.Info{Title: "fiskaldesk — Management v0, SIGN DE v2, DSFinV-K v1 and extensions", Version: version},
+		Paths:   openapi3.NewPaths(),
+		Components: &openapi3.Components{
+			Schemas: gen.schemas,
+			SecuritySchemes: openapi3.SecuritySchemes{
+				"bearer":         {Value: openapi3.NewJWTSecurityScheme()},
+				"syncCredential": {Value: openapi3.NewSecurityScheme().WithType("http").WithScheme("bearer").WithBearerFormat("fdsync_<workstation>_<secret>")},
+			},
 		},
 	}
-	_ = chi.Walk(root, func(method, route string, _ http.Handler, _ ...func(http.Handler) http.Handler) error {
+	err = chi.Walk(root, func(method, route string, _ http.Handler, _ ...func(http.Handler) http.Handler) error {
 		route = strings.TrimSuffix(strings.ReplaceAll(route, "/*", ""), "/")
 		if !strings.HasPrefix(route, "/api/") || strings.HasPrefix(route, "/api/local") {
 			return nil // host aliases repeat /api; local routes are for the CLI
 		}
-		op := map[string]any{
-			"operationId": strings.ToLower(method) + strings.NewReplacer("/", "_", "{", "", "}", "", "-", "_").Replace(route),
-			"responses": map[string]any{
-				"200":     map[string]string{"description": "Success (fiskaly answers 200 for every success)"},
-				"default": map[string]any{"description": "Error", "content": map[string]any{"application/json": map[string]any{"schema": map[string]string{"$ref": "#/components/schemas/Error"}}}},
-			},
+		key := method + " " + route
+		op := openapi3.NewOperation()
+		op.OperationID = strings.ToLower(method) + strings.NewReplacer("/", "_", "{", "", "}", "", "-", "_").Replace(route)
+		op.Summary = summaries[key]
+		ok := openapi3.NewResponse().WithDescription("Success (fiskaly answers 200 for every success)")
+		c, typed := contracts[key]
+		if typed && c.resp != nil {
+			ref, err := gen.schema(c.resp)
+			if err != nil {
+				return err
+			}
+			ok.WithJSONSchemaRef(ref)
 		}
-		if s, ok := summaries[method+" "+route]; ok {
-			op["summary"] = s
+		if typed && len(c.file) > 0 {
+			ok.Content = openapi3.Content{}
+			for _, mt := range c.file {
+				ok.Content[mt] = openapi3.NewMediaType().WithSchema(openapi3.NewStringSchema().WithFormat("binary"))
+			}
+			partial := *ok
+			partial.Description = ptr("Part of the file (Range request)")
+			op.AddResponse(http.StatusPartialContent, &partial)
+		}
+		op.AddResponse(http.StatusOK, ok)
+		op.Responses.Set("default", &openapi3.ResponseRef{Value: openapi3.NewResponse().WithDescription("Error").WithJSONSchemaRef(errSchema)})
+		if typed && c.req != nil {
+			ref, err := gen.schema(c.req)
+			if err != nil {
+				return err
+			}
+			op.RequestBody = &openapi3.RequestBodyRef{Value: openapi3.NewRequestBody().WithJSONSchemaRef(ref)}
 		}
 		switch {
 		case strings.HasPrefix(route, "/api/sync/"):
-			op["security"] = []map[string][]string{{"syncCredential": {}}}
+			op.Security = &openapi3.SecurityRequirements{{"syncCredential": {}}}
 		case !strings.HasSuffix(route, "/auth") && !strings.HasPrefix(route, "/api/dashboard/"):
-			op["security"] = []map[string][]string{{"bearer": {}}}
+			op.Security = &openapi3.SecurityRequirements{{"bearer": {}}}
 		}
-		var params []map[string]any
 		for _, m := range paramRe.FindAllStringSubmatch(route, -1) {
-			params = append(params, map[string]any{"name": m[1], "in": "path", "required": true, "schema": map[string]string{"type": "string"}})
+			op.AddParameter(openapi3.NewPathParameter(m[1]).WithSchema(openapi3.NewStringSchema()))
 		}
-		if len(params) > 0 {
-			op["parameters"] = params
-		}
-		if doc.Paths[route] == nil {
-			doc.Paths[route] = map[string]map[string]any{}
-		}
-		doc.Paths[route][strings.ToLower(method)] = op
+		doc.AddOperation(route, method, op)
 		return nil
 	})
-	return doc
+	if err != nil {
+		return nil, err
+	}
+	return doc, nil
 }
 
 // openAPIHandler serves the document, built once on first request.
-func openAPIHandler(root chi.Routes, version string) http.HandlerFunc {
+func openAPIHandler(root chi.Routes, version string) HandlerFunc {
 	var once sync.Once
-	var doc openAPIDoc
-	return func(w http.ResponseWriter, r *http.Request) {
-		once.Do(func() { doc = buildOpenAPI(root, version) })
+	var doc *openapi3.T
+	var err error
+	return func(w http.ResponseWriter, r *http.Request) error {
+		once.Do(func() { doc, err = buildOpenAPI(root, version) })
+		if err != nil {
+			return fmt.Errorf("openapi document: %w", err)
+		}
 		writeJSON(w, http.StatusOK, doc)
+		return nil
 	}
 }
+
+func ptr[T any](v T) *T { return &v }

@@ -63,6 +63,10 @@ func TestOverviewCountsPerDay(t *testing.T) {
 			t.Errorf("day %d: %+v, want %s %d", i, d, day, want[i])
 		}
 	}
+	// LIVE needs a live organization, for a session as for a key.
+	wantCode(t, a.doH(owner, "GET", "/api/dashboard/overview", nil, map[string]string{"X-Organization-ID": vendor, "X-Env": "LIVE"}), 400, "E_ENV_NOT_ENABLED")
+	a.must(a.do(v, "PATCH", "/api/v0/organizations/"+vendor, map[string]any{"vat_id": "DE123456789", "billing_address_id": billingAddress(t, a, v, vendor)}), 200)
+	a.must(a.do(v, "POST", "/api/v0/organizations/"+vendor+"/enable-env", map[string]string{"env": "LIVE"}), 200)
 	if l := get(map[string]string{"X-Organization-ID": vendor, "X-Env": "LIVE"}, ""); l.Transactions != 0 || l.TSSByState["INITIALIZED"] != 0 || len(l.PerDay) != 14 {
 		t.Fatalf("LIVE overview %+v", l)
 	}

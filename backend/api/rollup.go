@@ -17,21 +17,33 @@ import (
 // rows. Read-only; it reads counters, never transactions.
 //
 // Query: organization_id (with administered=false: that organization
-// alone), env (TEST|LIVE; default X-Env, else TEST),
-// days (1–92, default 14), search, sort (name, tss, clients, transactions,
-// today, last_activity), order (asc|desc), limit (1–100, default 25), offset.
+// alone), env (TEST|LIVE; an API token's own env, which is also the
+// default; for a dashboard session TEST by default), days (1–92, default
+// 14), search, sort (name, tss, clients, transactions, today,
+// last_activity), order (asc|desc), limit (1–100, default 25), offset.
+//
+// Its row in the route table is signedIn/noOrg: the rows are the
+// organizations the principal sees, and organization_id is checked
+// against them here (404 when invisible), the way the organization list
+// works.
 func (a *handlers) rollupHandler(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
 	p := rollup.Params{Env: strings.ToUpper(q.Get("env")), Days: 14, Now: time.Now().UTC(), Search: q.Get("search")}
-	if p.Env == "" {
-		p.Env = strings.ToUpper(r.Header.Get("X-Env"))
-	}
 	switch p.Env {
-	case "":
-		p.Env = org.EnvTest
-	case org.EnvTest, org.EnvLive:
+	case "", org.EnvTest, org.EnvLive:
 	default:
 		return Errorf(http.StatusBadRequest, CodeSchema, "env: must be TEST or LIVE")
+	}
+	// A token acts in one env only (the authorization step put it into the
+	// grant), for figures as for everything else.
+	if env := grantOf(r).env; env != "" {
+		if p.Env != "" && p.Env != env {
+			return Errorf(http.StatusBadRequest, CodeSchema, "env: this token acts in %s only", env)
+		}
+		p.Env = env
+	}
+	if p.Env == "" {
+		p.Env = org.EnvTest
 	}
 	var err error
 	if id := q.Get("organization_id"); id != "" {

@@ -176,6 +176,12 @@ func TestRollup(t *testing.T) {
 	}
 	wantCode(t, a.do(kim, "GET", "/api/dashboard/rollup?organization_id="+vendor, nil), 404, "E_ORGANIZATION_NOT_FOUND")
 
+	// An API key reads the figures of what it sees, in its own env only.
+	if byKey := get(v, ""); byKey.Env != "TEST" || byKey.Count != all.Count || byKey.Totals.Transactions != all.Totals.Transactions {
+		t.Fatalf("the vendor's key: %s, %d organizations, %d transactions", byKey.Env, byKey.Count, byKey.Totals.Transactions)
+	}
+	wantCode(t, a.do(v, "GET", "/api/dashboard/rollup?env=LIVE", nil), 400, "E_FAILED_SCHEMA_VALIDATION")
+
 	for _, q := range []string{"?env=PROD", "?days=0", "?days=93", "?sort=revenue", "?order=up", "?limit=101", "?organization_id=nope", "?administered=maybe"} {
 		wantCode(t, a.do(owner, "GET", "/api/dashboard/rollup"+q, nil), 400, "E_FAILED_SCHEMA_VALIDATION")
 	}

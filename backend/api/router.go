@@ -41,6 +41,13 @@ type Deps struct {
 	StageRestore func(io.Reader) error
 	// NoRateLimits switches the cloud's per-resource rate limits off.
 	NoRateLimits bool
+	// AllowedHosts are the names and addresses this server answers to
+	// besides the loopback ones (hostGuard): its listen address and
+	// --allowed-hosts.
+	AllowedHosts []string
+	// Setup is the first-start setup token; nil when the installation
+	// already has an administrator at start.
+	Setup *SetupToken
 }
 
 // NewRouter returns the one http.Handler that serves the dashboard and
@@ -48,17 +55,19 @@ type Deps struct {
 func NewRouter(d Deps) http.Handler {
 	r := chi.NewRouter()
 	root := r
-	r.Use(requestID, versionHeader(d.Version), accessLog(d.Log), recoverer, limitBody)
+	r.Use(requestID, versionHeader(d.Version), accessLog(d.Log), recoverer, securityHeaders, hostGuard(d.AllowedHosts), originGuard, limitBody)
 	r.NotFound(HandlerFunc(func(w http.ResponseWriter, r *http.Request) error { return errRouteNotFound }).ServeHTTP)
 	r.MethodNotAllowed(methodNotAllowed(r))
 
 	r.Method(http.MethodGet, "/healthz", health(d))
 	r.Method(http.MethodHead, "/healthz", health(d))
 
-	h := &handlers{orgs: d.Orgs, auth: d.Auth, tss: d.TSS, dk: d.DSFinVK, bill: d.Billing, sync: d.Sync, st: d.Store, stageRestore: d.StageRestore}
+	h := &handlers{orgs: d.Orgs, auth: d.Auth, tss: d.TSS, dk: d.DSFinVK, bill: d.Billing, sync: d.Sync, st: d.Store,
+		stageRestore: d.StageRestore, setup: d.Setup, localToken: d.LocalToken}
 	if !d.NoRateLimits {
 		h.limits = newLimiters()
 	}
+	h.table = h.routes()
 	// The cloud's three hosts become path prefixes; every API is also
 	// served under each of them so a POS only swaps its base URL
 	// (https://dashboard.fiskaly.com/api/v0 → http://127.0.0.1:8280/management/api/v0).
@@ -69,20 +78,22 @@ func NewRouter(d Deps) http.Handler {
 			r.NotFound(HandlerFunc(func(w http.ResponseWriter, r *http.Request) error { return errRouteNotFound }).ServeHTTP)
 			r.MethodNotAllowed(methodNotAllowed(root))
 			r.Route("/v0", v0)
-			r.Route("/v1", h.bindDSFinVK)
-			r.Route("/v2", h.bindSignDE)
+			r.Route("/v1", h.bind(dsfinvkV1))
+			r.Route("/v2", h.bind(signDE))
 		}
 	}
 	r.Route("/api", func(r chi.Router) {
-		apis(h.bindManagement)(r)
+		apis(h.bind(mgmt))(r)
 		r.Method(http.MethodGet, "/openapi.json", openAPIHandler(root, d.Version))
-		r.Route("/dashboard", h.bindDashboard)
-		r.Route("/sync/v1", h.bindSync)
-		bindLocal(r, d)
+		r.Route("/dashboard", h.bind(dash))
+		r.Route("/sync/v1", h.bind(syncAPI))
+		if d.LocalToken != "" {
+			r.Route("/local", h.bind(local))
+		}
 	})
-	r.Route("/management/api", apis(h.bindManagement))
-	r.Route("/sign-de/api", apis(h.bindManagement))
-	r.Route("/dsfinvk/api", apis(h.bindDSFinVK))
+	r.Route("/management/api", apis(h.bind(mgmt)))
+	r.Route("/sign-de/api", apis(h.bind(mgmt)))
+	r.Route("/dsfinvk/api", apis(h.bind(dsfinvkV1)))
 
 	spa := newSPA(d.SPA)
 	r.Method(http.MethodGet, "/*", spa)
@@ -124,45 +135,36 @@ func health(d Deps) HandlerFunc {
 	}
 }
 
-// bindLocal registers routes that only a process on this machine holding
-// the data dir's run file may call: today the online backup used by
+// localBackup is POST /api/local/backup: the online backup used by
 // `fiskaldesk backup` while a server holds the store.
-func bindLocal(r chi.Router, d Deps) {
-	if d.LocalToken == "" {
-		return
+func (a *handlers) localBackup(w http.ResponseWriter, r *http.Request) error {
+	if !localAuthorized(r, a.localToken) {
+		return &Error{Status: http.StatusUnauthorized, Code: CodeUnauthorized, Message: "Unauthorized"}
 	}
-	r.Method(http.MethodPost, "/local/backup", HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
-		if !localAuthorized(r, d.LocalToken) {
-			return &Error{Status: http.StatusUnauthorized, Code: CodeUnauthorized, Message: "Unauthorized"}
-		}
-		w.Header().Set("Content-Type", "application/octet-stream")
-		w.Header().Set("Trailer", BackupTrailer)
-		// Once the stream has started a failure can only cut it short; the
-		// trailer, set only on success, lets the client tell.
-		if _, err := d.Store.Backup(w); err != nil {
-			zerolog.Ctx(r.Context()).Error().Err(err).Msg("online backup failed")
-			return nil
-		}
-		w.Header().Set(BackupTrailer, "complete")
+	w.Header().Set("Content-Type", "application/octet-stream")
+	w.Header().Set("Trailer", BackupTrailer)
+	// Once the stream has started a failure can only cut it short; the
+	// trailer, set only on success, lets the client tell.
+	if _, err := a.st.Backup(w); err != nil {
+		zerolog.Ctx(r.Context()).Error().Err(err).Msg("online backup failed")
 		return nil
-	}))
-	r.Method(http.MethodPost, "/local/sync", localSync(d))
+	}
+	w.Header().Set(BackupTrailer, "complete")
+	return nil
 }
 
 // localSync runs one sync round in this server for `fiskaldesk sync`
 // while the server holds the store.
-func localSync(d Deps) HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) error {
-		if !localAuthorized(r, d.LocalToken) {
-			return &Error{Status: http.StatusUnauthorized, Code: CodeUnauthorized, Message: "Unauthorized"}
-		}
-		res, err := d.Sync.Round(r.Context())
-		if err != nil {
-			return syncClientError(err)
-		}
-		writeJSON(w, http.StatusOK, res)
-		return nil
+func (a *handlers) localSync(w http.ResponseWriter, r *http.Request) error {
+	if !localAuthorized(r, a.localToken) {
+		return &Error{Status: http.StatusUnauthorized, Code: CodeUnauthorized, Message: "Unauthorized"}
 	}
+	res, err := a.sync.Round(r.Context())
+	if err != nil {
+		return syncClientError(err)
+	}
+	writeJSON(w, http.StatusOK, res)
+	return nil
 }
 
 // BackupTrailer is the HTTP trailer that marks a complete online backup.
@@ -170,5 +172,5 @@ const BackupTrailer = "Fiskaldesk-Backup"
 
 func localAuthorized(r *http.Request, token string) bool {
 	got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-	return ok && subtle.ConstantTimeCompare([]byte(got), []byte(token)) == 1
+	return ok && token != "" && subtle.ConstantTimeCompare([]byte(got), []byte(token)) == 1
 }

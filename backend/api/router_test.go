@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -15,7 +16,6 @@ import (
 
 	"github.com/fiskaldesk/fiskaldesk/backend/auth"
 	"github.com/fiskaldesk/fiskaldesk/backend/org"
-	"github.com/fiskaldesk/fiskaldesk/backend/secret"
 	"github.com/fiskaldesk/fiskaldesk/backend/store"
 	"github.com/fiskaldesk/fiskaldesk/backend/tss"
 )
@@ -40,12 +40,13 @@ func newTestRouter(t *testing.T, logs io.Writer) (http.Handler, *store.Store) {
 		logs = io.Discard
 	}
 	orgs := org.NewService(st)
-	keys, err := auth.NewService(context.Background(), st, orgs)
+	sealer := testSealer()
+	keys, err := auth.NewService(context.Background(), st, orgs, sealer)
 	if err != nil {
 		t.Fatal(err)
 	}
-	sealer, _ := secret.NewSealer(bytes.Repeat([]byte{7}, 32))
-	h := NewRouter(Deps{Store: st, Log: zerolog.New(logs), Version: "1.2.3-test", SPA: testSPA, LocalToken: testToken, Orgs: orgs, Auth: keys, TSS: tss.NewService(st, orgs, sealer)})
+	h := NewRouter(Deps{Store: st, Log: zerolog.New(logs), Version: "1.2.3-test", SPA: testSPA, LocalToken: testToken, Orgs: orgs, Auth: keys, TSS: tss.NewService(st, orgs, sealer),
+		AllowedHosts: []string{testHost}})
 	return h, st
 }
 
@@ -70,9 +71,9 @@ func TestRouterScenarios(t *testing.T) {
 	notFound := errBody(404, CodeRouteNotFound, "Route not found")
 	scenarios := []scenario{
 		{name: "health", method: "GET", url: "/healthz", wantStatus: 200,
-			wantBody: `{"status":"ok","version":"1.2.3-test","store_format":1}`},
+			wantBody: fmt.Sprintf(`{"status":"ok","version":"1.2.3-test","store_format":%d}`, store.FormatVersion)},
 		{name: "health with json body on GET is ignored", method: "GET", url: "/healthz", body: strings.NewReader(`{"x":1}`), wantStatus: 200,
-			wantBody: `{"status":"ok","version":"1.2.3-test","store_format":1}`},
+			wantBody: fmt.Sprintf(`{"status":"ok","version":"1.2.3-test","store_format":%d}`, store.FormatVersion)},
 		{name: "unknown api route", method: "GET", url: "/api/x", wantStatus: 404, wantBody: notFound},
 		{name: "unknown api route, POST is 404 not 405", method: "POST", url: "/api/v2/nothing", body: strings.NewReader("{}"), wantStatus: 404, wantBody: notFound},
 		{name: "api never falls back to the SPA", method: "GET", url: "/api/v0/nothing/deep", wantStatus: 404, wantBody: notFound},

@@ -20,10 +20,8 @@ type failureBody struct {
 }
 
 func (a *handlers) addFailure(w http.ResponseWriter, r *http.Request) error {
-	c, err := caller(r)
-	if err != nil {
-		return err
-	}
+	c := caller(r)
+	var err error
 	var b failureBody
 	if err := decode(r, &b); err != nil {
 		return err
@@ -66,39 +64,41 @@ func (a *handlers) addFailure(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 		rule.OrganizationID = v.OrganizationID
-	} else {
-		if rule.OrganizationID == "" {
-			rule.OrganizationID = c.ActingOrg
-		}
-		_, role, err := a.orgs.Get(c.Viewer, rule.OrganizationID)
-		if err != nil {
-			return err
-		}
-		if !role.AtLeast(org.RoleAdmin) {
+	} else if rule.OrganizationID == "" {
+		rule.OrganizationID = c.ActingOrg
+	}
+	// The rule's organization, which may be another than the acting one,
+	// must be one the caller administers.
+	if !a.visibleOrg(r, org.RoleAdmin)(rule.OrganizationID) {
+		if a.visibleOrg(r, org.RoleMember)(rule.OrganizationID) {
 			return org.ErrForbidden
 		}
+		return org.ErrNotFound
 	}
 	writeJSON(w, http.StatusOK, a.tss.Faults.Add(rule))
 	return nil
 }
 
-// visibleOrg reports whether the request's principal may see org id.
-func (a *handlers) visibleOrg(r *http.Request) func(string) bool {
+// visibleOrg reports whether the request's principal may see org id
+// (with min: hold at least that role there).
+func (a *handlers) visibleOrg(r *http.Request, min org.Role) func(string) bool {
 	v := principal(r).Viewer
 	return func(id string) bool {
-		_, _, err := a.orgs.Get(v, id)
-		return err == nil
+		_, role, err := a.orgs.Get(v, id)
+		return err == nil && role.AtLeast(min)
 	}
 }
 
 func (a *handlers) listFailures(w http.ResponseWriter, r *http.Request) error {
-	rules := a.tss.Faults.List(a.visibleOrg(r))
+	rules := a.tss.Faults.List(a.visibleOrg(r, org.RoleMember))
 	writeJSON(w, http.StatusOK, map[string]any{"data": rules, "count": len(rules), "_type": "FAILURE_RULE_LIST"})
 	return nil
 }
 
 func (a *handlers) deleteFailure(w http.ResponseWriter, r *http.Request) error {
-	if !a.tss.Faults.Delete(chi.URLParam(r, "rule_id"), a.visibleOrg(r)) {
+	// A rule of an organization the caller only reads is as absent as one
+	// it cannot see: members may not lift failure rules.
+	if !a.tss.Faults.Delete(chi.URLParam(r, "rule_id"), a.visibleOrg(r, org.RoleAdmin)) {
 		return &Error{Status: http.StatusNotFound, Code: "E_FAILURE_RULE_NOT_FOUND", Message: "Failure rule not found."}
 	}
 	writeJSON(w, http.StatusOK, success)

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -9,89 +10,16 @@ import (
 	"strings"
 
 	"github.com/go-chi/chi/v5"
+	"github.com/google/uuid"
 
-	"github.com/fiskaldesk/fiskaldesk/backend/org"
 	"github.com/fiskaldesk/fiskaldesk/backend/tss"
 )
-
-// bindSignDE registers the SIGN DE API v2 routes (mounted at /api/v2).
-func (a *handlers) bindSignDE(r chi.Router) {
-	r.Method(http.MethodPost, "/auth", a.postAuth("Unauthorized"))
-	r.Group(func(r chi.Router) {
-		r.Use(a.authenticate)
-		r.Method(http.MethodGet, "/tss", HandlerFunc(a.listTSS))
-		r.Method(http.MethodGet, "/client", HandlerFunc(a.listAllClients))
-		r.Method(http.MethodGet, "/tx", HandlerFunc(a.listAllTx))
-		r.Route("/tss/{tss_id}", func(r chi.Router) {
-			r.Method(http.MethodPut, "/", HandlerFunc(a.createTSS))
-			r.Method(http.MethodGet, "/", HandlerFunc(a.getTSS))
-			r.Method(http.MethodPatch, "/", HandlerFunc(a.patchTSS))
-			r.Method(http.MethodGet, "/metadata", HandlerFunc(a.tssMetadata))
-			r.Method(http.MethodPatch, "/metadata", HandlerFunc(a.tssMetadata))
-			r.Method(http.MethodPatch, "/admin", HandlerFunc(a.changePIN))
-			r.Method(http.MethodPost, "/admin/auth", HandlerFunc(a.adminAuth))
-			r.Method(http.MethodPost, "/admin/logout", HandlerFunc(a.adminLogout))
-			r.Method(http.MethodGet, "/client", HandlerFunc(a.listClients))
-			r.Method(http.MethodPut, "/client/{client_id}", HandlerFunc(a.createClient))
-			r.Method(http.MethodGet, "/client/{client_id}", HandlerFunc(a.getClient))
-			r.Method(http.MethodPatch, "/client/{client_id}", HandlerFunc(a.updateClient))
-			r.Method(http.MethodGet, "/client/{client_id}/metadata", HandlerFunc(a.clientMetadata))
-			r.Method(http.MethodPatch, "/client/{client_id}/metadata", HandlerFunc(a.clientMetadata))
-			r.Method(http.MethodGet, "/client/{client_id}/tx", HandlerFunc(a.listClientTx))
-			r.With(a.rateLimit("tx-list", "tss_id", txListLimit)).Method(http.MethodGet, "/tx", HandlerFunc(a.listTx))
-			r.Method(http.MethodPut, "/tx/{tx_id}", HandlerFunc(a.upsertTx))
-			r.Method(http.MethodGet, "/tx/{tx_id}", HandlerFunc(a.getTx))
-			r.Method(http.MethodGet, "/tx/{tx_id}/log", HandlerFunc(a.getTxLog))
-			r.Method(http.MethodGet, "/tx/{tx_id}/metadata", HandlerFunc(a.txMetadata))
-			r.Method(http.MethodPatch, "/tx/{tx_id}/metadata", HandlerFunc(a.txMetadata))
-		})
-		a.bindExports(r)
-		r.Method(http.MethodGet, "/sandbox/failures", HandlerFunc(a.listFailures))
-		r.Method(http.MethodPost, "/sandbox/failures", HandlerFunc(a.addFailure))
-		r.Method(http.MethodDelete, "/sandbox/failures/{rule_id}", HandlerFunc(a.deleteFailure))
-	})
-}
-
-// caller turns the principal into a SIGN DE caller. An API key acts in
-// its env for its own org, or for an org it administers that it names in
-// X-Organization-ID (a parent acting for a managed org). Dashboard users
-// name the org the same way and the env in X-Env (default TEST).
-func caller(r *http.Request) (tss.Caller, error) {
-	p := principal(r)
-	c := tss.Caller{Viewer: p.Viewer, Env: p.Viewer.Env, TokenID: p.TokenID, TokenExp: p.TokenExp}
-	if c.Env == "" {
-		c.Env = strings.ToUpper(r.Header.Get("X-Env"))
-		if c.Env == "" {
-			c.Env = org.EnvTest
-		}
-		if c.Env != org.EnvTest && c.Env != org.EnvLive {
-			return c, Errorf(http.StatusBadRequest, CodeSchema, "X-Env: must be TEST or LIVE")
-		}
-	}
-	if h := r.Header.Get("X-Organization-ID"); h != "" {
-		id, err := pathUUID(r, "X-Organization-ID", h)
-		if err != nil {
-			return c, err
-		}
-		c.ActingOrg = id
-	} else if p.Key != nil {
-		c.ActingOrg = p.Key.OrganizationID
-	} else if len(p.Viewer.Roots) == 1 {
-		for id := range p.Viewer.Roots {
-			c.ActingOrg = id
-		}
-	}
-	return c, nil
-}
 
 // param reads a UUID path parameter with the cloud's message.
 // callerParam is caller and param together, what most routes under an
 // {id} start with.
 func callerParam(r *http.Request, name string) (tss.Caller, string, error) {
-	c, err := caller(r)
-	if err != nil {
-		return c, "", err
-	}
+	c := caller(r)
 	v, err := param(r, name)
 	return c, v, err
 }
@@ -99,9 +27,40 @@ func callerParam(r *http.Request, name string) (tss.Caller, string, error) {
 func param(r *http.Request, name string) (string, error) {
 	v := chi.URLParam(r, name)
 	if err := validUUID(v); err != nil {
+		// The cloud's middleware parses ids itself and says so (recorded:
+		// `400 E_PARSER "can't parse TSS ID: invalid UUID length: 11
+		// (some_tss_id)"`); its backend validates the schema.
+		if label, ok := parsedIDs[name]; ok && middlewareOnly(r) {
+			_, perr := uuid.Parse(v)
+			return "", Errorf(http.StatusBadRequest, CodeParser, "can't parse %s: %v (%s)", label, perr, v)
+		}
 		return "", Errorf(http.StatusBadRequest, CodeSchema, "params.%s should match format \"uuid\"", name)
 	}
 	return strings.ToLower(v), nil
+}
+
+// parsedIDs names the path ids as the middleware's parser does.
+var parsedIDs = map[string]string{"tss_id": "TSS ID", "client_id": "client ID", "tx_id": "transaction ID"}
+
+// middlewareRoutes are the operations fiskaly serves only through its
+// middleware (fiskaly-api §3.1, column MW).
+var middlewareRoutes = map[string]bool{
+	"PATCH /tss/{tss_id}": true, "PATCH /tss/{tss_id}/admin": true, "POST /tss/{tss_id}/admin/auth": true,
+	"POST /tss/{tss_id}/admin/logout": true, "PUT /tss/{tss_id}/client/{client_id}": true,
+	"PATCH /tss/{tss_id}/client/{client_id}": true, "PUT /tss/{tss_id}/tx/{tx_id}": true,
+}
+
+func middlewareOnly(r *http.Request) bool {
+	rc := chi.RouteContext(r.Context())
+	if rc == nil {
+		return false
+	}
+	pat := rc.RoutePattern()
+	i := strings.Index(pat, "/tss/{tss_id}")
+	if i < 0 {
+		return false
+	}
+	return middlewareRoutes[r.Method+" "+strings.TrimSuffix(pat[i:], "/")]
 }
 
 func validUUID(s string) error {
@@ -174,6 +133,9 @@ func metadataBody(r *http.Request) (map[string]string, error) {
 	src := raw
 	if m, ok := raw["metadata"]; ok {
 		src = nil
+		if emptyArray(bytes.TrimSpace(m)) {
+			m = []byte("{}") // PHP's empty map
+		}
 		if err := json.Unmarshal(m, &src); err != nil {
 			return nil, Errorf(http.StatusBadRequest, CodeSchema, "metadata: must be an object of strings")
 		}
@@ -212,10 +174,7 @@ func (a *handlers) getTSS(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (a *handlers) tssCaller(r *http.Request) (tss.Caller, string, error) {
-	c, err := caller(r)
-	if err != nil {
-		return c, "", err
-	}
+	c := caller(r)
 	id, err := param(r, "tss_id")
 	return c, id, err
 }
@@ -247,10 +206,7 @@ func (a *handlers) patchTSS(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (a *handlers) listTSS(w http.ResponseWriter, r *http.Request) error {
-	c, err := caller(r)
-	if err != nil {
-		return err
-	}
+	c := caller(r)
 	f, err := listFilter(r.URL.Query(), []string{"description", "state", "time_creation", "time_init", "time_disable"},
 		"CREATED", "UNINITIALIZED", "INITIALIZED", "DISABLED", "DELETED", "DEFECTIVE", "EVICTED")
 	if err != nil {
@@ -440,10 +396,7 @@ func (a *handlers) listClients(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (a *handlers) listAllClients(w http.ResponseWriter, r *http.Request) error {
-	c, err := caller(r)
-	if err != nil {
-		return err
-	}
+	c := caller(r)
 	return a.writeClients(w, r, c, "")
 }
 
@@ -578,10 +531,7 @@ func (a *handlers) listTx(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (a *handlers) listAllTx(w http.ResponseWriter, r *http.Request) error {
-	c, err := caller(r)
-	if err != nil {
-		return err
-	}
+	c := caller(r)
 	return a.writeTx(w, r, c, "", "")
 }
 

@@ -114,9 +114,7 @@ func TestSignDEErrors(t *testing.T) {
 	a.must(a.do(v, "GET", tssPath+"/tx?states[]=FINISHED", nil), 200)
 
 	// Another tenant's TSS and another env are invisible.
-	invite := a.must(a.do(owner, "POST", "/api/v0/organizations/"+vendor+"/users", map[string]any{"email": "x@other.example"}), 200).str("accept_url")
-	other := sessionFrom(t, a.must(a.do(cred{}, "POST", "/api/dashboard/invitations/"+strings.TrimPrefix(invite, "/invite/")+"/accept", map[string]string{"password": "other password"}), 200))
-	otherOrg := a.must(a.do(other, "POST", "/api/v0/organizations", orgBody("Other Tenant", "")), 200).str("_id")
+	otherOrg, other := a.tenant(owner, "Other Tenant", "x@other.example")
 	ok, os, _ := a.newKey(other, otherOrg, nil)
 	stranger := cred{bearer: a.token(ok, os)}
 	wantCode(t, a.do(stranger, "GET", tssPath, nil), 404, "E_TSS_NOT_FOUND")

@@ -3,7 +3,6 @@ package api
 import (
 	"archive/tar"
 	"bytes"
-	"context"
 	"crypto/ecdsa"
 	"crypto/sha256"
 	"crypto/x509"
@@ -19,6 +18,8 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/rs/zerolog"
+
+	"github.com/fiskaldesk/fiskaldesk/backend/jobs"
 )
 
 // testTLV splits one DER element (definite lengths only): the test's own
@@ -272,27 +273,30 @@ func TestExportsAndFilters(t *testing.T) {
 	}
 }
 
-// An export queued while the workers are gone (the process stopped before
-// it ran) is produced when the exporter starts again.
+// An export queued while the job runner is stopped (the process stopped
+// before it ran) is produced when a runner starts again.
 func TestExportResumesAfterRestart(t *testing.T) {
 	a, _, _, v, _ := vendorApp(t)
 	tssID, _ := posSetup(t, a, v, 1)
-	stopped, cancel := context.WithCancel(context.Background())
-	cancel()
-	if err := a.tss.StartExports(stopped, t.TempDir(), 1, zerolog.Nop()); err != nil {
-		t.Fatal(err)
-	}
-	time.Sleep(50 * time.Millisecond) // the worker has seen its context end
+	a.jobs.Stop()
 	path := "/api/v2/tss/" + tssID + "/export/" + uuid.NewString()
 	a.must(a.do(v, "PUT", path, nil), 200)
 	time.Sleep(200 * time.Millisecond)
 	if s := a.must(a.do(v, "GET", path, nil), 200).str("state"); s != "PENDING" {
-		t.Fatalf("with no worker the export is %s", s)
+		t.Fatalf("with no runner the export is %s", s)
 	}
-	// A new start finds the job in the store's queue and runs it.
-	if err := a.tss.StartExports(t.Context(), t.TempDir(), 1, zerolog.Nop()); err != nil {
+	// A new runner finds the job in the store and runs it.
+	r, err := jobs.New(a.st, jobs.Options{})
+	if err != nil {
 		t.Fatal(err)
 	}
+	if err := a.tss.StartExports(t.Context(), r, t.TempDir(), 1, zerolog.Nop()); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Start(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(r.Stop)
 	if e := waitExport(t, a, v, path); e["state"] != "COMPLETED" {
 		t.Fatalf("resumed export: %v", e)
 	}

@@ -1,11 +1,15 @@
 package api
 
 import (
+	"bytes"
 	"errors"
+	"fmt"
 	"io/fs"
 	"net/http"
 	"path"
 	"strings"
+
+	"github.com/fiskaldesk/fiskaldesk/backend/secret"
 )
 
 // spa serves the built dashboard. Files that exist are served as they are
@@ -47,10 +51,17 @@ func (s *spa) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	// A fresh nonce per answer for the <style> elements Mantine injects
+	// (providers.tsx); Vite writes the placeholder into index.html.
+	nonce := secret.Token62(22)
+	w.Header().Set("Content-Security-Policy", fmt.Sprintf(dashboardCSP, nonce))
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-cache")
-	_, _ = w.Write(s.index)
+	_, _ = w.Write(bytes.ReplaceAll(s.index, []byte(cspNoncePlaceholder), []byte(nonce)))
 }
+
+// cspNoncePlaceholder is html.cspNonce of vite.config.ts.
+const cspNoncePlaceholder = "FISKALDESK_CSP_NONCE"
 
 // notBuiltPage is served when the binary was built without the frontend
 // (plain `go build`); the APIs still work.

@@ -8,21 +8,10 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
-	"github.com/fiskaldesk/fiskaldesk/backend/auth"
-	"github.com/fiskaldesk/fiskaldesk/backend/org"
 	"github.com/fiskaldesk/fiskaldesk/backend/store"
 	"github.com/fiskaldesk/fiskaldesk/backend/sync"
 	"github.com/fiskaldesk/fiskaldesk/backend/tss"
 )
-
-// bindSync registers the sync protocol under /api/sync/v1 (a central
-// instance answering its workstations; docs/sync.md). These routes take a
-// sync credential, not a token.
-func (a *handlers) bindSync(r chi.Router) {
-	r.Method(http.MethodGet, "/hello", a.syncAuth(a.syncHello))
-	r.Method(http.MethodPost, "/push", a.syncAuth(a.syncPush))
-	r.Method(http.MethodGet, "/pull", a.syncAuth(a.syncPull))
-}
 
 type syncHandler func(w http.ResponseWriter, r *http.Request, ws *sync.Workstation) error
 
@@ -89,23 +78,6 @@ func (a *handlers) syncPull(w http.ResponseWriter, r *http.Request, ws *sync.Wor
 	return nil
 }
 
-// bindSyncSettings registers the dashboard's sync pages under
-// /api/dashboard/sync: status, pairing with a central instance, the
-// central's workstations and conflicts.
-func (a *handlers) bindSyncSettings(r chi.Router) {
-	r.Method(http.MethodGet, "/", HandlerFunc(a.syncStatus))
-	r.Group(func(r chi.Router) {
-		r.Use(a.instanceAdmin)
-		r.Method(http.MethodPost, "/connect", HandlerFunc(a.syncConnect))
-		r.Method(http.MethodPost, "/run", HandlerFunc(a.syncRun))
-		r.Method(http.MethodGet, "/conflicts", HandlerFunc(a.syncConflicts))
-		r.Method(http.MethodGet, "/workstations", HandlerFunc(a.syncWorkstations))
-		r.Method(http.MethodPost, "/workstations", HandlerFunc(a.syncPair))
-		r.Method(http.MethodDelete, "/workstations/{id}", HandlerFunc(a.syncRevoke))
-		r.Method(http.MethodGet, "/workstations/{id}/tss", HandlerFunc(a.syncWorkstationTSS))
-	})
-}
-
 // restoreUpload is POST /api/dashboard/restore: the body is a backup
 // file, kept for the next start (server.StageRestore).
 func (a *handlers) restoreUpload(w http.ResponseWriter, r *http.Request) error {
@@ -122,64 +94,18 @@ func (a *handlers) restoreUpload(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// instanceAdmin lets through the users who run this installation: owners
-// and admins of an organization that is not managed by another. Sync
-// moves every organization's data, so a managed customer's user may not
-// change it.
-func (a *handlers) instanceAdmin(next http.Handler) http.Handler {
-	return HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
-		ok, err := a.isInstanceAdmin(r)
-		if err != nil {
-			return err
-		}
-		if !ok {
-			return Errorf(http.StatusForbidden, "E_ACCESS_DENIED", "Sync and restore are for dashboard users who are owner or admin of a main organization.")
-		}
-		next.ServeHTTP(w, r)
-		return nil
-	})
-}
-
-func (a *handlers) isInstanceAdmin(r *http.Request) (bool, error) {
-	p := principal(r)
-	if p == nil || p.User == nil {
-		return false, nil
-	}
-	orgs, err := a.orgsWithRoles(p)
-	if err != nil {
-		return false, err
-	}
-	return instanceAdminOf(p, orgs), nil
-}
-
-// instanceAdminOf applies isInstanceAdmin's rule to p's organizations.
-func instanceAdminOf(p *auth.Principal, orgs []meOrg) bool {
-	if p == nil || p.User == nil {
-		return false
-	}
-	for _, o := range orgs {
-		if o.Type != org.TypeManaged && o.Role.AtLeast(org.RoleAdmin) {
-			return true
-		}
-	}
-	return false
-}
-
-// syncStatus is the status for everyone signed in, with whether they may
-// change sync (the page hides what they may not).
+// syncStatus is the sync role and status of this instance, for its
+// installation administrators (it spans every tenant's data). can_manage
+// stays for pages written before the installation role: always true here.
 func (a *handlers) syncStatus(w http.ResponseWriter, r *http.Request) error {
 	st, err := a.sync.Status()
-	if err != nil {
-		return err
-	}
-	admin, err := a.isInstanceAdmin(r)
 	if err != nil {
 		return err
 	}
 	writeJSON(w, http.StatusOK, struct {
 		*sync.Status
 		CanManage bool `json:"can_manage"`
-	}{st, admin})
+	}{st, true})
 	return nil
 }
 

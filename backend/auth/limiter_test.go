@@ -5,7 +5,10 @@ import (
 	"time"
 )
 
-func TestLimiterWindow(t *testing.T) {
+// The first failures are free; then each attempt waits a delay that
+// doubles from the last failure up to the cap, never a fixed lock-out, and
+// a success clears it.
+func TestLimiterDelaysInsteadOfLocking(t *testing.T) {
 	now := time.Unix(1_000_000, 0)
 	l := NewLimiter(3, time.Minute)
 	l.now = func() time.Time { return now }
@@ -17,21 +20,38 @@ func TestLimiterWindow(t *testing.T) {
 		l.Fail("a")
 		now = now.Add(10 * time.Second)
 	}
-	locked, wait := l.Locked("a")
-	if !locked || wait != 30*time.Second {
-		t.Fatalf("locked=%v wait=%v, want locked for 30s (first failure at t0, now t0+30s)", locked, wait)
+	// Third failure 10 s ago; the first delay is 1 s from it: free again.
+	if locked, _ := l.Locked("a"); locked {
+		t.Fatal("the first delay counts from the last failure")
+	}
+	l.Fail("a")
+	if locked, wait := l.Locked("a"); !locked || wait != 2*time.Second {
+		t.Fatalf("after 4 failures: locked=%v wait=%v, want 2s", locked, wait)
 	}
 	if locked, _ := l.Locked("b"); locked {
 		t.Fatal("identities must not share a count")
 	}
-	now = now.Add(31 * time.Second) // the first failure left the window
-	if locked, _ := l.Locked("a"); locked {
-		t.Fatal("still locked after the window")
+	for range 20 { // a guesser who keeps going waits at most the cap
+		l.Fail("a")
 	}
-	l.Fail("a")
+	if _, wait := l.Locked("a"); wait != LoginMaxDelay {
+		t.Fatalf("wait %v, want the cap %v", wait, LoginMaxDelay)
+	}
+	now = now.Add(LoginMaxDelay)
+	if locked, _ := l.Locked("a"); locked {
+		t.Fatal("the right secret must get its turn once the delay has passed")
+	}
 	l.Succeed("a")
 	if len(l.fails) != 0 {
 		t.Fatal("success must clear the count")
+	}
+	// Failures leave the window.
+	for range 5 {
+		l.Fail("c")
+	}
+	now = now.Add(time.Minute + time.Second)
+	if locked, _ := l.Locked("c"); locked || len(l.recent("c")) != 0 {
+		t.Fatal("failures older than the window still count")
 	}
 }
 

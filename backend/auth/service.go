@@ -29,19 +29,40 @@ type Service struct {
 	Logins *Limiter
 }
 
-// NewService loads (or creates) the token signing key and hooks key
-// deletion into organization deletion.
-func NewService(ctx context.Context, st *store.Store, orgs *org.Service) (*Service, error) {
-	s := &Service{st: st, orgs: orgs, now: time.Now, Logins: NewLimiter(5, 15*time.Minute)}
+// tokenKeyAAD binds the sealed token key to its place in the store.
+var tokenKeyAAD = []byte("token-key")
+
+// NewService loads (or creates) the token signing key, sealed under the
+// data key like TSS keys, and hooks key deletion into organization
+// deletion.
+//
+// Stores of before kept the key in clear (meta/jwt-key), and every backup
+// of them carries it: whoever holds one could mint tokens. That key is
+// retired, never adopted: it is deleted and a new one made, so tokens and
+// sessions of before the upgrade end once (a POS authenticates again, as
+// after any expiry).
+func NewService(ctx context.Context, st *store.Store, orgs *org.Service, sealer *secret.Sealer) (*Service, error) {
+	s := &Service{st: st, orgs: orgs, now: time.Now, Logins: NewLimiter(LoginFreeFailures, LoginWindow)}
 	err := st.Update(ctx, func(txn store.Tx) error {
-		k, err := txn.Get(store.KeyJWTKey)
-		if errors.Is(err, store.ErrNotFound) {
-			k = make([]byte, 32)
-			_, _ = rand.Read(k)
-			err = txn.Set(store.KeyJWTKey, k)
+		if err := txn.Delete(store.KeyRetiredClearTokenKey); err != nil {
+			return err
 		}
-		s.signKey = k
-		return err
+		box, err := txn.Get(store.KeyTokenKey)
+		if errors.Is(err, store.ErrNotFound) {
+			k := make([]byte, 32)
+			if _, err := rand.Read(k); err != nil {
+				return err
+			}
+			s.signKey = k
+			return txn.Set(store.KeyTokenKey, sealer.Seal(k, tokenKeyAAD))
+		}
+		if err != nil {
+			return err
+		}
+		if s.signKey, err = sealer.Open(box, tokenKeyAAD); err != nil {
+			return fmt.Errorf("the data key does not open the sealed token key: %w", err)
+		}
+		return nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("token key: %w", err)
@@ -149,7 +170,7 @@ func (s *Service) Bootstrap(ctx context.Context, apiKey, apiSecret, orgName stri
 		str := func(v string) org.Field[string] { return org.Field[string]{Set: true, V: v} }
 		// The address is a placeholder the owner can PATCH; create requires one.
 		o, err := s.orgs.CreateTx(txn, org.Viewer{Actor: audit.System}, org.Input{
-			Name: str(orgName), AddressLine1: str("(not set)"), Zip: str("00000"), Town: str("(not set)"), CountryCode: str("DEU"),
+			Name: str(orgName), AddressLine1: str(org.PlaceholderText), Zip: str(org.PlaceholderZip), Town: str(org.PlaceholderText), CountryCode: str("DEU"),
 		})
 		if err != nil {
 			return fmt.Errorf("bootstrap organization: %w", err)

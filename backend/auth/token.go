@@ -136,6 +136,9 @@ type Principal struct {
 	User   *org.User
 	Viewer org.Viewer
 	CSRF   string // user sessions only
+	// InstallAdmin: a dashboard user holding the installation role (never
+	// an API key, whatever its organization).
+	InstallAdmin bool
 	// TokenID and TokenExp identify the access token: TSS admin logins
 	// are per token, as in the cloud.
 	TokenID  string
@@ -168,8 +171,12 @@ func (s *Service) Resolve(tok string) (*Principal, error) {
 		if err != nil {
 			return nil, err
 		}
-		v := org.Viewer{Roots: roles, Actor: audit.Actor{Type: "user", ID: u.ID}}
-		return &Principal{Kind: "user", User: u, Viewer: v, CSRF: c.CSRF, TokenID: c.ID, TokenExp: c.ExpiresAt.Time}, nil
+		admin, err := s.orgs.IsInstallAdmin(u.ID)
+		if err != nil {
+			return nil, err
+		}
+		v := org.Viewer{Roots: roles, Actor: audit.Actor{Type: "user", ID: u.ID}, InstallAdmin: admin}
+		return &Principal{Kind: "user", User: u, Viewer: v, CSRF: c.CSRF, TokenID: c.ID, TokenExp: c.ExpiresAt.Time, InstallAdmin: admin}, nil
 	}
 	return nil, &ParseError{Token: tok}
 }

@@ -63,7 +63,7 @@ var (
 	ErrAddressNotFound = errors.New("billing address not found")
 	ErrInvoiceNotFound = errors.New("invoice not found")
 	ErrInvoiceIssued   = errors.New("the invoice is issued and cannot change")
-	ErrNotPriceOwner   = errors.New("only an owner of a main organization edits the price list")
+	ErrNotPriceOwner   = errors.New("only installation administrators manage the price list and invoices")
 )
 
 var emailRe = regexp.MustCompile(`^[^\s@]+@[^\s@]+\.[^\s@]+$`)
@@ -189,8 +189,11 @@ func (s *Service) visible(v *org.Viewer) error {
 	err := s.st.View(func(txn store.Tx) error {
 		for id, role := range v.Roots {
 			o, err := s.orgs.Raw(txn, id)
+			if errors.Is(err, org.ErrNotFound) {
+				continue // deleted since the viewer was resolved
+			}
 			if err != nil {
-				continue
+				return err
 			}
 			if o.BillingOptions == nil || !o.BillingOptions.WithholdBilling {
 				roots[id] = role
@@ -208,11 +211,16 @@ func (s *Service) visible(v *org.Viewer) error {
 	return nil
 }
 
-// Visible reports whether billing exists for v at all (docs/billing.md ›
-// Who sees what): through at least one of its organizations that does not
-// withhold it. Pages show no prices, payers or invoices otherwise.
-func (s *Service) Visible(v org.Viewer) bool {
-	return s.visible(&v) == nil
+// Hidden reports whether v sees no billing at all (every organization it
+// belongs to withholds billing): the API answers 404 on every billing
+// route then, before any other rule, so a withheld customer cannot tell
+// that billing exists.
+func (s *Service) Hidden(v org.Viewer) (bool, error) {
+	err := s.visible(&v)
+	if errors.Is(err, ErrHidden) {
+		return true, nil
+	}
+	return false, err
 }
 
 // ---- price list ----
@@ -235,23 +243,10 @@ func (s *Service) Prices(v org.Viewer) (*PriceList, error) {
 	return &p, err
 }
 
-// SetPrices replaces the price list; only an owner of a main organization
-// that no other organization administers may.
+// SetPrices replaces the price list of the installation; only its
+// administrators may (the list prices every tenant's invoices).
 func (s *Service) SetPrices(ctx context.Context, v org.Viewer, p PriceList) (*PriceList, error) {
-	if err := s.visible(&v); err != nil {
-		return nil, err
-	}
-	ok := false
-	_ = s.st.View(func(txn store.Tx) error {
-		for id, role := range v.Roots {
-			o, err := s.orgs.Raw(txn, id)
-			if err == nil && role == org.RoleOwner && o.Type == org.TypeOrganization && o.AdministeredBy == "" && v.KeyOrgType == "" {
-				ok = true
-			}
-		}
-		return nil
-	})
-	if !ok {
+	if !v.InstallAdmin {
 		return nil, ErrNotPriceOwner
 	}
 	for name, val := range map[string]int64{"tss_per_month": p.TSSPerMonth, "included_transactions_per_tss": p.IncludedTransactions, "per_1000_transactions": p.Per1000Transactions, "per_export": p.PerExport} {

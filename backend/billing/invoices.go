@@ -235,7 +235,7 @@ func (s *Service) Generate(ctx context.Context, v org.Viewer, m Month) (int, err
 			if err := store.PutJSON(txn, store.InvoiceKey(payer, uint32(m)), inv); err != nil {
 				return err
 			}
-			if err := txn.Set(store.InvoiceIDKey(inv.ID), []byte(fmt.Sprintf("%s/%d", payer, m))); err != nil {
+			if err := txn.Set(store.InvoiceIDKey(inv.ID), store.InvoiceRef(payer, uint32(m))); err != nil {
 				return err
 			}
 			n++
@@ -245,21 +245,10 @@ func (s *Service) Generate(ctx context.Context, v org.Viewer, m Month) (int, err
 	return n, err
 }
 
+// priceOwner: invoices are computed for every paying organization of the
+// installation, so only its administrators generate and issue them.
 func (s *Service) priceOwner(v org.Viewer) error {
-	if err := s.visible(&v); err != nil {
-		return err
-	}
-	ok := false
-	_ = s.st.View(func(txn store.Tx) error {
-		for id, role := range v.Roots {
-			o, err := s.orgs.Raw(txn, id)
-			if err == nil && role == org.RoleOwner && o.Type == org.TypeOrganization && o.AdministeredBy == "" && v.KeyOrgType == "" {
-				ok = true
-			}
-		}
-		return nil
-	})
-	if !ok {
+	if !v.InstallAdmin {
 		return ErrNotPriceOwner
 	}
 	return nil
@@ -273,9 +262,10 @@ func (s *Service) invoice(txn store.Tx, v org.Viewer, id string) (*Invoice, []by
 	if err != nil {
 		return nil, nil, err
 	}
-	payer, month, _ := strings.Cut(string(ptr), "/")
-	var mm uint32
-	_, _ = fmt.Sscan(month, &mm)
+	payer, mm, ok := store.ParseInvoiceRef(ptr)
+	if !ok {
+		return nil, nil, fmt.Errorf("invoice %s: stored reference %q", id, ptr)
+	}
 	k := store.InvoiceKey(payer, mm)
 	inv, err := store.GetJSON[Invoice](txn, k)
 	if err != nil {

@@ -8,12 +8,16 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
+	"maps"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
 
+	"github.com/fiskaldesk/fiskaldesk/backend/jobs"
 	"github.com/fiskaldesk/fiskaldesk/backend/org"
 	"github.com/fiskaldesk/fiskaldesk/backend/store"
 	"github.com/fiskaldesk/fiskaldesk/backend/tse"
@@ -47,8 +51,9 @@ func boolFlag(b bool) string {
 	return "0"
 }
 
-// fill adds the rows of one closing.
-func fill(t tableSet, cl *Closing, reg *CashRegister, o *org.Organization, vats map[uint32]VatDefinition, tseRows func(tx Transaction) row) {
+// fill adds the rows of one closing. slaves are the registers whose
+// master is reg (Stamm_Terminals).
+func fill(t tableSet, cl *Closing, reg *CashRegister, slaves []CashRegister, o *org.Organization, vats map[uint32]VatDefinition, tseRows func(tx Transaction) row) {
 	key := row{"Z_KASSE_ID": reg.ClientSerial, "Z_ERSTELLUNG": dsTime(cl.Head.ExportCreationDate), "Z_NR": *cl.ExportID}
 	p := cl.CashStatement.Payment
 	t.add("cashpointclosing.csv", key, row{"Z_BUCHUNGSTAG": cl.Head.BusinessDate, "TAXONOMIE_VERSION": TaxonomyVersion,
@@ -68,6 +73,10 @@ func fill(t tableSet, cl *Closing, reg *CashRegister, o *org.Organization, vats 
 		t.add("tse.csv", key, row{"TSE_ID": 1, "TSE_SERIAL": reg.SerialNumber, "TSE_SIG_ALGO": reg.SignatureAlgorithm,
 			"TSE_ZEITFORMAT": reg.SignatureTimestampFormat, "TSE_PD_ENCODING": reg.TransactionDataEncoding, "TSE_PUBLIC_KEY": reg.PublicKey,
 			"TSE_ZERTIFIKAT_I": c1, "TSE_ZERTIFIKAT_II": c2})
+	}
+	for _, sl := range slaves {
+		t.add("slaves.csv", key, row{"TERMINAL_ID": sl.ClientID, "TERMINAL_BRAND": sl.Brand, "TERMINAL_MODELL": sl.Model,
+			"TERMINAL_SERIENNR": sl.ClientSerial, "TERMINAL_SW_BRAND": sl.Software.Brand, "TERMINAL_SW_VERSION": sl.Software.Version})
 	}
 	used := map[uint32]bool{}
 	for _, bc := range cl.CashStatement.BusinessCases {
@@ -124,7 +133,8 @@ func fill(t tableSet, cl *Closing, reg *CashRegister, o *org.Organization, vats 
 				"REF_Z_KASSE_ID": ref.CashRegisterExportID, "REF_Z_NR": ref.CashPointClosingExportID, "REF_BON_ID": cmpOr(ref.TransactionExportID, ref.ExternalExportID)}))
 		}
 	}
-	for id := range used {
+	// In key order, not map order: the same data gives the same bytes.
+	for _, id := range slices.Sorted(maps.Keys(used)) {
 		v := vats[id]
 		t.add("vat.csv", key, row{"UST_SCHLUESSEL": id, "UST_SATZ": v.Percentage, "UST_BESCHR": v.Description})
 	}
@@ -210,52 +220,70 @@ func writeCSV(tb Table, rows []row) []byte {
 	return []byte(b.String())
 }
 
-// buildExport writes the archive of an export and marks it COMPLETED.
-func (s *Service) buildExport(ctx context.Context, o, env, id string) error {
-	e, err := s.export(o, env, id)
-	if err != nil {
-		return err
+// buildExport is the export job: it writes the archive and marks the
+// export COMPLETED, or ERROR. A cancel (recorded already by CancelExport)
+// or a shutdown stops it; after a shutdown it runs again from the start.
+func (s *Service) buildExport(ctx context.Context, run *jobs.Run, o, env, id string) error {
+	pending := func(e *Export) bool { return e.State == StatePending || e.State == StateWorking }
+	e, err := s.updateExport(ctx, o, env, id, func(_ store.Tx, e *Export) (bool, error) {
+		if !pending(e) {
+			return false, nil
+		}
+		e.State, e.TimeStart = StateWorking, s.now().Unix()
+		return true, nil
+	})
+	if err != nil || e.State != StateWorking {
+		return err // cancelled before it started
 	}
-	if e.State != StatePending && e.State != StateWorking {
-		return s.st.Update(ctx, func(txn store.Tx) error { return txn.Delete(store.DKQueueKey("export", id)) })
-	}
-	e.State, e.TimeStart = StateWorking, s.now().Unix()
-	if err := s.putExport(ctx, o, env, e, false); err != nil {
-		return err
-	}
-	files, err := s.exportFiles(o, env, e)
+	path := s.exportPath(e)
+	run.Progress(0, int64(len(e.CashPointClosings)))
+	files, stamp, err := s.exportFiles(ctx, o, env, e, run)
 	if err == nil {
-		err = s.writeArchive(e, files)
+		err = s.writeArchive(e, files, stamp)
 	}
 	if ctx.Err() != nil {
-		return ctx.Err()
+		return errors.Join(context.Cause(ctx), removeFile(path))
 	}
 	now := s.now().Unix()
-	if err != nil {
-		code := "E_INTERNAL"
-		if errors.Is(err, store.ErrDiskFull) {
-			code = "E_DISK_FULL"
-		}
-		e.State, e.TimeError, e.Error = StateError, now, &ErrorInfo{code, err.Error()}
-	} else {
-		e.State, e.TimeCompleted = StateCompleted, now
-		if fi, err := os.Stat(s.exportPath(e)); err == nil {
-			e.Size = fi.Size()
+	var size int64
+	if err == nil {
+		fi, serr := os.Stat(path)
+		if serr != nil {
+			err = serr
+		} else {
+			size = fi.Size()
 		}
 	}
-	return s.putExport(ctx, o, env, e, true)
+	e, werr := s.updateExport(context.WithoutCancel(ctx), o, env, id, func(_ store.Tx, e *Export) (bool, error) {
+		if !pending(e) {
+			return false, nil // cancelled in the last moment: CANCELLED stays
+		}
+		if err != nil {
+			code := "E_INTERNAL"
+			if errors.Is(err, store.ErrDiskFull) {
+				code = "E_DISK_FULL"
+			}
+			e.State, e.TimeError, e.Error = StateError, now, &ErrorInfo{code, err.Error()}
+		} else {
+			e.State, e.TimeCompleted, e.Size = StateCompleted, now, size
+		}
+		return true, nil
+	})
+	if err != nil {
+		s.log.Error().Err(err).Str("export", id).Msg("dsfinvk export failed")
+	}
+	if werr != nil || e.State != StateCompleted {
+		werr = errors.Join(werr, removeFile(path))
+	}
+	return werr
 }
 
-func (s *Service) putExport(ctx context.Context, o, env string, e *Export, done bool) error {
-	return s.st.Update(ctx, func(txn store.Tx) error {
-		if err := store.PutJSON(txn, store.DKExportKey(o, env, e.ID), e); err != nil {
-			return err
-		}
-		if done {
-			return txn.Delete(store.DKQueueKey("export", e.ID))
-		}
-		return nil
-	})
+// removeFile removes a file that may not exist.
+func removeFile(name string) error {
+	if err := os.Remove(name); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	return nil
 }
 
 type file struct {
@@ -263,46 +291,65 @@ type file struct {
 	data []byte
 }
 
-// exportFiles renders index.xml, the DTD and the 20 tables.
-func (s *Service) exportFiles(o, env string, e *Export) ([]file, error) {
+// exportFiles renders index.xml, the DTD and the 20 tables, and returns
+// the time to stamp the archive members with: the latest Z_ERSTELLUNG of
+// the closings, so that the same data gives the same bytes whenever it is
+// exported. It stops when ctx ends and reports progress in closings.
+func (s *Service) exportFiles(ctx context.Context, o, env string, e *Export, run *jobs.Run) ([]file, time.Time, error) {
 	tables, err := Tables()
 	if err != nil {
-		return nil, err
+		return nil, time.Time{}, err
 	}
 	sys := systemCaller(o, env)
 	organization, _, err := s.orgs.Get(sys.Viewer, o)
 	if err != nil {
-		return nil, err
+		return nil, time.Time{}, err
 	}
 	vatList, err := s.VatDefinitions(sys)
 	if err != nil {
-		return nil, err
+		return nil, time.Time{}, err
 	}
 	vats := map[uint32]VatDefinition{}
 	for _, v := range vatList {
 		vats[v.ExportID] = v
 	}
+	slaves := map[string][]CashRegister{}
+	all, _, err := s.Registers(sys, 1<<30, 0)
+	if err != nil {
+		return nil, time.Time{}, err
+	}
+	for _, r := range all {
+		if r.MasterClientID != "" {
+			slaves[r.MasterClientID] = append(slaves[r.MasterClientID], r)
+		}
+	}
 	set := tableSet{}
-	for _, cid := range e.CashPointClosings {
+	var latest int64
+	for i, cid := range e.CashPointClosings {
+		if ctx.Err() != nil {
+			return nil, time.Time{}, context.Cause(ctx)
+		}
+		run.Progress(int64(i), int64(len(e.CashPointClosings)))
 		rec, _, _, err := s.closing(sys, cid)
 		if err != nil {
-			return nil, err
+			return nil, time.Time{}, err
 		}
 		var cl Closing
 		if err := json.Unmarshal(rec.Body, &cl); err != nil {
-			return nil, err
+			return nil, time.Time{}, err
 		}
+		latest = max(latest, cl.Head.ExportCreationDate)
 		reg, err := s.register(o, env, cl.ClientID, -1)
 		if err != nil {
-			return nil, err
+			return nil, time.Time{}, err
 		}
-		fill(set, &cl, reg, organization, vats, func(tx Transaction) row { return s.tseRow(sys, reg, tx) })
+		fill(set, &cl, reg, slaves[reg.ClientID], organization, vats, func(tx Transaction) row { return s.tseRow(sys, reg, tx) })
 	}
 	files := []file{{"index.xml", IndexXML}, {"gdpdu-01-09-2004.dtd", DTD}}
 	for _, tb := range tables {
 		files = append(files, file{tb.URL, writeCSV(tb, set[tb.URL])})
 	}
-	return files, nil
+	return files, time.Unix(latest, 0).UTC(), nil
 }
 
 // tseRow fills transactions_tse.csv from the signed SIGN DE transaction,
@@ -320,24 +367,23 @@ func (s *Service) tseRow(sys tss.Caller, reg *CashRegister, tx Transaction) row 
 	}
 	r := row{"TSE_ID": 1, "TSE_TANR": int64(v.Number), "TSE_TA_START": time.Unix(v.TimeStart, 0).UTC().Format(tse.QRTime),
 		"TSE_TA_ENDE": time.Unix(v.TimeEnd, 0).UTC().Format(tse.QRTime), "TSE_TA_SIGZ": int64(v.Signature.Counter), "TSE_TA_SIG": v.Signature.Value}
-	if f := strings.Split(v.QRCodeData, ";"); len(f) == 12 {
+	if f, err := tse.SplitQRCodeData(v.QRCodeData); err == nil && len(f) == 12 {
 		r["TSE_TA_VORGANGSART"], r["TSE_VORGANGSDATEN"] = f[2], f[3]
 	}
 	return r
 }
 
-func (s *Service) writeArchive(e *Export, files []file) error {
+func (s *Service) writeArchive(e *Export, files []file, stamp time.Time) error {
 	tmp := s.exportPath(e) + ".partial"
 	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600)
 	if err != nil {
 		return err
 	}
-	defer os.Remove(tmp)
 	w := s.st.SpaceGuard(f)
 	if e.Format == "zip" {
-		err = writeZip(w, files)
+		err = writeZip(w, files, stamp)
 	} else {
-		err = writeTar(w, files, s.now())
+		err = writeTar(w, files, stamp)
 	}
 	if err == nil {
 		err = f.Sync()
@@ -345,16 +391,19 @@ func (s *Service) writeArchive(e *Export, files []file) error {
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
-	if err != nil {
-		return err
+	if err == nil {
+		err = os.Rename(tmp, s.exportPath(e))
 	}
-	return os.Rename(tmp, s.exportPath(e))
+	if err != nil {
+		return errors.Join(err, removeFile(tmp))
+	}
+	return nil
 }
 
 func writeTar(w io.Writer, files []file, now time.Time) error {
 	tw := tar.NewWriter(w)
 	for _, f := range files {
-		if err := tw.WriteHeader(&tar.Header{Name: f.name, Mode: 0o644, Size: int64(len(f.data)), ModTime: now}); err != nil {
+		if err := tw.WriteHeader(&tar.Header{Name: f.name, Mode: 0o644, Size: int64(len(f.data)), ModTime: now, Format: tar.FormatUSTAR}); err != nil {
 			return err
 		}
 		if _, err := tw.Write(f.data); err != nil {
@@ -364,10 +413,11 @@ func writeTar(w io.Writer, files []file, now time.Time) error {
 	return tw.Close()
 }
 
-func writeZip(w io.Writer, files []file) error {
+func writeZip(w io.Writer, files []file, stamp time.Time) error {
 	zw := zip.NewWriter(w)
 	for _, f := range files {
-		fw, err := zw.Create(f.name)
+		// Without a date, zip writes the DOS epoch (shown as 1979-12-31).
+		fw, err := zw.CreateHeader(&zip.FileHeader{Name: f.name, Method: zip.Deflate, Modified: stamp})
 		if err != nil {
 			return err
 		}

@@ -326,7 +326,20 @@ type Export struct {
 	// Extension: the parameters it was triggered with.
 	Parameters ExportParams `json:"parameters"`
 	Size       int64        `json:"size,omitempty"`
+	// Extension: master data the files will carry although it is a
+	// placeholder or missing (org.MasterDataGaps), said before the export
+	// is relied on.
+	Warnings []Warning `json:"warnings,omitempty"`
 }
+
+// Warning is a finding about an export's data that does not stop it.
+type Warning struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+}
+
+// WarnPlaceholderMasterData: the organization's master data holds placeholders.
+const WarnPlaceholderMasterData = "W_PLACEHOLDER_MASTER_DATA"
 
 // ExportParams are the body of PUT /exports/{id}.
 type ExportParams struct {

@@ -1,6 +1,7 @@
 package dsfinvk
 
 import (
+	"bytes"
 	"cmp"
 	"context"
 	"crypto/sha256"
@@ -20,6 +21,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/fiskaldesk/fiskaldesk/backend/audit"
+	"github.com/fiskaldesk/fiskaldesk/backend/jobs"
 	"github.com/fiskaldesk/fiskaldesk/backend/org"
 	"github.com/fiskaldesk/fiskaldesk/backend/paging"
 	"github.com/fiskaldesk/fiskaldesk/backend/store"
@@ -28,70 +30,94 @@ import (
 
 // Service runs the DSFinV-K API.
 type Service struct {
-	st    *store.Store
-	orgs  *org.Service
-	tss   *tss.Service
-	now   func() time.Time
-	dir   string
-	log   zerolog.Logger
-	queue chan [3]string // kind, id, "<org>/<env>"
+	st   *store.Store
+	orgs *org.Service
+	tss  *tss.Service
+	now  func() time.Time
+	dir  string
+	log  zerolog.Logger
+	jobs *jobs.Runner // nil until Start
 }
 
 // NewService returns the DSFinV-K service.
 func NewService(st *store.Store, orgs *org.Service, signer *tss.Service) *Service {
-	return &Service{st: st, orgs: orgs, tss: signer, now: time.Now, queue: make(chan [3]string, 4096)}
+	return &Service{st: st, orgs: orgs, tss: signer, now: time.Now}
 }
 
 // ExportLifetime is how long a DSFinV-K export file stays (≈ the cloud's 28 days).
 const ExportLifetime = 28 * 24 * time.Hour
 
-// Start runs the background worker (closing validation, export building)
-// and re-queues the work a previous run left.
-func (s *Service) Start(ctx context.Context, dir string, log zerolog.Logger) error {
+// Job kinds of the DSFinV-K API; a job's ref is "<org>/<env>/<id>".
+const (
+	ClosingJob = "dsfinvk-closing"
+	ExportJob  = "dsfinvk-export"
+)
+
+// Start registers the background work with the job runner — closing
+// validation, serial across runners because the Z_NR check relies on
+// insertion order, and export building, files going into dir — and
+// turns the queue entries a store from before the runner left into jobs.
+// Start the runner afterwards.
+func (s *Service) Start(ctx context.Context, r *jobs.Runner, dir string, log zerolog.Logger) error {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return err
 	}
-	s.dir, s.log = dir, log
-	var pending [][3]string
-	err := s.st.View(func(txn store.Tx) error {
+	s.dir, s.log, s.jobs = dir, log, r
+	run := func(work func(ctx context.Context, run *jobs.Run, o, env, id string) error) jobs.Handler {
+		return func(ctx context.Context, run *jobs.Run) error {
+			parts := strings.SplitN(run.Job.Ref, "/", 3)
+			if len(parts) != 3 {
+				return fmt.Errorf("dsfinvk job ref %q", run.Job.Ref)
+			}
+			return work(ctx, run, parts[0], parts[1], parts[2])
+		}
+	}
+	if err := r.Register(jobs.Kind{Name: ClosingJob, Workers: 1, Serial: true, Run: run(s.validate)}); err != nil {
+		return err
+	}
+	if err := r.Register(jobs.Kind{Name: ExportJob, Workers: 1, Run: run(s.buildExport)}); err != nil {
+		return err
+	}
+	return s.st.Update(ctx, func(txn store.Tx) error {
+		var old [][]byte
 		for _, kind := range []string{"closing", "export"} {
 			if err := store.ScanKeys(txn, store.DKQueuePrefix(kind), func(k []byte) error {
-				v, err := txn.Get(k)
-				pending = append(pending, [3]string{kind, store.LastSegment(k), string(v)})
-				return err
+				old = append(old, bytes.Clone(k))
+				return nil
 			}); err != nil {
+				return err
+			}
+		}
+		for _, k := range old {
+			kind, id, ok := store.ParseDKQueueKey(k)
+			if !ok {
+				return fmt.Errorf("dsfinvk queue key %q", k)
+			}
+			scope, err := txn.Get(k)
+			if err != nil {
+				return err
+			}
+			job := map[string]string{"closing": ClosingJob, "export": ExportJob}[kind]
+			if job == "" {
+				return fmt.Errorf("dsfinvk queue key %q: unknown kind", k)
+			}
+			if _, err := jobs.Enqueue(txn, job, string(scope)+"/"+id, nil); err != nil {
+				return err
+			}
+			if err := txn.Delete(k); err != nil {
 				return err
 			}
 		}
 		return nil
 	})
-	if err != nil {
-		return err
-	}
-	go s.worker(ctx)
-	for _, p := range pending {
-		s.queue <- p
-	}
-	return nil
 }
 
-func (s *Service) worker(ctx context.Context) {
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case job := <-s.queue:
-			orgID, env, _ := strings.Cut(job[2], "/")
-			var err error
-			if job[0] == "closing" {
-				err = s.validate(ctx, orgID, env, job[1])
-			} else {
-				err = s.buildExport(ctx, orgID, env, job[1])
-			}
-			if err != nil && ctx.Err() == nil {
-				s.log.Error().Err(err).Str("kind", job[0]).Str("id", job[1]).Msg("dsfinvk job failed")
-			}
-		}
+func jobRef(o, env, id string) string { return o + "/" + env + "/" + id }
+
+// notify starts queued or cancelled jobs at once.
+func (s *Service) notify() {
+	if s.jobs != nil {
+		s.jobs.Notify()
 	}
 }
 
@@ -158,6 +184,9 @@ func (s *Service) PutVatDefinition(ctx context.Context, c tss.Caller, id uint32,
 	var out VatDefinition
 	err = s.st.Update(ctx, func(txn store.Tx) error {
 		old, err := store.GetJSON[VatDefinition](txn, store.DKVatKey(o, env, id))
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
+			return err
+		}
 		now := s.now().Unix()
 		out = VatDefinition{ExportID: id, Percentage: in.Percentage, Description: in.Description, Metadata: in.Metadata,
 			TimeCreation: now, TimeUpdate: now, Type: "VAT_DEFINITION", Env: env, Version: Version}
@@ -341,6 +370,7 @@ func (s *Service) InsertClosing(ctx context.Context, c tss.Caller, id string, bo
 	if err != nil {
 		return nil, err
 	}
+	body = lenientClosing(body)
 	var cl Closing
 	if err := json.Unmarshal(body, &cl); err != nil {
 		return nil, &org.ValidationError{Field: "body", Msg: err.Error()}
@@ -389,30 +419,23 @@ func (s *Service) InsertClosing(ctx context.Context, c tss.Caller, id string, bo
 		if err := store.PutJSON(txn, store.DKClosingKey(o, env, id), closingRecord{V: 1, View: view, Body: body, RequestHash: hash}); err != nil {
 			return err
 		}
-		created = true
-		return txn.Set(store.DKQueueKey("closing", id), []byte(o+"/"+env))
+		created, err = jobs.Enqueue(txn, ClosingJob, jobRef(o, env, id), nil)
+		return err
 	})
 	if err != nil {
 		return nil, err
 	}
 	if created {
-		s.enqueue("closing", id, o, env)
+		s.notify()
 	}
 	return &view, nil
-}
-
-func (s *Service) enqueue(kind, id, o, env string) {
-	select {
-	case s.queue <- [3]string{kind, id, o + "/" + env}:
-	default: // full: stays in dk-queue/ and runs after a restart
-	}
 }
 
 func near(a, b float64) bool { return math.Abs(a-b) < 0.005 }
 
 // validate checks a closing against its register, the closing numbers and
 // the signed transactions, and stores COMPLETED with reports, or ERROR.
-func (s *Service) validate(ctx context.Context, o, env, id string) error {
+func (s *Service) validate(ctx context.Context, _ *jobs.Run, o, env, id string) error {
 	var rec closingRecord
 	if err := s.st.View(func(txn store.Tx) (err error) {
 		rec, err = store.GetJSON[closingRecord](txn, store.DKClosingKey(o, env, id))
@@ -421,7 +444,7 @@ func (s *Service) validate(ctx context.Context, o, env, id string) error {
 		return err
 	}
 	if rec.View.State != StatePending && rec.View.State != StateWorking {
-		return s.st.Update(ctx, func(txn store.Tx) error { return txn.Delete(store.DKQueueKey("closing", id)) })
+		return nil // deleted meanwhile
 	}
 	var cl Closing
 	if err := json.Unmarshal(rec.Body, &cl); err != nil {
@@ -459,7 +482,9 @@ func (s *Service) validate(ctx context.Context, o, env, id string) error {
 	ids := map[string]bool{}
 	for i, tx := range cl.Transactions {
 		ids[tx.Head.TransactionExportID] = true
-		sumTx += tx.Data.FullAmountInclVat
+		if movesMoney(tx.Head.Type) {
+			sumTx += tx.Data.FullAmountInclVat
+		}
 		if tx.Head.TransactionExportID == "" {
 			warn("W_MISSING_FIELD", "transactions[%d].head.transaction_export_id (BON_ID) is missing", i)
 		}
@@ -485,6 +510,13 @@ func (s *Service) validate(ctx context.Context, o, env, id string) error {
 		}
 	}
 	return s.st.Update(ctx, func(txn store.Tx) error {
+		cur, err := store.GetJSON[closingRecord](txn, store.DKClosingKey(o, env, id))
+		if err != nil {
+			return err
+		}
+		if cur.View.State != StatePending && cur.View.State != StateWorking {
+			return nil // deleted while being validated: DELETED stays
+		}
 		if fail == nil {
 			// Z_NR must rise per register: the largest completed one so far.
 			var last int64 = -1
@@ -512,10 +544,7 @@ func (s *Service) validate(ctx context.Context, o, env, id string) error {
 			}
 		}
 		rec.Reports = reports
-		if err := store.PutJSON(txn, store.DKClosingKey(o, env, id), rec); err != nil {
-			return err
-		}
-		return txn.Delete(store.DKQueueKey("closing", id))
+		return store.PutJSON(txn, store.DKClosingKey(o, env, id), rec)
 	})
 }
 
@@ -562,31 +591,44 @@ func (s *Service) ClosingReports(c tss.Caller, id string) ([]Report, error) {
 	return rec.Reports, nil
 }
 
-// DeleteClosing marks a closing DELETED.
+// DeleteClosing marks a closing DELETED (and stops its validation).
 func (s *Service) DeleteClosing(ctx context.Context, c tss.Caller, id string) (*ClosingView, error) {
-	rec, o, env, err := s.closing(c, id)
+	o, env, err := s.scope(c)
 	if err != nil {
 		return nil, err
 	}
-	if rec.View.State != StatePending && rec.View.State != StateWorking && rec.View.State != StateCompleted {
-		return nil, ErrClosingState
-	}
-	var cl Closing
-	if err := json.Unmarshal(rec.Body, &cl); err != nil {
-		return nil, fmt.Errorf("stored closing %s: %w", id, err)
-	}
-	rec.View.State, rec.View.TimeDeleted = StateDeleted, s.now().Unix()
-	return &rec.View, s.st.Update(ctx, func(txn store.Tx) error {
+	var rec closingRecord
+	err = s.st.Update(ctx, func(txn store.Tx) (err error) {
+		rec, err = store.GetJSON[closingRecord](txn, store.DKClosingKey(o, env, id))
+		if errors.Is(err, store.ErrNotFound) {
+			return ErrClosingNotFound
+		}
+		if err != nil {
+			return err
+		}
+		if rec.View.State != StatePending && rec.View.State != StateWorking && rec.View.State != StateCompleted {
+			return ErrClosingState
+		}
+		var cl Closing
+		if err := json.Unmarshal(rec.Body, &cl); err != nil {
+			return fmt.Errorf("stored closing %s: %w", id, err)
+		}
+		rec.View.State, rec.View.TimeDeleted = StateDeleted, s.now().Unix()
 		if cl.ExportID != nil {
 			if err := txn.Delete(store.DKZNrKey(o, env, cl.ClientID, uint32(*cl.ExportID))); err != nil {
 				return err
 			}
 		}
-		if err := txn.Delete(store.DKQueueKey("closing", id)); err != nil {
+		if err := jobs.Cancel(txn, ClosingJob, jobRef(o, env, id)); err != nil {
 			return err
 		}
 		return store.PutJSON(txn, store.DKClosingKey(o, env, id), rec)
 	})
+	if err != nil {
+		return nil, err
+	}
+	s.notify()
+	return &rec.View, nil
 }
 
 // ClosingFilter are the query parameters of the closing list.
@@ -671,6 +713,12 @@ func (s *Service) TriggerExport(ctx context.Context, c tss.Caller, id string, p 
 	}
 	e := Export{ID: id, Type: "EXPORT", Env: env, Version: Version, State: StatePending, Format: p.Format, TimeRequest: s.now().Unix(),
 		SignAPIVersion: 2, Parameters: p}
+	if owner, _, err := s.orgs.Get(systemCaller(o, env).Viewer, o); err == nil {
+		for _, g := range owner.MasterDataGaps() {
+			e.Warnings = append(e.Warnings, Warning{WarnPlaceholderMasterData,
+				"organization master data: " + g + "; cashpointclosing.csv and location.csv carry it as it is (set it with PATCH /api/v0/organizations/" + o + ")"})
+		}
+	}
 	e.TimeExpiration = e.TimeRequest + int64(ExportLifetime/time.Second)
 	for _, cv := range closings {
 		e.CashPointClosings = append(e.CashPointClosings, cv.ClosingID)
@@ -682,12 +730,13 @@ func (s *Service) TriggerExport(ctx context.Context, c tss.Caller, id string, p 
 		if err := store.PutJSON(txn, store.DKExportKey(o, env, id), e); err != nil {
 			return err
 		}
-		return txn.Set(store.DKQueueKey("export", id), []byte(o+"/"+env))
+		_, err := jobs.Enqueue(txn, ExportJob, jobRef(o, env, id), nil)
+		return err
 	})
 	if err != nil {
 		return nil, err
 	}
-	s.enqueue("export", id, o, env)
+	s.notify()
 	return &e, nil
 }
 
@@ -712,26 +761,49 @@ func (s *Service) GetExport(c tss.Caller, id string) (*Export, error) {
 	return s.export(o, env, id)
 }
 
-// CancelExport cancels an export that has not completed.
+// CancelExport cancels an export that has not completed (and stops its job).
 func (s *Service) CancelExport(ctx context.Context, c tss.Caller, id string) (*Export, error) {
 	o, env, err := s.scope(c)
 	if err != nil {
 		return nil, err
 	}
-	e, err := s.export(o, env, id)
+	e, err := s.updateExport(ctx, o, env, id, func(txn store.Tx, e *Export) (bool, error) {
+		if e.State != StatePending && e.State != StateWorking {
+			return false, ErrClosingState
+		}
+		e.State = StateCancelled
+		return true, jobs.Cancel(txn, ExportJob, jobRef(o, env, id))
+	})
 	if err != nil {
 		return nil, err
 	}
-	if e.State != StatePending && e.State != StateWorking {
-		return nil, ErrClosingState
-	}
-	e.State = StateCancelled
-	return e, s.st.Update(ctx, func(txn store.Tx) error {
-		if err := txn.Delete(store.DKQueueKey("export", id)); err != nil {
+	s.notify()
+	return e, nil
+}
+
+// updateExport changes an export record in one transaction: fn sees the
+// stored record and says whether to write it back, so the job and a
+// cancel never overwrite each other.
+func (s *Service) updateExport(ctx context.Context, o, env, id string, fn func(txn store.Tx, e *Export) (bool, error)) (*Export, error) {
+	var e Export
+	err := s.st.Update(ctx, func(txn store.Tx) (err error) {
+		e, err = store.GetJSON[Export](txn, store.DKExportKey(o, env, id))
+		if errors.Is(err, store.ErrNotFound) {
+			return ErrExportNotFound
+		}
+		if err != nil {
+			return err
+		}
+		write, err := fn(txn, &e)
+		if err != nil || !write {
 			return err
 		}
 		return store.PutJSON(txn, store.DKExportKey(o, env, id), e)
 	})
+	if err != nil {
+		return nil, err
+	}
+	return &e, nil
 }
 
 // Exports lists the exports of c's org.
@@ -766,4 +838,56 @@ func (s *Service) ExportFile(c tss.Caller, id string) (*os.File, *Export, error)
 
 func (s *Service) exportPath(e *Export) string {
 	return filepath.Join(s.dir, "dsfinvk-"+e.ID+"."+e.Format)
+}
+
+// movesMoney: whether a transaction of this BON_TYP is paid and so counts
+// against cash_statement.payment.full_amount. Training receipts, aborted
+// receipts, orders and benefits in kind carry amounts but no payment.
+func movesMoney(bonTyp string) bool {
+	switch bonTyp {
+	case "AVTraining", "AVBelegabbruch", "AVBestellung", "AVSachbezug":
+		return false
+	}
+	return true
+}
+
+// lenientClosing turns the unix times a closing may carry as strings of
+// digits into numbers, as the cloud does: recorded traffic sends
+// "head":{"export_creation_date":"1645710845"}, answered 200 and stored as
+// the number. The body is rewritten only when something was turned, so
+// other bodies are stored byte for byte as sent.
+func lenientClosing(body []byte) []byte {
+	var m map[string]any
+	d := json.NewDecoder(bytes.NewReader(body))
+	d.UseNumber()
+	if d.Decode(&m) != nil {
+		return body
+	}
+	changed := false
+	number := func(obj any, field string) {
+		o, ok := obj.(map[string]any)
+		if !ok {
+			return
+		}
+		if s, ok := o[field].(string); ok && s != "" && strings.Trim(s, "0123456789") == "" && len(s) <= 18 {
+			o[field], changed = json.Number(s), true
+		}
+	}
+	number(m["head"], "export_creation_date")
+	if txs, ok := m["transactions"].([]any); ok {
+		for _, tx := range txs {
+			if t, ok := tx.(map[string]any); ok {
+				number(t["head"], "timestamp_start")
+				number(t["head"], "timestamp_end")
+			}
+		}
+	}
+	if !changed {
+		return body
+	}
+	out, err := json.Marshal(m)
+	if err != nil {
+		return body
+	}
+	return out
 }

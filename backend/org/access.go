@@ -43,6 +43,8 @@ type Viewer struct {
 	Actor audit.Actor
 	// KeyOrgType is the _type of an API key's org; "" for users.
 	KeyOrgType string
+	// InstallAdmin: a user holding the installation role (install.go).
+	InstallAdmin bool
 }
 
 // The administration rule (docs/management-api.md › Who administers what):
@@ -126,4 +128,56 @@ func visibleIDs(txn store.Tx, v Viewer) ([]string, error) {
 		}
 	}
 	return out, nil
+}
+
+// ActFor returns v's role on organization id for acting in env ("" for
+// no env): ErrNotFound when v cannot see it, ErrEnvNotEnabled when env is
+// LIVE and neither the organization nor its managing organization is live
+// (a live reseller's managed organizations work in LIVE without going live
+// themselves, as for keys).
+func (s *Service) ActFor(v Viewer, id, env string) (Role, error) {
+	var role Role
+	err := s.st.View(func(txn store.Tx) error {
+		o, r, err := s.GetTx(txn, v, id)
+		if err != nil {
+			return err
+		}
+		role = r
+		if env == EnvLive {
+			ok, err := liveAllowed(txn, o)
+			if err != nil {
+				return err
+			}
+			if !ok {
+				return ErrEnvNotEnabled
+			}
+		}
+		return nil
+	})
+	return role, err
+}
+
+// liveAllowed: o is live, or managed by a live organization.
+func liveAllowed(txn store.Tx, o *Organization) (bool, error) {
+	if o.HasEnv(EnvLive) || o.ManagedBy == "" {
+		return o.HasEnv(EnvLive), nil
+	}
+	p, err := getOrg(txn, o.ManagedBy)
+	if errors.Is(err, ErrNotFound) {
+		return false, nil
+	}
+	return err == nil && p.HasEnv(EnvLive), err
+}
+
+// WritesSomewhere reports whether v may write in at least one
+// organization: an API key (admin of its own), or a user who is admin or
+// owner of one of its organizations. Routes without a single organization
+// ask this first; the service then checks the object's organization.
+func (v Viewer) WritesSomewhere() bool {
+	for _, r := range v.Roots {
+		if r.AtLeast(RoleAdmin) {
+			return true
+		}
+	}
+	return false
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/google/uuid"
@@ -113,6 +114,8 @@ var (
 	ErrForbidden        = errors.New("access denied")
 	ErrEnvNotEnabled    = errors.New("environment not enabled for the organization")
 	ErrLivePrecondition = errors.New("organization does not meet the requirements for LIVE")
+	ErrParentChange     = errors.New("a managed organization cannot change who manages it; its managing organization can")
+	ErrMainOrgByUser    = errors.New("from the dashboard only installation administrators create main organizations; create a managed organization, or use an API key of a main organization")
 )
 
 // ValidationError names the field that failed and why.
@@ -134,6 +137,42 @@ var (
 	taxNumberRe = regexp.MustCompile(`^[0-9][0-9/ ]*[0-9]$`)
 	glnRe       = regexp.MustCompile(`^[0-9]{13}$`)
 )
+
+// GermanTaxNumber reports whether t has the form of a German Steuernummer:
+// 10 to 13 digits, '/' and spaces allowed between them.
+func GermanTaxNumber(t string) bool {
+	digits := strings.Count(t, "") - 1 - strings.Count(t, "/") - strings.Count(t, " ")
+	return taxNumberRe.MatchString(t) && digits >= 10 && digits <= 13
+}
+
+// Placeholders a headless bootstrap writes for the address fields that
+// creating an organization requires (auth.Bootstrap); the owner is to
+// replace them.
+const (
+	PlaceholderText = "(not set)"
+	PlaceholderZip  = "00000"
+)
+
+// MasterDataGaps names the fields of o that audit files (DSFinV-K
+// cashpointclosing.csv and location.csv, PDF reports) would carry as
+// placeholders or leave empty, each with what is wrong.
+func (o *Organization) MasterDataGaps() []string {
+	var gaps []string
+	for _, f := range []struct{ name, v, placeholder string }{
+		{"address_line1", o.AddressLine1, PlaceholderText}, {"zip", o.Zip, PlaceholderZip}, {"town", o.Town, PlaceholderText},
+	} {
+		switch strings.TrimSpace(f.v) {
+		case "":
+			gaps = append(gaps, f.name+" is empty")
+		case f.placeholder:
+			gaps = append(gaps, fmt.Sprintf("%s is the placeholder %q", f.name, f.v))
+		}
+	}
+	if o.TaxNumber == "" && o.VatID == "" {
+		gaps = append(gaps, "neither tax_number nor vat_id is set")
+	}
+	return gaps
+}
 
 // ValidCountry reports whether c is an ISO 3166-1 alpha-3 country code.
 func ValidCountry(c string) bool {
@@ -209,10 +248,13 @@ func (in *Input) validate() error {
 			return invalid("vat_id", "%q is not a VAT id (country prefix and number; German ones are DE and 9 digits)", f.V)
 		}
 	}
+	// The cloud takes any tax number on create (its recorded data holds a
+	// German organization with "IT123456789"); the German form is checked
+	// when the organization goes LIVE (LiveRequirements). Here only what
+	// DSFinV-K can carry: STNR has at most 20 characters.
 	if f := in.TaxNumber; f.Set && !f.Null && f.V != "" {
-		digits := strings.Count(f.V, "") - 1 - strings.Count(f.V, "/") - strings.Count(f.V, " ")
-		if !taxNumberRe.MatchString(f.V) || digits < 10 || digits > 13 {
-			return invalid("tax_number", "%q is not a German tax number (10 to 13 digits, '/' and spaces allowed)", f.V)
+		if utf8.RuneCountInString(f.V) > 20 || strings.ContainsFunc(f.V, unicode.IsControl) || strings.TrimSpace(f.V) == "" {
+			return invalid("tax_number", "must have 1 to 20 printable characters")
 		}
 	}
 	if f := in.EconomyID; f.Set && !f.Null && f.V != "" && !economyIDRe.MatchString(f.V) {

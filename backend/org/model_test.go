@@ -28,8 +28,12 @@ func TestFieldFormats(t *testing.T) {
 		{Input{TaxNumber: set("21/815/08150")}, ""},
 		{Input{TaxNumber: set("2181508150")}, ""},
 		{Input{TaxNumber: set("218 150 815 0")}, ""},
-		{Input{TaxNumber: set("12345")}, "tax_number"},
-		{Input{TaxNumber: set("12345678901234")}, "tax_number"},
+		// Any tax number is taken on create, as the cloud does; the German
+		// form is a go-live requirement (TestLiveRequirements).
+		{Input{TaxNumber: set("IT123456789")}, ""},
+		{Input{TaxNumber: set("12345")}, ""},
+		{Input{TaxNumber: set("123456789012345678901")}, "tax_number"},
+		{Input{TaxNumber: set("12\n45")}, "tax_number"},
 		{Input{EconomyID: set("DE123456789-00001")}, ""},
 		{Input{EconomyID: set("DE123456789")}, ""},
 		{Input{EconomyID: set("DE12345678")}, "economy_id"},
@@ -65,6 +69,21 @@ func TestLiveRequirements(t *testing.T) {
 	o.BillingOptions = &BillingOptions{BillToOrganization: "payer"}
 	if got := LiveRequirements(o); len(got) != 0 {
 		t.Fatalf("billed elsewhere: %v", got)
+	}
+	// A German org with a tax number not of the German form goes live only with a VAT id.
+	for _, tn := range []string{"IT123456789", "12345", "12345678901234"} {
+		o.TaxNumber, o.CountryCode = tn, "DEU"
+		if got := LiveRequirements(o); len(got) != 1 || !strings.Contains(got[0], tn) {
+			t.Fatalf("tax number %q: %v", tn, got)
+		}
+	}
+	o.VatID = "DE123456789"
+	if got := LiveRequirements(o); len(got) != 0 {
+		t.Fatalf("with a VAT id: %v", got)
+	}
+	o.VatID, o.CountryCode = "", "ITA"
+	if got := LiveRequirements(o); len(got) != 0 {
+		t.Fatalf("an Italian org with an Italian number: %v", got)
 	}
 }
 

@@ -228,6 +228,12 @@ func (s *Service) CreateTx(txn store.Tx, v Viewer, in Input) (*Organization, err
 			}
 			o.Envs = []string{EnvTest, EnvLive}
 		}
+	} else if v.KeyOrgType == "" && v.Actor.Type == "user" && !v.InstallAdmin {
+		// A new main organization is a new tenant of the installation: from
+		// the dashboard only installation administrators create one (setup
+		// creates the first). API keys of main organizations create the ones
+		// they administer, below.
+		return nil, ErrMainOrgByUser
 	} else if v.KeyOrgType != "" {
 		// Created with an API key: the key's org administers it (enterprise
 		// holding, white-label partner) until it hands administration over.
@@ -343,6 +349,16 @@ func (s *Service) moveTo(txn store.Tx, v Viewer, old, next *Organization, parent
 	if parentID == old.ManagedBy {
 		return nil
 	}
+	// Who manages an organization is decided from above: a managed
+	// organization's own keys and users cannot detach it from its parent
+	// (and so become a main organization) or move it elsewhere.
+	if old.ManagedBy != "" {
+		if _, err := s.writable(txn, v, old.ManagedBy); errors.Is(err, ErrNotFound) || errors.Is(err, ErrForbidden) {
+			return ErrParentChange
+		} else if err != nil {
+			return err
+		}
+	}
 	if parentID == "" {
 		// Becoming a main organization: the former parent keeps administering it.
 		next.Type, next.ManagedBy, next.AdministeredBy = TypeOrganization, "", old.ManagedBy
@@ -399,8 +415,13 @@ func (s *Service) Delete(ctx context.Context, v Viewer, id string) error {
 // (docs/management-api.md › Going live): a tax identity and a way to be billed.
 func LiveRequirements(o *Organization) []string {
 	var missing []string
-	if o.VatID == "" && o.TaxNumber == "" {
+	switch {
+	case o.VatID == "" && o.TaxNumber == "":
 		missing = append(missing, "vat_id or tax_number")
+	case o.VatID == "" && (o.CountryCode == "DEU" || o.CountryCode == "") && !GermanTaxNumber(o.TaxNumber):
+		// Accepted on create, as the cloud does; a German organization goes
+		// LIVE only with a tax number of the German form (or a VAT id).
+		missing = append(missing, fmt.Sprintf("vat_id or tax_number of the German form (10 to 13 digits; %q is not one)", o.TaxNumber))
 	}
 	billed := o.ManagedBy != "" || o.BillingAddressID != "" ||
 		(o.BillingOptions != nil && o.BillingOptions.BillToOrganization != "")

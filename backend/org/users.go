@@ -75,7 +75,7 @@ const MinPasswordLen = 10
 var (
 	ErrInvalidCredentials = errors.New("invalid credentials")
 	ErrUserNotFound       = errors.New("user not found")
-	ErrSetupDone          = errors.New("fiskaldesk already has users")
+	ErrSetupDone          = errors.New("fiskaldesk is already set up")
 	ErrInvitationNotFound = errors.New("invitation not found or expired")
 	ErrLastOwner          = errors.New("an organization needs at least one owner")
 	ErrAlreadyMember      = errors.New("user is already a member")
@@ -96,16 +96,16 @@ func checkPassword(field, pw string) error {
 	return nil
 }
 
-// NeedsSetup reports whether no user exists yet (first start).
+// NeedsSetup reports whether the installation has no administrator yet:
+// a first start, or a store that holds only users synced from elsewhere
+// (syncing never grants the installation role).
 func (s *Service) NeedsSetup() (bool, error) {
-	empty := true
-	err := s.st.View(func(txn store.Tx) error {
-		return store.ScanKeys(txn, store.UserPrefix(), func([]byte) error { empty = false; return errStop })
+	var has bool
+	err := s.st.View(func(txn store.Tx) (err error) {
+		has, err = hasInstallAdmin(txn)
+		return err
 	})
-	if errors.Is(err, errStop) {
-		err = nil
-	}
-	return empty, err
+	return !has, err
 }
 
 // NewUser is what setup and invitation acceptance need to create a user.
@@ -144,21 +144,24 @@ func addMember(txn store.Tx, orgID, userID string, role Role, now int64) error {
 }
 
 // Setup creates the first user and the first organization, with the user
-// as its owner. It fails with ErrSetupDone once any user exists.
+// as its owner and as the installation's administrator. It fails with
+// ErrSetupDone once the installation has an administrator.
 func (s *Service) Setup(ctx context.Context, nu NewUser, in Input) (*User, *Organization, error) {
 	var u *User
 	var o *Organization
 	err := s.st.Update(ctx, func(txn store.Tx) error {
-		if err := store.ScanKeys(txn, store.UserPrefix(), func([]byte) error { return ErrSetupDone }); err != nil {
-			return err
+		if done, err := hasInstallAdmin(txn); err != nil || done {
+			return cmp.Or(err, ErrSetupDone)
 		}
 		var err error
 		if u, err = s.createUser(txn, nu); err != nil {
 			return err
 		}
 		in.ManagedBy = Field[string]{}
-		o, err = s.CreateTx(txn, Viewer{Actor: audit.Actor{Type: "user", ID: u.ID}}, in)
-		return err
+		if o, err = s.CreateTx(txn, Viewer{Actor: audit.Actor{Type: "user", ID: u.ID}, InstallAdmin: true}, in); err != nil {
+			return err
+		}
+		return s.grantInstall(txn, u.ID, "setup")
 	})
 	return u, o, err
 }

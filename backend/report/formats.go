@@ -5,6 +5,7 @@ import (
 	"encoding/csv"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -13,12 +14,40 @@ import (
 	"github.com/xuri/excelize/v2"
 )
 
-func (r *Report) totalsHeader() []string {
-	h := []string{r.text("day"), r.text("org"), r.text("tss"), r.text("client"), r.text("count")}
+// payHeader names the payment columns: one pair (cash, non-cash) per
+// currency.
+func (r *Report) payHeader() []string {
+	var h []string
+	for _, c := range r.Currencies {
+		h = append(h, r.text("cash")+" "+c, r.text("noncash")+" "+c)
+	}
+	return h
+}
+
+func payValues(p map[string]Pay, currencies []string) []int64 {
+	var v []int64
+	for _, c := range currencies {
+		v = append(v, p[c].Cash, p[c].NonCash)
+	}
+	return v
+}
+
+// amountsHeader names the amounts of a total: gross per VAT class, gross
+// total, then the payments per currency.
+func (r *Report) amountsHeader() []string {
+	var h []string
 	for _, v := range VATClasses {
 		h = append(h, r.text("gross")+" "+v)
 	}
-	return append(h, r.text("grossTotal"), r.text("cash"), r.text("noncash"))
+	h = append(h, r.text("grossTotal"))
+	return append(h, r.payHeader()...)
+}
+
+// totalsHeader: totals per day, organization, TSS and client; payments in
+// one pair of columns per currency.
+func (r *Report) totalsHeader() []string {
+	h := []string{r.text("day"), r.text("org"), r.text("tss"), r.text("client"), r.text("count")}
+	return append(h, r.amountsHeader()...)
 }
 
 func (r *Report) receiptsHeader() []string {
@@ -26,7 +55,8 @@ func (r *Report) receiptsHeader() []string {
 	for _, v := range VATClasses {
 		h = append(h, r.text("gross")+" "+v)
 	}
-	return append(h, r.text("cash"), r.text("noncash"), r.text("counter"), r.text("signature"))
+	h = append(h, r.payHeader()...)
+	return append(h, r.text("counter"), r.text("signature"))
 }
 
 // csvAmount writes cents the way the CSV convention says: decimal comma,
@@ -42,10 +72,12 @@ func csvAmount(c int64) string {
 // CSV writes one table ("totals" or "receipts") in the one CSV convention
 // of fiskaldesk's reports (docs/exports.md › Reports): UTF-8 with a byte
 // order mark, ';' between fields, CRLF line ends, quotes only where a
-// field needs them, amounts in euros with a decimal comma and no
-// thousands separator, days as YYYY-MM-DD and times as ISO 8601 in UTC.
-// That is what German spreadsheet programs open as columns and numbers
-// without an import dialog. Only the header row follows the language.
+// field needs them, amounts in the currency of their column with a
+// decimal comma and no thousands separator, days as YYYY-MM-DD and times
+// as ISO 8601 in UTC. That is what German spreadsheet programs open as
+// columns and numbers without an import dialog. Only the header row
+// follows the language. The totals carry every type; the last column says
+// which (only Beleg is turnover).
 func (r *Report) CSV(w io.Writer, kind string) error {
 	if _, err := io.WriteString(w, "\uFEFF"); err != nil {
 		return err
@@ -54,13 +86,17 @@ func (r *Report) CSV(w io.Writer, kind string) error {
 	cw.Comma = ';'
 	cw.UseCRLF = true
 	if kind == "totals" {
-		_ = cw.Write(r.totalsHeader())
+		_ = cw.Write(append(r.totalsHeader(), r.text("type")))
 		for _, t := range r.Totals {
 			row := []string{t.Day, t.Organization, t.TSSID, t.ClientSerial, strconv.Itoa(t.Receipts)}
 			for _, g := range t.Gross {
 				row = append(row, csvAmount(g))
 			}
-			_ = cw.Write(append(row, csvAmount(t.Sum()), csvAmount(t.Cash), csvAmount(t.NonCash)))
+			row = append(row, csvAmount(t.Sum()))
+			for _, p := range payValues(t.Payments, r.Currencies) {
+				row = append(row, csvAmount(p))
+			}
+			_ = cw.Write(append(row, t.Type))
 		}
 	} else {
 		_ = cw.Write(r.receiptsHeader())
@@ -69,15 +105,20 @@ func (r *Report) CSV(w io.Writer, kind string) error {
 			for _, g := range rc.Gross {
 				row = append(row, csvAmount(g))
 			}
-			_ = cw.Write(append(row, csvAmount(rc.Cash), csvAmount(rc.NonCash), strconv.FormatUint(rc.Counter, 10), rc.Signature))
+			for _, p := range payValues(rc.Payments, r.Currencies) {
+				row = append(row, csvAmount(p))
+			}
+			_ = cw.Write(append(row, strconv.FormatUint(rc.Counter, 10), rc.Signature))
 		}
 	}
 	cw.Flush()
 	return cw.Error()
 }
 
-// XLSX writes a workbook with a totals and a receipts sheet; amounts are
-// numbers with a currency format, so sums in the sheet add up.
+// XLSX writes a workbook with a turnover sheet (receipts of type Beleg),
+// one of every other type (never turnover) and one of the receipts, named
+// in the report's language; amounts are numbers with a number format, so
+// sums in the sheet add up; each currency has its own columns.
 func (r *Report) XLSX(w io.Writer) error {
 	f := excelize.NewFile()
 	defer f.Close()
@@ -103,20 +144,40 @@ func (r *Report) XLSX(w io.Writer) error {
 		_ = f.SetPanes(sheet, &excelize.Panes{Freeze: true, YSplit: 1, TopLeftCell: "A2", ActivePane: "bottomLeft"})
 		return nil
 	}
-	eur := func(c int64) float64 { return float64(c) / 100 }
-	var totals [][]any
-	for _, t := range r.Totals {
+	num := func(c int64) float64 { return float64(c) / 100 }
+	totalRow := func(t Total) []any {
 		row := []any{t.Day, t.Organization, t.TSSID, t.ClientSerial, t.Receipts}
 		for _, g := range t.Gross {
-			row = append(row, eur(g))
+			row = append(row, num(g))
 		}
-		totals = append(totals, append(row, eur(t.Sum()), eur(t.Cash), eur(t.NonCash)))
+		row = append(row, num(t.Sum()))
+		for _, p := range payValues(t.Payments, r.Currencies) {
+			row = append(row, num(p))
+		}
+		return row
 	}
-	sheetTotals, sheetReceipts := r.text("sheetTotals"), r.text("sheetReceipts")
+	lastMoney := 10 + 2*len(r.Currencies)
+	var turnover [][]any
+	for _, t := range r.TurnoverTotals() {
+		turnover = append(turnover, totalRow(t))
+	}
+	sheetTotals, sheetOther, sheetReceipts := r.text("sheetTotals"), r.text("sheetOther"), r.text("sheetReceipts")
 	if err := f.SetSheetName("Sheet1", sheetTotals); err != nil {
 		return err
 	}
-	if err := write(sheetTotals, r.totalsHeader(), totals, 5, 12); err != nil {
+	if err := write(sheetTotals, r.totalsHeader(), turnover, 5, lastMoney); err != nil {
+		return err
+	}
+	var other [][]any
+	for _, t := range r.Totals {
+		if t.Type != Turnover {
+			other = append(other, append(totalRow(t), t.Type))
+		}
+	}
+	if _, err := f.NewSheet(sheetOther); err != nil {
+		return err
+	}
+	if err := write(sheetOther, append(r.totalsHeader(), r.text("type")), other, 5, lastMoney); err != nil {
 		return err
 	}
 	if _, err := f.NewSheet(sheetReceipts); err != nil {
@@ -126,11 +187,14 @@ func (r *Report) XLSX(w io.Writer) error {
 	for _, rc := range r.Receipts {
 		row := []any{rc.Time.Format(time.RFC3339), rc.Organization, rc.TSSID, rc.ClientSerial, rc.Number, rc.Type}
 		for _, g := range rc.Gross {
-			row = append(row, eur(g))
+			row = append(row, num(g))
 		}
-		receipts = append(receipts, append(row, eur(rc.Cash), eur(rc.NonCash), rc.Counter, rc.Signature))
+		for _, p := range payValues(rc.Payments, r.Currencies) {
+			row = append(row, num(p))
+		}
+		receipts = append(receipts, append(row, rc.Counter, rc.Signature))
 	}
-	if err := write(sheetReceipts, r.receiptsHeader(), receipts, 6, 12); err != nil {
+	if err := write(sheetReceipts, r.receiptsHeader(), receipts, 6, 10+2*len(r.Currencies)); err != nil {
 		return err
 	}
 	_, err := f.WriteTo(w)
@@ -138,8 +202,9 @@ func (r *Report) XLSX(w io.Writer) error {
 }
 
 // PDF writes a landscape A4 report: header with the organization's logo
-// and address, the totals, the receipts, and page numbers. With managed
-// organizations included, both tables name the organization of each row.
+// and address, the turnover, the other types, the receipts, and page
+// numbers. With managed organizations included, the turnover and receipt
+// tables name the organization of each row.
 func (r *Report) PDF(w io.Writer) error {
 	p := fpdf.New("L", "mm", "A4", "")
 	tr := p.UnicodeTranslatorFromDescriptor("") // cp1252: umlauts and €
@@ -178,18 +243,48 @@ func (r *Report) PDF(w io.Writer) error {
 	for _, line := range []string{name, o.AddressLine1, o.Zip + " " + o.Town, fmt.Sprintf(r.text("period"), r.From, r.To, r.Env, len(r.Receipts))} {
 		p.CellFormat(0, 5, tr(line), "", 1, "L", false, 0, "")
 	}
+	if len(r.Gaps) > 0 {
+		// Placeholder master data is shown as such, never silently.
+		p.SetTextColor(180, 30, 30)
+		p.SetFont("Helvetica", "B", 9)
+		p.MultiCell(0, 4.5, tr(r.text("gaps")+" "+strings.Join(r.Gaps, "; ")+"."), "", "L", false)
+		p.SetTextColor(0, 0, 0)
+	}
 	p.Ln(4)
+	pw, _ := p.GetPageSize()
+	left, _, right, _ := p.GetMargins()
+	avail := pw - left - right
+	// widths: fixed columns, the rest (amounts) share what is left.
+	widths := func(fixed []float64, amounts int) []float64 {
+		used := 0.0
+		for _, w := range fixed {
+			used += w
+		}
+		out := slices.Clone(fixed)
+		for range amounts {
+			out = append(out, (avail-used)/float64(amounts))
+		}
+		return out
+	}
 	table := func(title string, header []string, widths []float64, rows [][]string, numeric func(col int) bool) {
 		p.SetFont("Helvetica", "B", 12)
 		p.CellFormat(0, 8, tr(title), "", 1, "L", false, 0, "")
 		head := func() {
-			p.SetFont("Helvetica", "B", 7.5)
+			p.SetFont("Helvetica", "B", 7)
 			p.SetFillColor(230, 236, 245)
 			for i, h := range header {
+				// A header that does not fit is set smaller rather than cut
+				// or run into its neighbour (many currencies, the
+				// organization column).
+				for size := 7.0; size > 5 && p.GetStringWidth(tr(h)) > widths[i]-2*p.GetCellMargin(); {
+					size -= 0.5
+					p.SetFontSize(size)
+				}
 				p.CellFormat(widths[i], 6, tr(h), "1", 0, "C", true, 0, "")
+				p.SetFontSize(7)
 			}
 			p.Ln(-1)
-			p.SetFont("Helvetica", "", 7.5)
+			p.SetFont("Helvetica", "", 7)
 		}
 		head()
 		for _, row := range rows {
@@ -210,44 +305,49 @@ func (r *Report) PDF(w io.Writer) error {
 	}
 	withOrg := r.Managed > 0
 	// orgCol puts the organization first when the report spans several;
-	// the other columns give up the width it needs.
+	// the other fixed columns give up some of the width it needs.
 	orgCol := func(org string, row []string) []string {
 		if withOrg {
 			return append([]string{org}, row...)
 		}
 		return row
 	}
-	var trow [][]string
-	var grand Total
-	for _, t := range r.Totals {
-		row := []string{t.Day, t.TSSID[:8] + "…", t.ClientSerial, strconv.Itoa(t.Receipts)}
-		for i, g := range t.Gross {
-			row = append(row, money(g))
-			grand.Gross[i] += g
+	amounts := func(t Total) []string {
+		var out []string
+		for _, g := range t.Gross {
+			out = append(out, money(g))
 		}
-		grand.Receipts += t.Receipts
-		grand.Cash += t.Cash
-		grand.NonCash += t.NonCash
-		trow = append(trow, orgCol(t.Organization, append(row, money(t.Sum()), money(t.Cash), money(t.NonCash))))
+		out = append(out, money(t.Sum()))
+		for _, v := range payValues(t.Payments, r.Currencies) {
+			out = append(out, money(v))
+		}
+		return out
 	}
-	sumRow := []string{r.text("sum"), "", "", strconv.Itoa(grand.Receipts)}
-	for _, g := range grand.Gross {
-		sumRow = append(sumRow, money(g))
+	nAmounts := 6 + 2*len(r.Currencies)
+
+	var trow [][]string
+	turnover := r.TurnoverTotals()
+	for _, t := range turnover {
+		trow = append(trow, orgCol(t.Organization, append([]string{t.Day, t.TSSID[:8] + "…", t.ClientSerial, strconv.Itoa(t.Receipts)}, amounts(t)...)))
 	}
-	trow = append(trow, orgCol("", append(sumRow, money(grand.Sum()), money(grand.Cash), money(grand.NonCash))))
-	th := []string{r.text("day"), r.text("tss"), r.text("client"), r.text("count")}
-	for _, v := range VATClasses {
-		th = append(th, r.text("gross")+" "+v)
-	}
-	th = append(th, r.text("grossTotal"), r.text("cash"), r.text("noncash"))
-	tw := []float64{22, 22, 30, 13, 21, 21, 21, 21, 21, 24, 24, 24}
-	firstNum := 3
+	g := Grand(turnover)
+	trow = append(trow, orgCol("", append([]string{r.text("sumTurnover"), "", "", strconv.Itoa(g.Receipts)}, amounts(g)...)))
+	th := append([]string{r.text("day"), r.text("tss"), r.text("client"), r.text("count")}, r.amountsHeader()...)
+	tfixed, firstNum := []float64{22, 20, 28, 12}, 3
 	if withOrg {
 		th = append([]string{r.text("org")}, th...)
-		tw = []float64{40, 20, 18, 26, 12, 18, 18, 18, 18, 18, 20, 20, 20}
-		firstNum = 4
+		tfixed, firstNum = []float64{36, 20, 18, 24, 10}, 4
 	}
-	table(r.text("totals"), th, tw, trow, func(i int) bool { return i >= firstNum })
+	table(r.text("totals"), th, widths(tfixed, nAmounts), trow, func(i int) bool { return i >= firstNum })
+
+	if other := r.OtherTotals(); len(other) > 0 {
+		var orow [][]string
+		for _, t := range other {
+			orow = append(orow, append([]string{t.Type, strconv.Itoa(t.Receipts)}, amounts(t)...))
+		}
+		hdr := append([]string{r.text("type"), r.text("countShort")}, r.amountsHeader()...)
+		table(r.text("other"), hdr, widths([]float64{40, 14}, nAmounts), orow, func(i int) bool { return i >= 1 })
+	}
 
 	var rrows [][]string
 	for _, rc := range r.Receipts {
@@ -255,17 +355,21 @@ func (r *Report) PDF(w io.Writer) error {
 		for _, g := range rc.Gross {
 			row = append(row, money(g))
 		}
-		rrows = append(rrows, orgCol(rc.Organization, append(row, money(rc.Cash), money(rc.NonCash), strconv.FormatUint(rc.Counter, 10), rc.Signature[:16]+"…")))
+		for _, v := range payValues(rc.Payments, r.Currencies) {
+			row = append(row, money(v))
+		}
+		rrows = append(rrows, orgCol(rc.Organization, append(row, strconv.FormatUint(rc.Counter, 10), rc.Signature[:16]+"…")))
 	}
-	rh := []string{r.text("time"), r.text("client"), r.text("number"), r.text("type"), "19 %", "7 %", "10,7 %", "5,5 %", "0 %", r.text("cash"), r.text("noncash"), r.text("counterShort"), r.text("signature")}
-	rw := []float64{30, 28, 14, 22, 19, 19, 19, 19, 19, 20, 20, 18, 30}
-	numeric := func(i int) bool { return i == 2 || (i >= 4 && i <= 11) }
+	rh := append([]string{r.text("time"), r.text("client"), r.text("number"), r.text("type")}, VATClasses...)
+	rh = append(rh, r.payHeader()...)
+	rh = append(rh, r.text("counterShort"), r.text("signature"))
+	rfixed, numCol, firstAmount := []float64{28, 26, 12, 22}, 2, 4
 	if withOrg {
 		rh = append([]string{r.text("org")}, rh...)
-		rw = []float64{36, 28, 22, 12, 18, 17, 17, 17, 17, 17, 18, 18, 16, 24}
-		numeric = func(i int) bool { return i == 3 || (i >= 5 && i <= 12) }
+		rfixed, numCol, firstAmount = []float64{34, 26, 22, 12, 20}, 3, 5
 	}
-	table(r.text("receipts"), rh, rw, rrows, numeric)
+	table(r.text("receipts"), rh, widths(rfixed, 5+2*len(r.Currencies)+2), rrows,
+		func(i int) bool { return i == numCol || (i >= firstAmount && i < len(rh)-1) })
 	return p.Output(w)
 }
 

@@ -23,19 +23,23 @@ const (
 // texts are the words of a report in each language.
 var texts = map[string]map[string]string{
 	LangDE: {
-		"title": "Transaktionsbericht", "file": "transaktionen", "totals": "Summen je Tag, TSS und Kasse (EUR)", "receipts": "Belege",
-		"sheetTotals": "Summen", "sheetReceipts": "Belege", "day": "Tag", "tss": "TSS", "client": "Kasse (Client)", "count": "Belege",
-		"gross": "Brutto", "grossTotal": "Brutto gesamt", "cash": "Bar", "noncash": "Unbar", "time": "Zeit (UTC)", "org": "Organisation",
-		"number": "TA-Nr", "type": "Typ", "counter": "Signaturzähler", "counterShort": "Sig.-Zähler", "signature": "Signatur", "sum": "Summe",
-		"period": "Zeitraum %s bis %s (UTC) · Umgebung %s · %d Belege", "footer": "fiskaldesk · Transaktionsbericht %s – %s · Seite %d von {nb}",
+		"title": "Transaktionsbericht", "file": "transaktionen", "totals": "Umsatz (Belege vom Typ Beleg) je Tag, TSS und Kasse",
+		"other": "Sonstige Vorgänge (kein Umsatz, nicht in der Summe)", "receipts": "Vorgänge",
+		"sheetTotals": "Summen", "sheetOther": "Sonstige Vorgänge", "sheetReceipts": "Belege", "day": "Tag", "tss": "TSS", "client": "Kasse (Client)",
+		"count": "Belege", "countShort": "Anzahl", "gross": "Brutto", "grossTotal": "Brutto gesamt", "cash": "Bar", "noncash": "Unbar",
+		"time": "Zeit (UTC)", "org": "Organisation", "number": "TA-Nr", "type": "Typ", "counter": "Signaturzähler", "counterShort": "Sig.-Zähler",
+		"signature": "Signatur", "sumTurnover": "Summe Umsatz", "gaps": "Achtung, Stammdaten unvollständig:",
+		"period": "Zeitraum %s bis %s (UTC) · Umgebung %s · %d Vorgänge", "footer": "fiskaldesk · Transaktionsbericht %s – %s · Seite %d von {nb}",
 		"orgs": "mit %d verwalteten Organisationen",
 	},
 	LangEN: {
-		"title": "Transaction report", "file": "transactions", "totals": "Totals per day, TSS and till (EUR)", "receipts": "Receipts",
-		"sheetTotals": "Totals", "sheetReceipts": "Receipts", "day": "Day", "tss": "TSS", "client": "Till (client)", "count": "Receipts",
-		"gross": "Gross", "grossTotal": "Gross total", "cash": "Cash", "noncash": "Non-cash", "time": "Time (UTC)", "org": "Organization",
-		"number": "Tx no.", "type": "Type", "counter": "Signature counter", "counterShort": "Sig. counter", "signature": "Signature", "sum": "Total",
-		"period": "Period %s to %s (UTC) · environment %s · %d receipts", "footer": "fiskaldesk · Transaction report %s – %s · page %d of {nb}",
+		"title": "Transaction report", "file": "transactions", "totals": "Turnover (receipts of type Beleg) per day, TSS and till",
+		"other": "Other operations (no turnover, not in the total)", "receipts": "Operations",
+		"sheetTotals": "Totals", "sheetOther": "Other operations", "sheetReceipts": "Receipts", "day": "Day", "tss": "TSS", "client": "Till (client)",
+		"count": "Receipts", "countShort": "Count", "gross": "Gross", "grossTotal": "Gross total", "cash": "Cash", "noncash": "Non-cash",
+		"time": "Time (UTC)", "org": "Organization", "number": "Tx no.", "type": "Type", "counter": "Signature counter", "counterShort": "Sig. counter",
+		"signature": "Signature", "sumTurnover": "Total turnover", "gaps": "Attention, master data incomplete:",
+		"period": "Period %s to %s (UTC) · environment %s · %d operations", "footer": "fiskaldesk · Transaction report %s – %s · page %d of {nb}",
 		"orgs": "with %d managed organizations",
 	},
 }

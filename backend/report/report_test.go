@@ -6,6 +6,7 @@ import (
 	"image"
 	"image/color"
 	"image/png"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -47,24 +48,26 @@ func TestReceiptReadsTheSignedProcessData(t *testing.T) {
 		return tse.QRCodeData("kasse-1", ptype, []byte(pdata), 7, 42, 1764583200, 1764583260, []byte{1, 2}, []byte{3})
 	}
 	cases := []struct {
-		name          string
-		qr            string
-		typ           string
-		gross         [5]int64
-		cash, nonCash int64
+		name  string
+		qr    string
+		typ   string
+		gross [5]int64
+		pays  map[string]Pay
 	}{
 		{"receipt with two rates and both payments", qr(tse.TypeReceipt, "Beleg^11.90_1.07_0.00_0.00_0.00^10.00:Bar_2.97:Unbar"),
-			"Beleg", [5]int64{1190, 107}, 1000, 297},
-		{"payment with currency", qr(tse.TypeReceipt, "Beleg^5.00_0.00_0.00_0.00_0.00^5.00:Bar:CHF"), "Beleg", [5]int64{500}, 500, 0},
-		{"negative amounts (a return)", qr(tse.TypeReceipt, "Beleg^-2.50_0.00_0.00_0.00_0.00^-2.50:Bar"), "Beleg", [5]int64{-250}, -250, 0},
-		{"aborted receipt", qr(tse.TypeReceipt, tse.AbortData), "AVBelegabbruch", [5]int64{}, 0, 0},
-		{"another process type", qr("SonstigerVorgang", "x"), "SonstigerVorgang", [5]int64{}, 0, 0},
-		{"no QR code", "", "", [5]int64{}, 0, 0},
+			"Beleg", [5]int64{1190, 107}, map[string]Pay{"EUR": {1000, 297}}},
+		// Each currency apart: 5.00 CHF are no 5.00 EUR (issue 15, item 6).
+		{"payment with currency", qr(tse.TypeReceipt, "Beleg^25.00_0.00_0.00_0.00_0.00^20.00:Unbar_5.00:Bar:CHF"), "Beleg", [5]int64{2500},
+			map[string]Pay{"EUR": {0, 2000}, "CHF": {500, 0}}},
+		{"negative amounts (a return)", qr(tse.TypeReceipt, "Beleg^-2.50_0.00_0.00_0.00_0.00^-2.50:Bar"), "Beleg", [5]int64{-250}, map[string]Pay{"EUR": {-250, 0}}},
+		{"aborted receipt", qr(tse.TypeReceipt, tse.AbortData), "AVBelegabbruch", [5]int64{}, map[string]Pay{}},
+		{"another process type", qr("SonstigerVorgang", "x"), "SonstigerVorgang", [5]int64{}, nil},
+		{"no QR code", "", "", [5]int64{}, nil},
 	}
 	for _, c := range cases {
 		rc := receipt("Org", &tss.TxView{TSSID: "t", ClientSerialNumber: "kasse-1", Number: 7, TimeEnd: 1764583260, QRCodeData: c.qr,
 			Signature: tss.TxSignature{Counter: 42, Value: "c2ln"}})
-		if rc.Type != c.typ || rc.Gross != c.gross || rc.Cash != c.cash || rc.NonCash != c.nonCash {
+		if rc.Type != c.typ || rc.Gross != c.gross || !maps.Equal(rc.Payments, c.pays) {
 			t.Errorf("%s: %+v", c.name, rc)
 		}
 		if rc.Number != 7 || rc.Counter != 42 || rc.Signature != "c2ln" || !rc.Time.Equal(time.Unix(1764583260, 0)) {
@@ -75,27 +78,40 @@ func TestReceiptReadsTheSignedProcessData(t *testing.T) {
 
 func TestTotalsGroupByDayTSSAndClient(t *testing.T) {
 	day := func(d, h int) time.Time { return time.Date(2026, 12, d, h, 0, 0, 0, time.UTC) }
+	eur := func(cash, nonCash int64) map[string]Pay { return map[string]Pay{"EUR": {cash, nonCash}} }
 	rs := []Receipt{
-		{TSSID: "b", ClientSerial: "k1", Time: day(2, 9), Gross: [5]int64{100}, Cash: 100},
-		{TSSID: "a", ClientSerial: "k1", Time: day(2, 10), Gross: [5]int64{200, 50}, NonCash: 250},
-		{TSSID: "b", ClientSerial: "k1", Time: day(2, 23), Gross: [5]int64{300}, Cash: 300},
-		{TSSID: "b", ClientSerial: "k1", Time: day(1, 12), Gross: [5]int64{1}, Cash: 1},
-		{TSSID: "b", ClientSerial: "k2", Time: day(2, 11), Gross: [5]int64{0, 0, 0, 0, 9}, Cash: 9},
+		{TSSID: "b", ClientSerial: "k1", Time: day(2, 9), Type: "Beleg", Gross: [5]int64{100}, Payments: eur(100, 0)},
+		{TSSID: "a", ClientSerial: "k1", Time: day(2, 10), Type: "Beleg", Gross: [5]int64{200, 50}, Payments: eur(0, 250)},
+		{TSSID: "b", ClientSerial: "k1", Time: day(2, 23), Type: "Beleg", Gross: [5]int64{300}, Payments: map[string]Pay{"EUR": {200, 0}, "CHF": {100, 0}}},
+		{TSSID: "b", ClientSerial: "k1", Time: day(1, 12), Type: "Beleg", Gross: [5]int64{1}, Payments: eur(1, 0)},
+		{TSSID: "b", ClientSerial: "k2", Time: day(2, 11), Type: "Beleg", Gross: [5]int64{0, 0, 0, 0, 9}, Payments: eur(9, 0)},
+		// A training receipt of the same day and client: its own group.
+		{TSSID: "b", ClientSerial: "k1", Time: day(2, 12), Type: "AVTraining", Gross: [5]int64{700}, Payments: eur(700, 0)},
 	}
 	got := totals(rs)
 	want := []Total{
-		{TSSID: "b", ClientSerial: "k1", Day: "2026-12-01", Receipts: 1, Gross: [5]int64{1}, Cash: 1},
-		{TSSID: "a", ClientSerial: "k1", Day: "2026-12-02", Receipts: 1, Gross: [5]int64{200, 50}, NonCash: 250},
-		{TSSID: "b", ClientSerial: "k1", Day: "2026-12-02", Receipts: 2, Gross: [5]int64{400}, Cash: 400},
-		{TSSID: "b", ClientSerial: "k2", Day: "2026-12-02", Receipts: 1, Gross: [5]int64{0, 0, 0, 0, 9}, Cash: 9},
+		{TSSID: "b", ClientSerial: "k1", Day: "2026-12-01", Type: "Beleg", Receipts: 1, Gross: [5]int64{1}, Payments: eur(1, 0)},
+		{TSSID: "a", ClientSerial: "k1", Day: "2026-12-02", Type: "Beleg", Receipts: 1, Gross: [5]int64{200, 50}, Payments: eur(0, 250)},
+		{TSSID: "b", ClientSerial: "k1", Day: "2026-12-02", Type: "AVTraining", Receipts: 1, Gross: [5]int64{700}, Payments: eur(700, 0)},
+		{TSSID: "b", ClientSerial: "k1", Day: "2026-12-02", Type: "Beleg", Receipts: 2, Gross: [5]int64{400}, Payments: map[string]Pay{"EUR": {300, 0}, "CHF": {100, 0}}},
+		{TSSID: "b", ClientSerial: "k2", Day: "2026-12-02", Type: "Beleg", Receipts: 1, Gross: [5]int64{0, 0, 0, 0, 9}, Payments: eur(9, 0)},
 	}
 	if len(got) != len(want) {
 		t.Fatalf("%d groups: %+v", len(got), got)
 	}
 	for i := range want {
-		if got[i] != want[i] {
-			t.Errorf("group %d: %+v, want %+v", i, got[i], want[i])
+		g, w := got[i], want[i]
+		if g.TSSID != w.TSSID || g.ClientSerial != w.ClientSerial || g.Day != w.Day || g.Type != w.Type || g.Receipts != w.Receipts ||
+			g.Gross != w.Gross || !maps.Equal(g.Payments, w.Payments) {
+			t.Errorf("group %d: %+v, want %+v", i, g, w)
 		}
+	}
+	r := &Report{Totals: got}
+	if to := Grand(r.TurnoverTotals()); to.Receipts != 5 || to.Sum() != 660 || to.Payments["CHF"].Cash != 100 || to.Payments["EUR"].Cash != 310 {
+		t.Errorf("turnover %+v", to)
+	}
+	if other := r.OtherTotals(); len(other) != 1 || other[0].Type != "AVTraining" || other[0].Sum() != 700 {
+		t.Errorf("other types %+v", other)
 	}
 	if got[1].Sum() != 250 {
 		t.Errorf("Sum %d", got[1].Sum())
@@ -146,13 +162,13 @@ func TestBuild(t *testing.T) {
 		t.Fatalf("with managed: %d receipts %+v", len(all.Receipts), all.Receipts)
 	}
 	first, last := all.Receipts[0], all.Receipts[2]
-	if first.Gross != [5]int64{1190, 107} || first.Cash != 1297 || first.Organization != "Holding" || first.ClientSerial != "kasse-1" {
+	if first.Gross != [5]int64{1190, 107} || first.Payments["EUR"].Cash != 1297 || first.Organization != "Holding" || first.ClientSerial != "kasse-1" {
 		t.Fatalf("first receipt %+v", first)
 	}
 	if last.Organization != "Filiale" || last.Gross != [5]int64{0, 0, 0, 0, 200} || last.TSSID != t2 {
 		t.Fatalf("managed org's receipt %+v", last)
 	}
-	if len(all.Totals) != 2 || all.Totals[0].Receipts != 2 || all.Totals[0].Sum() != 1797 || all.Totals[0].NonCash != 500 {
+	if len(all.Totals) != 2 || all.Totals[0].Receipts != 2 || all.Totals[0].Sum() != 1797 || all.Totals[0].Payments["EUR"].NonCash != 500 {
 		t.Fatalf("totals %+v", all.Totals)
 	}
 
@@ -168,7 +184,8 @@ func TestBuild(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(rows) != 3 || rows[1][0] != "2026-12-01" || rows[1][1] != "Holding" || rows[1][4] != "2" || rows[1][5] != "16,90" || rows[1][10] != "17,97" {
+	if len(rows) != 3 || rows[1][0] != "2026-12-01" || rows[1][1] != "Holding" || rows[1][4] != "2" || rows[1][5] != "16,90" || rows[1][10] != "17,97" ||
+		rows[1][11] != "12,97" || rows[1][12] != "5,00" || rows[1][13] != "Beleg" {
 		t.Fatalf("totals CSV %q", rows)
 	}
 	buf.Reset()
@@ -224,12 +241,12 @@ func sample(lang string, managed int) *Report {
 	at := time.Date(2026, 12, 1, 9, 30, 0, 0, time.UTC)
 	rs := []Receipt{
 		{Organization: "Vendor GmbH", TSSID: "11111111-1111-4111-8111-111111111111", ClientSerial: "KASSE-1", Number: 1, Time: at, Type: "Beleg",
-			Gross: [5]int64{123456, 107}, Cash: 123563, Counter: 4, Signature: strings.Repeat("S", 88)},
+			Gross: [5]int64{123456, 107}, Payments: map[string]Pay{BaseCurrency: {Cash: 123563}}, Counter: 4, Signature: strings.Repeat("S", 88)},
 		{Organization: "Café Kunde mit einem sehr langen Namen GmbH & Co. KG", TSSID: "22222222-2222-4222-8222-222222222222", ClientSerial: "KASSE-2",
-			Number: 7, Time: at.Add(time.Hour), Type: "Beleg", Gross: [5]int64{-7}, NonCash: -7, Counter: 20, Signature: strings.Repeat("T", 88)},
+			Number: 7, Time: at.Add(time.Hour), Type: "Beleg", Gross: [5]int64{-7}, Payments: map[string]Pay{BaseCurrency: {NonCash: -7}}, Counter: 20, Signature: strings.Repeat("T", 88)},
 	}
 	return &Report{Organization: &org.Organization{Name: "Vendor GmbH", AddressLine1: "Hauptstraße 1", Zip: "10115", Town: "Berlin"},
-		From: "2026-12-01", To: "2026-12-01", Env: "TEST", Receipts: rs, Totals: totals(rs), Lang: lang, Managed: managed}
+		From: "2026-12-01", To: "2026-12-01", Env: "TEST", Receipts: rs, Totals: totals(rs), Currencies: []string{BaseCurrency}, Lang: lang, Managed: managed}
 }
 
 // The CSV convention of docs/exports.md › Reports, in both languages: BOM,

@@ -130,7 +130,11 @@ func (s Services) Build(v org.Viewer, p Params) (*Rollup, error) {
 	if err != nil {
 		return nil, err
 	}
-	showBilling := s.Billing.Visible(v)
+	hidden, err := s.Billing.Hidden(v)
+	if err != nil {
+		return nil, err
+	}
+	showBilling := !hidden
 	r := &Rollup{Type: "ROLLUP", Env: p.Env, Days: p.Days, Totals: Totals{TSSByState: map[string]int{}}}
 	perDay := make([]uint64, p.Days)
 	rows := make([]Row, 0, len(scope))

@@ -3,10 +3,12 @@ package server
 import (
 	"flag"
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"runtime"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -38,6 +40,11 @@ type Config struct {
 	// TLSCert and TLSKey (--tls-cert, --tls-key) make serve answer HTTPS:
 	// a central instance that workstations reach over the network.
 	TLSCert, TLSKey string
+	// AllowedHosts (--allowed-hosts, FISKALDESK_ALLOWED_HOSTS) is a comma
+	// separated list of further host names the server answers to, besides
+	// the loopback ones and its listen address (DNS rebinding defence,
+	// docs/security.md); a central's DNS name goes here.
+	AllowedHosts string
 
 	// Bootstrap credentials (env only, never flags: flags show in ps).
 	BootstrapKey     string // FISKALDESK_BOOTSTRAP_API_KEY
@@ -70,6 +77,7 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.LogLevel, "log-level", env("LOG_LEVEL", DefaultLogLevel), "trace, debug, info, warn or error (env FISKALDESK_LOG_LEVEL)")
 	fs.StringVar(&c.TLSCert, "tls-cert", env("TLS_CERT", ""), "PEM certificate: serve HTTPS (env FISKALDESK_TLS_CERT)")
 	fs.StringVar(&c.TLSKey, "tls-key", env("TLS_KEY", ""), "PEM private key of --tls-cert (env FISKALDESK_TLS_KEY)")
+	fs.StringVar(&c.AllowedHosts, "allowed-hosts", env("ALLOWED_HOSTS", ""), "comma-separated host names served besides loopback and the listen address, e.g. central.example.com (env FISKALDESK_ALLOWED_HOSTS)")
 	fs.IntVar(&c.MaxConns, "max-conns", envInt("MAX_CONNS", DefaultMaxConns), "most open HTTP connections; more wait to be accepted (env FISKALDESK_MAX_CONNS)")
 	c.BootstrapKey = env("BOOTSTRAP_API_KEY", "")
 	c.BootstrapSecret = env("BOOTSTRAP_API_SECRET", "")
@@ -98,6 +106,11 @@ func (c *Config) Validate() error {
 	}
 	if (c.TLSCert == "") != (c.TLSKey == "") {
 		return fmt.Errorf("set both --tls-cert and --tls-key, or neither")
+	}
+	for _, h := range c.hostList() {
+		if strings.ContainsAny(h, "/ @") {
+			return fmt.Errorf("invalid --allowed-hosts entry %q: give a host name or address, without scheme or path", h)
+		}
 	}
 	abs, err := filepath.Abs(c.DataDir)
 	if err != nil {
@@ -142,4 +155,35 @@ func DefaultDataDir() string {
 		}
 	}
 	return filepath.Join(home, ".local", "share", "fiskaldesk")
+}
+
+func (c *Config) hostList() []string {
+	var out []string
+	for _, h := range strings.Split(c.AllowedHosts, ",") {
+		if h = strings.TrimSpace(h); h != "" {
+			out = append(out, h)
+		}
+	}
+	return out
+}
+
+// Hosts are the names and addresses the server answers to besides the
+// loopback ones: its listen address — every address of this machine when
+// it listens on all of them — and --allowed-hosts.
+func (c *Config) Hosts() []string {
+	out := c.hostList()
+	host, _, err := net.SplitHostPort(c.Addr)
+	if err != nil {
+		return out
+	}
+	if ip := net.ParseIP(host); host != "" && (ip == nil || !ip.IsUnspecified()) {
+		return append(out, host)
+	}
+	addrs, _ := net.InterfaceAddrs()
+	for _, a := range addrs {
+		if n, ok := a.(*net.IPNet); ok {
+			out = append(out, n.IP.String())
+		}
+	}
+	return out
 }

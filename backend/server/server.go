@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -20,6 +21,7 @@ import (
 	"github.com/fiskaldesk/fiskaldesk/backend/billing"
 	"github.com/fiskaldesk/fiskaldesk/backend/buildinfo"
 	"github.com/fiskaldesk/fiskaldesk/backend/dsfinvk"
+	"github.com/fiskaldesk/fiskaldesk/backend/jobs"
 	"github.com/fiskaldesk/fiskaldesk/backend/org"
 	"github.com/fiskaldesk/fiskaldesk/backend/secret"
 	"github.com/fiskaldesk/fiskaldesk/backend/store"
@@ -44,6 +46,7 @@ type Server struct {
 	Sync *sync.Service
 
 	token       string
+	setup       *api.SetupToken    // nil when the installation had an administrator at start
 	stopWorkers context.CancelFunc // background jobs (exports, sync)
 	workerCtx   context.Context
 	syncDone    chan struct{}
@@ -56,6 +59,9 @@ type Server struct {
 // New opens the store in cfg.DataDir and builds the handler. spa is the
 // built dashboard.
 func New(cfg Config, log zerolog.Logger, spa fs.FS) (*Server, error) {
+	if err := privateDataDir(cfg.DataDir, log); err != nil {
+		return nil, err
+	}
 	if err := applyPendingRestore(cfg.DataDir, log); err != nil {
 		return nil, err
 	}
@@ -69,7 +75,16 @@ func New(cfg Config, log zerolog.Logger, spa fs.FS) (*Server, error) {
 	s := &Server{Config: cfg, Log: log, Store: st, token: newToken()}
 	orgs := org.NewService(st)
 	bill := billing.NewService(st, orgs)
-	keys, err := auth.NewService(context.Background(), st, orgs)
+	// The data key first: a wrong or missing one refuses to start here,
+	// naming the file, before anything is sealed or signed with it.
+	sealer, err := openDataKey(cfg, st,
+		func(p *secret.Sealer) (bool, error) { return tss.NewService(st, orgs, p).CheckSealer() },
+		func(p *secret.Sealer) (bool, error) { return sync.NewService(st, p, log).CheckSealer() })
+	if err != nil {
+		_ = st.Close()
+		return nil, err
+	}
+	keys, err := auth.NewService(context.Background(), st, orgs, sealer)
 	if err != nil {
 		_ = st.Close()
 		return nil, err
@@ -78,30 +93,21 @@ func New(cfg Config, log zerolog.Logger, spa fs.FS) (*Server, error) {
 		_ = st.Close()
 		return nil, err
 	}
-	dk, err := loadDataKey(cfg)
-	if err != nil {
-		_ = st.Close()
-		return nil, err
-	}
-	sealer, err := secret.NewSealer(dk)
-	if err != nil {
-		_ = st.Close()
-		return nil, err
-	}
 	signer := tss.NewService(st, orgs, sealer)
 	signer.TestTSSLimit = cfg.TestTSSLimit
 	ctx, cancel := context.WithCancel(context.Background())
-	if err := signer.StartExports(ctx, filepath.Join(cfg.DataDir, "exports"), 2, log.With().Str("component", "export").Logger()); err != nil {
+	if needed, err := orgs.NeedsSetup(); err != nil {
 		cancel()
-		_ = st.Close()
-		return nil, err
+		return nil, errors.Join(err, st.Close())
+	} else if needed {
+		s.setup = api.NewSetupToken()
 	}
 	syncSvc := sync.NewService(st, sealer, log.With().Str("component", "sync").Logger())
 	dkSvc := dsfinvk.NewService(st, orgs, signer)
-	if err := dkSvc.Start(ctx, filepath.Join(cfg.DataDir, "exports"), log.With().Str("component", "dsfinvk").Logger()); err != nil {
+	runner, err := startJobs(ctx, cfg, log, st, signer, dkSvc)
+	if err != nil {
 		cancel()
-		_ = st.Close()
-		return nil, err
+		return nil, errors.Join(err, st.Close())
 	}
 	s.Handler = api.NewRouter(api.Deps{
 		Store:      st,
@@ -121,11 +127,33 @@ func New(cfg Config, log zerolog.Logger, spa fs.FS) (*Server, error) {
 		},
 
 		NoRateLimits: cfg.NoRateLimits,
+		AllowedHosts: cfg.Hosts(),
+		Setup:        s.setup,
 	})
-	s.stopWorkers = cancel
+	s.stopWorkers = func() {
+		cancel()
+		runner.Stop() // waits for running jobs to hand themselves back
+	}
 	s.Auth, s.TSS, s.Sync = keys, signer, syncSvc
 	s.workerCtx = ctx
 	return s, nil
+}
+
+// startJobs registers the background work with one job runner and starts
+// it: TAR exports (two at a time), DSFinV-K validations and exports.
+func startJobs(ctx context.Context, cfg Config, log zerolog.Logger, st *store.Store, signer *tss.Service, dk *dsfinvk.Service) (*jobs.Runner, error) {
+	runner, err := jobs.New(st, jobs.Options{Log: log.With().Str("component", "jobs").Logger()})
+	if err != nil {
+		return nil, err
+	}
+	dir := filepath.Join(cfg.DataDir, "exports")
+	if err := signer.StartExports(ctx, runner, dir, 2, log.With().Str("component", "export").Logger()); err != nil {
+		return nil, err
+	}
+	if err := dk.Start(ctx, runner, dir, log.With().Str("component", "dsfinvk").Logger()); err != nil {
+		return nil, err
+	}
+	return runner, runner.Start(ctx)
 }
 
 // bootstrap creates the key of FISKALDESK_BOOTSTRAP_API_KEY/_SECRET (and
@@ -225,6 +253,21 @@ func (s *Server) StartSync() {
 // URL is the base URL Start listens on, empty before Start.
 func (s *Server) URL() string { return s.url }
 
+// SetupToken is the first-start setup token, "" when the installation has
+// an administrator (or setup has just been done).
+func (s *Server) SetupToken() string { return s.setup.Value() }
+
+// SetupNotice is the line that tells how to do the first start, "" when
+// there is none to do. The token is printed, never logged: the log file
+// stays free of secrets (secrets_test.go).
+func (s *Server) SetupNotice() string {
+	tok := s.SetupToken()
+	if tok == "" {
+		return ""
+	}
+	return fmt.Sprintf("First start: open %s/setup?token=%s to create the first user (the installation's administrator); the link works once.", s.url, tok)
+}
+
 // Close stops the listener, letting requests finish for a grace period,
 // then closes the store. Safe to call when Start was never called.
 func (s *Server) Close() error {
@@ -261,6 +304,9 @@ func Serve(ctx context.Context, cfg Config, log zerolog.Logger, spa fs.FS, out i
 		_ = s.Close()
 		return err
 	}
+	if n := s.SetupNotice(); n != "" {
+		fmt.Fprintln(out, n)
+	}
 	fmt.Fprintf(out, "fiskaldesk %s is running at %s (data: %s); stop with Ctrl+C\n", buildinfo.Version, s.URL(), cfg.DataDir)
 	select {
 	case <-ctx.Done():
@@ -272,4 +318,25 @@ func Serve(ctx context.Context, cfg Config, log zerolog.Logger, spa fs.FS, out i
 		return errors.Join(err, cerr)
 	}
 	return err
+}
+
+// privateDataDir makes the data directory its owner's alone (0700): it
+// holds the store, the data key, logs and exports. A directory others may
+// read is tightened, and said so.
+func privateDataDir(dir string, log zerolog.Logger) error {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return err
+	}
+	if runtime.GOOS == "windows" {
+		return nil
+	}
+	fi, err := os.Stat(dir)
+	if err != nil {
+		return err
+	}
+	if fi.Mode().Perm()&0o077 != 0 {
+		log.Warn().Str("data", dir).Str("mode", fi.Mode().Perm().String()).Msg("the data directory was readable by others; made it 0700")
+		return os.Chmod(dir, 0o700)
+	}
+	return nil
 }

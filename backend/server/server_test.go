@@ -43,7 +43,7 @@ func dial(t *testing.T, s *Server) net.Conn {
 func TestSlowHeadersAreCut(t *testing.T) {
 	s := startServer(t, Config{ReadHeaderTimeout: 200 * time.Millisecond})
 	c := dial(t, s)
-	if _, err := io.WriteString(c, "GET /healthz HTTP/1.1\r\nHost: x\r\n"); err != nil {
+	if _, err := io.WriteString(c, "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n"); err != nil {
 		t.Fatal(err)
 	}
 	_ = c.SetReadDeadline(time.Now().Add(10 * time.Second))
@@ -65,7 +65,7 @@ func TestMaxConns(t *testing.T) {
 	// Make sure both are accepted (and counted) before the third: a
 	// request on each is answered, and keep-alive keeps them open.
 	for _, c := range []net.Conn{a, b} {
-		if _, err := io.WriteString(c, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"); err != nil {
+		if _, err := io.WriteString(c, "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"); err != nil {
 			t.Fatal(err)
 		}
 		resp, err := http.ReadResponse(bufio.NewReader(c), nil)
@@ -76,7 +76,7 @@ func TestMaxConns(t *testing.T) {
 	}
 
 	third := dial(t, s)
-	if _, err := io.WriteString(third, "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"); err != nil {
+	if _, err := io.WriteString(third, "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"); err != nil {
 		t.Fatal(err)
 	}
 	_ = third.SetReadDeadline(time.Now().Add(300 * time.Millisecond))

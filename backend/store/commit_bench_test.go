@@ -110,3 +110,79 @@ func BenchmarkOutboxCommit(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkSeamOverhead measures what store.Tx adds to a signing-sized
+// transaction over Badger's own: per operation the reads and writes of one
+// signed receipt step (read the TSS record and counters, write counters,
+// log, revision and head), in a read-write transaction that is discarded
+// instead of committed, so no fsync hides the difference. "badger" calls
+// *badger.Txn directly, as the domain code did before the seam;
+// "store.Tx" goes through the interface and the outbox recorder (outbox
+// off, as on a standalone instance, and on, as on a workstation).
+//
+//	go test -run '^$' -bench SeamOverhead -benchtime 2s -count 5 ./backend/store
+func BenchmarkSeamOverhead(b *testing.B) {
+	s, err := Open(b.TempDir(), Options{GCInterval: -1, MinFreeBytes: -1})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	db := s.eng.(*badgerEngine).db
+	val := make([]byte, 500)
+	reads := [][]byte{[]byte("tss/t"), []byte("tss-ctr/t")}
+	writes := [][]byte{[]byte("tss-ctr/t"), []byte("log/t/00000001"), []byte("tx-rev/t/x/0001"), []byte("tx/t/x")}
+	if err := s.Update(context.Background(), func(tx Tx) error {
+		for _, k := range reads {
+			if err := tx.Set(k, val); err != nil {
+				return err
+			}
+		}
+		return nil
+	}); err != nil {
+		b.Fatal(err)
+	}
+	direct := func(n int) {
+		for range n {
+			txn := db.NewTransaction(true)
+			for _, k := range reads {
+				item, err := txn.Get(k)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if _, err := item.ValueCopy(nil); err != nil {
+					b.Fatal(err)
+				}
+			}
+			for _, k := range writes {
+				if err := txn.Set(k, val); err != nil {
+					b.Fatal(err)
+				}
+			}
+			txn.Discard()
+		}
+	}
+	direct(20000) // warm up Badger's caches before the first measurement
+	b.Run("badger", func(b *testing.B) { direct(b.N) })
+	for _, mode := range []OutboxMode{OutboxOff, OutboxWorkstation} {
+		b.Run(fmt.Sprintf("store.Tx/outbox=%d", mode), func(b *testing.B) {
+			for range b.N {
+				t := &txn{e: s.eng.begin(true), write: true}
+				if mode != OutboxOff {
+					t.rec = &recorder{mode: mode, ops: map[string]*Op{}}
+				}
+				var tx Tx = t
+				for _, k := range reads {
+					if _, err := tx.Get(k); err != nil {
+						b.Fatal(err)
+					}
+				}
+				for _, k := range writes {
+					if err := tx.Set(k, val); err != nil {
+						b.Fatal(err)
+					}
+				}
+				t.e.discard()
+			}
+		})
+	}
+}

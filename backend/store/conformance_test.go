@@ -44,6 +44,7 @@ var conformance = []struct {
 	{"big-endian numbers iterate in numeric order", testNumericOrder},
 	{"prefix scans stay inside their prefix", testPrefixBounds},
 	{"Start and Reverse position the walk", testStartReverse},
+	{"long walks in both directions from any start", testLongWalks},
 	{"a transaction reads its own writes", testReadYourWrites},
 	{"View is read-only", testReadOnly},
 	{"View reads a snapshot while Update commits", testSnapshotIsolation},
@@ -191,6 +192,43 @@ func testStartReverse(t *testing.T, s *Store) {
 	for _, c := range cases {
 		if got := nums(walk(t, s, c.o)); !slices.Equal(got, c.want) {
 			t.Errorf("%s: got %v, want %v", c.name, got, c.want)
+		}
+	}
+}
+
+// testLongWalks crosses the chunks engines read ahead (the memory engine
+// reads 64 keys at a time) from every kind of start.
+func testLongWalks(t *testing.T, s *Store) {
+	const n = 300
+	var keys [][]byte
+	for i := uint64(1); i <= n; i++ {
+		keys = append(keys, numKey("log/w/", 2*i)) // even numbers 2..600
+	}
+	setAll(t, s, keys...)
+	setAll(t, s, numKey("log/v/", 1), numKey("log/x/", 1)) // neighbours
+	p := []byte("log/w/")
+	for _, start := range []uint64{0, 1, 2, 127, 128, 129, 301, 599, 600, 601} {
+		var fwd, rev []uint64
+		for _, k := range walk(t, s, IterOptions{Prefix: p, Start: numKey(string(p), start), KeysOnly: start%2 == 0}) {
+			fwd = append(fwd, binary.BigEndian.Uint64([]byte(k[len(p):])))
+		}
+		for _, k := range walk(t, s, IterOptions{Prefix: p, Start: numKey(string(p), start), Reverse: true}) {
+			rev = append(rev, binary.BigEndian.Uint64([]byte(k[len(p):])))
+		}
+		var wantF, wantR []uint64
+		for i := uint64(2); i <= 2*n; i += 2 {
+			if i >= start {
+				wantF = append(wantF, i)
+			}
+			if i <= start {
+				wantR = append([]uint64{i}, wantR...)
+			}
+		}
+		if !slices.Equal(fwd, wantF) {
+			t.Errorf("forward from %d: %d keys, want %d", start, len(fwd), len(wantF))
+		}
+		if !slices.Equal(rev, wantR) {
+			t.Errorf("reverse from %d: %d keys, want %d", start, len(rev), len(wantR))
 		}
 	}
 }

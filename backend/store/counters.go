@@ -11,7 +11,7 @@ import (
 // signature counter u64, transaction counter u64, active transactions
 // u32, registered clients u32, time of the last log i64 (Unix seconds),
 // counted day u32 (days since 1970-01-01, UTC), transactions started on
-// that day u32. Store format 1 wrote the first 24 bytes only; they are
+// that day u32. Store formats 1 and 2 wrote the first 24 bytes only; they are
 // still read (the new fields zero).
 //
 // The last three fields make the dashboard's rollup a matter of reading
@@ -32,7 +32,7 @@ type TSSCounters struct {
 	DayTx uint32
 }
 
-// Encoded sizes of TSSCounters: the current form and store format 1's.
+// Encoded sizes of TSSCounters: the current form and store formats 1 and 2.
 const (
 	tssCountersLen   = 40
 	tssCountersLenV1 = 24

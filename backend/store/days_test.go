@@ -40,9 +40,9 @@ func TestTSSCountersForms(t *testing.T) {
 	if got, err := DecodeTSSCounters(b); err != nil || got != c {
 		t.Fatalf("round trip %+v %v", got, err)
 	}
-	// Format 1's 24 bytes still read, without the new fields.
+	// The 24 bytes of formats 1 and 2 still read, without the new fields.
 	if got, err := DecodeTSSCounters(b[:24]); err != nil || got != (TSSCounters{Sig: 9, Tx: 4, Active: 1, Client: 2}) {
-		t.Fatalf("format 1 form: %+v %v", got, err)
+		t.Fatalf("24-byte form: %+v %v", got, err)
 	}
 	for _, n := range []int{0, 23, 25, 39, 41} {
 		if _, err := DecodeTSSCounters(make([]byte, n)); err == nil {
@@ -83,9 +83,23 @@ func TestAddTSSDaysReadsClosedDaysAndTheOpenOne(t *testing.T) {
 	})
 }
 
-// Format 1 stores get their per-day counts and last activity from the
-// transactions themselves when they are opened by this binary.
-func TestMigrationToFormat2BackfillsDays(t *testing.T) {
+// Older stores get their per-day counts and last activity from the
+// transactions themselves when they are opened by this binary (format 2 →
+// 3). A format-1 store runs both steps in order: it also gets its setup
+// user as installation administrator (1 → 2); a format-2 store runs only
+// the day step, so a user without the role does not gain it.
+func TestMigrationToFormat3BackfillsDays(t *testing.T) {
+	if FormatVersion != 3 {
+		t.Fatalf("FormatVersion %d: this test knows formats 1 to 3", FormatVersion)
+	}
+	for _, from := range []uint32{1, 2} {
+		t.Run(fmt.Sprintf("from format %d", from), func(t *testing.T) {
+			testBackfillFrom(t, from)
+		})
+	}
+}
+
+func testBackfillFrom(t *testing.T, from uint32) {
 	dir := t.TempDir()
 	now := time.Now().UTC()
 	today := DayOf(now.Unix())
@@ -94,10 +108,13 @@ func TestMigrationToFormat2BackfillsDays(t *testing.T) {
 	// days ago, 3 three days ago, 2 today (the last one finished later).
 	starts := []int64{at(120, 1), at(120, 2), at(90, 5), at(3, 1), at(3, 2), at(3, 23), at(0, 0), at(0, 0) + 30}
 	kv := map[string][]byte{
-		"meta/format":   u32(1),
+		"meta/format":   u32(from),
 		"meta/instance": make([]byte, 16),
 		"tss-ctr/t1":    TSSCounters{Sig: 40, Tx: uint64(len(starts)), Active: 0, Client: 1}.Encode()[:24],
 		"tss-ctr/t2":    TSSCounters{Sig: 2}.Encode()[:24], // no transactions yet
+		// The user who ran first-start setup, and one invited later.
+		string(UserKey("u-setup")): []byte(`{"_id":"u-setup","created_at":100}`),
+		string(UserKey("u-later")): []byte(`{"_id":"u-later","created_at":200}`),
 	}
 	for i, st := range starts {
 		n := uint64(i + 1)
@@ -110,8 +127,15 @@ func TestMigrationToFormat2BackfillsDays(t *testing.T) {
 
 	s := openTest(t, dir)
 	_ = s.View(func(tx Tx) error {
-		if v, _ := tx.Get(keyFormat); binary.BigEndian.Uint32(v) != FormatVersion || FormatVersion != 2 {
+		if v, _ := tx.Get(keyFormat); binary.BigEndian.Uint32(v) != 3 {
 			t.Fatalf("format %x", v)
+		}
+		var admins []string
+		if err := ScanKeys(tx, InstallAdminPrefix(), func(k []byte) error { admins = append(admins, LastSegment(k)); return nil }); err != nil {
+			t.Fatal(err)
+		}
+		if want := map[uint32]string{1: "[u-setup]", 2: "[]"}[from]; fmt.Sprint(admins) != want {
+			t.Fatalf("installation admins %v, want %s", admins, want)
 		}
 		c, err := GetTSSCounters(tx, "t1")
 		if err != nil || c.Tx != 8 || c.Sig != 40 || c.Day != today || c.DayTx != 2 || c.LastLog != at(0, 0)+40 {

@@ -12,7 +12,7 @@ import (
 
 // FormatVersion is the store format this binary writes. Bump it only
 // together with a migration in migrations.
-const FormatVersion uint32 = 2
+const FormatVersion uint32 = 3
 
 // migration upgrades a store from format `from` to from+1 inside one
 // transaction. Migrations run in order at Open. prepare, when set, runs
@@ -27,14 +27,15 @@ type migration struct {
 
 // migrations lists every upgrade step, oldest first.
 var migrations = []migration{
-	{from: 1, name: "tss-ctr with last activity and transactions per day", prepare: backfillTSSDays, run: func(Tx) error { return nil }},
+	{from: 1, name: "installation administrator", run: migrateInstallAdmin},
+	{from: 2, name: "tss-ctr with last activity and transactions per day", prepare: backfillTSSDays, run: func(Tx) error { return nil }},
 }
 
-// backfillDays is how far back format 2's migration counts transactions
+// backfillDays is how far back format 3's migration counts transactions
 // per day: the longest series the dashboard asks for (92 days).
 const backfillDays = 92
 
-// backfillTSSDays brings every TSS's counters to format 2: the time of
+// backfillTSSDays brings every TSS's counters to format 3: the time of
 // its last transaction, today's transaction starts, and a tss-day key for
 // each of the 91 days before with transactions. Transactions are numbered
 // in the order they start, so each day boundary is a binary search over

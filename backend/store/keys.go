@@ -3,6 +3,7 @@ package store
 import (
 	"bytes"
 	"encoding/binary"
+	"strconv"
 )
 
 // Key layout of the fiskaldesk store. This file is the single source of
@@ -22,7 +23,11 @@ import (
 //
 //	meta/format                      → uint32 BE: store format version (FormatVersion).
 //	meta/instance                    → 16 raw bytes: random id of this installation.
-//	meta/jwt-key                     → 32 raw bytes: HMAC key signing access/refresh tokens.
+//	meta/token-key                   → the HMAC key signing access/refresh tokens, sealed
+//	                                   (AES-GCM) under the data key; never in clear.
+//	meta/data-key-check              → a fixed text sealed under the data key: a wrong or
+//	                                   missing data key is found at start, not at the
+//	                                   first signature.
 //
 //	org/<org>                        → org.Organization.
 //	org-child/<parent>/<child>       → empty: index of a parent's managed organizations.
@@ -36,6 +41,9 @@ import (
 //	user-org/<user>/<org>            → empty: reverse index of member/.
 //	invite/<sha256(token) hex>       → org.Invitation; the token itself is never stored.
 //	org-invite/<org>/<invitation>    → sha256(token) hex (raw text): an org's open invitations.
+//	install-admin/<user>             → org.installAdmin: a user holding the installation role
+//	                                   (backup, restore, sync, price list: powers across tenants).
+//	                                   Local: never synced, so no other instance can grant it here.
 //
 //	apikey/<key id>                  → auth.APIKey (secret as argon2id PHC string).
 //	apikey-key/<api_key string>      → key id (raw text): lookup for POST /auth.
@@ -46,7 +54,7 @@ import (
 //	tss-ctr/<tss>                    → 40 bytes BE: signature counter u64, transaction counter u64,
 //	                                   active transactions u32, registered clients u32, time of the
 //	                                   last log i64, counted UTC day u32, transactions started that
-//	                                   day u32 (TSSCounters; format 1 wrote the first 24 bytes).
+//	                                   day u32 (TSSCounters; formats 1 and 2 wrote the first 24 bytes).
 //	                                   Written in the transaction of every log it counts.
 //	tss-day/<tss>/<day u32 BE>       → u32 BE: transactions the TSS started on that UTC day (days
 //	                                   since 1970-01-01), written once, when the TSS starts its first
@@ -71,7 +79,6 @@ import (
 //	                                   with client as their latest revision's; same condition.
 //	log/<tss>/<counter u64 BE>       → raw DER log message, the TAR export's source; append-only.
 //	export/<tss>/<export>            → tss.Export: a TAR export job and its result.
-//	export-queue/<export>            → tss id (raw text): PENDING/WORKING jobs, resumed at start.
 //
 //	dk-cr/<org>/<env>/<client>          → dsfinvk.CashRegister: latest revision.
 //	dk-cr-rev/<org>/<env>/<client>/<rev u32 BE> → dsfinvk.CashRegister: every revision.
@@ -80,8 +87,6 @@ import (
 //	dk-cpc/<org>/<env>/<closing>         → dsfinvk.closingRecord: summary, body, reports.
 //	dk-znr/<org>/<env>/<client>/<Z_NR u32 BE> → closing id: ascending closing numbers.
 //	dk-export/<org>/<env>/<export>       → dsfinvk.Export.
-//	dk-queue/<kind>/<id>                 → "<org>/<env>": closings to validate and exports to
-//	                                       build, resumed at start.
 //
 //	meta/price-list                  → billing.PriceList of this installation.
 //	meta/invoice-seq                 → u64 BE: last invoice number issued (gapless).
@@ -116,12 +121,37 @@ import (
 //	                                   credential as argon2id.
 //	sync-ws-inst/<instance hex>      → workstation id (raw text): the pairing an instance used.
 //
-// Retired prefixes: none yet.
+//	job/<kind>/<ref>                 → jobs.Job: one background job (kind: "tss-export", …;
+//	                                   ref: the domain's id of the work, may contain '/'),
+//	                                   its state, owner and lease, progress. Local: every
+//	                                   instance runs its own jobs.
+//	job-ready/<kind>/<seq u64 BE>/<ref> → empty: QUEUED jobs of a kind in the order they
+//	                                   were queued (seq: unix nanos, strictly rising per process).
+//	job-run/<kind>/<ref>             → empty: RUNNING jobs (owner and lease in the record),
+//	                                   scanned for expired leases.
+//	job-end/<unix ms u64 BE>/<kind>/<ref> → empty: finished jobs by end time, pruned after
+//	                                   the runner's retention.
+//	job-lock/<kind>                  → ref (raw text): the RUNNING job of a serial kind
+//	                                   (at most one at a time across runners).
+//
+// Retired prefixes (never written again, never reused):
+//
+//	export-queue/<export>            → tss id: the TAR export queue before the job runner;
+//	                                   read once at start and turned into job/ records.
+//	dk-queue/<kind>/<id>             → "<org>/<env>": the DSFinV-K queue before the job
+//	                                   runner; read once at start and turned into job/ records.
+//
+// Retired keys: meta/jwt-key (format ≤ 2: the token key in clear; deleted
+// at start, the sealed meta/token-key replaces it).
 var (
 	keyFormat   = []byte("meta/format")
 	keyInstance = []byte("meta/instance")
-	// KeyJWTKey holds the token signing key.
-	KeyJWTKey = []byte("meta/jwt-key")
+	// KeyTokenKey holds the sealed token signing key.
+	KeyTokenKey = []byte("meta/token-key")
+	// KeyRetiredClearTokenKey held the token key in clear; it is deleted.
+	KeyRetiredClearTokenKey = []byte("meta/jwt-key")
+	// KeyDataKeyCheck holds the data key's check value.
+	KeyDataKeyCheck = []byte("meta/data-key-check")
 )
 
 // Key builders. Prefix builders end in '/' so that a scan of one id never
@@ -161,7 +191,10 @@ func UserOrgPrefix(user string) []byte           { return prefix("user-org", use
 func InviteKey(tokenHash string) []byte          { return key("invite", tokenHash) }
 func OrgInviteKey(org, invitation string) []byte { return key("org-invite", org, invitation) }
 func OrgInvitePrefix(org string) []byte          { return prefix("org-invite", org) }
+func InstallAdminKey(user string) []byte         { return key("install-admin", user) }
+func InstallAdminPrefix() []byte                 { return prefix("install-admin") }
 func APIKeyKey(id string) []byte                 { return key("apikey", id) }
+func APIKeyPrefix() []byte                       { return prefix("apikey") }
 func APIKeyByKeyKey(apiKey string) []byte        { return key("apikey-key", apiKey) }
 func OrgAPIKeyKey(org, id string) []byte         { return key("org-apikey", org, id) }
 func OrgAPIKeyPrefix(org string) []byte          { return prefix("org-apikey", org) }
@@ -181,6 +214,8 @@ func TSSClientKey(tss, client string) []byte    { return key("tss-client", tss, 
 func TSSClientPrefix(tss string) []byte         { return prefix("tss-client", tss) }
 func ClientSerialKey(tss, serial string) []byte { return key("client-serial", tss, serial) }
 func TxKey(tss, tx string) []byte               { return key("tx", tss, tx) }
+func TxPrefix(tss string) []byte                { return prefix("tx", tss) }
+func TSSPrefix() []byte                         { return prefix("tss") }
 func TxActiveKey(tss, tx string) []byte         { return key("tx-active", tss, tx) }
 func TxActivePrefix(tss string) []byte          { return prefix("tx-active", tss) }
 func TxNumPrefix(tss string) []byte             { return prefix("tx-num", tss) }
@@ -224,13 +259,27 @@ func DKZNrKey(org, env, client string, znr uint32) []byte {
 }
 func DKExportKey(org, env, id string) []byte { return key("dk-export", org, env, id) }
 func DKExportPrefix(org, env string) []byte  { return prefix("dk-export", org, env) }
-func DKQueueKey(kind, id string) []byte      { return key("dk-queue", kind, id) }
-func DKQueuePrefix(kind string) []byte       { return prefix("dk-queue", kind) }
 
 func ExportKey(tss, export string) []byte { return key("export", tss, export) }
 func ExportPrefix(tss string) []byte      { return prefix("export", tss) }
-func ExportQueueKey(export string) []byte { return key("export-queue", export) }
-func ExportQueuePrefix() []byte           { return prefix("export-queue") }
+
+// Retired queue prefixes, only read (and emptied) when adopting the jobs a
+// store from before the job runner left.
+func ExportQueuePrefix() []byte        { return prefix("export-queue") }
+func DKQueuePrefix(kind string) []byte { return prefix("dk-queue", kind) }
+
+func JobKey(kind, ref string) []byte { return key("job", kind, ref) }
+func JobReadyKey(kind string, seq uint64, ref string) []byte {
+	return append(append(binary.BigEndian.AppendUint64(prefix("job-ready", kind), seq), '/'), ref...)
+}
+func JobReadyPrefix(kind string) []byte { return prefix("job-ready", kind) }
+func JobRunKey(kind, ref string) []byte { return key("job-run", kind, ref) }
+func JobRunPrefix() []byte              { return prefix("job-run") }
+func JobEndKey(unixMilli uint64, kind, ref string) []byte {
+	return append(append(binary.BigEndian.AppendUint64(prefix("job-end"), unixMilli), '/'), key(kind, ref)...)
+}
+func JobEndPrefix() []byte          { return prefix("job-end") }
+func JobLockKey(kind string) []byte { return key("job-lock", kind) }
 
 func PriceListKey() []byte  { return []byte("meta/price-list") }
 func InvoiceSeqKey() []byte { return []byte("meta/invoice-seq") }
@@ -392,6 +441,25 @@ func ParseDKZNrKey(k []byte) (org, env, client string, znr uint32, ok bool) {
 	return segs[0], segs[1], segs[2], uint32(n), true
 }
 
+// InvoiceRef is the value under invoice-id/<invoice>: "<payer>/<yyyymm>",
+// the month in decimal.
+func InvoiceRef(payer string, month uint32) []byte {
+	return strconv.AppendUint(append([]byte(payer), '/'), uint64(month), 10)
+}
+
+// ParseInvoiceRef takes apart an InvoiceRef.
+func ParseInvoiceRef(b []byte) (payer string, month uint32, ok bool) {
+	i := bytes.LastIndexByte(b, '/')
+	if i <= 0 {
+		return "", 0, false
+	}
+	m, err := strconv.ParseUint(string(b[i+1:]), 10, 32)
+	if err != nil {
+		return "", 0, false
+	}
+	return string(b[:i]), uint32(m), true
+}
+
 // ParseSyncOwnerKey returns the TSS of a sync-owner/<tss> key.
 func ParseSyncOwnerKey(k []byte) (tss string, ok bool) {
 	rest, ok := bytes.CutPrefix(k, SyncOwnerPrefix())
@@ -433,6 +501,60 @@ func AuditKey(org string, unixNanos uint64, id string) []byte {
 	k := prefix("audit", org)
 	k = binary.BigEndian.AppendUint64(k, unixNanos)
 	return append(append(k, '/'), id...)
+}
+
+// ParseJobReadyKey returns the kind, sequence and ref of a
+// job-ready/<kind>/<seq>/<ref> key.
+func ParseJobReadyKey(k []byte) (kind string, seq uint64, ref string, ok bool) {
+	rest, ok := bytes.CutPrefix(k, prefix("job-ready"))
+	if !ok {
+		return "", 0, "", false
+	}
+	i := bytes.IndexByte(rest, '/')
+	if i <= 0 || len(rest) < i+1+8+2 || rest[i+1+8] != '/' {
+		return "", 0, "", false
+	}
+	return string(rest[:i]), binary.BigEndian.Uint64(rest[i+1 : i+9]), string(rest[i+10:]), true
+}
+
+// ParseJobRunKey returns the kind and ref of a job-run/<kind>/<ref> key.
+func ParseJobRunKey(k []byte) (kind, ref string, ok bool) {
+	rest, ok := bytes.CutPrefix(k, JobRunPrefix())
+	if !ok {
+		return "", "", false
+	}
+	kd, rf, ok := bytes.Cut(rest, []byte{'/'})
+	if !ok || len(kd) == 0 || len(rf) == 0 {
+		return "", "", false
+	}
+	return string(kd), string(rf), true
+}
+
+// ParseJobEndKey returns the end time, kind and ref of a
+// job-end/<unix ms>/<kind>/<ref> key.
+func ParseJobEndKey(k []byte) (unixMilli uint64, kind, ref string, ok bool) {
+	rest, ok := bytes.CutPrefix(k, JobEndPrefix())
+	if !ok || len(rest) < 8+1+3 || rest[8] != '/' {
+		return 0, "", "", false
+	}
+	kd, rf, ok := bytes.Cut(rest[9:], []byte{'/'})
+	if !ok || len(kd) == 0 || len(rf) == 0 {
+		return 0, "", "", false
+	}
+	return binary.BigEndian.Uint64(rest[:8]), string(kd), string(rf), true
+}
+
+// ParseDKQueueKey returns the kind and id of a retired dk-queue/<kind>/<id> key.
+func ParseDKQueueKey(k []byte) (kind, id string, ok bool) {
+	rest, ok := bytes.CutPrefix(k, prefix("dk-queue"))
+	if !ok {
+		return "", "", false
+	}
+	kd, id2, ok := bytes.Cut(rest, []byte{'/'})
+	if !ok || len(kd) == 0 || len(id2) == 0 {
+		return "", "", false
+	}
+	return string(kd), string(id2), true
 }
 
 // LastSegment returns the part of key after its last '/': the record id of

@@ -47,9 +47,16 @@ func entries(t *testing.T, s *Store, after uint64, skip *Instance) []Entry {
 	return out
 }
 
+// The outbox and apply tests run on every engine of the conformance
+// suite: what sync ships must not depend on the engine.
 func TestOutboxRecordsSyncedKeysInCommitOrder(t *testing.T) {
+	for _, e := range engines {
+		t.Run(e.name, func(t *testing.T) { testOutboxRecordsSyncedKeysInCommitOrder(t, e.open(t)) })
+	}
+}
+
+func testOutboxRecordsSyncedKeysInCommitOrder(t *testing.T, s *Store) {
 	ctx := context.Background()
-	s := openTest(t, t.TempDir())
 	put(t, s, "org/a", "before") // outbox off: only the snapshot carries it
 	if err := s.SetOutboxMode(ctx, OutboxWorkstation); err != nil {
 		t.Fatal(err)
@@ -138,8 +145,13 @@ func TestPruneSurvivesRestartWithoutReusingSequences(t *testing.T) {
 // Two stores: a workstation's changes applied at a central, twice, then
 // the same shared key changed on both before they meet again.
 func TestApplyIsIdempotentAndKeepsBothSidesOfAConflict(t *testing.T) {
+	for _, e := range engines {
+		t.Run(e.name, func(t *testing.T) { testApplyIsIdempotentAndKeepsBothSidesOfAConflict(t, e.open(t), e.open(t)) })
+	}
+}
+
+func testApplyIsIdempotentAndKeepsBothSidesOfAConflict(t *testing.T, ws, central *Store) {
 	ctx := context.Background()
-	ws, central := openTest(t, t.TempDir()), openTest(t, t.TempDir())
 	_ = ws.SetOutboxMode(ctx, OutboxWorkstation)
 	_ = central.SetOutboxMode(ctx, OutboxCentral)
 	for _, s := range []*Store{ws, central} {

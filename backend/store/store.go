@@ -57,12 +57,22 @@ type Store struct {
 // the data comes from a newer binary and ErrUnknownData for a database
 // without a fiskaldesk format key; each wrapped with the directory name.
 func Open(dir string, opt Options) (*Store, error) {
+	PrivateFiles()
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("open store: %w", err)
 	}
+	if err := checkFiles(dir); err != nil {
+		return nil, err
+	}
+	if err := verifyTables(dir, false); err != nil {
+		return nil, err
+	}
+	if err := privatise(dir); err != nil {
+		return nil, fmt.Errorf("open store %s: %w", dir, err)
+	}
 	eng, err := openBadger(dir, opt.Logger, opt.GCInterval)
 	if err != nil {
-		return nil, fmt.Errorf("open store %s: %w", dir, err)
+		return nil, fmt.Errorf("open store %s: %w", dir, damaged(dir, err))
 	}
 	s := &Store{eng: eng, dir: dir, log: opt.Logger, freeBytes: freeBytes}
 	switch {

@@ -339,16 +339,22 @@ func (s *Service) record(res RoundResult, err error) {
 	s.ws.state = st
 	if persist {
 		// Status only: a lost write makes the page lag, nothing else.
-		_ = s.st.Update(context.Background(), func(txn store.Tx) error { return store.PutJSON(txn, store.SyncStateKey(), st) })
+		if err := s.st.Update(context.Background(), func(txn store.Tx) error { return store.PutJSON(txn, store.SyncStateKey(), st) }); err != nil {
+			s.log.Warn().Err(err).Msg("sync status not saved")
+		}
 	}
 }
 
 func (s *Service) loadState() State {
 	if !s.ws.loaded {
-		_ = s.st.View(func(txn store.Tx) (err error) {
+		err := s.st.View(func(txn store.Tx) (err error) {
 			s.ws.state, err = store.GetJSON[State](txn, store.SyncStateKey())
 			return err
 		})
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
+			// The page starts from zero totals; the next round rewrites them.
+			s.log.Warn().Err(err).Msg("sync status not readable")
+		}
 		s.ws.loaded = true
 	}
 	return s.ws.state
@@ -459,4 +465,20 @@ func (s *Service) Status() (*Status, error) {
 	}
 	_, st.Conflicts, err = s.st.Conflicts(0)
 	return st, err
+}
+
+// CheckSealer tells whether this instance holds a sealed sync credential
+// and, if so, whether the sealer opens it.
+func (s *Service) CheckSealer() (sealed bool, err error) {
+	r, err := s.remote()
+	if errors.Is(err, ErrNotPaired) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	if _, err := s.sealer.Open(r.SealedCredential, []byte("sync-credential")); err != nil {
+		return true, errors.New("the data key does not open the sealed sync credential")
+	}
+	return true, nil
 }

@@ -130,3 +130,49 @@ func Bool(v bool) []byte {
 }
 
 func Enum(v uint64) []byte { return IntBytes(v) }
+
+// LoggedEvents are the system events a TSE's configureLogging switches
+// on, as fiskaly's cloud TSE lists them (TR-03151 event types).
+var LoggedEvents = []string{"initialize", "updateTime", "disableSecureElement", "authenticateUser", "logOut", "unblockUser",
+	"authenticateSmaersAdmin", "updateDeviceCompleted", "startAudit", "configureLogging", "enterSecureState",
+	"exitSecureState", "selfTest", "registerClient", "deregisterClient", "deleteStoredData"}
+
+// LoggingParameters is the content of configureLogging's [3] parameters:
+// SEQUENCE OF SEQUENCE { [0] eventName, [1] enabled BOOLEAN }.
+func LoggingParameters(events []string) []byte {
+	var b cryptobyte.Builder
+	b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) {
+		for _, e := range events {
+			b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) {
+				b.AddASN1(cbasn1.Tag(0).ContextSpecific(), func(b *cryptobyte.Builder) { b.AddBytes([]byte(e)) })
+				b.AddASN1(cbasn1.Tag(1).ContextSpecific(), func(b *cryptobyte.Builder) { b.AddBytes(Bool(true)) })
+			})
+		}
+	})
+	return b.BytesOrPanic()
+}
+
+// AuditData is the seAuditData of an audit log. Its content is left to
+// the secure element (TR-03151); fiskaldesk writes a small DER SEQUENCE
+// shaped like fiskaly's: [0] time (unix seconds), [1] event code, [2] 1,
+// and for a version change [4] { [1] { [3] { [0] version } } }.
+// Event codes: 3 — the secure element's software is being replaced;
+// 1 — it runs the given version.
+func AuditData(unix int64, event uint64, version string) []byte {
+	var b cryptobyte.Builder
+	b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) {
+		b.AddASN1(cbasn1.Tag(0).ContextSpecific(), func(b *cryptobyte.Builder) { b.AddBytes(IntBytes(uint64(unix))) })
+		b.AddASN1(cbasn1.Tag(1).ContextSpecific(), func(b *cryptobyte.Builder) { b.AddBytes(IntBytes(event)) })
+		b.AddASN1(cbasn1.Tag(2).ContextSpecific(), func(b *cryptobyte.Builder) { b.AddBytes(IntBytes(1)) })
+		if version != "" {
+			b.AddASN1(cbasn1.Tag(4).ContextSpecific().Constructed(), func(b *cryptobyte.Builder) {
+				b.AddASN1(cbasn1.Tag(1).ContextSpecific().Constructed(), func(b *cryptobyte.Builder) {
+					b.AddASN1(cbasn1.Tag(3).ContextSpecific().Constructed(), func(b *cryptobyte.Builder) {
+						b.AddASN1(cbasn1.Tag(0).ContextSpecific(), func(b *cryptobyte.Builder) { b.AddBytes([]byte(version)) })
+					})
+				})
+			})
+		}
+	})
+	return b.BytesOrPanic()
+}

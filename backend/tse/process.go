@@ -167,13 +167,14 @@ func units(field, s string, re *regexp.Regexp) (int64, error) {
 }
 
 // format2 writes hundred-thousandths with two decimals, truncating the
-// rest (DSFinV-K: "further decimals are cut off").
+// rest (DSFinV-K: "further decimals are cut off"). What truncates to zero
+// is 0.00, never -0.00.
 func format2(u int64) string {
+	c := u / 1000 // Go truncates toward zero
 	sign := ""
-	if u < 0 {
-		sign, u = "-", -u
+	if c < 0 {
+		sign, c = "-", -c
 	}
-	c := u / 1000
 	return fmt.Sprintf("%s%d.%02d", sign, c/100, c%100)
 }
 
@@ -255,7 +256,7 @@ func (o *Order) processData() (string, error) {
 		if li.Text == "" || utf8.RuneCountInString(li.Text) > 255 {
 			return "", schemaErr(f+".text", "must have 1 to 255 characters")
 		}
-		lines[i] = li.Quantity + `;"` + li.Text + `";` + li.PricePerUnit
+		lines[i] = li.Quantity + `;"` + strings.ReplaceAll(li.Text, `"`, `""`) + `";` + li.PricePerUnit
 	}
 	return strings.Join(lines, "\r"), nil
 }

@@ -96,6 +96,17 @@ func (s *Service) CreateClient(ctx context.Context, c Caller, tssID, clientID, s
 				out = &existing.Client
 				return nil
 			}
+			// The id is taken on a TSS c cannot see: 404 as for any object
+			// of another tenant, not a 409 that confirms the id.
+			if existing.TSSID != tssID {
+				var seen bool
+				if err := s.st.View(func(txn store.Tx) (err error) { seen, err = s.sees(txn, c, existing.TSSID); return err }); err != nil {
+					return err
+				}
+				if !seen {
+					return ErrClientNotFound
+				}
+			}
 			return ErrClientConflict
 		}
 		if err := signingState(w.t); err != nil {
@@ -110,7 +121,7 @@ func (s *Service) CreateClient(ctx context.Context, c Caller, tssID, clientID, s
 		if w.ctr.Client >= MaxClients {
 			return ErrClientLimit
 		}
-		if err := w.system("registerClient", tse.Field{Tag: 1, Value: []byte(serial)}); err != nil {
+		if err := w.adminOp("registerClient", true, tse.Field{Tag: 1, Value: []byte(serial)}); err != nil {
 			return err
 		}
 		w.ctr.Client++
@@ -179,7 +190,7 @@ func (s *Service) UpdateClient(ctx context.Context, c Caller, tssID, clientID, s
 			} else {
 				w.ctr.Client--
 			}
-			if err := w.system(event, tse.Field{Tag: 1, Value: []byte(rec.SerialNumber)}); err != nil {
+			if err := w.adminOp(event, true, tse.Field{Tag: 1, Value: []byte(rec.SerialNumber)}); err != nil {
 				return err
 			}
 			rec.State = state

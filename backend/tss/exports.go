@@ -1,6 +1,7 @@
 package tss
 
 import (
+	"bytes"
 	"cmp"
 	"context"
 	"crypto/sha256"
@@ -8,15 +9,17 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"math"
 	"os"
 	"path/filepath"
 	"slices"
-	"sync"
+	"strings"
 	"time"
 
 	"github.com/rs/zerolog"
 
+	"github.com/fiskaldesk/fiskaldesk/backend/jobs"
 	"github.com/fiskaldesk/fiskaldesk/backend/org"
 	"github.com/fiskaldesk/fiskaldesk/backend/paging"
 	"github.com/fiskaldesk/fiskaldesk/backend/store"
@@ -56,7 +59,6 @@ type ExportParams struct {
 // Export is the export resource (§3.3) with fiskaldesk's extensions
 // (parameters, records, size, sha256).
 type Export struct {
-	V              int               `json:"v,omitempty"`
 	ID             string            `json:"_id"`
 	Type           string            `json:"_type"`
 	Env            string            `json:"_env"`
@@ -76,6 +78,13 @@ type Export struct {
 	SHA256         string            `json:"sha256,omitempty"`
 }
 
+// exportRecord is the stored export: the resource and its record version,
+// which stays out of answers.
+type exportRecord struct {
+	V int `json:"v"`
+	Export
+}
+
 var (
 	ErrExportNotFound     = errors.New("export not found")
 	ErrExportNotCompleted = errors.New("export not completed")
@@ -87,57 +96,56 @@ var (
 	ErrExportExpired      = errors.New("the export file has expired")
 )
 
-// exporter runs export jobs in the background.
+// ExportJob is the job kind of TAR exports; a job's ref is "<tss>/<export>".
+const ExportJob = "tss-export"
+
+// exporter is where export files go and the runner that builds them.
 type exporter struct {
-	dir   string
-	log   zerolog.Logger
-	queue chan [2]string // tss id, export id
-	mu    sync.Mutex
-	stop  map[string]bool // cancel requests by export id
+	dir  string
+	log  zerolog.Logger
+	jobs *jobs.Runner
 }
 
-// StartExports runs n workers that produce export files into dir until ctx
-// ends, and re-queues the jobs a previous run left PENDING or WORKING.
-func (s *Service) StartExports(ctx context.Context, dir string, n int, log zerolog.Logger) error {
+// StartExports registers the TAR export job (workers at a time) with the
+// job runner, files going into dir, and turns the queue entries a store
+// from before the runner left into jobs. Start the runner afterwards.
+func (s *Service) StartExports(ctx context.Context, r *jobs.Runner, dir string, workers int, log zerolog.Logger) error {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return err
 	}
-	e := &exporter{dir: dir, log: log, queue: make(chan [2]string, 4096), stop: map[string]bool{}}
-	s.exp.Store(e)
-	var pending [][2]string
-	err := s.st.View(func(txn store.Tx) error {
-		return store.ScanKeys(txn, store.ExportQueuePrefix(), func(k []byte) error {
-			t, err := txn.Get(k)
-			pending = append(pending, [2]string{string(t), store.LastSegment(k)})
-			return err
-		})
-	})
-	if err != nil {
+	e := &exporter{dir: dir, log: log, jobs: r}
+	if err := r.Register(jobs.Kind{Name: ExportJob, Workers: workers, Run: func(ctx context.Context, run *jobs.Run) error {
+		tssID, id, ok := strings.Cut(run.Job.Ref, "/")
+		if !ok {
+			return fmt.Errorf("export job ref %q", run.Job.Ref)
+		}
+		return s.runExport(ctx, e, run, tssID, id)
+	}}); err != nil {
 		return err
 	}
-	for range n {
-		go s.exportWorker(ctx, e)
-	}
-	for _, p := range pending {
-		log.Info().Str("export", p[1]).Msg("resuming export")
-		e.queue <- p
-	}
-	return nil
-}
-
-// exportWorker runs the jobs of one exporter; it keeps its own pointer, so
-// a later StartExports does not pull the ground from under it.
-func (s *Service) exportWorker(ctx context.Context, e *exporter) {
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case job := <-e.queue:
-			if err := s.runExport(ctx, e, job[0], job[1]); err != nil && ctx.Err() == nil {
-				e.log.Error().Err(err).Str("export", job[1]).Msg("export failed")
+	s.exp.Store(e)
+	return s.st.Update(ctx, func(txn store.Tx) error {
+		var old [][]byte
+		if err := store.ScanKeys(txn, store.ExportQueuePrefix(), func(k []byte) error {
+			old = append(old, bytes.Clone(k))
+			return nil
+		}); err != nil {
+			return err
+		}
+		for _, k := range old {
+			tssID, err := txn.Get(k)
+			if err != nil {
+				return err
+			}
+			if _, err := jobs.Enqueue(txn, ExportJob, string(tssID)+"/"+store.LastSegment(k), nil); err != nil {
+				return err
+			}
+			if err := txn.Delete(k); err != nil {
+				return err
 			}
 		}
-	}
+		return nil
+	})
 }
 
 func (e *exporter) file(id string) string { return filepath.Join(e.dir, id+".tar") }
@@ -167,12 +175,12 @@ func (s *Service) TriggerExport(ctx context.Context, c Caller, tssID, exportID s
 		if err != nil {
 			return err
 		}
-		old, err := store.GetJSON[Export](txn, store.ExportKey(tssID, exportID))
+		old, err := store.GetJSON[exportRecord](txn, store.ExportKey(tssID, exportID))
 		if err == nil {
 			if old.Parameters != p {
 				return ErrDuplicateExport
 			}
-			e = &old
+			e = &old.Export
 			return nil
 		}
 		if !errors.Is(err, store.ErrNotFound) {
@@ -188,7 +196,7 @@ func (s *Service) TriggerExport(ctx context.Context, c Caller, tssID, exportID s
 			}
 		}
 		open := 0
-		if err := store.ScanJSON(txn, store.ExportPrefix(tssID), func(x Export) error {
+		if err := store.ScanJSON(txn, store.ExportPrefix(tssID), func(x exportRecord) error {
 			if x.State == ExportPending || x.State == ExportWorking {
 				open++
 				if x.Parameters == p {
@@ -202,113 +210,135 @@ func (s *Service) TriggerExport(ctx context.Context, c Caller, tssID, exportID s
 		if open >= MaxOpenExports {
 			return ErrTooManyExports
 		}
-		e = &Export{V: 1, ID: exportID, Type: "EXPORT", Env: t.Env, Version: Version, State: ExportPending,
+		e = &Export{ID: exportID, Type: "EXPORT", Env: t.Env, Version: Version, State: ExportPending,
 			TimeRequest: s.now().Unix(), Metadata: map[string]string{}, TSSID: tssID, Parameters: p}
-		if err := store.PutJSON(txn, store.ExportKey(tssID, exportID), e); err != nil {
+		if err := store.PutJSON(txn, store.ExportKey(tssID, exportID), exportRecord{1, *e}); err != nil {
 			return err
 		}
-		created = true
-		return txn.Set(store.ExportQueueKey(exportID), []byte(tssID))
+		created, err = jobs.Enqueue(txn, ExportJob, tssID+"/"+exportID, nil)
+		return err
 	})
 	if err != nil {
 		return nil, err
 	}
 	if created {
-		select {
-		case exp.queue <- [2]string{tssID, exportID}:
-		default:
-			// The queue is full; the job stays in export-queue/ and runs after a restart.
-		}
+		exp.jobs.Notify()
 	}
 	return e, nil
 }
 
-// setExport rewrites an export record; done removes it from the queue.
-func (s *Service) setExport(e *Export, done bool) error {
-	return s.st.Update(context.Background(), func(txn store.Tx) error {
-		if err := store.PutJSON(txn, store.ExportKey(e.TSSID, e.ID), e); err != nil {
+// updateExport changes an export record in one transaction: fn sees the
+// stored record and says whether to write it back. Read and write in one
+// transaction, so the worker, a cancel and a metadata change never
+// overwrite each other.
+func (s *Service) updateExport(ctx context.Context, tssID, id string, fn func(txn store.Tx, e *Export) (bool, error)) (*Export, error) {
+	var r exportRecord
+	err := s.st.Update(ctx, func(txn store.Tx) (err error) {
+		r, err = store.GetJSON[exportRecord](txn, store.ExportKey(tssID, id))
+		if errors.Is(err, store.ErrNotFound) {
+			return ErrExportNotFound
+		}
+		if err != nil {
 			return err
 		}
-		if done {
-			return txn.Delete(store.ExportQueueKey(e.ID))
+		write, err := fn(txn, &r.Export)
+		if err != nil || !write {
+			return err
 		}
-		return nil
+		return store.PutJSON(txn, store.ExportKey(tssID, id), exportRecord{1, r.Export})
 	})
+	if err != nil {
+		return nil, err
+	}
+	return &r.Export, nil
 }
 
 func (s *Service) getExport(tssID, id string) (*Export, error) {
-	var e Export
+	var r exportRecord
 	err := s.st.View(func(txn store.Tx) (err error) {
-		e, err = store.GetJSON[Export](txn, store.ExportKey(tssID, id))
+		r, err = store.GetJSON[exportRecord](txn, store.ExportKey(tssID, id))
 		return err
 	})
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, ErrExportNotFound
 	}
-	return &e, err
+	return &r.Export, err
 }
 
-// errTooMany and errCancelled end a job early.
-var (
-	errTooMany   = errors.New("E_TOO_MANY_RECORDS")
-	errCancelled = errors.New("cancelled")
-)
+// errTooMany ends a job early.
+var errTooMany = errors.New("E_TOO_MANY_RECORDS")
 
-func (s *Service) runExport(ctx context.Context, x *exporter, tssID, id string) error {
-	e, err := s.getExport(tssID, id)
-	if err != nil {
-		return err
+func running(state string) bool { return state == ExportPending || state == ExportWorking }
+
+// runExport is the export job: it builds the file and records the outcome
+// in the export. A cancel (CancelExport has already recorded CANCELLED)
+// or a shutdown stops it; after a shutdown it runs again from the start.
+func (s *Service) runExport(ctx context.Context, x *exporter, run *jobs.Run, tssID, id string) error {
+	e, err := s.updateExport(ctx, tssID, id, func(_ store.Tx, e *Export) (bool, error) {
+		if !running(e.State) {
+			return false, nil
+		}
+		e.State, e.TimeStart = ExportWorking, s.now().Unix()
+		return true, nil
+	})
+	if err != nil || e.State != ExportWorking {
+		return err // cancelled before it started: nothing to do
 	}
-	if e.State != ExportPending && e.State != ExportWorking {
-		return s.st.Update(ctx, func(txn store.Tx) error { return txn.Delete(store.ExportQueueKey(id)) })
-	}
-	e.State, e.TimeStart = ExportWorking, s.now().Unix()
-	if err := s.setExport(e, false); err != nil {
-		return err
-	}
-	n, size, sum, err := s.writeExport(ctx, x, e)
+	n, size, sum, err := s.writeExport(ctx, x, e, run)
 	if ctx.Err() != nil {
-		return ctx.Err() // shutting down: the job stays queued and resumes
+		// Cancelled (recorded already) or shutting down (resumes); the
+		// partial file is gone, a complete one of a late cancel goes too.
+		return errors.Join(context.Cause(ctx), removeFile(x.file(id)))
 	}
-	x.mu.Lock()
-	cancelled := x.stop[id]
-	delete(x.stop, id)
-	x.mu.Unlock()
 	now := s.now().Unix()
-	switch {
-	case cancelled || errors.Is(err, errCancelled):
-		e.State = ExportCancelled
-	case errors.Is(err, errTooMany):
-		e.State, e.Exception, e.TimeError = ExportError, "E_TOO_MANY_RECORDS", now
-	case errors.Is(err, store.ErrDiskFull):
-		e.State, e.Exception, e.TimeError = ExportError, "E_DISK_FULL", now
+	_, werr := s.updateExport(context.WithoutCancel(ctx), tssID, id, func(_ store.Tx, e *Export) (bool, error) {
+		if !running(e.State) {
+			return false, nil // cancelled in the last moment: CANCELLED stays
+		}
+		switch {
+		case errors.Is(err, errTooMany):
+			e.State, e.Exception, e.TimeError = ExportError, "E_TOO_MANY_RECORDS", now
+		case errors.Is(err, store.ErrDiskFull):
+			e.State, e.Exception, e.TimeError = ExportError, "E_DISK_FULL", now
+		case err != nil:
+			e.State, e.Exception, e.TimeError = ExportError, "E_INTERNAL", now
+		default:
+			e.State, e.TimeEnd, e.TimeExpiration = ExportCompleted, now, now+int64(ExportLifetime/time.Second)
+			e.Records, e.Size, e.SHA256 = n, size, sum
+		}
+		return true, nil
+	})
+	if errors.Is(err, store.ErrDiskFull) {
 		x.log.Error().Err(err).Str("export", id).Msg("export stopped: disk nearly full")
-	case err != nil:
-		e.State, e.Exception, e.TimeError = ExportError, "E_INTERNAL", now
+	} else if err != nil && !errors.Is(err, errTooMany) {
 		x.log.Error().Err(err).Str("export", id).Msg("export error")
-	default:
-		e.State, e.TimeEnd, e.TimeExpiration = ExportCompleted, now, now+int64(ExportLifetime/time.Second)
-		e.Records, e.Size, e.SHA256 = n, size, sum
 	}
-	if e.State != ExportCompleted {
-		_ = os.Remove(x.file(id))
+	if werr != nil || err != nil || !running(e.State) {
+		werr = errors.Join(werr, removeFile(x.file(id)))
 	}
-	return s.setExport(e, true)
+	return werr
+}
+
+// removeFile removes a file that may not exist.
+func removeFile(name string) error {
+	if err := os.Remove(name); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	return nil
 }
 
 // writeExport streams the selected logs into the export file: info.csv,
 // the TSS certificate, the CA certificate, then the logs by counter. It
 // returns the number of logs, the file size and its SHA-256.
-func (s *Service) writeExport(ctx context.Context, x *exporter, e *Export) (int, int64, string, error) {
+func (s *Service) writeExport(ctx context.Context, x *exporter, e *Export, run *jobs.Run) (int, int64, string, error) {
 	tmp := x.file(e.ID) + ".partial"
 	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600)
 	if err != nil {
 		return 0, 0, "", err
 	}
-	defer os.Remove(tmp)
 	h := sha256.New()
 	cw := &countWriter{w: io.MultiWriter(s.st.SpaceGuard(f), h)}
-	n, err := s.streamExport(ctx, x, e, cw)
+	n, err := s.streamExport(ctx, e, cw, run)
 	if err == nil {
 		err = f.Sync()
 	}
@@ -317,6 +347,9 @@ func (s *Service) writeExport(ctx context.Context, x *exporter, e *Export) (int,
 	}
 	if err == nil {
 		err = os.Rename(tmp, x.file(e.ID))
+	}
+	if err != nil {
+		err = errors.Join(err, removeFile(tmp))
 	}
 	return n, cw.n, hex.EncodeToString(h.Sum(nil)), err
 }
@@ -407,12 +440,24 @@ func (s *Service) newSelector(txn store.Tx, e *Export) (*selector, error) {
 	return sel, nil
 }
 
-func (s *Service) streamExport(ctx context.Context, x *exporter, e *Export, w io.Writer) (int, error) {
+func (s *Service) streamExport(ctx context.Context, e *Export, w io.Writer, run *jobs.Run) (int, error) {
 	var t TSS
 	var sel *selector
+	var total int64 // logs in the counter range: an upper bound of the records
 	err := s.st.View(func(txn store.Tx) (err error) {
 		if t, err = store.GetJSON[TSS](txn, store.TSSKey(e.TSSID)); err != nil {
 			return err
+		}
+		c, err := store.GetTSSCounters(txn, e.TSSID)
+		if err != nil {
+			return err
+		}
+		lo, hi := max(e.Parameters.StartSignatureCounter, 1), c.Sig
+		if e.Parameters.EndSignatureCounter != 0 {
+			hi = min(hi, e.Parameters.EndSignatureCounter)
+		}
+		if hi >= lo {
+			total = int64(min(hi-lo+1, e.Parameters.MaximumNumberRecords))
 		}
 		sel, err = s.newSelector(txn, e)
 		return err
@@ -420,9 +465,11 @@ func (s *Service) streamExport(ctx context.Context, x *exporter, e *Export, w io
 	if err != nil {
 		return 0, err
 	}
-	_, caDER, err := s.ca(ctx)
-	if err != nil {
-		return 0, err
+	caDER := t.IssuerCert
+	if caDER == nil { // TSS made before the issuer was kept: made here
+		if _, caDER, err = s.ca(ctx); err != nil {
+			return 0, err
+		}
 	}
 	tw := tse.NewTarWriter(w, s.now())
 	desc := cmp.Or(t.Description, "fiskaldesk Sandbox TSS ("+t.ID+")")
@@ -466,14 +513,9 @@ func (s *Service) streamExport(ctx context.Context, x *exporter, e *Export, w io
 			}
 			if n%1024 == 0 {
 				if ctx.Err() != nil {
-					return ctx.Err()
+					return context.Cause(ctx)
 				}
-				x.mu.Lock()
-				stop := x.stop[e.ID]
-				x.mu.Unlock()
-				if stop {
-					return errCancelled
-				}
+				run.Progress(int64(n), total)
 			}
 			if err := tw.Add(tse.FileName(l), raw); err != nil {
 				return err
@@ -484,6 +526,7 @@ func (s *Service) streamExport(ctx context.Context, x *exporter, e *Export, w io
 	if err != nil {
 		return n, err
 	}
+	run.Progress(int64(n), int64(n))
 	return n, tw.Close()
 }
 
@@ -495,26 +538,27 @@ func (s *Service) GetExport(c Caller, tssID, id string) (*Export, error) {
 	return s.getExport(tssID, id)
 }
 
-// CancelExport cancels a PENDING or WORKING export.
+// CancelExport cancels a PENDING or WORKING export: the export and its
+// job in one transaction, then the running job is stopped.
 func (s *Service) CancelExport(ctx context.Context, c Caller, tssID, id string) (*Export, error) {
 	if _, err := s.Get(c, tssID); err != nil {
 		return nil, err
 	}
 	defer s.lock(tssID)()
-	e, err := s.getExport(tssID, id)
+	e, err := s.updateExport(ctx, tssID, id, func(txn store.Tx, e *Export) (bool, error) {
+		if !running(e.State) {
+			return false, ErrCancelExport
+		}
+		e.State = ExportCancelled
+		return true, jobs.Cancel(txn, ExportJob, tssID+"/"+id)
+	})
 	if err != nil {
 		return nil, err
 	}
-	if e.State != ExportPending && e.State != ExportWorking {
-		return nil, ErrCancelExport
-	}
 	if x := s.exp.Load(); x != nil {
-		x.mu.Lock()
-		x.stop[id] = true
-		x.mu.Unlock()
+		x.jobs.Notify()
 	}
-	e.State = ExportCancelled
-	return e, s.setExport(e, true)
+	return e, nil
 }
 
 // ExportFile opens a completed export's file for download.
@@ -531,7 +575,9 @@ func (s *Service) ExportFile(c Caller, tssID, id string) (*os.File, *Export, err
 		return nil, e, errors.New("exports are not running")
 	}
 	if s.now().Unix() > e.TimeExpiration {
-		_ = os.Remove(x.file(id))
+		if err := removeFile(x.file(id)); err != nil {
+			x.log.Warn().Err(err).Str("export", id).Msg("cannot remove an expired export file")
+		}
 		return nil, e, ErrExportExpired
 	}
 	f, err := os.Open(x.file(id))
@@ -548,14 +594,14 @@ func (s *Service) ExportMetadata(ctx context.Context, c Caller, tssID, id string
 		return nil, err
 	}
 	defer s.lock(tssID)()
-	if e, err = s.getExport(tssID, id); err != nil {
+	e, err = s.updateExport(ctx, tssID, id, func(_ store.Tx, e *Export) (bool, error) {
+		e.Metadata = mergeMeta(e.Metadata, m)
+		return true, org.ValidateMetadata("metadata", e.Metadata)
+	})
+	if err != nil {
 		return nil, err
 	}
-	e.Metadata = mergeMeta(e.Metadata, m)
-	if err := org.ValidateMetadata("metadata", e.Metadata); err != nil {
-		return nil, err
-	}
-	return e.Metadata, s.setExport(e, false)
+	return e.Metadata, nil
 }
 
 // ListExports lists the exports of TSS tssID, or of all TSS of c's acting org.
@@ -567,9 +613,9 @@ func (s *Service) ListExports(c Caller, tssID string, f ListFilter) ([]*Export, 
 			return err
 		}
 		for _, t := range ids {
-			if err := store.ScanJSON(txn, store.ExportPrefix(t), func(e Export) error {
-				if len(f.States) == 0 || slices.Contains(f.States, e.State) {
-					out = append(out, &e)
+			if err := store.ScanJSON(txn, store.ExportPrefix(t), func(r exportRecord) error {
+				if len(f.States) == 0 || slices.Contains(f.States, r.State) {
+					out = append(out, &r.Export)
 				}
 				return nil
 			}); err != nil {

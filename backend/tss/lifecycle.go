@@ -34,7 +34,8 @@ func newPUK() string {
 // Create makes TSS id for c's acting org in c's env, in state CREATED,
 // with a fresh P-256 key, its certificate and a 10-digit PUK (returned in
 // the view). Repeating it while the TSS is CREATED returns the same TSS
-// and PUK; in any other state it is ErrTSSConflict.
+// and PUK; in any other state it is ErrTSSConflict. The id of a TSS c
+// cannot see is ErrTSSNotFound.
 func (s *Service) Create(ctx context.Context, c Caller, id string, metadata map[string]string) (*View, error) {
 	if err := org.ValidateMetadata("metadata", metadata); err != nil {
 		return nil, err
@@ -49,6 +50,11 @@ func (s *Service) Create(ctx context.Context, c Caller, id string, metadata map[
 		}
 		if err != nil {
 			return err
+		}
+		// Another tenant's TSS id is 404, as when reading it: a 409 would
+		// confirm that the id exists.
+		if seen, err := s.sees(txn, c, id); err != nil || !seen {
+			return cmp.Or(err, ErrTSSNotFound)
 		}
 		if err := signedHere(txn, id); err != nil {
 			return err
@@ -90,12 +96,15 @@ func (s *Service) Create(ctx context.Context, c Caller, id string, metadata map[
 	if err != nil {
 		return nil, err
 	}
-	kd, _ := x509.MarshalECPrivateKey(key)
+	kd, err := x509.MarshalECPrivateKey(key)
+	if err != nil {
+		return nil, err
+	}
 	puk := newPUK()
 	t := &TSS{V: 1, ID: id, Env: c.Env, OrgID: c.ActingOrg, State: StateCreated,
 		Serial: hex.EncodeToString(tse.Serial(&key.PublicKey)), PublicKey: tse.Point(&key.PublicKey), Certificate: cert,
 		SealedKey: s.sealer.Seal(kd, []byte(id)), SealedPUK: s.sealer.Seal([]byte(puk), []byte(id)), PUKHash: secret.Hash(puk),
-		Metadata: metadata, TimeCreation: now.Unix(), Indexed: true}
+		Metadata: metadata, TimeCreation: now.Unix(), Indexed: true, IssuerCert: caDER}
 	err = s.st.Update(ctx, func(txn store.Tx) error {
 		if ok, err := store.Exists(txn, store.TSSKey(id)); err != nil || ok {
 			return cmp.Or(err, ErrTSSConflict)
@@ -171,8 +180,10 @@ func (s *Service) Patch(ctx context.Context, c Caller, id, state, description st
 		w.changed = true
 		switch {
 		case t.State == StateCreated && state == StateUninitialized:
-			// Deploying sets the TSS clock: the first signed log.
-			if err := w.system("updateTime", tse.Field{Tag: 1, Value: tse.IntBytes(0)}, tse.Field{Tag: 2, Value: tse.IntBytes(uint64(w.now))}); err != nil {
+			// Deploying sets the TSS clock (the first signed log) and sets up
+			// the secure element as the cloud's TSE does: its internal
+			// client, the audit, the logging configuration, the start.
+			if err := w.deploy(); err != nil {
 				return err
 			}
 			t.State, t.TimeUninit, t.SealedPUK = StateUninitialized, w.now, nil
@@ -184,7 +195,7 @@ func (s *Service) Patch(ctx context.Context, c Caller, id, state, description st
 			if !descSet || description == "" {
 				t.Description = "fiskaldesk Sandbox TSS (" + id + ")"
 			}
-			if err := w.system("initialize", tse.Field{Tag: 1, Value: []byte(t.Description)}); err != nil {
+			if err := w.adminOp("initialize", true, tse.Field{Tag: 1, Value: []byte(t.Description)}); err != nil {
 				return err
 			}
 			t.State, t.TimeInit = StateInitialized, w.now
@@ -192,7 +203,7 @@ func (s *Service) Patch(ctx context.Context, c Caller, id, state, description st
 			if !s.admins.active(id, c.TokenID, s.now()) {
 				return ErrAdminRequired
 			}
-			if err := w.system("disableSecureElement", tse.Field{Tag: 1, Value: tse.IntBytes(uint64(w.now))}); err != nil {
+			if err := w.adminOp("disableSecureElement", false, tse.Field{Tag: 1, Value: tse.IntBytes(uint64(w.now))}); err != nil {
 				return err
 			}
 			t.State, t.TimeDisable = StateDisabled, w.now

@@ -3,6 +3,7 @@ package tss
 import (
 	"encoding/base64"
 	"errors"
+	"fmt"
 	"strconv"
 	"time"
 
@@ -29,30 +30,44 @@ const (
 
 // TSS is the stored TSS record (without its counters).
 type TSS struct {
-	V            int               `json:"v"`
-	ID           string            `json:"id"`
-	Env          string            `json:"env"`
-	OrgID        string            `json:"org"`
-	State        string            `json:"state"`
-	Description  string            `json:"description,omitempty"`
-	Serial       string            `json:"serial"`
-	PublicKey    []byte            `json:"public_key"`
-	Certificate  []byte            `json:"certificate"`
-	SealedKey    []byte            `json:"sealed_key"`
-	SealedPUK    []byte            `json:"sealed_puk,omitempty"` // only while CREATED, to answer a repeated create
-	PUKHash      string            `json:"puk_hash"`
-	PINHash      string            `json:"pin_hash,omitempty"`
-	PINFailures  int               `json:"pin_failures"`
-	Metadata     map[string]string `json:"metadata,omitempty"`
-	TimeCreation int64             `json:"time_creation"`
-	TimeUninit   int64             `json:"time_uninit,omitempty"`
-	TimeInit     int64             `json:"time_init,omitempty"`
-	TimeDisable  int64             `json:"time_disable,omitempty"`
+	V           int    `json:"v"`
+	ID          string `json:"id"`
+	Env         string `json:"env"`
+	OrgID       string `json:"org"`
+	State       string `json:"state"`
+	Description string `json:"description,omitempty"`
+	Serial      string `json:"serial"`
+	PublicKey   []byte `json:"public_key"`
+	Certificate []byte `json:"certificate"`
+	SealedKey   []byte `json:"sealed_key"`
+	SealedPUK   []byte `json:"sealed_puk,omitempty"` // only while CREATED, to answer a repeated create
+	PUKHash     string `json:"puk_hash"`
+	PINHash     string `json:"pin_hash,omitempty"`
+	PINFailures int    `json:"pin_failures"`
+	// PUKFailures counts wrong PUKs since the last right one; from
+	// MaxPUKFailures on, the PUK is blocked until PUKBlockedUntil (unix s).
+	PUKFailures     int               `json:"puk_failures,omitempty"`
+	PUKBlockedUntil int64             `json:"puk_blocked_until,omitempty"`
+	Metadata        map[string]string `json:"metadata,omitempty"`
+	TimeCreation    int64             `json:"time_creation"`
+	TimeUninit      int64             `json:"time_uninit,omitempty"`
+	TimeInit        int64             `json:"time_init,omitempty"`
+	TimeDisable     int64             `json:"time_disable,omitempty"`
 	// Indexed: every transaction that ended has its tx-end key and every
 	// transaction its tx-client key, so lists filtered by state or client
 	// need not read every transaction. TSS made before the indexes lack
 	// it and take the reading path.
 	Indexed bool `json:"indexed,omitempty"`
+	// ClockSet is when the TSS clock was last set (updateTime); the cloud's
+	// TSE sets it about daily. SEVersion is the fiskaldesk version that
+	// signs for it; a change is recorded in audit logs.
+	ClockSet  int64  `json:"clock_set,omitempty"`
+	SEVersion string `json:"se_version,omitempty"`
+	// IssuerCert is the CA certificate that issued Certificate: the
+	// sandbox CA of the installation that created the TSS, which is not
+	// the one of an instance the TSS is synced to. Exports carry it, so
+	// the chain verifies wherever they are made.
+	IssuerCert []byte `json:"issuer_cert,omitempty"`
 }
 
 // PINBlocked: no PIN set yet, or too many wrong tries.
@@ -60,6 +75,39 @@ func (t *TSS) PINBlocked() bool { return t.PINHash == "" || t.PINFailures >= Max
 
 // MaxPINFailures blocks the admin PIN until it is reset with the PUK.
 const MaxPINFailures = 5
+
+// The PUK is blocked like the PIN, but it has nothing above it to unblock
+// it, so its block ends by itself (docs/sign-de.md › Admin PIN and PUK):
+// after MaxPUKFailures wrong PUKs in a row for PUKBackoff, and every
+// further wrong PUK doubles that, up to MaxPUKBackoff. While blocked an
+// attempt is refused without being checked or logged.
+const (
+	MaxPUKFailures = 5
+	PUKBackoff     = time.Minute
+	MaxPUKBackoff  = 24 * time.Hour
+)
+
+// pukBackoff is how long the PUK stays blocked after its n-th wrong try.
+func pukBackoff(n int) time.Duration {
+	if n < MaxPUKFailures {
+		return 0
+	}
+	d := PUKBackoff
+	for i := MaxPUKFailures; i < n && d < MaxPUKBackoff; i++ {
+		d *= 2
+	}
+	return min(d, MaxPUKBackoff)
+}
+
+// PUKBlockedError is a PUK tried while blocked; Wait is the rest of the block.
+type PUKBlockedError struct {
+	Failures int
+	Wait     time.Duration
+}
+
+func (e *PUKBlockedError) Error() string {
+	return fmt.Sprintf("The admin PUK is blocked after %d wrong tries; retry in %s", e.Failures, e.Wait.Round(time.Second))
+}
 
 // View is the TSS resource of the API (fiskaly-api §3.3).
 type View struct {

@@ -4,15 +4,18 @@ import (
 	"cmp"
 	"context"
 	"crypto/ecdsa"
+	"crypto/sha256"
 	"crypto/x509"
 	"encoding/asn1"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math/big"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	"github.com/fiskaldesk/fiskaldesk/backend/buildinfo"
 	"github.com/fiskaldesk/fiskaldesk/backend/org"
 	"github.com/fiskaldesk/fiskaldesk/backend/secret"
 	"github.com/fiskaldesk/fiskaldesk/backend/store"
@@ -38,12 +41,30 @@ type Service struct {
 	caDER []byte
 
 	exp atomic.Pointer[exporter] // nil until StartExports
+
+	// se holds, per TSS, the state of its secure element in this process
+	// (*seState), read and written under the TSS lock.
+	se sync.Map
+	// SoftwareVersion is the version that signs (buildinfo.Version); a TSS
+	// last signed by another one gets audit logs of the change.
+	SoftwareVersion string
+}
+
+// seState is what the cloud's secure element keeps between calls: whether
+// it has started in this process (selfTest, enterSecureState,
+// exitSecureState on the first use) and whether the admin is logged in to
+// it (authenticateUser … logOut around each admin operation).
+type seState struct{ awake, login bool }
+
+func (s *Service) seOf(id string) *seState {
+	v, _ := s.se.LoadOrStore(id, &seState{})
+	return v.(*seState)
 }
 
 // NewService returns the SIGN DE service; sealer protects private keys.
 func NewService(st *store.Store, orgs *org.Service, sealer *secret.Sealer) *Service {
 	return &Service{st: st, orgs: orgs, sealer: sealer, now: time.Now, TestTSSLimit: DefaultTestTSSLimit,
-		Faults: NewFaults(), admins: admins{m: map[string]map[string]time.Time{}}}
+		Faults: NewFaults(), admins: admins{m: map[string]map[string]time.Time{}}, SoftwareVersion: buildinfo.Version}
 }
 
 // SetClock replaces the clock the TSS sign with (tests sign on other days).
@@ -86,6 +107,26 @@ func (s *Service) load(txn store.Tx, c Caller, id string) (*TSS, counters, error
 	return &t, ctr, nil
 }
 
+// sees reports whether c may see TSS id (in any env): whether the TSS's
+// organization is visible to c. An absent TSS is not seen.
+func (s *Service) sees(txn store.Tx, c Caller, id string) (bool, error) {
+	t, err := store.GetJSON[struct {
+		OrgID string `json:"org"`
+	}](txn, store.TSSKey(id))
+	if errors.Is(err, store.ErrNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	if _, _, err := s.orgs.GetTx(txn, c.Viewer, t.OrgID); errors.Is(err, org.ErrNotFound) {
+		return false, nil
+	} else if err != nil {
+		return false, err
+	}
+	return true, nil
+}
+
 // Get returns the TSS resource.
 func (s *Service) Get(c Caller, id string) (*View, error) {
 	var v *View
@@ -113,6 +154,11 @@ type write struct {
 	checks  []func(txn store.Tx) error
 	counts  map[string]int64
 	changed bool
+	// se is the secure element's state as this write leaves it, applied
+	// when the write is stored; chores guards the logs the TSE writes on
+	// its own (sign → chores → sign).
+	se     seState
+	chores bool
 }
 
 func (w *write) set(k, v []byte) { w.sets[string(k)] = v }
@@ -142,12 +188,28 @@ func (w *write) del(k []byte) { w.dels = append(w.dels, k) }
 // signature. The counter is taken here, under the TSS lock, and stored
 // with the log.
 func (w *write) sign(typ asn1.ObjectIdentifier, data []tse.Field) (uint64, []byte, error) {
+	if err := w.housekeeping(); err != nil {
+		return 0, nil, err
+	}
+	return w.signNow(typ, data)
+}
+
+func (w *write) signNow(typ asn1.ObjectIdentifier, data []tse.Field) (uint64, []byte, error) {
+	return w.signMessage(tse.Message{Type: typ, CertifiedData: data})
+}
+
+// signAudit signs an audit log with its seAuditData.
+func (w *write) signAudit(data []byte) error {
+	_, _, err := w.signMessage(tse.Message{Type: tse.OIDAuditLog, SEAuditData: data})
+	return err
+}
+
+func (w *write) signMessage(m tse.Message) (uint64, []byte, error) {
 	w.ctr.Sig++
-	if typ.Equal(tse.OIDTransactionLog) {
+	if m.Type.Equal(tse.OIDTransactionLog) {
 		w.ctr.LastLog = w.now // the TSS's last activity, for the dashboard
 	}
-	m := tse.Message{Type: typ, CertifiedData: data, Serial: mustHex(w.t.Serial), Algorithm: tse.OIDECDSAPlainSHA256,
-		Counter: w.ctr.Sig, UnixTime: w.now}
+	m.Serial, m.Algorithm, m.Counter, m.UnixTime = mustHex(w.t.Serial), tse.OIDECDSAPlainSHA256, w.ctr.Sig, w.now
 	dtbs := m.DTBS()
 	sig, err := tse.SignPlain(w.key, dtbs)
 	if err != nil {
@@ -163,6 +225,130 @@ func (w *write) sign(typ asn1.ObjectIdentifier, data []tse.Field) (uint64, []byt
 func (w *write) system(event string, data ...tse.Field) error {
 	_, _, err := w.sign(tse.OIDSystemLog, tse.SystemData(event, data...))
 	return err
+}
+
+// housekeeping signs, before the first log of a write, the logs the
+// cloud's TSE writes on its own (docs/sign-de.md › Log messages):
+// selfTest, enterSecureState and exitSecureState when its secure element
+// starts — here the first use of the TSS in this process —, the audit
+// logs of a software change, and the updateTime of the daily clock sync.
+func (w *write) housekeeping() error {
+	if w.chores || !deployed(w.t) {
+		return nil
+	}
+	w.chores = true
+	defer func() { w.chores = false }()
+	if !w.se.awake {
+		if err := w.wake(); err != nil {
+			return err
+		}
+	}
+	if v := w.s.SoftwareVersion; w.t.SEVersion != v {
+		if w.t.SEVersion != "" {
+			for _, ev := range []struct {
+				code uint64
+				v    string
+			}{{3, ""}, {1, v}} {
+				if err := w.signAudit(tse.AuditData(w.now, ev.code, ev.v)); err != nil {
+					return err
+				}
+			}
+		}
+		w.t.SEVersion, w.changed = v, true
+	}
+	if last := cmp.Or(w.t.ClockSet, w.t.TimeUninit); last != 0 && w.now-last >= clockSyncInterval {
+		if err := w.setClock(w.now); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// clockSyncInterval is how often the cloud's TSE logs an updateTime.
+const clockSyncInterval = 24 * 60 * 60
+
+// setClock signs updateTime: the clock read before and after setting. A
+// software TSS reads the system clock, so both are now, except when the
+// TSS gets its clock at deployment (before: 0).
+func (w *write) setClock(before int64) error {
+	_, _, err := w.signNow(tse.OIDSystemLog, tse.SystemData("updateTime",
+		tse.Field{Tag: 1, Value: tse.IntBytes(uint64(before))}, tse.Field{Tag: 2, Value: tse.IntBytes(uint64(w.now))}))
+	w.t.ClockSet, w.changed = w.now, true
+	return err
+}
+
+// wake signs the start of the secure element: a real self test of the
+// TSS key (sign and verify a probe), then entering and leaving the secure
+// state, as the cloud's TSE does when it starts.
+func (w *write) wake() error {
+	probe := []byte("fiskaldesk self test " + w.t.ID)
+	sig, err := tse.SignPlain(w.key, probe)
+	ok := err == nil && verifyPlain(&w.key.PublicKey, probe, sig)
+	events := [][]tse.Field{
+		tse.SystemData("selfTest", tse.Field{Tag: 1, Value: []byte(seComponent)}, tse.Field{Tag: 2, Value: tse.Bool(ok)},
+			tse.Field{Tag: 4, Value: tse.IntBytes(uint64(w.now))}),
+		tse.SystemData("enterSecureState", tse.Field{Tag: 1, Value: tse.IntBytes(uint64(w.now))}),
+		tse.SystemData("exitSecureState"),
+	}
+	for _, d := range events {
+		if _, _, err := w.signNow(tse.OIDSystemLog, d); err != nil {
+			return err
+		}
+	}
+	w.se.awake = true
+	return nil
+}
+
+// deploy signs what the cloud's TSE writes when it is set up (seen in the
+// real exports, same second): updateTime, registerClient of its internal
+// client "setup", startAudit, configureLogging, and the start of the
+// secure element (selfTest, enterSecureState, exitSecureState).
+func (w *write) deploy() error {
+	if err := w.setClock(0); err != nil {
+		return err
+	}
+	for _, d := range [][]tse.Field{
+		tse.SystemData("registerClient", tse.Field{Tag: 1, Value: []byte("setup")}),
+		tse.SystemData("startAudit"),
+		tse.SystemData("configureLogging", tse.Field{Tag: 1, Value: []byte(seComponent + "-audit")}, tse.Field{Tag: 2, Value: tse.Bool(true)},
+			tse.Field{Tag: 3, Value: tse.LoggingParameters(tse.LoggedEvents)}),
+	} {
+		if _, _, err := w.signNow(tse.OIDSystemLog, d); err != nil {
+			return err
+		}
+	}
+	w.t.SEVersion = w.s.SoftwareVersion
+	return w.wake()
+}
+
+// seComponent is the component the self test names: the SMAERS, the
+// security module of TR-03153.
+const seComponent = "SMAERS"
+
+func verifyPlain(pub *ecdsa.PublicKey, data, sig []byte) bool {
+	sum := sha256.Sum256(data)
+	return len(sig) == 64 && ecdsa.Verify(pub, sum[:], new(big.Int).SetBytes(sig[:32]), new(big.Int).SetBytes(sig[32:]))
+}
+
+// adminOp signs an admin operation of the secure element inside a login
+// to it: authenticateUser first unless the admin is logged in, and logOut
+// after it (unless the operation ends the secure element), as the cloud's
+// TSE logs them.
+func (w *write) adminOp(event string, logout bool, data ...tse.Field) error {
+	if !w.se.login {
+		if err := w.system("authenticateUser", tse.Field{Tag: 1, Value: []byte(adminUser)}, tse.Field{Tag: 2, Value: tse.Enum(1)},
+			tse.Field{Tag: 3, Value: tse.Bool(true)}); err != nil {
+			return err
+		}
+	}
+	if err := w.system(event, data...); err != nil {
+		return err
+	}
+	w.se.login = false
+	if logout {
+		return w.system("logOut", tse.Field{Tag: 1, Value: []byte(adminUser)}, tse.Field{Tag: 2, Value: tse.Enum(0)})
+	}
+	return nil
 }
 
 // mutate runs fn under the TSS lock on the current record and commits
@@ -185,11 +371,13 @@ func (s *Service) mutate(ctx context.Context, c Caller, id string, fn func(w *wr
 	if err != nil {
 		return nil, counters{}, err
 	}
-	w := &write{s: s, t: t, ctr: ctr, key: key, now: s.now().Unix(), sets: map[string][]byte{}}
+	se := s.seOf(id)
+	w := &write{s: s, t: t, ctr: ctr, key: key, now: s.now().Unix(), sets: map[string][]byte{}, se: *se}
 	if err := fn(w); err != nil {
 		return nil, counters{}, err
 	}
 	if !w.changed && len(w.sets) == 0 && len(w.dels) == 0 && len(w.counts) == 0 && w.ctr == ctr {
+		*se = w.se
 		return w.t, w.ctr, nil // nothing to write (an idempotent repeat)
 	}
 	// The transactions started here count for their day in the counters;
@@ -238,6 +426,7 @@ func (s *Service) mutate(ctx context.Context, c Caller, id string, fn func(w *wr
 	if err != nil {
 		return nil, counters{}, err
 	}
+	*se = w.se // the secure element's state moves with what was stored
 	return w.t, w.ctr, nil
 }
 
@@ -292,7 +481,10 @@ func (s *Service) ca(ctx context.Context) (*ecdsa.PrivateKey, []byte, error) {
 		if err != nil {
 			return nil, nil, err
 		}
-		kd, _ := x509.MarshalECPrivateKey(key)
+		kd, err := x509.MarshalECPrivateKey(key)
+		if err != nil {
+			return nil, nil, err
+		}
 		rec = caRecord{V: 1, Cert: der, SealedKey: s.sealer.Seal(kd, []byte("ca"))}
 		if err := s.st.Update(ctx, func(txn store.Tx) error { return store.PutJSON(txn, store.CAKey(), rec) }); err != nil {
 			return nil, nil, err
@@ -369,4 +561,56 @@ func (a *admins) endAll(tss string) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	delete(a.m, tss)
+}
+
+// OrgOf returns the organization that owns TSS id, "" when there is no
+// such TSS. likely is the organization it probably belongs to (the
+// caller's acting one): a key-only index lookup confirms it without
+// reading the record, which keeps the signing path cheap. It checks
+// nothing: the API's authorization step uses it to find the organization
+// whose role counts for a TSS route.
+func (s *Service) OrgOf(id, likely string) (string, error) {
+	var o string
+	err := s.st.View(func(txn store.Tx) error {
+		if likely != "" {
+			if ok, err := store.Exists(txn, store.OrgTSSKey(likely, id)); err != nil || ok {
+				o = likely
+				return err
+			}
+		}
+		t, err := store.GetJSON[struct {
+			OrgID string `json:"org"`
+		}](txn, store.TSSKey(id))
+		if errors.Is(err, store.ErrNotFound) {
+			return nil
+		}
+		o = t.OrgID
+		return err
+	})
+	return o, err
+}
+
+// ErrSealer is a data key that does not open what this store sealed.
+var ErrSealer = errors.New("the data key does not open this store's sealed secrets")
+
+// CheckSealer tells whether the store holds secrets this service sealed
+// and, if so, whether the sealer opens them: the sandbox CA's key, made
+// with the first TSS (TSS keys synced from other instances are sealed
+// under theirs, so they are not a test of this one).
+func (s *Service) CheckSealer() (sealed bool, err error) {
+	var rec caRecord
+	err = s.st.View(func(txn store.Tx) (err error) {
+		rec, err = store.GetJSON[caRecord](txn, store.CAKey())
+		return err
+	})
+	if errors.Is(err, store.ErrNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	if _, err := s.sealer.Open(rec.SealedKey, []byte("ca")); err != nil {
+		return true, ErrSealer
+	}
+	return true, nil
 }

@@ -1,18 +1,16 @@
 // Package verify checks a TSE TAR export of any vendor (fiskaly, D-Trust,
 // fiskaldesk): its structure, member names against their content,
-// certificates against the serials they name, every log signature,
-// signature-counter continuity and duplicates, and time order. It shares
-// only the TR-03151 reader with the signing side.
+// certificates against the serials they name, each signer's certificate
+// chain up to the CAs in the archive (or given trust anchors), every log
+// signature, signature-counter continuity and duplicates, and time order.
+// It shares only the TR-03151 reader with the signing side.
 package verify
 
 import (
 	"archive/tar"
 	"crypto"
 	"crypto/ecdsa"
-	"crypto/sha256"
-	"crypto/x509"
 	"encoding/hex"
-	"encoding/pem"
 	"errors"
 	"fmt"
 	"io"
@@ -25,6 +23,7 @@ import (
 	"sync"
 	"time"
 
+	_ "crypto/sha3"   // SHA3 variants of ecdsa-plain
 	_ "crypto/sha512" // SHA-384/512 for D-Trust and others
 
 	"github.com/fiskaldesk/fiskaldesk/backend/tse"
@@ -48,6 +47,8 @@ type Finding struct {
 type Certificate struct {
 	Member      string `json:"member"`
 	Subject     string `json:"subject,omitempty"`
+	Issuer      string `json:"issuer,omitempty"`
+	Curve       string `json:"curve,omitempty"`
 	KeyHash     string `json:"key_hash,omitempty"`
 	NameMatches bool   `json:"name_matches_key"`
 	IsCA        bool   `json:"is_ca"`
@@ -66,26 +67,36 @@ type Serial struct {
 
 // Report is the result of verifying one archive.
 type Report struct {
-	File               string        `json:"file"`
-	Members            int           `json:"members"`
-	InfoCSV            string        `json:"info_csv,omitempty"`
-	Logs               int           `json:"logs"`
-	TransactionLogs    int           `json:"transaction_logs"`
-	SystemLogs         int           `json:"system_logs"`
-	AuditLogs          int           `json:"audit_logs"`
-	SignaturesVerified int           `json:"signatures_verified"`
-	SignaturesFailed   int           `json:"signatures_failed"`
-	NotCheckable       int           `json:"not_checkable"`
-	Certificates       []Certificate `json:"certificates"`
-	Serials            []Serial      `json:"serials"`
-	Findings           []Finding     `json:"findings"`
-	OK                 bool          `json:"ok"`
+	File               string `json:"file"`
+	Members            int    `json:"members"`
+	InfoCSV            string `json:"info_csv,omitempty"`
+	Logs               int    `json:"logs"`
+	TransactionLogs    int    `json:"transaction_logs"`
+	SystemLogs         int    `json:"system_logs"`
+	AuditLogs          int    `json:"audit_logs"`
+	SignaturesVerified int    `json:"signatures_verified"`
+	// VerifiedWithoutCertificate counts the verified signatures whose key
+	// came not from a certificate but from the signatures themselves,
+	// pinned by the serial (the archive lacks the signer certificate).
+	VerifiedWithoutCertificate int           `json:"verified_without_certificate,omitempty"`
+	SignaturesFailed           int           `json:"signatures_failed"`
+	NotCheckable               int           `json:"not_checkable"`
+	Certificates               []Certificate `json:"certificates"`
+	// Chains holds the certificate chain of every serial that signs logs.
+	Chains       []Chain   `json:"chains"`
+	TrustAnchors int       `json:"trust_anchors"`
+	Serials      []Serial  `json:"serials"`
+	Findings     []Finding `json:"findings"`
+	OK           bool      `json:"ok"`
 }
 
 // Options change what counts as an error.
 type Options struct {
 	// Partial accepts counter gaps, as a filtered export has them.
 	Partial bool
+	// Trust holds DER certificates of trust anchors (ReadTrustFile): every
+	// signer's chain must lead to one of them.
+	Trust [][]byte
 }
 
 func (r *Report) add(sev, check, member, format string, a ...any) {
@@ -120,15 +131,27 @@ const chunk = 4096
 
 // Verify reads a TAR from rd and checks everything that can be checked.
 func Verify(name string, rd io.Reader, opt Options) (*Report, error) {
-	r := &Report{File: name}
+	r := &Report{File: name, TrustAnchors: len(opt.Trust)}
+	var anchors []*cert
+	for i, der := range opt.Trust {
+		c, err := parseCert(fmt.Sprintf("trust anchor %d", i+1), der)
+		if err != nil {
+			return nil, fmt.Errorf("trust anchor %d: %w", i+1, err)
+		}
+		c.member = "trust anchor " + c.name
+		anchors = append(anchors, c)
+	}
 	tr := tar.NewReader(rd)
 	keys := map[string]*ecdsa.PublicKey{}
+	var certs []*cert
 	var logs []logEntry
 	var pending []parsed // logs read but not yet checked
 	signers := map[string]bool{}
 	interned := map[string]string{}
+	rec := &recovery{keys: keys, tried: map[string]int{}, recovered: map[string]bool{}}
 	flush := func() {
-		r.checkChunk(pending, keys)
+		rec.run(pending)
+		r.checkChunk(pending, keys, rec.recovered)
 		for _, p := range pending {
 			s, ok := interned[string(p.log.Serial)]
 			if !ok {
@@ -167,7 +190,9 @@ func Verify(name string, rd io.Reader, opt Options) (*Report, error) {
 		case base == "info.csv":
 			r.InfoCSV = string(data)
 		case strings.Contains(base, "_X509"):
-			r.certificate(base, data, keys)
+			if c := r.certificate(base, data, keys); c != nil {
+				certs = append(certs, c)
+			}
 		case strings.HasSuffix(base, ".log"):
 			l, err := tse.Parse(data)
 			if err != nil {
@@ -198,37 +223,110 @@ func Verify(name string, rd io.Reader, opt Options) (*Report, error) {
 		}
 	}
 	r.checkCounters(logs, opt)
+	r.checkChains(signers, certs, anchors)
 	r.OK = r.Errors() == 0
 	return r, nil
 }
 
-func (r *Report) certificate(member string, data []byte, keys map[string]*ecdsa.PublicKey) Certificate {
+// checkChains checks the certificate chain of every serial that signs
+// logs, and reports serials without a certificate.
+func (r *Report) checkChains(signers map[string]bool, certs, anchors []*cert) {
+	serials := make([]string, 0, len(signers))
+	for s := range signers {
+		serials = append(serials, s)
+	}
+	slices.Sort(serials)
+	logsOf := map[string]int{}
+	for _, s := range r.Serials {
+		logsOf[s.Serial] = s.Logs
+	}
+	for _, s := range serials {
+		var leaf *cert
+		for _, c := range certs {
+			if c.keyHash == s {
+				leaf = c
+				break
+			}
+		}
+		if leaf == nil {
+			r.Chains = append(r.Chains, Chain{Serial: s, Status: ChainNoCertificate,
+				Message: "the archive has no certificate for this serial"})
+			r.add(SevError, "certificate", s+"_X509", "the archive has no certificate for serial %s, which signs %d logs; their signatures were checked against the key recovered from them and pinned by the serial, but no certificate chain can be checked", s, logsOf[s])
+			continue
+		}
+		ch := buildChain(leaf, certs, anchors)
+		r.Chains = append(r.Chains, ch)
+		switch ch.Status {
+		case ChainVerified, ChainTrusted:
+		default:
+			r.add(SevError, "chain", leaf.member, "certificate chain %s: %s", ch.Status, ch.Message)
+		}
+		if ch.Sandbox {
+			r.add(SevWarning, "chain", leaf.member, "the root is a fiskaldesk Sandbox CA: these logs come from a software TSS of a fiskaldesk installation, not from a certified TSE")
+		}
+	}
+}
+
+// certificate reads a certificate member and offers its key for the logs.
+func (r *Report) certificate(member string, data []byte, keys map[string]*ecdsa.PublicKey) *cert {
 	c := Certificate{Member: member}
 	defer func() { r.Certificates = append(r.Certificates, c) }()
-	if p, _ := pem.Decode(data); p != nil {
-		data = p.Bytes
-	}
-	cert, err := x509.ParseCertificate(data)
+	ct, err := parseCert(member, data)
 	if err != nil {
-		r.add(SevWarning, "certificate", member, "cannot be parsed here (%v); logs signed with it are not checkable", err)
-		return c
+		r.add(SevError, "certificate", member, "cannot be read: %v", err)
+		return nil
 	}
-	c.Parsed, c.Subject, c.IsCA = true, cert.Subject.String(), cert.IsCA
-	k, ok := cert.PublicKey.(*ecdsa.PublicKey)
-	if !ok {
-		r.add(SevWarning, "certificate", member, "key type %T is not ECDSA", cert.PublicKey)
-		return c
+	c.Parsed, c.Subject, c.Issuer, c.IsCA, c.Curve = true, ct.name, ct.issName, ct.isCA, ct.curve
+	if ct.pub == nil {
+		r.add(SevWarning, "certificate", member, "key is not ECDSA on a curve this verifier knows; logs signed with it are not checkable")
+		return ct
 	}
-	sum := sha256.Sum256(tse.Point(k))
-	c.KeyHash = hex.EncodeToString(sum[:])
+	c.KeyHash = ct.keyHash
 	c.NameMatches = strings.EqualFold(strings.SplitN(member, "_X509", 2)[0], c.KeyHash)
-	keys[c.KeyHash] = k
-	return c
+	keys[c.KeyHash] = ct.pub
+	return ct
+}
+
+// recovery finds the keys of serials whose certificate is missing.
+type recovery struct {
+	keys      map[string]*ecdsa.PublicKey
+	tried     map[string]int  // failed attempts per serial
+	recovered map[string]bool // serials whose key came from a signature
+}
+
+// maxRecoveryTries bounds the work on a serial whose logs all fail (a
+// forged archive): after that many, its logs count as without key.
+const maxRecoveryTries = 16
+
+// run recovers, before a chunk is checked in parallel, the key of every
+// serial in it that has none yet.
+func (rc *recovery) run(logs []parsed) {
+	for _, p := range logs {
+		l := p.log
+		s := hex.EncodeToString(l.Serial)
+		if l.BER || rc.keys[s] != nil || rc.tried[s] >= maxRecoveryTries {
+			continue
+		}
+		h, ok := hashFor[l.Algorithm.String()]
+		if !ok {
+			continue
+		}
+		d := h.New()
+		d.Write(l.DTBS)
+		if k := recoverKey(l.Serial, d.Sum(nil), l.Signature); k != nil {
+			rc.keys[s], rc.recovered[s] = k, true
+		} else {
+			rc.tried[s]++
+		}
+	}
 }
 
 // hashFor maps the signature algorithm OID to its hash.
 var hashFor = map[string]crypto.Hash{
-	"0.4.0.127.0.7.1.1.4.1.3": crypto.SHA256, "0.4.0.127.0.7.1.1.4.1.4": crypto.SHA384, "0.4.0.127.0.7.1.1.4.1.5": crypto.SHA512,
+	"0.4.0.127.0.7.1.1.4.1.2": crypto.SHA224, "0.4.0.127.0.7.1.1.4.1.3": crypto.SHA256,
+	"0.4.0.127.0.7.1.1.4.1.4": crypto.SHA384, "0.4.0.127.0.7.1.1.4.1.5": crypto.SHA512,
+	"0.4.0.127.0.7.1.1.4.1.8": crypto.SHA3_224, "0.4.0.127.0.7.1.1.4.1.9": crypto.SHA3_256,
+	"0.4.0.127.0.7.1.1.4.1.10": crypto.SHA3_384, "0.4.0.127.0.7.1.1.4.1.11": crypto.SHA3_512,
 }
 
 var nameRe = regexp.MustCompile(`^(Unixt|Utc|Gent)_([0-9.]+Z?)_Sig-(\d+)_Log-(Tra|Sys|Aud)(?:_No-(\d+)_(Start|Update|Finish)_Client-(.*?)|_([A-Za-z]+))?(?:_Fc-\d+)?\.log$`)
@@ -273,7 +371,7 @@ func checkSignature(l *tse.Log, keys map[string]*ecdsa.PublicKey) sigResult {
 
 // checkChunk checks a run of logs: signatures on every core, then the
 // findings in archive order.
-func (r *Report) checkChunk(logs []parsed, keys map[string]*ecdsa.PublicKey) {
+func (r *Report) checkChunk(logs []parsed, keys map[string]*ecdsa.PublicKey, recovered map[string]bool) {
 	results := make([]sigResult, len(logs))
 	workers := runtime.GOMAXPROCS(0)
 	var wg sync.WaitGroup
@@ -288,6 +386,9 @@ func (r *Report) checkChunk(logs []parsed, keys map[string]*ecdsa.PublicKey) {
 	}
 	wg.Wait()
 	for i, p := range logs {
+		if results[i] == sigVerified && recovered[hex.EncodeToString(p.log.Serial)] {
+			r.VerifiedWithoutCertificate++
+		}
 		r.checkLog(p, results[i])
 	}
 }
@@ -316,11 +417,12 @@ func (r *Report) checkLog(e parsed, res sigResult) {
 		r.NotCheckable++
 		r.add(SevWarning, "signature", e.member, "BER indefinite-length encoding: the signed bytes cannot be rebuilt, signature not checkable")
 	case sigNoKey:
+		// Not a pass: without a key nothing vouches for this log.
 		r.NotCheckable++
-		r.add(SevWarning, "signature", e.member, "no usable certificate for serial %x", l.Serial)
+		r.add(SevError, "signature", e.member, "no certificate for serial %x, and no key recovered from the signature matches it: the log is changed or its certificate is missing", l.Serial)
 	case sigNoAlg:
 		r.NotCheckable++
-		r.add(SevWarning, "signature", e.member, "signature algorithm %v not supported", l.Algorithm)
+		r.add(SevError, "signature", e.member, "signature algorithm %v not supported by this verifier: the log cannot be checked", l.Algorithm)
 	}
 }
 

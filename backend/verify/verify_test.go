@@ -43,7 +43,7 @@ func run(t *testing.T, name string, b []byte, opt Options) *Report {
 	return r
 }
 
-// The figures of ../shared/fixtures/tse-exports/README.md.
+// The figures of testdata/tse-exports/README.md.
 func TestFixturesReproduceTheREADME(t *testing.T) {
 	cases := []struct {
 		file                string

@@ -14,9 +14,20 @@ async function login(page: Page, who = owner) {
 }
 
 test('first start: create the first user and organization', async ({ page }) => {
+  // Without the printed link the page asks for the setup token, and the
+  // server refuses a setup without it.
   await page.goto(base() + '/');
   await expect(page).toHaveURL(/\/setup$/);
+  await expect(page.getByLabel('Setup token')).toBeVisible();
+  const bare = await page.request.post(base() + '/api/dashboard/setup', {
+    data: { email: 'mallory@evil.example', password: 'whatever-long', organization: {} },
+  });
+  expect(bare.status()).toBe(403);
+  // The link serve printed carries it.
+  await page.goto(`${base()}/setup?token=${process.env.FISKALDESK_SETUP_TOKEN}`);
   await expect(page.getByTestId('health')).toHaveAttribute('data-state', 'ok');
+  await expect(page.getByLabel('First name')).toBeVisible();
+  await expect(page.getByLabel('Setup token')).toHaveCount(0);
   await page.getByLabel('First name').fill('Olga');
   await page.getByLabel('Last name').fill('Owner');
   await page.getByLabel('E-mail address').fill(owner.email);

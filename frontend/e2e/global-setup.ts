@@ -8,18 +8,28 @@ import { join, resolve } from 'node:path';
 export default async function globalSetup() {
   const server = await startServer();
   process.env.FISKALDESK_URL = server.url;
+  process.env.FISKALDESK_SETUP_TOKEN = server.setupToken;
   return server.stop;
 }
 
+export interface Server {
+  url: string;
+  data: string;
+  /** The one-time first-start token serve printed with its URL. */
+  setupToken: string;
+  stop: () => Promise<void>;
+}
+
 /** One more `fiskaldesk serve` on its own temp data dir (the sync flow pairs two). */
-export async function startServer(): Promise<{ url: string; data: string; stop: () => Promise<void> }> {
+export async function startServer(): Promise<Server> {
   const bin = resolve(process.env.FISKALDESK_BIN ?? '../bin/fiskaldesk');
   const data = mkdtempSync(join(tmpdir(), 'fiskaldesk-e2e-'));
   const proc = spawn(bin, ['serve', '--data', data, '--addr', '127.0.0.1:0'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  const url = await readURL(proc);
+  const { url, setupToken } = await readURL(proc);
   return {
     url,
     data,
+    setupToken,
     stop: async () => {
       proc.kill('SIGTERM');
       await new Promise((done) => proc.once('exit', done));
@@ -28,7 +38,8 @@ export async function startServer(): Promise<{ url: string; data: string; stop: 
   };
 }
 
-function readURL(proc: ChildProcess): Promise<string> {
+/** Reads the URL and, printed just before it, the setup link's token. */
+function readURL(proc: ChildProcess): Promise<{ url: string; setupToken: string }> {
   return new Promise((resolveURL, reject) => {
     let out = '';
     let err = '';
@@ -39,7 +50,7 @@ function readURL(proc: ChildProcess): Promise<string> {
       const m = /running at (http:\/\/\S+)/.exec(out);
       if (m) {
         clearTimeout(timer);
-        resolveURL(m[1]);
+        resolveURL({ url: m[1], setupToken: /\/setup\?token=(\S+)/.exec(out)?.[1] ?? '' });
       }
     });
     proc.once('exit', (code) => {

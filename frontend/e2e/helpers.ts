@@ -3,6 +3,8 @@ import { type APIRequestContext, type Page, expect } from '@playwright/test';
 export const base = () => process.env.FISKALDESK_URL!;
 export const shot = (name: string) => `../test-output/screenshots/${name}.png`;
 export const owner = { email: 'olga@vendor.example', password: 'olga-password-123' };
+/** The first-start token serve printed (global-setup.ts). */
+export const setupToken = () => process.env.FISKALDESK_SETUP_TOKEN!;
 
 /** Logs the page in as the installation's owner, doing the first start
  * through the API when no spec has done it yet. */
@@ -14,6 +16,7 @@ export async function loginOwner(page: Page) {
         ...owner, first_name: 'Olga', last_name: 'Owner',
         organization: { name: 'Vendor GmbH', address_line1: 'Hauptstraße 1', zip: '10115', town: 'Berlin', country_code: 'DEU' },
       },
+      headers: { 'X-Setup-Token': setupToken() },
     });
     expect(res.status()).toBe(200);
     return;

@@ -1,13 +1,14 @@
 import { execFileSync } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { type Browser, type Page, expect, test } from '@playwright/test';
-import { startServer } from './global-setup';
+import { type Server, startServer } from './global-setup';
 import { shot } from './helpers';
 
 // Two more instances: a central one and a workstation, paired through
 // their dashboards the way a reseller does it (docs/sync.md).
 
-async function firstStart(browser: Browser, url: string, email: string, orgName: string): Promise<Page> {
+async function firstStart(browser: Browser, server: Server, email: string, orgName: string): Promise<Page> {
+  const url = server.url;
   // One context per instance: both are on 127.0.0.1, and cookies do not
   // tell ports apart.
   const ctx = await browser.newContext({ reducedMotion: 'reduce', baseURL: url });
@@ -17,6 +18,7 @@ async function firstStart(browser: Browser, url: string, email: string, orgName:
       email, password: 'sync-password-123', first_name: 'Sam',
       organization: { name: orgName, address_line1: 'Ringstraße 9', zip: '20095', town: 'Hamburg', country_code: 'DEU' },
     },
+    headers: { 'X-Setup-Token': server.setupToken },
   });
   expect(res.status()).toBe(200);
   return page;
@@ -27,7 +29,7 @@ test('pair a workstation with a central instance in the dashboards; the workstat
   const central = await startServer();
   const ws = await startServer();
   try {
-    const cp = await firstStart(browser, central.url, 'central@reseller.example', 'Reseller Zentrale GmbH');
+    const cp = await firstStart(browser, central, 'central@reseller.example', 'Reseller Zentrale GmbH');
     await cp.goto(central.url + '/settings/workstation');
     await expect(cp.getByTestId('sync-role')).toHaveText('Standalone');
     await cp.getByLabel('New workstation').fill('Kasse Filiale Nord');
@@ -40,7 +42,7 @@ test('pair a workstation with a central instance in the dashboards; the workstat
     await dialog.getByRole('button', { name: 'I have stored the secret' }).click();
     await expect(cp.getByTestId('sync-role')).toHaveText('Central instance');
 
-    const wp = await firstStart(browser, ws.url, 'kasse@shop.example', 'Blumen Nord');
+    const wp = await firstStart(browser, ws, 'kasse@shop.example', 'Blumen Nord');
     await wp.goto(ws.url + '/settings/workstation');
     await wp.getByLabel('URL of the central instance').fill('http://central.example.com');
     await wp.getByLabel('Sync credential').fill(credential);

@@ -18,7 +18,7 @@ describe('App routes', () => {
 
   it('shows the listen address from the desktop binding inside the window', async () => {
     healthy();
-    window.go = { main: { App: { APIURL: async () => 'http://127.0.0.1:8280', DataDir: async () => '/d', OpenDataDir: async () => {}, SaveFile: async () => '', Backup: async () => '' } } };
+    window.go = { main: { App: { APIURL: async () => 'http://127.0.0.1:8280', DataDir: async () => '/d', OpenDataDir: async () => {}, SaveFile: async () => '', SaveDownload: async () => '', Backup: async () => '' } } };
     try {
       renderApp(<App />);
       expect(await screen.findByText('http://127.0.0.1:8280/api/v0')).toBeInTheDocument();

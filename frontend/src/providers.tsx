@@ -24,10 +24,18 @@ export function newQueryClient() {
   return new QueryClient({ defaultOptions: { queries: { staleTime: 5_000, retry: shouldRetry } } });
 }
 
+/** The CSP nonce of this page: the server puts a fresh one into the
+ * csp-nonce meta element (vite.config.ts › html.cspNonce) and allows
+ * <style> elements carrying it. Mantine's injected styles get it here. */
+export function cspNonce(): string {
+  const meta = typeof document === 'undefined' ? null : document.querySelector<HTMLMetaElement>('meta[property="csp-nonce"]');
+  return meta?.nonce || meta?.getAttribute('nonce') || '';
+}
+
 /** Everything a page needs around it; shared by main.tsx and the tests. */
 export function Providers({ children, client }: { children: ReactNode; client: QueryClient }) {
   return (
-    <MantineProvider theme={theme} defaultColorScheme="auto">
+    <MantineProvider theme={theme} defaultColorScheme="auto" getStyleNonce={cspNonce}>
       <Notifications position="top-right" autoClose={4000} />
       <QueryClientProvider client={client}>{children}</QueryClientProvider>
     </MantineProvider>

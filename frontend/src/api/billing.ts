@@ -1,5 +1,5 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { getBlob, getJSON, type List, postJSON, query, request } from './client';
+import { getJSON, type List, postJSON, query, request } from './client';
 
 export interface InvoiceLine {
   organization_id: string;
@@ -92,4 +92,5 @@ export function useIssueInvoice() {
   return useMutation({ mutationFn: (id: string) => postJSON<Invoice>(`/api/v0/invoices/${id}/issue`), onSuccess: changed });
 }
 
-export const invoicePdf = (id: string) => getBlob(`/api/v0/invoices/${id}/pdf`);
+/** Where the API renders an invoice as PDF (save it with useDownload). */
+export const invoicePdfPath = (id: string) => `/api/v0/invoices/${id}/pdf`;

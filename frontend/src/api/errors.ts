@@ -46,6 +46,9 @@ export const knownCodes = [
   'E_MANAGED_ORGANIZATION_NESTING',
   'E_NOT_A_BACKUP',
   'E_CSRF',
+  'E_SETUP_TOKEN',
+  'E_LAST_INSTALLATION_ADMIN',
+  'E_ADMIN_PUK_BLOCKED',
 ] as const;
 
 const known = new Set<string>(knownCodes);

@@ -1,23 +1,15 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import i18n from '../i18n';
 import { useScope } from '../org/scope';
-import { getBlob, getJSON, type List, query, request } from './client';
+import { getJSON, type List, query, request } from './client';
+import type { components } from './schema.gen';
+
+type Schemas = components['schemas'];
 
 export type ExportState = 'PENDING' | 'WORKING' | 'COMPLETED' | 'ERROR' | 'CANCELLED';
 
-export interface TssExport {
-  _id: string;
-  tss_id: string;
-  state: ExportState;
-  exception?: string;
-  time_request: number;
-  time_end?: number;
-  time_expiration?: number;
-  records?: number;
-  size?: number;
-  sha256?: string;
-  parameters: Record<string, string | number>;
-}
+/** A SIGN DE TAR export as the API answers it (generated from the Go type). */
+export type TssExport = Schemas['TssExport'];
 
 export interface ExportFilter {
   start_date?: number;
@@ -51,10 +43,8 @@ export function useStartExport() {
   });
 }
 
-export function useExportFile() {
-  const { headers } = useScope();
-  return (e: TssExport) => getBlob(`/api/v2/tss/${e.tss_id}/export/${e._id}/file`, headers);
-}
+/** Where the API serves an export's TAR (save it with useDownload). */
+export const exportFilePath = (e: TssExport) => `/api/v2/tss/${e.tss_id}/export/${e._id}/file`;
 
 export interface ReportInput {
   from: string;
@@ -63,47 +53,20 @@ export interface ReportInput {
   include_managed: boolean;
 }
 
-export function useReport() {
-  const { org, headers } = useScope();
-  return useMutation({
-    mutationFn: (r: ReportInput) =>
-      getBlob(
-        '/api/dashboard/reports/transactions' +
-          query({
-            organization_id: org._id, from: r.from, to: r.to, format: r.format, include_managed: r.include_managed ? 'true' : undefined,
-            // The report is written in the language of the page that asks for it.
-            lang: i18n.resolvedLanguage === 'de' ? 'de' : 'en',
-          }),
-        headers,
-      ),
+/** Where the API renders a transaction report of org (save it with
+ * useDownload), in the language of the page that asks for it. */
+export const reportPath = (orgId: string, r: ReportInput) =>
+  '/api/dashboard/reports/transactions' +
+  query({
+    organization_id: orgId, from: r.from, to: r.to, format: r.format, include_managed: r.include_managed ? 'true' : undefined,
+    lang: i18n.resolvedLanguage === 'de' ? 'de' : 'en',
   });
-}
 
-export interface DsfinvkExport {
-  _id: string;
-  state: ExportState;
-  error?: { code: string; message: string };
-  format: 'tar' | 'zip';
-  time_request: number;
-  time_completed?: number;
-  cash_point_closings: string[];
-  size?: number;
-  parameters: { format: string; client_id?: string; business_date_start?: string; business_date_end?: string };
-}
-
-export interface CashRegister {
-  client_id: string;
-  cash_register_type: string;
-  brand: string;
-  model: string;
-}
-
-export interface DsfinvkInput {
-  format: 'tar' | 'zip';
-  client_id?: string;
-  business_date_start?: string;
-  business_date_end?: string;
-}
+/** A DSFinV-K export, a cash register and the body that starts an export,
+ * as the API defines them (generated from the Go types). */
+export type DsfinvkExport = Schemas['DsfinvkExport'];
+export type CashRegister = Schemas['DsfinvkCashRegister'];
+export type DsfinvkInput = Pick<Schemas['DsfinvkExportParams'], 'client_id' | 'business_date_start' | 'business_date_end'> & { format: 'tar' | 'zip' };
 
 /** DSFinV-K exports of the org and env in view; read again while one runs. */
 export function useDsfinvkExports() {
@@ -132,29 +95,12 @@ export function useStartDsfinvk() {
   });
 }
 
-export function useDsfinvkFile() {
-  const { headers } = useScope();
-  return (e: DsfinvkExport) => getBlob(`/api/v1/exports/${e._id}/download`, headers);
-}
+/** Where the API serves a DSFinV-K export's archive (save it with useDownload). */
+export const dsfinvkFilePath = (e: DsfinvkExport) => `/api/v1/exports/${e._id}/download`;
 
-export interface Closing {
-  closing_id: string;
-  cash_point_closing_export_id: number;
-  state: ExportState;
-  error?: { code: string; message: string };
-  client_id: string;
-  business_date?: string;
-  full_amount: number;
-  cash_amount: number;
-  time_creation: number;
-}
-
-export interface ClosingReport {
-  report_id: string;
-  code: string;
-  severity: string;
-  message: string;
-}
+/** A cash point closing's summary and a validation report (generated from the Go types). */
+export type Closing = Schemas['DsfinvkClosingView'];
+export type ClosingReport = Schemas['DsfinvkReport'];
 
 /** Cash point closings of the org in view, newest first, paged on the server. */
 export function useClosings(page: { limit: number; offset: number }) {

@@ -33,8 +33,8 @@ export interface Me {
   user?: User;
   organizations: MeOrganization[];
   csrf_token?: string;
-  /** May use the installation's powers: backup, restore, sync, the price list. Absent: no. */
-  installation_admin?: boolean;
+  /** The installation role: backup, restore, sync, price list (docs/security.md). */
+  installation_admin: boolean;
 }
 
 export interface OrganizationInput {
@@ -60,8 +60,17 @@ export interface InvitationInfo {
   user_exists: boolean;
 }
 
-export const useSetupStatus = () =>
-  useQuery({ queryKey: ['setup'], queryFn: () => getJSON<{ required: boolean }>('/api/dashboard/setup'), retry: false });
+/** Header of the one-time setup token fiskaldesk prints with its URL. */
+const setupHeader = (token?: string): Record<string, string> => (token ? { 'X-Setup-Token': token } : {});
+
+/** Whether first-start setup is open, and whether the token (from the
+ * printed link, or added by the desktop window itself) is the right one. */
+export const useSetupStatus = (token?: string) =>
+  useQuery({
+    queryKey: ['setup', token ?? ''],
+    queryFn: () => getJSON<{ required: boolean; token_valid?: boolean }>('/api/dashboard/setup', setupHeader(token)),
+    retry: false,
+  });
 
 export const useMe = (enabled = true) =>
   useQuery({
@@ -82,7 +91,7 @@ export const useInvitation = (token: string) =>
     retry: false,
   });
 
-export const setup = (input: SetupInput) => postJSON('/api/dashboard/setup', input);
+export const setup = (input: SetupInput, token?: string) => postJSON('/api/dashboard/setup', input, setupHeader(token));
 export const login = (email: string, password: string) => postJSON('/api/dashboard/login', { email, password });
 export const logout = () => postJSON('/api/dashboard/logout');
 export const acceptInvitation = (token: string, body: { password: string; first_name?: string; last_name?: string }) =>

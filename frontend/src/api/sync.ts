@@ -86,7 +86,7 @@ const base = '/api/dashboard/sync';
 
 /** Polls while the page is open: sync runs in the background. */
 export const useSyncStatus = () =>
-  useQuery({ queryKey: ['sync', 'status'], queryFn: () => getJSON<SyncStatus>(base + '/'), refetchInterval: 3000 });
+  useQuery({ queryKey: ['sync', 'status'], queryFn: () => getJSON<SyncStatus>(base), refetchInterval: 3000 });
 
 export const useWorkstations = (enabled: boolean) =>
   useQuery({ queryKey: ['sync', 'workstations'], queryFn: () => getJSON<List<Workstation>>(base + '/workstations'), enabled, refetchInterval: 5000 });

@@ -25,7 +25,7 @@ describe('sync settings', () => {
 
   it('checks the pairing form before sending and sends URL and credential', async () => {
     const calls = stubFetch({
-      'GET /api/dashboard/sync/': () => jsonResponse(200, standalone),
+      'GET /api/dashboard/sync': () => jsonResponse(200, standalone),
       'GET /api/dashboard/sync/workstations': () => jsonResponse(200, { data: [], count: 0 }),
       'POST /api/dashboard/sync/connect': () =>
         jsonResponse(200, { url: 'https://central.example.com', central_instance: 'cd'.repeat(16), workstation_id: 'w1', paired_at: 1 }),
@@ -49,7 +49,7 @@ describe('sync settings', () => {
 
   it("shows a workstation's backlog and its last error with the next try", async () => {
     stubFetch({
-      'GET /api/dashboard/sync/': () =>
+      'GET /api/dashboard/sync': () =>
         jsonResponse(200, {
           ...standalone,
           role: 'workstation',
@@ -66,9 +66,9 @@ describe('sync settings', () => {
   });
 
   it('shows a customer user the status, not the pairing and admin tools', async () => {
-    stubFetch({ 'GET /api/dashboard/sync/': () => jsonResponse(200, { ...standalone, can_manage: false }) });
+    stubFetch({ 'GET /api/dashboard/sync': () => jsonResponse(200, { ...standalone, can_manage: false }) });
     renderApp(<SyncSettings />);
-    expect(await screen.findByText(/owners and admins of a main organization/)).toBeInTheDocument();
+    expect(await screen.findByText(/installation administrators/)).toBeInTheDocument();
     expect(screen.queryByLabelText('URL of the central instance')).toBeNull();
     expect(screen.queryByText('Paired workstations')).toBeNull();
   });

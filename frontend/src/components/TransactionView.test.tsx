@@ -13,7 +13,7 @@ const tx: Transaction = {
   signature: { value: 'c2ln', algorithm: 'ecdsa-plain-SHA256', counter: 20, public_key: 'a2V5' },
 };
 
-const me = { organizations: [{ _id: 'o1', _type: 'ORGANIZATION' as const, _envs: ['TEST'], name: 'Vendor GmbH', role: 'owner' as const, member: true }] };
+const me = { organizations: [{ _id: 'o1', _type: 'ORGANIZATION' as const, _envs: ['TEST'], name: 'Vendor GmbH', role: 'owner' as const, member: true }], installation_admin: false };
 
 describe('TransactionView', () => {
   it('shows the receipt with its total, the signature counter and the QR code of qr_code_data', () => {

@@ -1,4 +1,4 @@
-import { Alert, Avatar, Button, Group, Menu, Modal, PasswordInput, Stack, UnstyledButton, type MantineColorScheme, useMantineColorScheme } from '@mantine/core';
+import { Alert, Avatar, Badge, Button, Group, Menu, Modal, PasswordInput, Stack, UnstyledButton, type MantineColorScheme, useMantineColorScheme } from '@mantine/core';
 import { useForm } from '@mantine/form';
 import { useDisclosure } from '@mantine/hooks';
 import { IconCheck, IconKey, IconLogout } from '@tabler/icons-react';
@@ -31,6 +31,11 @@ export function UserMenu() {
           <Menu.Label>
             {t('user.signedInAs')} {email}
           </Menu.Label>
+          {me.data?.installation_admin && (
+            <Menu.Label data-testid="installation-admin-role">
+              <Badge size="xs" variant="light" color="grape">{t('user.installationAdmin')}</Badge>
+            </Menu.Label>
+          )}
           <Menu.Item leftSection={<IconKey size={16} />} onClick={pw.open}>
             {t('account.password')}
           </Menu.Item>

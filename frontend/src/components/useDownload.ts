@@ -1,10 +1,14 @@
 import { useMutation } from '@tanstack/react-query';
-import { saveBlob } from '../desktop';
+import { saveDownload } from '../desktop';
+import { useScope } from '../org/scope';
 
-/** Fetches a file and saves it (the native save dialog in the desktop app);
- * a failure is the mutation's error, shown where the button is. */
+/** Saves a file the API serves (the native save dialog in the desktop app,
+ * written by Go without passing through the page); a failure is the
+ * mutation's error, shown where the button is. */
 export function useDownload() {
+  const { headers } = useScope();
   return useMutation({
-    mutationFn: async ({ file, name }: { file: () => Promise<Blob>; name: string }) => saveBlob(await file(), name),
+    mutationFn: ({ path, name, scoped = true }: { path: string; name: string; scoped?: boolean }) =>
+      saveDownload(path, name, scoped ? headers : {}),
   });
 }

@@ -1,12 +1,17 @@
 // Desktop-only features, bound by Wails in the window (window.go.main.App).
 // In a plain browser they are absent and callers hide what needs them.
 
+import { getBlob } from '../api/client';
+
 interface AppBindings {
   OpenDataDir(): Promise<void>;
   DataDir(): Promise<string>;
   APIURL(): Promise<string>;
-  /** data travels as base64, as Wails passes []byte. */
+  /** Small files the page made itself (≤ 1 MiB); data travels as base64, as Wails passes []byte. */
   SaveFile(name: string, data: string): Promise<string>;
+  /** Asks where to save, then Go writes the answer of GET path straight
+   * into that file; "" when cancelled. */
+  SaveDownload(name: string, path: string, header: Record<string, string>): Promise<string>;
   /** Asks where to save a backup of the store; "" when cancelled. */
   Backup(): Promise<string>;
 }
@@ -47,11 +52,30 @@ async function base64(blob: Blob): Promise<string> {
   return btoa(bin);
 }
 
-/** Saves a downloaded file: the native save dialog in the desktop app,
- * the browser's download elsewhere. Resolves false when cancelled. */
+/** Saves a small file the page made itself (a certificate): the native
+ * save dialog in the desktop app, the browser's download elsewhere.
+ * Resolves false when cancelled. Files of the API go through saveDownload. */
 export async function saveBlob(blob: Blob, name: string): Promise<boolean> {
   const b = bindings();
   if (b) return (await b.SaveFile(name, await base64(blob))) !== '';
+  browserDownload(blob, name);
+  return true;
+}
+
+/** Saves the file the API serves at path (an export, a report, an invoice).
+ * In the desktop app Go writes it straight into the file the save dialog
+ * chose — a 1 GB TAR never passes through the page; in a browser it is
+ * fetched (with the scope headers) and handed to the browser's download.
+ * Resolves false when cancelled; an error answer rejects with the server's
+ * message. */
+export async function saveDownload(path: string, name: string, headers: Record<string, string> = {}): Promise<boolean> {
+  const b = bindings();
+  if (b) return (await b.SaveDownload(name, path, headers)) !== '';
+  browserDownload(await getBlob(path, headers), name);
+  return true;
+}
+
+function browserDownload(blob: Blob, name: string) {
   const url = URL.createObjectURL(blob);
   const a = document.createElement('a');
   a.href = url;
@@ -60,7 +84,6 @@ export async function saveBlob(blob: Blob, name: string): Promise<boolean> {
   a.click();
   a.remove();
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
-  return true;
 }
 
 /** Backs up the store through the native save dialog (desktop only). */

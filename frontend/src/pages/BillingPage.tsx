@@ -4,7 +4,7 @@ import { notifications } from '@mantine/notifications';
 import { IconDownload, IconFileInvoice } from '@tabler/icons-react';
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { type Invoice, invoicePdf, type PriceList, useGenerateInvoices, useInvoices, useIssueInvoice, usePriceList, useSetPriceList, useUsage } from '../api/billing';
+import { type Invoice, invoicePdfPath, type PriceList, useGenerateInvoices, useInvoices, useIssueInvoice, usePriceList, useSetPriceList, useUsage } from '../api/billing';
 import { errorText } from '../api/errors';
 import { QueryState } from '../components/QueryState';
 import { StateBadge } from '../components/StateBadge';
@@ -93,7 +93,7 @@ function InvoicesCard({ admin }: { admin: boolean }) {
   const generate = useGenerateInvoices();
   const issue = useIssueInvoice();
   const download = useDownload();
-  const pdf = (inv: Invoice) => download.mutate({ file: () => invoicePdf(inv._id), name: `${inv.number ?? t('billing.draftFile') + '-' + inv.month}.pdf` });
+  const pdf = (inv: Invoice) => download.mutate({ path: invoicePdfPath(inv._id), name: `${inv.number ?? t('billing.draftFile') + '-' + inv.month}.pdf`, scoped: false });
   const money = (cents: number, cur: string) => formatMoney(cents / 100, cur);
   const error = generate.error ?? issue.error ?? download.error;
   return (

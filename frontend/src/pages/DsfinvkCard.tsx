@@ -1,9 +1,9 @@
-import { Alert, Button, Card, Group, SegmentedControl, Select, SimpleGrid, Stack, Table, Text, TextInput, Title } from '@mantine/core';
+import { Alert, Badge, Button, Card, Group, SegmentedControl, Select, SimpleGrid, Stack, Table, Text, TextInput, Title } from '@mantine/core';
 import { useForm } from '@mantine/form';
 import { IconDownload, IconFileExport } from '@tabler/icons-react';
 import { useTranslation } from 'react-i18next';
 import { errorText } from '../api/errors';
-import { useCashRegisters, useDsfinvkExports, useDsfinvkFile, useStartDsfinvk } from '../api/exports';
+import { dsfinvkFilePath, useCashRegisters, useDsfinvkExports, useStartDsfinvk } from '../api/exports';
 import { JobState } from '../components/JobState';
 import { QueryState } from '../components/QueryState';
 import { useDownload } from '../components/useDownload';
@@ -17,7 +17,6 @@ export function DsfinvkCard() {
   const registers = useCashRegisters();
   const exports = useDsfinvkExports();
   const start = useStartDsfinvk();
-  const file = useDsfinvkFile();
   const download = useDownload();
   const form = useForm({
     mode: 'controlled',
@@ -49,6 +48,14 @@ export function DsfinvkCard() {
           <Group justify="flex-end">
             <Button type="submit" leftSection={<IconFileExport size={16} />} loading={start.isPending}>{t('dsfinvk.start')}</Button>
           </Group>
+          {(start.data?.warnings ?? exports.data?.data[0]?.warnings)?.length ? (
+            <Alert color="yellow" title={t('dsfinvk.placeholderTitle')} data-testid="dsfinvk-warnings">
+              <Text size="sm" mb={4}>{t('dsfinvk.placeholderBody')}</Text>
+              {(start.data?.warnings ?? exports.data?.data[0]?.warnings ?? []).map((w) => (
+                <Text size="sm" key={w.message}>{w.message}</Text>
+              ))}
+            </Alert>
+          ) : null}
           <QueryState q={exports}>
             {(l) =>
               l.count === 0 ? (
@@ -61,12 +68,15 @@ export function DsfinvkCard() {
                         <Table.Td>{formatTime(e.time_request)}</Table.Td>
                         <Table.Td>
                           <JobState state={e.state} error={e.error?.message} />
+                          {e.warnings?.length ? (
+                            <Badge color="yellow" variant="light" ml="xs" title={e.warnings.map((w) => w.message).join('\n')}>{t('dsfinvk.placeholderBadge')}</Badge>
+                          ) : null}
                         </Table.Td>
-                        <Table.Td>{t('dsfinvk.closings', { count: e.cash_point_closings.length })}</Table.Td>
+                        <Table.Td>{t('dsfinvk.closings', { count: e.cash_point_closings?.length ?? 0 })}</Table.Td>
                         <Table.Td>{e.format.toUpperCase()} · {formatSize(e.size)}</Table.Td>
                         <Table.Td>
                           {e.state === 'COMPLETED' && (
-                            <Button size="xs" variant="light" leftSection={<IconDownload size={14} />} onClick={() => download.mutate({ file: () => file(e), name: `dsfinvk-${e._id}.${e.format}` })}>{t('exports.download')}</Button>
+                            <Button size="xs" variant="light" leftSection={<IconDownload size={14} />} onClick={() => download.mutate({ path: dsfinvkFilePath(e), name: `dsfinvk-${e._id}.${e.format}` })}>{t('exports.download')}</Button>
                           )}
                         </Table.Td>
                       </Table.Tr>

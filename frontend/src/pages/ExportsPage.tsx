@@ -6,12 +6,11 @@ import { useTranslation } from 'react-i18next';
 import { ListFooter } from '../components/ListFooter';
 import { useSearchParams } from 'react-router';
 import { errorText } from '../api/errors';
-import { type ExportFilter, type ReportInput, useExportFile, useExports, useReport, useStartExport } from '../api/exports';
+import { type ExportFilter, exportFilePath, type ReportInput, reportPath, useExports, useStartExport } from '../api/exports';
 import { tssLabel, useTssList } from '../api/tss';
 import { JobState } from '../components/JobState';
 import { QueryState } from '../components/QueryState';
 import { useDownload } from '../components/useDownload';
-import { saveBlob } from '../desktop';
 import { formatTime } from '../format';
 import { useScope } from '../org/scope';
 import { DsfinvkCard } from './DsfinvkCard';
@@ -107,7 +106,7 @@ function TarExportCard() {
 function ReportCard() {
   const { t } = useTranslation();
   const { org } = useScope();
-  const report = useReport();
+  const report = useDownload();
   const today = new Date().toISOString().slice(0, 10);
   const form = useForm<ReportInput>({
     mode: 'controlled',
@@ -117,10 +116,7 @@ function ReportCard() {
       to: (v, all) => (!v ? t('form.required') : v < all.from ? t('exports.toBeforeFrom') : null),
     },
   });
-  const submit = form.onSubmit(async (v) => {
-    const blob = await report.mutateAsync(v).catch(() => undefined);
-    if (blob) await saveBlob(blob, `${t('exports.reportFile')}-${v.from}-${v.to}.${v.format}`);
-  });
+  const submit = form.onSubmit((v) => report.mutate({ path: reportPath(org._id, v), name: `${t('exports.reportFile')}-${v.from}-${v.to}.${v.format}` }));
   return (
     <Card withBorder padding="lg">
       <Title order={4} mb="xs">{t('exports.reportTitle')}</Title>
@@ -152,7 +148,6 @@ function ExportHistory() {
   const { t } = useTranslation();
   const [page, setPage] = useState(1);
   const exports = useExports({ limit: PAGE, offset: (page - 1) * PAGE });
-  const file = useExportFile();
   const download = useDownload();
   return (
     <Card withBorder padding="lg">
@@ -187,7 +182,7 @@ function ExportHistory() {
                       <Table.Td ta="right" visibleFrom="md">{formatSize(e.size)}</Table.Td>
                       <Table.Td>
                         {e.state === 'COMPLETED' && (
-                          <Button size="xs" variant="light" leftSection={<IconDownload size={14} />} onClick={() => download.mutate({ file: () => file(e), name: `TSE_Export_${e.tss_id}_${e._id}.tar` })}>
+                          <Button size="xs" variant="light" leftSection={<IconDownload size={14} />} onClick={() => download.mutate({ path: exportFilePath(e), name: `TSE_Export_${e.tss_id}_${e._id}.tar` })}>
                             {t('exports.download')}
                           </Button>
                         )}

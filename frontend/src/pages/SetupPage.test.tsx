@@ -2,9 +2,13 @@ import { screen } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { describe, expect, it } from 'vitest';
 import { App } from '../App';
-import { jsonResponse, renderApp, signedIn, stubFetch } from '../test/render';
+import { type Call, jsonResponse, renderApp, signedIn, stubFetch } from '../test/render';
 
-const setupRoutes = { ...signedIn, '/api/dashboard/setup': () => jsonResponse(200, { required: true }) };
+// Setup is open; the token is right when the request carries 'tok-1'.
+const setupRoutes = {
+  ...signedIn,
+  '/api/dashboard/setup': (c: Call) => jsonResponse(200, { required: true, token_valid: c.headers['X-Setup-Token'] === 'tok-1' }),
+};
 
 describe('SetupPage', () => {
   it('shows what is wrong before sending anything', async () => {
@@ -26,13 +30,16 @@ describe('SetupPage', () => {
     let done = false;
     const calls = stubFetch({
       ...setupRoutes,
-      '/api/dashboard/setup': () => jsonResponse(200, { required: !done }),
+      '/api/dashboard/setup': (c) => jsonResponse(200, { required: !done, token_valid: c.headers['X-Setup-Token'] === 'tok-1' }),
       'POST /api/dashboard/setup': () => {
         done = true;
         return jsonResponse(200, { user: { _id: 'u1', email: 'olga@vendor.example' }, csrf_token: 'c' });
       },
     });
-    renderApp(<App />, '/setup');
+    // Opened through the link fiskaldesk printed: no token to type.
+    renderApp(<App />, '/setup?token=tok-1');
+    expect(await screen.findByLabelText(/E-mail address/)).toBeInTheDocument();
+    expect(screen.queryByLabelText(/Setup token/)).toBeNull();
     await userEvent.type(screen.getByLabelText(/E-mail address/), 'olga@vendor.example');
     await userEvent.type(screen.getByLabelText(/^Password/), 'long enough password');
     await userEvent.type(screen.getByLabelText(/Repeat password/), 'long enough password');
@@ -54,7 +61,28 @@ describe('SetupPage', () => {
       email: 'olga@vendor.example', password: 'long enough password', first_name: '', last_name: '',
       organization: { name: 'Vendor GmbH', address_line1: 'Hauptstraße 1', zip: '10115', town: 'Vienna', country_code: 'AUT' },
     });
+    expect(post?.headers['X-Setup-Token']).toBe('tok-1');
   }, 60_000);
+
+  it('asks for the setup token when the page was opened without the printed link', async () => {
+    const calls = stubFetch({ ...setupRoutes, 'POST /api/dashboard/setup': () => jsonResponse(200, { user: { _id: 'u1' }, csrf_token: 'c' }) });
+    renderApp(<App />, '/setup');
+    const token = await screen.findByLabelText(/Setup token/);
+    await userEvent.type(screen.getByLabelText(/E-mail address/), 'olga@vendor.example');
+    await userEvent.type(screen.getByLabelText(/^Password/), 'long enough password');
+    await userEvent.type(screen.getByLabelText(/Repeat password/), 'long enough password');
+    await userEvent.type(screen.getByLabelText(/Organization name/), 'Vendor GmbH');
+    await userEvent.type(screen.getByLabelText(/Street and number/), 'Hauptstraße 1');
+    await userEvent.type(screen.getByLabelText(/Postcode/), '10115');
+    await userEvent.type(screen.getByLabelText(/Town/), 'Berlin');
+    await userEvent.click(screen.getByRole('button', { name: 'Create account and organization' }));
+    expect(await screen.findByText('Paste the setup token fiskaldesk printed')).toBeInTheDocument();
+    expect(calls.some((c) => c.method === 'POST')).toBe(false);
+
+    await userEvent.type(token, ' tok-1 ');
+    await userEvent.click(screen.getByRole('button', { name: 'Create account and organization' }));
+    await vi.waitFor(() => expect(calls.find((c) => c.method === 'POST')?.headers['X-Setup-Token']).toBe('tok-1'));
+  });
 
   it('names the field the server refused, in the UI language, without its raw message', async () => {
     stubFetch({
@@ -62,8 +90,8 @@ describe('SetupPage', () => {
       'POST /api/dashboard/setup': () =>
         jsonResponse(400, { status_code: 400, error: 'Bad Request', code: 'E_FAILED_SCHEMA_VALIDATION', message: 'country_code: "ZZZ" is not an ISO 3166-1 alpha-3 country code (e.g. DEU)' }),
     });
-    renderApp(<App />, '/setup');
-    await userEvent.type(screen.getByLabelText(/E-mail address/), 'olga@vendor.example');
+    renderApp(<App />, '/setup?token=tok-1');
+    await userEvent.type(await screen.findByLabelText(/E-mail address/), 'olga@vendor.example');
     await userEvent.type(screen.getByLabelText(/^Password/), 'long enough password');
     await userEvent.type(screen.getByLabelText(/Repeat password/), 'long enough password');
     await userEvent.type(screen.getByLabelText(/Organization name/), 'Vendor GmbH');

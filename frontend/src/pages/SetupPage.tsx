@@ -2,7 +2,7 @@ import { Alert, Button, Divider, Group, PasswordInput, SimpleGrid, Stack, Text, 
 import { useForm } from '@mantine/form';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { Navigate, useNavigate } from 'react-router';
+import { Navigate, useNavigate, useSearchParams } from 'react-router';
 import { setup, useSessionRefresh, useSetupStatus } from '../api/session';
 import { CountrySelect } from '../components/CountrySelect';
 import { country, email, orgName, password, required } from '../components/validation';
@@ -14,14 +14,21 @@ export function SetupPage() {
   const navigate = useNavigate();
   const refresh = useSessionRefresh();
   const [error, setError] = useState<string>();
-  const status = useSetupStatus();
+  // The one-time setup token comes with the link fiskaldesk printed
+  // (…/setup?token=…); the desktop window sends it by itself.
+  const [params] = useSearchParams();
+  const linkToken = params.get('token') ?? undefined;
+  const status = useSetupStatus(linkToken);
+  const needsToken = status.data?.required === true && status.data.token_valid !== true;
   const form = useForm({
     mode: 'controlled',
     initialValues: {
+      setup_token: linkToken ?? '',
       first_name: '', last_name: '', email: '', password: '', password2: '',
       name: '', address_line1: '', zip: '', town: '', country_code: 'DEU',
     },
     validate: {
+      setup_token: (v) => (!needsToken || v.trim() ? null : t('setup.tokenMissing')),
       email: email(t),
       password: password(t),
       password2: (v, values) => (v === values.password ? null : t('form.passwordMismatch')),
@@ -36,10 +43,13 @@ export function SetupPage() {
   const submit = form.onSubmit(async (v) => {
     setError(undefined);
     try {
-      await setup({
-        email: v.email.trim(), password: v.password, first_name: v.first_name, last_name: v.last_name,
-        organization: { name: v.name, address_line1: v.address_line1, zip: v.zip, town: v.town, country_code: v.country_code },
-      });
+      await setup(
+        {
+          email: v.email.trim(), password: v.password, first_name: v.first_name, last_name: v.last_name,
+          organization: { name: v.name, address_line1: v.address_line1, zip: v.zip, town: v.town, country_code: v.country_code },
+        },
+        v.setup_token.trim() || undefined,
+      );
       await refresh();
       navigate('/', { replace: true });
     } catch (e) {
@@ -55,6 +65,15 @@ export function SetupPage() {
           <Title order={2}>{t('setup.title')}</Title>
           <Text c="dimmed">{t('setup.intro')}</Text>
           {error && <Alert color="red">{error}</Alert>}
+          {needsToken && (
+            <TextInput
+              label={t('setup.token')}
+              description={t('setup.tokenHint')}
+              withAsterisk
+              autoComplete="off"
+              {...form.getInputProps('setup_token')}
+            />
+          )}
           <Divider label={t('setup.you')} labelPosition="left" />
           <SimpleGrid cols={{ base: 1, xs: 2 }}>
             <TextInput label={t('form.firstName')} autoComplete="given-name" {...form.getInputProps('first_name')} />

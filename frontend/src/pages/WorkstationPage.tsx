@@ -6,6 +6,7 @@ import { useTranslation } from 'react-i18next';
 import { request } from '../api/client';
 import { errorText } from '../api/errors';
 import { useHealth } from '../api/health';
+import { InstallationAdmins } from '../components/InstallationAdmins';
 import { LanguageSwitch } from '../components/LanguageSwitch';
 import { SyncSettings } from '../components/SyncSettings';
 import { ThemeSwitch } from '../components/ThemeSwitch';
@@ -54,6 +55,7 @@ function Workstation() {
       </Card>
       <BackupCard />
       <SyncSettings />
+      <InstallationAdmins />
       <Card withBorder padding="lg">
         <Title order={4} mb="sm">
           {t('workstation.appearance')}
