@@ -27,6 +27,9 @@ fiskaldesk bench rollup --data DIR [--orgs 1000] [--transactions 10000000] [--da
     organizations with an INITIALIZED TSS each and --transactions signed receipts spread over
     the last --days days, then times GET /api/dashboard/rollup (p50/p95/p99) beside the raw
     ECDSA P-256 rate and the serial fsync rate of the same run.
+fiskaldesk bench machine [--dir DIR] [--duration 2s]
+    raw P-256 signing and verification rates on all CPUs and the serial fsync rate of DIR:
+    what bounds every benchmark on this machine right now.
 fiskaldesk bench save --data DIR --tss ID --out FILE [--from-counter 1 --to-counter 1000000]
     builds a TAR export of a seeded TSS in this process and saves it the way the desktop app
     does (the handler's answer written straight into FILE); reports peak RSS during the save.`
@@ -38,11 +41,14 @@ func cmdBench(args []string) error {
 	if len(args) > 0 && args[0] == "rollup" {
 		return benchRollup(args[1:])
 	}
+	if len(args) > 0 && args[0] == "machine" {
+		return benchMachine(args[1:])
+	}
 	if len(args) > 0 && args[0] == "save" {
 		return benchSave(args[1:])
 	}
 	if len(args) == 0 || args[0] != "seed" {
-		return usageError{errors.New("bench: say run, seed, rollup or save\n" + benchUsage)}
+		return usageError{errors.New("bench: say run, seed, rollup, save or machine\n" + benchUsage)}
 	}
 	var cfg server.Config
 	fs := flag.NewFlagSet("fiskaldesk bench seed", flag.ContinueOnError)

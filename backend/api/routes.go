@@ -257,6 +257,7 @@ func (a *handlers) routes() []route {
 		// OpenAPI document).
 		rt(local, "POST", "/backup", localToken, noOrg, a.localBackup).rawBody(),
 		rt(local, "POST", "/sync", localToken, noOrg, a.localSync).rawBody(),
+		rt(local, "GET", "/stats", localToken, noOrg, a.localStats),
 	}
 }
 
