@@ -105,7 +105,12 @@ export function watchFailures(page: Page) {
   page.on('response', (r) => {
     if (r.status() >= 400) failures.push(`${r.status()} ${r.request().method()} ${new URL(r.url()).pathname}`);
   });
-  page.on('requestfailed', (r) => failures.push(`failed ${r.method()} ${r.url()}: ${r.failure()?.errorText}`));
+  page.on('requestfailed', (r) => {
+    // Going to another address cancels what the page before still had in
+    // flight (a health poll): the browser's doing, not a failed request.
+    if (r.method() === 'GET' && r.failure()?.errorText === 'net::ERR_ABORTED') return;
+    failures.push(`failed ${r.method()} ${r.url()}: ${r.failure()?.errorText}`);
+  });
   page.on('console', (m) => {
     if (m.type() === 'error') failures.push(`console: ${m.text()}`);
   });

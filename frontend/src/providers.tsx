@@ -1,6 +1,7 @@
 import { MantineProvider, createTheme } from '@mantine/core';
 import { Notifications } from '@mantine/notifications';
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
+import { setNonce } from 'get-nonce';
 import type { ReactNode } from 'react';
 import { ApiError } from './api/client';
 
@@ -34,6 +35,10 @@ export function cspNonce(): string {
 
 /** Everything a page needs around it; shared by main.tsx and the tests. */
 export function Providers({ children, client }: { children: ReactNode; client: QueryClient }) {
+  // Modals and drawers lock the page's scrolling with a <style> element of
+  // their own (react-remove-scroll through react-style-singleton), which
+  // takes its nonce from get-nonce: without it the CSP blocks that style.
+  setNonce(cspNonce());
   return (
     <MantineProvider theme={theme} defaultColorScheme="auto" getStyleNonce={cspNonce}>
       <Notifications position="top-right" autoClose={4000} />
