@@ -3,6 +3,7 @@ package report
 import (
 	"bytes"
 	"encoding/csv"
+	"errors"
 	"fmt"
 	"io"
 	"slices"
@@ -59,6 +60,15 @@ func (r *Report) receiptsHeader() []string {
 	return append(h, r.text("counter"), r.text("signature"))
 }
 
+// abbrev cuts s to n bytes and marks the cut; a shorter s stays as it is.
+// The ids and signatures it cuts are ASCII (UUIDs, base64).
+func abbrev(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
+}
+
 // csvAmount writes cents the way the CSV convention says: decimal comma,
 // no thousands separator, two decimals ("1234,50", "-0,07").
 func csvAmount(c int64) string {
@@ -86,7 +96,9 @@ func (r *Report) CSV(w io.Writer, kind string) error {
 	cw.Comma = ';'
 	cw.UseCRLF = true
 	if kind == "totals" {
-		_ = cw.Write(append(r.totalsHeader(), r.text("type")))
+		if err := cw.Write(append(r.totalsHeader(), r.text("type"))); err != nil {
+			return err
+		}
 		for _, t := range r.Totals {
 			row := []string{t.Day, t.Organization, t.TSSID, t.ClientSerial, strconv.Itoa(t.Receipts)}
 			for _, g := range t.Gross {
@@ -96,10 +108,14 @@ func (r *Report) CSV(w io.Writer, kind string) error {
 			for _, p := range payValues(t.Payments, r.Currencies) {
 				row = append(row, csvAmount(p))
 			}
-			_ = cw.Write(append(row, t.Type))
+			if err := cw.Write(append(row, t.Type)); err != nil {
+				return err
+			}
 		}
 	} else {
-		_ = cw.Write(r.receiptsHeader())
+		if err := cw.Write(r.receiptsHeader()); err != nil {
+			return err
+		}
 		for _, rc := range r.Receipts {
 			row := []string{rc.Time.Format(time.RFC3339), rc.Organization, rc.TSSID, rc.ClientSerial, strconv.FormatUint(rc.Number, 10), rc.Type}
 			for _, g := range rc.Gross {
@@ -108,7 +124,9 @@ func (r *Report) CSV(w io.Writer, kind string) error {
 			for _, p := range payValues(rc.Payments, r.Currencies) {
 				row = append(row, csvAmount(p))
 			}
-			_ = cw.Write(append(row, strconv.FormatUint(rc.Counter, 10), rc.Signature))
+			if err := cw.Write(append(row, strconv.FormatUint(rc.Counter, 10), rc.Signature)); err != nil {
+				return err
+			}
 		}
 	}
 	cw.Flush()
@@ -119,30 +137,48 @@ func (r *Report) CSV(w io.Writer, kind string) error {
 // one of every other type (never turnover) and one of the receipts, named
 // in the report's language; amounts are numbers with a number format, so
 // sums in the sheet add up; each currency has its own columns.
-func (r *Report) XLSX(w io.Writer) error {
+func (r *Report) XLSX(w io.Writer) (err error) {
 	f := excelize.NewFile()
-	defer f.Close()
-	money, _ := f.NewStyle(&excelize.Style{NumFmt: 4}) // #,##0.00
-	bold, _ := f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true}})
+	defer func() { err = errors.Join(err, f.Close()) }()
+	money, err := f.NewStyle(&excelize.Style{NumFmt: 4}) // #,##0.00
+	if err != nil {
+		return err
+	}
+	bold, err := f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true}})
+	if err != nil {
+		return err
+	}
+	set := func(sheet string, col, row int, v any, style int) error {
+		cell, err := excelize.CoordinatesToCellName(col, row)
+		if err != nil {
+			return err
+		}
+		if err := f.SetCellValue(sheet, cell, v); err != nil {
+			return err
+		}
+		if style == 0 {
+			return nil
+		}
+		return f.SetCellStyle(sheet, cell, cell, style)
+	}
 	write := func(sheet string, header []string, rows [][]any, moneyFrom, moneyTo int) error {
 		for i, h := range header {
-			cell, _ := excelize.CoordinatesToCellName(i+1, 1)
-			_ = f.SetCellValue(sheet, cell, h)
-			_ = f.SetCellStyle(sheet, cell, cell, bold)
+			if err := set(sheet, i+1, 1, h, bold); err != nil {
+				return err
+			}
 		}
 		for ri, row := range rows {
 			for ci, v := range row {
-				cell, _ := excelize.CoordinatesToCellName(ci+1, ri+2)
-				if err := f.SetCellValue(sheet, cell, v); err != nil {
-					return err
-				}
+				style := 0
 				if ci >= moneyFrom && ci <= moneyTo {
-					_ = f.SetCellStyle(sheet, cell, cell, money)
+					style = money
+				}
+				if err := set(sheet, ci+1, ri+2, v, style); err != nil {
+					return err
 				}
 			}
 		}
-		_ = f.SetPanes(sheet, &excelize.Panes{Freeze: true, YSplit: 1, TopLeftCell: "A2", ActivePane: "bottomLeft"})
-		return nil
+		return f.SetPanes(sheet, &excelize.Panes{Freeze: true, YSplit: 1, TopLeftCell: "A2", ActivePane: "bottomLeft"})
 	}
 	num := func(c int64) float64 { return float64(c) / 100 }
 	totalRow := func(t Total) []any {
@@ -197,7 +233,7 @@ func (r *Report) XLSX(w io.Writer) error {
 	if err := write(sheetReceipts, r.receiptsHeader(), receipts, 6, 10+2*len(r.Currencies)); err != nil {
 		return err
 	}
-	_, err := f.WriteTo(w)
+	_, err = f.WriteTo(w)
 	return err
 }
 
@@ -254,17 +290,18 @@ func (r *Report) PDF(w io.Writer) error {
 	pw, _ := p.GetPageSize()
 	left, _, right, _ := p.GetMargins()
 	avail := pw - left - right
-	// widths: fixed columns, the rest (amounts) share what is left.
-	widths := func(fixed []float64, amounts int) []float64 {
+	// widths: fixed columns, then the amounts sharing what is left, then
+	// fixed columns at the end.
+	widths := func(fixed []float64, amounts int, tail ...float64) []float64 {
 		used := 0.0
-		for _, w := range fixed {
+		for _, w := range append(slices.Clone(fixed), tail...) {
 			used += w
 		}
 		out := slices.Clone(fixed)
 		for range amounts {
 			out = append(out, (avail-used)/float64(amounts))
 		}
-		return out
+		return append(out, tail...)
 	}
 	table := func(title string, header []string, widths []float64, rows [][]string, numeric func(col int) bool) {
 		p.SetFont("Helvetica", "B", 12)
@@ -293,11 +330,18 @@ func (r *Report) PDF(w io.Writer) error {
 				head()
 			}
 			for i, c := range row {
-				align := "L"
 				if numeric(i) {
-					align = "R"
+					// A number is never cut: set smaller when the column is
+					// narrow (many currencies, the organization column).
+					for size := 7.0; size > 5 && p.GetStringWidth(tr(c)) > widths[i]-2*p.GetCellMargin(); {
+						size -= 0.5
+						p.SetFontSize(size)
+					}
+					p.CellFormat(widths[i], 5, tr(c), "1", 0, "R", false, 0, "")
+					p.SetFontSize(7)
+					continue
 				}
-				p.CellFormat(widths[i], 5, tr(fit(p, tr, c, widths[i])), "1", 0, align, false, 0, "")
+				p.CellFormat(widths[i], 5, tr(fit(p, tr, c, widths[i])), "1", 0, "L", false, 0, "")
 			}
 			p.Ln(-1)
 		}
@@ -328,7 +372,7 @@ func (r *Report) PDF(w io.Writer) error {
 	var trow [][]string
 	turnover := r.TurnoverTotals()
 	for _, t := range turnover {
-		trow = append(trow, orgCol(t.Organization, append([]string{t.Day, t.TSSID[:8] + "…", t.ClientSerial, strconv.Itoa(t.Receipts)}, amounts(t)...)))
+		trow = append(trow, orgCol(t.Organization, append([]string{t.Day, abbrev(t.TSSID, 8), t.ClientSerial, strconv.Itoa(t.Receipts)}, amounts(t)...)))
 	}
 	g := Grand(turnover)
 	trow = append(trow, orgCol("", append([]string{r.text("sumTurnover"), "", "", strconv.Itoa(g.Receipts)}, amounts(g)...)))
@@ -358,7 +402,7 @@ func (r *Report) PDF(w io.Writer) error {
 		for _, v := range payValues(rc.Payments, r.Currencies) {
 			row = append(row, money(v))
 		}
-		rrows = append(rrows, orgCol(rc.Organization, append(row, strconv.FormatUint(rc.Counter, 10), rc.Signature[:16]+"…")))
+		rrows = append(rrows, orgCol(rc.Organization, append(row, strconv.FormatUint(rc.Counter, 10), abbrev(rc.Signature, 16))))
 	}
 	rh := append([]string{r.text("time"), r.text("client"), r.text("number"), r.text("type")}, VATClasses...)
 	rh = append(rh, r.payHeader()...)
@@ -368,7 +412,8 @@ func (r *Report) PDF(w io.Writer) error {
 		rh = append([]string{r.text("org")}, rh...)
 		rfixed, numCol, firstAmount = []float64{34, 26, 22, 12, 20}, 3, 5
 	}
-	table(r.text("receipts"), rh, widths(rfixed, 5+2*len(r.Currencies)+2), rrows,
+	// The signature column is as wide as its 16 characters and the mark.
+	table(r.text("receipts"), rh, widths(rfixed, 5+2*len(r.Currencies)+1, 30), rrows,
 		func(i int) bool { return i == numCol || (i >= firstAmount && i < len(rh)-1) })
 	return p.Output(w)
 }

@@ -237,7 +237,9 @@ func TestBuild(t *testing.T) {
 	}
 }
 
-func sample(lang string, managed int) *Report {
+// sampleIn is a report of two organizations (a vendor and a managed
+// customer with a long name) in language lang.
+func sampleIn(lang string, managed int) *Report {
 	at := time.Date(2026, 12, 1, 9, 30, 0, 0, time.UTC)
 	rs := []Receipt{
 		{Organization: "Vendor GmbH", TSSID: "11111111-1111-4111-8111-111111111111", ClientSerial: "KASSE-1", Number: 1, Time: at, Type: "Beleg",
@@ -255,7 +257,7 @@ func sample(lang string, managed int) *Report {
 func TestCSVConvention(t *testing.T) {
 	for _, lang := range []string{LangDE, LangEN} {
 		var b bytes.Buffer
-		if err := sample(lang, 1).CSV(&b, "receipts"); err != nil {
+		if err := sampleIn(lang, 1).CSV(&b, "receipts"); err != nil {
 			t.Fatal(err)
 		}
 		raw := b.String()
@@ -288,7 +290,7 @@ func TestCSVConvention(t *testing.T) {
 		}
 	}
 	var b bytes.Buffer
-	if err := sample(LangEN, 1).CSV(&b, "totals"); err != nil {
+	if err := sampleIn(LangEN, 1).CSV(&b, "totals"); err != nil {
 		t.Fatal(err)
 	}
 	r := csv.NewReader(strings.NewReader(strings.TrimPrefix(b.String(), "\uFEFF")))
@@ -363,7 +365,7 @@ func TestPDFWithManagedOrganizations(t *testing.T) {
 		{LangDE, 1, []string{"Transaktionsbericht", "Organisation", "Café Kunde", "1.234,56"}, nil},
 		{LangDE, 0, []string{"Transaktionsbericht"}, []string{"Organisation", "Café"}},
 	} {
-		rep := sample(c.lang, c.managed)
+		rep := sampleIn(c.lang, c.managed)
 		if c.managed == 0 {
 			rep.Receipts = rep.Receipts[:1]
 			rep.Totals = totals(rep.Receipts)
