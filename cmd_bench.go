@@ -22,6 +22,11 @@ const benchUsage = `fiskaldesk bench run [--url URL --api-key K --api-secret S] 
 fiskaldesk bench seed --data DIR --transactions N
     creates (if needed) an organization with a TEST key, an INITIALIZED TSS with one client,
     and signs N complete receipts on it in batches; prints the TSS id and the key to export with.
+fiskaldesk bench rollup --data DIR [--orgs 1000] [--transactions 10000000] [--days 30] [--requests 100] [--json]
+    fills DIR (once; an interrupted fill resumes) with a reseller organization, --orgs managed
+    organizations with an INITIALIZED TSS each and --transactions signed receipts spread over
+    the last --days days, then times GET /api/dashboard/rollup (p50/p95/p99) beside the raw
+    ECDSA P-256 rate and the serial fsync rate of the same run.
 fiskaldesk bench machine [--dir DIR] [--duration 2s]
     raw P-256 signing and verification rates on all CPUs and the serial fsync rate of DIR:
     what bounds every benchmark on this machine right now.
@@ -33,6 +38,9 @@ func cmdBench(args []string) error {
 	if len(args) > 0 && args[0] == "run" {
 		return benchRun(args[1:])
 	}
+	if len(args) > 0 && args[0] == "rollup" {
+		return benchRollup(args[1:])
+	}
 	if len(args) > 0 && args[0] == "machine" {
 		return benchMachine(args[1:])
 	}
@@ -40,7 +48,7 @@ func cmdBench(args []string) error {
 		return benchSave(args[1:])
 	}
 	if len(args) == 0 || args[0] != "seed" {
-		return usageError{errors.New("bench: say run, seed, save or machine\n" + benchUsage)}
+		return usageError{errors.New("bench: say run, seed, rollup, save or machine\n" + benchUsage)}
 	}
 	var cfg server.Config
 	fs := flag.NewFlagSet("fiskaldesk bench seed", flag.ContinueOnError)

@@ -24,7 +24,7 @@ import (
 
 const exportUsage = `fiskaldesk export tss     --tss ID [filters] --out FILE.tar
 fiskaldesk export dsfinvk --from DATE --to DATE [--client ID] [--format tar|zip] --out FILE
-fiskaldesk export report  [--from DATE --to DATE] [--org ID] [--include-managed] --format csv|xlsx|pdf --out FILE
+fiskaldesk export report  [--from DATE --to DATE] [--org ID] [--include-managed] [--lang de|en] --format csv|xlsx|pdf --out FILE
 
 Authenticates with --api-key/--api-secret (env FISKALDESK_API_KEY, FISKALDESK_API_SECRET)
 against --url; without --url it uses the instance running on --data, or starts one
@@ -110,6 +110,7 @@ func cmdExport(args []string) error {
 	to := fs.String("to", "", "dsfinvk, report: last business day YYYY-MM-DD")
 	format := fs.String("format", "", "dsfinvk: tar or zip; report: csv, xlsx or pdf")
 	managed := fs.Bool("include-managed", false, "report: include the organization's managed organizations")
+	lang := fs.String("lang", "", "report: language of the texts, de (default) or en")
 	if err := fs.Parse(args); err != nil {
 		if err == flag.ErrHelp {
 			return err
@@ -176,7 +177,7 @@ func cmdExport(args []string) error {
 		path = exp + "/download"
 	case "report":
 		q := url.Values{"format": {*format}}
-		for k, v := range map[string]string{"from": *from, "to": *to, "organization_id": *orgID} {
+		for k, v := range map[string]string{"from": *from, "to": *to, "organization_id": *orgID, "lang": *lang} {
 			if v != "" {
 				q.Set(k, v)
 			}

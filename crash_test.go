@@ -307,6 +307,24 @@ func checkTxIndexes(t *testing.T, st *store.Store, id string, txCount uint64) {
 				return fmt.Errorf("count of %s: %x, want %d", k, b, want)
 			}
 		}
+		// Every start is counted for its day exactly once: the closed days
+		// and the open one add up to the transaction counter.
+		ctr, err := store.GetTSSCounters(txn, id)
+		if err != nil {
+			return err
+		}
+		days := uint64(ctr.DayTx)
+		err = store.ScanKeys(txn, store.TSSDayPrefix(id), func(k []byte) error {
+			v, err := txn.Get(k)
+			days += uint64(binary.BigEndian.Uint32(v))
+			return err
+		})
+		if err != nil {
+			return err
+		}
+		if days != txCount {
+			return fmt.Errorf("transactions per day add up to %d, counter %d", days, txCount)
+		}
 		return nil
 	})
 	if err != nil {

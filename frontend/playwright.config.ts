@@ -9,7 +9,9 @@ export default defineConfig({
   fullyParallel: false,
   workers: 1,
   retries: 0,
-  timeout: 30_000,
+  // Two cores shared with other work: a flow may take a minute there.
+  timeout: 90_000,
+  expect: { timeout: 10_000 },
   reporter: [['list']],
   // One server for all files: the first start (dashboard.spec) runs before
   // the flows that log in as the owner it created.

@@ -25,8 +25,9 @@ export default defineConfig({
     setupFiles: ['src/test/setup.ts'],
     include: ['src/**/*.test.{ts,tsx}'],
     css: false,
-    // Form tests type into jsdom with user-event; on a busy two-core machine
-    // they took longer than Vitest's 5 s default while passing alone.
-    testTimeout: 20_000,
+    // Form tests type into jsdom with user-event, key by key; on the shared,
+    // busy two-core machines that run `make test` they took longer than
+    // Vitest's 5 s default (and at times 20 s) while passing alone.
+    testTimeout: 60_000,
   },
 });

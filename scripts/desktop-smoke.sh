@@ -57,7 +57,7 @@ if [ -n "$ok" ]; then
   xdotool type --delay 20 'smoke-password-1'
   xdotool key Return
   for _ in $(seq 1 30); do
-    if grep -q '"host":"wails","path":"/api/dashboard/overview","status":200' "$log" 2>/dev/null; then loggedin=1; break; fi
+    if grep -q '"host":"wails","path":"/api/dashboard/rollup","status":200' "$log" 2>/dev/null; then loggedin=1; break; fi
     sleep 1
   done
   sleep 2 # let the overview paint

@@ -138,6 +138,9 @@ type probe struct {
 	live outcome
 	// hidden is the object's not-found answer (pReadObj, pWriteObj).
 	hidden outcome
+	// query is appended to the path, its {params} filled like the path's:
+	// routes that take their organization from the query.
+	query string
 }
 
 var bad = json.RawMessage(`{"x":`)
@@ -248,6 +251,7 @@ var probes = map[string]probe{
 	"POST /api/dashboard/password":                                     {policy: pUser, ok: o400parser, body: bad},
 	"GET /api/dashboard/reports/transactions":                          {policy: pRead, ok: o200},
 	"GET /api/dashboard/overview":                                      {policy: pRead, ok: o200},
+	"GET /api/dashboard/rollup":                                        {policy: pRead, ok: o200, query: "organization_id={organization_id}"},
 	"GET /api/dashboard/installation/users":                            {policy: pInstall, ok: o200},
 	"PUT /api/dashboard/installation/admins/{user_id}":                 {policy: pInstall, ok: notFound("E_USER_NOT_FOUND"), params: map[string]string{"user_id": "new"}},
 	"DELETE /api/dashboard/installation/admins/{user_id}":              {policy: pInstall, ok: outcome{400, "E_LAST_INSTALLATION_ADMIN"}, params: map[string]string{"user_id": "root"}},
@@ -485,6 +489,9 @@ func TestAccessMatrixEveryRouteEveryPrincipal(t *testing.T) {
 		}
 		for _, tgt := range targets {
 			path := w.fill(tmpl, pr, tgt)
+			if pr.query != "" {
+				path += "?" + w.fill(pr.query, pr, tgt)
+			}
 			for _, p := range matrixPrincipals {
 				want := pr.expect(p, tgt)
 				got := w.call(method, path, pr, p, tgt)

@@ -169,9 +169,9 @@ func (a *handlers) invoicePDF(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	logo, ct, _ := a.orgs.Logo(v, payer.ID)
+	logo, _, _ := a.orgs.Logo(v, payer.ID)
 	var buf bytes.Buffer
-	if err := inv.PDF(&buf, payer, logo, ct); err != nil {
+	if err := inv.PDF(&buf, payer, logo); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/pdf")

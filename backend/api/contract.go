@@ -12,6 +12,7 @@ import (
 	"github.com/getkin/kin-openapi/openapi3gen"
 
 	"github.com/fiskaldesk/fiskaldesk/backend/dsfinvk"
+	"github.com/fiskaldesk/fiskaldesk/backend/rollup"
 	"github.com/fiskaldesk/fiskaldesk/backend/tss"
 )
 
@@ -63,6 +64,8 @@ var contracts = map[string]contract{
 	"GET /api/v1/purchaser_agencies":                         {resp: dkList[dsfinvk.PurchaserAgency]{}},
 	"GET /api/v1/purchaser_agencies/{id}":                    {resp: dsfinvk.PurchaserAgency{}},
 	"PUT /api/v1/purchaser_agencies/{id}":                    {req: dsfinvk.PurchaserAgency{}, resp: dsfinvk.PurchaserAgency{}},
+	// Dashboard aggregates.
+	"GET /api/dashboard/rollup": {resp: rollup.Rollup{}},
 }
 
 // schemaGen turns Go types into OpenAPI schemas. Named struct types become

@@ -119,6 +119,10 @@ func (a *handlers) logout(w http.ResponseWriter, r *http.Request) error {
 type meOrg struct {
 	*org.Organization
 	Role org.Role `json:"role"`
+	// Member says the signed-in user belongs to this organization itself,
+	// rather than seeing it through an organization that administers it:
+	// the dashboard opens on the user's own main organization.
+	Member bool `json:"member"`
 }
 
 type meBody struct {
@@ -158,7 +162,8 @@ func (a *handlers) orgsWithRoles(p *auth.Principal) ([]meOrg, error) {
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, meOrg{o, role})
+		_, member := p.Viewer.Roots[o.ID]
+		out = append(out, meOrg{o, role, member && p.User != nil})
 	}
 	return out, nil
 }

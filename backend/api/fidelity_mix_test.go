@@ -60,10 +60,16 @@ func TestReportAndDSFinVKMix(t *testing.T) {
 	tx3 := sale("TRAINING", [][2]string{{"NORMAL", "5.95"}}, []map[string]string{{"payment_type": "CASH", "amount": "5.95"}})
 
 	day := time.Now().UTC().Format(time.DateOnly)
-	totals := csvTable(t, a.must(a.do(v, "GET", "/api/dashboard/reports/transactions?format=csv&kind=totals&from="+day+"&to="+day, nil), 200).body)
+	// The report's CSV convention (docs/exports.md › Transaction reports):
+	// a byte order mark, then decimal commas.
+	body := a.must(a.do(v, "GET", "/api/dashboard/reports/transactions?format=csv&kind=totals&from="+day+"&to="+day, nil), 200).body
+	if !bytes.HasPrefix(body, []byte("\uFEFF")) {
+		t.Fatalf("report CSV without byte order mark: %.40q", body)
+	}
+	totals := csvTable(t, bytes.TrimPrefix(body, []byte("\uFEFF")))
 	want := map[string]map[string]string{
-		"Beleg":      {"Belege": "2", "Brutto 19 %": "35.70", "Brutto 7 %": "1.07", "Brutto gesamt": "36.77", "Bar EUR": "12.97", "Unbar EUR": "10.00", "Bar CHF": "12.00", "Unbar CHF": "0.00"},
-		"AVTraining": {"Belege": "1", "Brutto 19 %": "5.95", "Brutto gesamt": "5.95", "Bar EUR": "5.95", "Bar CHF": "0.00"},
+		"Beleg":      {"Belege": "2", "Brutto 19 %": "35,70", "Brutto 7 %": "1,07", "Brutto gesamt": "36,77", "Bar EUR": "12,97", "Unbar EUR": "10,00", "Bar CHF": "12,00", "Unbar CHF": "0,00"},
+		"AVTraining": {"Belege": "1", "Brutto 19 %": "5,95", "Brutto gesamt": "5,95", "Bar EUR": "5,95", "Bar CHF": "0,00"},
 	}
 	if len(totals) != 2 {
 		t.Fatalf("totals %v", totals)

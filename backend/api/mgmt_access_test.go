@@ -302,6 +302,13 @@ func TestLogoUpload(t *testing.T) {
 			t.Fatalf("%s accepted or crashed: %d %s", name, r.status, r.body)
 		}
 	}
+	// Over the logo limit is a logo that is too large, also beyond the 1 MB
+	// body limit (the help text names 512 KiB; the answer must, too).
+	for _, size := range []int{513 << 10, 1 << 20, 3 << 20} {
+		if r := a.do(c, "PUT", path, append(tinyPNG(), make([]byte, size)...)); r.status != 413 || r.str("code") != "E_LOGO_TOO_LARGE" {
+			t.Fatalf("logo of %d bytes: %d %s", size, r.status, r.body)
+		}
+	}
 	if r := a.do(c, "PUT", path, []byte(`<svg/>`)); r.status != 415 || r.str("code") != "E_UNSUPPORTED_MEDIA_TYPE" {
 		t.Fatalf("svg: %d %s", r.status, r.body)
 	}

@@ -4,12 +4,14 @@ import (
 	"context"
 	"net/http"
 	"runtime/debug"
+	"strings"
 	"time"
 
 	"github.com/go-chi/chi/v5/middleware"
 	"github.com/google/uuid"
 	"github.com/rs/zerolog"
 
+	"github.com/fiskaldesk/fiskaldesk/backend/org"
 	"github.com/fiskaldesk/fiskaldesk/backend/sync"
 )
 
@@ -137,6 +139,13 @@ func limitBody(next http.Handler) http.Handler {
 			limit = sync.MaxBatchBytes
 		case restorePath:
 			limit = MaxRestoreBytes
+		}
+		// A logo has its own, smaller limit: a file over it is a logo that is
+		// too large (E_LOGO_TOO_LARGE), whatever its size beyond the body limit.
+		if r.Method == http.MethodPut && strings.HasSuffix(r.URL.Path, "/logo") && r.ContentLength > org.MaxLogoBytes {
+			w.Header().Set("Connection", "close")
+			writeError(w, r, org.ErrLogoTooLarge)
+			return
 		}
 		if r.ContentLength > limit {
 			// Tell net/http not to try to drain the rest of a huge body.

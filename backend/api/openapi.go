@@ -37,6 +37,7 @@ var summaries = map[string]string{
 	"GET /api/dashboard/sync/workstations": "Paired workstations (central)", "POST /api/dashboard/sync/workstations": "Issue a workstation credential (central)",
 	"DELETE /api/dashboard/sync/workstations/{id}": "Revoke a workstation credential", "GET /api/dashboard/sync/workstations/{id}/tss": "Every TSS a workstation signs (central view)",
 	"POST /api/dashboard/restore": "Stage a backup to restore at the next start",
+	"GET /api/dashboard/rollup":   "Figures of every visible organization (or one and those it administers): totals, per day, per organization",
 }
 
 var paramRe = regexp.MustCompile(`\{([a-z_]+)\}`)

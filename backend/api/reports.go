@@ -12,12 +12,15 @@ import (
 // transactionReport is GET /api/dashboard/reports/transactions (extension):
 // organization_id (default: the acting org), include_managed, from and to
 // (YYYY-MM-DD, inclusive, UTC; default: this month), format csv|xlsx|pdf,
-// and for CSV kind totals|receipts.
+// for CSV kind totals|receipts, and lang de|en (default de) for the texts.
 func (a *handlers) transactionReport(w http.ResponseWriter, r *http.Request) error {
 	c := caller(r)
-	var err error
 	q := r.URL.Query()
-	p := report.Params{OrgID: c.ActingOrg, IncludeManaged: q.Get("include_managed") == "true"}
+	lang, err := oneOf(q, "lang", report.LangDE, report.LangEN)
+	if err != nil {
+		return err
+	}
+	p := report.Params{OrgID: c.ActingOrg, IncludeManaged: q.Get("include_managed") == "true", Lang: lang}
 	if id := q.Get("organization_id"); id != "" {
 		if p.OrgID, err = pathUUID(r, "organization_id", id); err != nil {
 			return err
@@ -54,7 +57,7 @@ func (a *handlers) transactionReport(w http.ResponseWriter, r *http.Request) err
 		return err
 	}
 	var buf bytes.Buffer
-	name := "transaktionen-" + rep.From + "-" + rep.To
+	name := rep.FileName()
 	if len(rep.Gaps) > 0 {
 		// Placeholder master data: said in the answer (and in the PDF's header).
 		w.Header().Set("X-Master-Data-Warning", strings.Join(rep.Gaps, "; "))

@@ -74,12 +74,13 @@ func TestTransactionReports(t *testing.T) {
 	}
 	var sum [5]float64
 	var n int
+	// Summen: day, organization, TSS, client, receipts, then the five VAT classes.
 	for ri := range totals[1:] {
 		for i := range 5 {
-			v, _ := f.GetCellValue("Summen", cellName(i+5, ri+2))
+			v, _ := f.GetCellValue("Summen", cellName(i+6, ri+2))
 			sum[i] += parseF(v)
 		}
-		c, _ := f.GetCellValue("Summen", cellName(4, ri+2))
+		c, _ := f.GetCellValue("Summen", cellName(5, ri+2))
 		n += int(parseF(c))
 	}
 	var rsum [5]float64
@@ -118,6 +119,26 @@ func TestTransactionReports(t *testing.T) {
 	if len(pages) == 0 {
 		t.Fatal("no page rendered")
 	}
+	// In English: file name, sheet names and headers; the CSV keeps its convention.
+	en := a.must(a.do(v, "GET", q+"&format=xlsx&lang=en", nil), 200)
+	if cd := en.hdr.Get("Content-Disposition"); !strings.Contains(cd, `filename="transactions-`+day+"-"+day+`.xlsx"`) {
+		t.Fatalf("English file name: %s", cd)
+	}
+	fe, err := excelize.OpenReader(bytes.NewReader(en.body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sheets := fe.GetSheetList(); strings.Join(sheets, "|") != "Totals|Other operations|Receipts" {
+		t.Fatalf("English sheets %v", sheets)
+	}
+	if h, _ := fe.GetCellValue("Receipts", "B1"); h != "Organization" {
+		t.Fatalf("English header %q", h)
+	}
+	csvEN := a.must(a.do(v, "GET", q+"&format=csv&kind=totals&lang=en", nil), 200).body
+	if !bytes.HasPrefix(csvEN, []byte("\xEF\xBB\xBFDay;Organization;")) || !bytes.Contains(csvEN, []byte(";63,00;")) {
+		t.Fatalf("English totals CSV: %q", csvEN[:min(200, len(csvEN))])
+	}
+	wantCode(t, a.do(v, "GET", q+"&lang=fr", nil), 400, "E_FAILED_SCHEMA_VALIDATION")
 	wantCode(t, a.do(v, "GET", "/api/dashboard/reports/transactions?from=2026-13-01", nil), 400, "E_FAILED_SCHEMA_VALIDATION")
 	wantCode(t, a.do(v, "GET", "/api/dashboard/reports/transactions?organization_id="+uuid.NewString(), nil), 404, "E_ORGANIZATION_NOT_FOUND")
 }

@@ -231,6 +231,10 @@ func (a *handlers) routes() []route {
 		rt(dash, "POST", "/password", userOnly, noOrg, a.changePassword),
 		rt(dash, "GET", "/reports/transactions", read, actingEnv, a.transactionReport),
 		rt(dash, "GET", "/overview", read, actingEnv, a.overview),
+		// The rollup is a list over what the principal sees, like the
+		// organization list: organization_id in its query narrows it, and an
+		// organization the principal cannot see is 404 there.
+		rt(dash, "GET", "/rollup", signedIn, noOrg, a.rollupHandler),
 		rt(dash, "GET", "/installation/users", installAdmin, noOrg, a.installUsers),
 		rt(dash, "PUT", "/installation/admins/{user_id}", installAdmin, noOrg, a.setInstallAdmin),
 		rt(dash, "DELETE", "/installation/admins/{user_id}", installAdmin, noOrg, a.setInstallAdmin),

@@ -15,7 +15,7 @@ import (
 
 // PDF renders an invoice: the payer's billing address (or its
 // organization address) and logo, the lines, net, VAT and gross.
-func (inv *Invoice) PDF(w io.Writer, payer *org.Organization, logo []byte, logoType string) error {
+func (inv *Invoice) PDF(w io.Writer, payer *org.Organization, logo []byte) error {
 	p := fpdf.New("P", "mm", "A4", "")
 	tr := p.UnicodeTranslatorFromDescriptor("")
 	p.SetTitle("Rechnung "+inv.Number, true)
@@ -27,12 +27,12 @@ func (inv *Invoice) PDF(w io.Writer, payer *org.Organization, logo []byte, logoT
 		p.CellFormat(0, 8, tr(fmt.Sprintf("fiskaldesk · Rechnung %s · Seite %d von {nb}", cmpOr(inv.Number, "Entwurf"), p.PageNo())), "", 0, "C", false, 0, "")
 	})
 	p.AddPage()
-	if len(logo) > 0 && (logoType == "image/png" || logoType == "image/jpeg") {
-		typ := map[string]string{"image/png": "PNG", "image/jpeg": "JPG"}[logoType]
-		if info := p.RegisterImageOptionsReader("logo", fpdf.ImageOptions{ImageType: typ}, bytes.NewReader(logo)); info != nil && info.Height() > 0 {
+	// Any logo the org could upload (PNG, JPEG, WebP) is printed: as PNG.
+	if png, ok := report.PrintableLogo(logo); ok {
+		if info := p.RegisterImageOptionsReader("logo", fpdf.ImageOptions{ImageType: "PNG"}, bytes.NewReader(png)); info != nil && info.Height() > 0 {
 			h := 16.0
 			wd := min(h*info.Width()/info.Height(), 60)
-			p.ImageOptions("logo", 200-wd, 10, wd, 0, false, fpdf.ImageOptions{ImageType: typ}, 0, "")
+			p.ImageOptions("logo", 200-wd, 10, wd, 0, false, fpdf.ImageOptions{ImageType: "PNG"}, 0, "")
 		}
 	}
 	addr := []string{payer.Name, payer.AddressLine1, payer.Zip + " " + payer.Town, payer.CountryCode}

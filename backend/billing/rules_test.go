@@ -332,7 +332,7 @@ func TestInvoiceRightsAndAddress(t *testing.T) {
 	// The PDF of the draft renders with the logo of the payer.
 	var pdf bytes.Buffer
 	payer, _, _ := e.Orgs.Get(owner, e.Org.ID)
-	if err := inv.PDF(&pdf, payer, nil, ""); err != nil || !bytes.HasPrefix(pdf.Bytes(), []byte("%PDF-")) {
+	if err := inv.PDF(&pdf, payer, nil); err != nil || !bytes.HasPrefix(pdf.Bytes(), []byte("%PDF-")) {
 		t.Fatalf("pdf: %v (%d bytes)", err, pdf.Len())
 	}
 	issued, err := e.b.Issue(e.Ctx, admin, inv.ID)

@@ -60,7 +60,13 @@ func readCSV(t *testing.T, r *Report, kind string) [][]string {
 	if err := r.CSV(&buf, kind); err != nil {
 		t.Fatal(err)
 	}
-	cr := csv.NewReader(&buf)
+	// The CSV convention (docs/exports.md › Transaction reports): a byte
+	// order mark, ';', CRLF, decimal commas; TestCSVConvention has the rest.
+	b, ok := bytes.CutPrefix(buf.Bytes(), []byte("\uFEFF"))
+	if !ok {
+		t.Fatal("no byte order mark")
+	}
+	cr := csv.NewReader(bytes.NewReader(b))
 	cr.Comma = ';'
 	rows, err := cr.ReadAll() // also checks every row has the header's width
 	if err != nil {
@@ -71,7 +77,7 @@ func readCSV(t *testing.T, r *Report, kind string) [][]string {
 
 func TestCSVTotals(t *testing.T) {
 	rows := readCSV(t, sample(), "totals")
-	want := []string{"Tag", "TSS", "Kasse (Client)", "Belege", "Brutto 19 %", "Brutto 7 %", "Brutto 10,7 %", "Brutto 5,5 %", "Brutto 0 %",
+	want := []string{"Tag", "Organisation", "TSS", "Kasse (Client)", "Belege", "Brutto 19 %", "Brutto 7 %", "Brutto 10,7 %", "Brutto 5,5 %", "Brutto 0 %",
 		"Brutto gesamt", "Bar EUR", "Unbar EUR", "Bar CHF", "Unbar CHF", "Typ"}
 	if !slices.Equal(rows[0], want) {
 		t.Fatalf("header %q", rows[0])
@@ -81,17 +87,17 @@ func TestCSVTotals(t *testing.T) {
 		t.Fatalf("%d rows: %q", len(rows), rows)
 	}
 	d1 := rows[2]
-	if d1[0] != "2026-12-01" || d1[3] != "2" || d1[4] != "1232.06" || d1[5] != "7.00" || d1[9] != "1239.06" || d1[10] != "997.50" || d1[11] != "241.56" ||
-		d1[12] != "0.00" || d1[14] != "Beleg" {
+	if d1[0] != "2026-12-01" || d1[1] != "Bäckerei Müller" || d1[4] != "2" || d1[5] != "1232,06" || d1[6] != "7,00" || d1[10] != "1239,06" ||
+		d1[11] != "997,50" || d1[12] != "241,56" || d1[13] != "0,00" || d1[15] != "Beleg" {
 		t.Fatalf("turnover of day 1 %q", d1)
 	}
-	if rows[1][14] != "AVTraining" || rows[1][9] != "9.99" {
+	if rows[1][15] != "AVTraining" || rows[1][10] != "9,99" {
 		t.Fatalf("training of day 1 %q", rows[1])
 	}
-	if d2 := rows[4]; d2[14] != "Beleg" || d2[8] != "20.00" || d2[12] != "20.00" || d2[10] != "0.00" {
+	if d2 := rows[4]; d2[15] != "Beleg" || d2[9] != "20,00" || d2[13] != "20,00" || d2[11] != "0,00" {
 		t.Fatalf("CHF turnover of day 2 %q", d2)
 	}
-	if o := rows[5]; o[14] != tse.TypeOrder || o[3] != "1" || o[9] != "0.00" {
+	if o := rows[5]; o[15] != tse.TypeOrder || o[4] != "1" || o[10] != "0,00" {
 		t.Fatalf("order %q", o)
 	}
 }
@@ -102,11 +108,11 @@ func TestCSVReceipts(t *testing.T) {
 		t.Fatalf("%d rows, header %q", len(rows), rows[0])
 	}
 	ret := rows[2]
-	if ret[0] != "2026-12-01T10:00:00Z" || ret[1] != "Bäckerei Müller" || ret[4] != "2" || ret[5] != "Beleg" || ret[6] != "-2.50" || ret[11] != "-2.50" ||
+	if ret[0] != "2026-12-01T10:00:00Z" || ret[1] != "Bäckerei Müller" || ret[4] != "2" || ret[5] != "Beleg" || ret[6] != "-2,50" || ret[11] != "-2,50" ||
 		ret[15] != "12" || ret[16] != sigA {
 		t.Fatalf("return %q", ret)
 	}
-	if order := rows[5]; order[5] != tse.TypeOrder || order[6] != "0.00" || order[11] != "0.00" {
+	if order := rows[5]; order[5] != tse.TypeOrder || order[6] != "0,00" || order[11] != "0,00" {
 		t.Fatalf("order without payments %q", order)
 	}
 	// Any other kind is the receipts table.
@@ -146,15 +152,16 @@ func TestXLSXSheets(t *testing.T) {
 		}
 		return rs
 	}
-	// Summen: turnover only, amounts as numbers.
+	// Summen: turnover only, amounts as numbers; the organization after
+	// the day.
 	sum := rows("Summen")
-	if len(sum) != 3 || sum[0][0] != "Tag" || len(sum[0]) != 14 {
+	if len(sum) != 3 || sum[0][0] != "Tag" || sum[0][1] != "Organisation" || len(sum[0]) != 15 {
 		t.Fatalf("Summen %q", sum)
 	}
-	if sum[1][9] != "1239.06" || sum[1][3] != "2" || sum[2][12] != "20" {
+	if sum[1][10] != "1239.06" || sum[1][4] != "2" || sum[2][13] != "20" || sum[1][1] != "Bäckerei Müller" {
 		t.Fatalf("Summen values %q", sum)
 	}
-	for _, cell := range []string{"E2", "J2", "K2", "N3"} {
+	for _, cell := range []string{"F2", "K2", "L2", "O3"} {
 		typ, err := x.GetCellType("Summen", cell)
 		if err != nil {
 			t.Fatal(err)
@@ -167,23 +174,23 @@ func TestXLSXSheets(t *testing.T) {
 		}
 	}
 	// The money format shows thousands and two decimals.
-	if v, _ := x.GetCellValue("Summen", "J2"); v != "1,239.06" {
-		t.Fatalf("formatted J2 %q", v)
+	if v, _ := x.GetCellValue("Summen", "K2"); v != "1,239.06" {
+		t.Fatalf("formatted K2 %q", v)
 	}
 	// Every amount column, to the last currency's, has the money format;
 	// the count does not.
-	money, _ := x.GetCellStyle("Summen", "E2")
-	for col := 5; col <= 14; col++ {
+	money, _ := x.GetCellStyle("Summen", "F2")
+	for col := 6; col <= 15; col++ {
 		cell, _ := excelize.CoordinatesToCellName(col, 2)
 		if st, _ := x.GetCellStyle("Summen", cell); st != money {
 			t.Errorf("Summen %s has style %d, the amounts %d", cell, st, money)
 		}
 	}
-	if st, _ := x.GetCellStyle("Summen", "D2"); st == money {
+	if st, _ := x.GetCellStyle("Summen", "E2"); st == money {
 		t.Error("the receipt count is formatted as money")
 	}
-	if v, _ := x.GetCellValue("Summen", "N2"); v != "0.00" {
-		t.Errorf("formatted N2 %q", v)
+	if v, _ := x.GetCellValue("Summen", "O2"); v != "0.00" {
+		t.Errorf("formatted O2 %q", v)
 	}
 	if v, _ := x.GetCellValue("Summen", "A1"); v != "Tag" {
 		t.Fatalf("A1 %q", v)
@@ -318,7 +325,8 @@ func TestPDFEdgeCases(t *testing.T) {
 	if !strings.Contains(text, "(200)") || !strings.Contains(text, "(246.912,00)") {
 		t.Fatal("200 receipts of 1.234,56: count or sum missing")
 	}
-	// A logo (PNG) is drawn; an unsupported type is left out.
+	// A logo (PNG) is drawn; bytes that are no image are left out. (A WebP
+	// logo is printed too: TestPDFWithManagedOrganizations.)
 	img := image.NewRGBA(image.Rect(0, 0, 40, 10))
 	img.Set(1, 1, color.RGBA{200, 0, 0, 255})
 	var logo bytes.Buffer
@@ -334,13 +342,13 @@ func TestPDFEdgeCases(t *testing.T) {
 	if !bytes.Contains(buf.Bytes(), []byte("/Subtype /Image")) {
 		t.Fatal("logo not embedded")
 	}
-	withLogo.LogoType = "image/webp"
+	withLogo.Logo, withLogo.LogoType = []byte("not an image"), "image/webp"
 	buf.Reset()
 	if err := withLogo.PDF(&buf); err != nil {
 		t.Fatal(err)
 	}
 	if bytes.Contains(buf.Bytes(), []byte("/Subtype /Image")) {
-		t.Fatal("a WebP logo was embedded")
+		t.Fatal("bytes that are no image were embedded")
 	}
 	// Short ids and signatures (an external TSS, a damaged record) do not
 	// break the PDF.

@@ -7,7 +7,6 @@ package report
 import (
 	"cmp"
 	"context"
-	"fmt"
 	"maps"
 	"slices"
 	"strconv"
@@ -49,8 +48,10 @@ type Receipt struct {
 	Signature    string
 }
 
-// Total is the sum of a (day, TSS, client, type) group.
+// Total is the sum of a (day, TSS, client, type) group; Organization is
+// the one the TSS belongs to.
 type Total struct {
+	Organization                   string
 	TSSID, ClientSerial, Day, Type string
 	Receipts                       int
 	Gross                          [5]int64
@@ -87,6 +88,11 @@ type Report struct {
 	Totals       []Total  // per day, TSS, client and type
 	Currencies   []string // of every payment, the base currency first
 	Generated    time.Time
+	// Lang is the language of the texts (LangDE, LangEN); the CSV format
+	// does not change with it (docs/exports.md › Reports).
+	Lang string
+	// Managed is how many managed organizations the report includes.
+	Managed int
 	// Gaps are placeholders or missing fields of the organization's master
 	// data (org.MasterDataGaps) that the report's header shows as they are.
 	Gaps []string
@@ -131,6 +137,7 @@ type Params struct {
 	OrgID          string
 	IncludeManaged bool
 	From, To       time.Time // To is exclusive
+	Lang           string
 }
 
 // Build collects the FINISHED transactions whose end lies in the period.
@@ -139,7 +146,8 @@ func Build(ctx context.Context, orgs *org.Service, signer *tss.Service, c tss.Ca
 	if err != nil {
 		return nil, err
 	}
-	r := &Report{Organization: o, From: p.From.Format(time.DateOnly), To: p.To.AddDate(0, 0, -1).Format(time.DateOnly), Env: c.Env, Generated: time.Now().UTC()}
+	r := &Report{Organization: o, From: p.From.Format(time.DateOnly), To: p.To.AddDate(0, 0, -1).Format(time.DateOnly), Env: c.Env,
+		Generated: time.Now().UTC(), Lang: Lang(p.Lang)}
 	if b, ct, err := orgs.Logo(c.Viewer, o.ID); err == nil {
 		r.Logo, r.LogoType = b, ct
 	}
@@ -150,6 +158,7 @@ func Build(ctx context.Context, orgs *org.Service, signer *tss.Service, c tss.Ca
 			return nil, err
 		}
 		scope = append(scope, children...)
+		r.Managed = len(children)
 	}
 	for _, so := range scope {
 		sc := c
@@ -256,29 +265,13 @@ func totals(rs []Receipt) []Total {
 		if !ok {
 			i = len(out)
 			idx[k] = i
-			out = append(out, Total{TSSID: r.TSSID, ClientSerial: r.ClientSerial, Day: day, Type: r.Type})
+			out = append(out, Total{Organization: r.Organization, TSSID: r.TSSID, ClientSerial: r.ClientSerial, Day: day, Type: r.Type})
 		}
 		out[i].add(r.Gross, r.Payments, 1)
 	}
 	slices.SortFunc(out, func(a, b Total) int {
-		return cmp.Or(cmp.Compare(a.Day, b.Day), cmp.Compare(a.TSSID, b.TSSID), cmp.Compare(a.ClientSerial, b.ClientSerial), cmp.Compare(a.Type, b.Type))
+		return cmp.Or(cmp.Compare(a.Day, b.Day), cmp.Compare(a.Organization, b.Organization), cmp.Compare(a.TSSID, b.TSSID),
+			cmp.Compare(a.ClientSerial, b.ClientSerial), cmp.Compare(a.Type, b.Type))
 	})
 	return out
-}
-
-// Money writes cents as a German amount: 1.234,56.
-func Money(c int64) string {
-	sign := ""
-	if c < 0 {
-		sign, c = "-", -c
-	}
-	whole := strconv.FormatInt(c/100, 10)
-	var b strings.Builder
-	for i, d := range whole {
-		if i > 0 && (len(whole)-i)%3 == 0 {
-			b.WriteByte('.')
-		}
-		b.WriteRune(d)
-	}
-	return fmt.Sprintf("%s%s,%02d", sign, b.String(), c%100)
 }

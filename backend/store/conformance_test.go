@@ -418,7 +418,7 @@ func testCounters(t *testing.T, s *Store) {
 	})
 	_ = s.View(func(tx Tx) error {
 		raw, _ := tx.Get(TSSCounterKey("t1"))
-		if len(raw) != 24 || binary.BigEndian.Uint64(raw[8:16]) != 300 || binary.BigEndian.Uint32(raw[16:20]) != 2000 {
+		if len(raw) != 40 || binary.BigEndian.Uint64(raw[8:16]) != 300 || binary.BigEndian.Uint32(raw[16:20]) != 2000 {
 			t.Errorf("stored form %x", raw)
 		}
 		got, err := GetTSSCounters(tx, "t1")

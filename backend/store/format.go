@@ -2,26 +2,130 @@ package store
 
 import (
 	"encoding/binary"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
+	"sort"
+	"time"
 )
 
 // FormatVersion is the store format this binary writes. Bump it only
 // together with a migration in migrations.
-const FormatVersion uint32 = 2
+const FormatVersion uint32 = 3
 
 // migration upgrades a store from format `from` to from+1 inside one
-// transaction. Migrations run in order at Open.
+// transaction. Migrations run in order at Open. prepare, when set, runs
+// first with transactions of its own, for work too large for one; it must
+// be safe to run again when the step was interrupted.
 type migration struct {
-	from uint32
-	name string
-	run  func(tx Tx) error
+	from    uint32
+	name    string
+	prepare func(s *Store) error
+	run     func(tx Tx) error
 }
 
 // migrations lists every upgrade step, oldest first.
 var migrations = []migration{
 	{from: 1, name: "installation administrator", run: migrateInstallAdmin},
+	{from: 2, name: "tss-ctr with last activity and transactions per day", prepare: backfillTSSDays, run: func(Tx) error { return nil }},
+}
+
+// backfillDays is how far back format 3's migration counts transactions
+// per day: the longest series the dashboard asks for (92 days).
+const backfillDays = 92
+
+// backfillTSSDays brings every TSS's counters to format 3: the time of
+// its last transaction, today's transaction starts, and a tss-day key for
+// each of the 91 days before with transactions. Transactions are numbered
+// in the order they start, so each day boundary is a binary search over
+// the numbers: a few thousand reads per TSS, one small transaction each.
+func backfillTSSDays(s *Store) error {
+	var ids []string
+	err := s.view(func(t *txn) error {
+		it := t.Iterate(IterOptions{Prefix: []byte("tss-ctr/"), KeysOnly: true})
+		defer it.Close()
+		for ; it.Valid(); it.Next() {
+			ids = append(ids, LastSegment(it.Key()))
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	today := DayOf(time.Now().Unix())
+	first := today - min(today, backfillDays-1)
+	for _, id := range ids {
+		if err := s.rawUpdate(func(t *txn) error { return backfillTSS(t, id, first, today) }); err != nil {
+			return fmt.Errorf("tss %s: %w", id, err)
+		}
+	}
+	return nil
+}
+
+// txTimes are the two times of a transaction record (tss.txHead's
+// time_start and time_end); the migration needs nothing else of it.
+type txTimes struct {
+	Start int64 `json:"time_start"`
+	End   int64 `json:"time_end"`
+}
+
+func backfillTSS(t *txn, id string, first, today uint32) error {
+	c, err := GetTSSCounters(t, id)
+	if err != nil {
+		return err
+	}
+	times := func(n uint64) (txTimes, error) {
+		txID, err := t.Get(TxNumKey(id, n))
+		if err != nil {
+			return txTimes{}, fmt.Errorf("transaction %d: %w", n, err)
+		}
+		b, err := t.Get(TxKey(id, string(txID)))
+		if err != nil {
+			return txTimes{}, fmt.Errorf("transaction %d: %w", n, err)
+		}
+		var tt txTimes
+		return tt, json.Unmarshal(b, &tt)
+	}
+	var lookErr error
+	// from(d) is the first number started on day d or later.
+	from := func(d uint32) uint64 {
+		return uint64(sort.Search(int(c.Tx), func(i int) bool {
+			tt, err := times(uint64(i) + 1)
+			if err != nil {
+				lookErr = err
+				return true
+			}
+			return DayOf(tt.Start) >= d
+		})) + 1
+	}
+	c.Day, c.DayTx = today, 0
+	if c.Tx > 0 {
+		prev := from(first)
+		for d := first; d <= today; d++ {
+			next := c.Tx + 1
+			if d < today {
+				next = from(d + 1)
+			}
+			if n := uint32(next - prev); n > 0 && d < today {
+				if err := PutTSSDay(t, id, d, n); err != nil {
+					return err
+				}
+			} else if d == today {
+				c.DayTx = n
+			}
+			prev = next
+		}
+		last, err := times(c.Tx)
+		if err != nil {
+			return err
+		}
+		c.LastLog = max(last.Start, last.End)
+	}
+	if lookErr != nil {
+		return lookErr
+	}
+	return PutTSSCounters(t, id, c)
 }
 
 func (s *Store) checkFormat() error {
@@ -85,6 +189,11 @@ func (s *Store) migrate(from, to uint32) error {
 			return fmt.Errorf("no migration from store format %d", v)
 		}
 		m := migrations[i]
+		if m.prepare != nil {
+			if err := m.prepare(s); err != nil {
+				return fmt.Errorf("migrate format %d → %d (%s): %w", m.from, m.from+1, m.name, err)
+			}
+		}
 		// Migrations run before the outbox state is loaded: what they
 		// write reaches peers through the snapshot, not as changes.
 		err := s.rawUpdate(func(t *txn) error {

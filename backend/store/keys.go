@@ -51,9 +51,14 @@ import (
 //
 //	meta/ca                          → tss.caRecord: the installation's sandbox CA (cert, sealed key).
 //	tss/<tss>                        → tss.TSS (private key and PUK sealed; PIN/PUK as argon2id).
-//	tss-ctr/<tss>                    → 24 bytes BE: signature counter u64, transaction counter u64,
-//	                                   active transactions u32, registered clients u32. Written in
-//	                                   the transaction of every log it counts.
+//	tss-ctr/<tss>                    → 40 bytes BE: signature counter u64, transaction counter u64,
+//	                                   active transactions u32, registered clients u32, time of the
+//	                                   last log i64, counted UTC day u32, transactions started that
+//	                                   day u32 (TSSCounters; formats 1 and 2 wrote the first 24 bytes).
+//	                                   Written in the transaction of every log it counts.
+//	tss-day/<tss>/<day u32 BE>       → u32 BE: transactions the TSS started on that UTC day (days
+//	                                   since 1970-01-01), written once, when the TSS starts its first
+//	                                   transaction of a later day (the open day is in tss-ctr).
 //	org-tss/<org>/<tss>              → empty: an org's TSS (both envs; the env is in the record).
 //	client/<client>                  → tss.Client; client ids are unique system-wide.
 //	tss-client/<tss>/<client>        → empty: a TSS's clients.
@@ -214,9 +219,13 @@ func OrgAPIKeyKey(org, id string) []byte         { return key("org-apikey", org,
 func OrgAPIKeyPrefix(org string) []byte          { return prefix("org-apikey", org) }
 func AuditPrefix(org string) []byte              { return prefix("audit", org) }
 
-func CAKey() []byte                             { return []byte("meta/ca") }
-func TSSKey(tss string) []byte                  { return key("tss", tss) }
-func TSSCounterKey(tss string) []byte           { return key("tss-ctr", tss) }
+func CAKey() []byte                   { return []byte("meta/ca") }
+func TSSKey(tss string) []byte        { return key("tss", tss) }
+func TSSCounterKey(tss string) []byte { return key("tss-ctr", tss) }
+func TSSDayPrefix(tss string) []byte  { return prefix("tss-day", tss) }
+func TSSDayKey(tss string, day uint32) []byte {
+	return binary.BigEndian.AppendUint32(prefix("tss-day", tss), day)
+}
 func OrgTSSKey(org, tss string) []byte          { return key("org-tss", org, tss) }
 func OrgTSSPrefix(org string) []byte            { return prefix("org-tss", org) }
 func ClientKey(client string) []byte            { return key("client", client) }
@@ -354,7 +363,7 @@ var syncClasses = map[string]SyncClass{
 	"apikey": SyncShared, "apikey-key": SyncShared, "org-apikey": SyncShared,
 	"bill-opt": SyncShared, "bill-addr": SyncShared, "org-bill-addr": SyncShared,
 
-	"tss": SyncOwned, "tss-ctr": SyncOwned, "org-tss": SyncOwned, "client": SyncOwned,
+	"tss": SyncOwned, "tss-ctr": SyncOwned, "tss-day": SyncOwned, "org-tss": SyncOwned, "client": SyncOwned,
 	"tss-client": SyncOwned, "client-serial": SyncOwned, "tx": SyncOwned, "tx-num": SyncOwned,
 	"tx-rev": SyncOwned, "tx-active": SyncOwned, "tx-end": SyncOwned, "tx-client": SyncOwned, "tx-count": SyncOwned, "log": SyncOwned,
 	"dk-cr": SyncOwned, "dk-cr-rev": SyncOwned, "dk-vat": SyncOwned, "dk-pa": SyncOwned,

@@ -206,6 +206,13 @@ func (c *committer) commit(g []*request) {
 			if r.err = r.fn(w); r.err != nil {
 				continue
 			}
+			// The transactions the request started count for their day in
+			// the counters; the first start of a later day closes the day
+			// before into tss-day (once a day per TSS, the one extra key
+			// of the signing path; docs/store.md › Format version).
+			if day, n, closed := w.ctr.CountStarts(uint32(w.ctr.Tx-cur.ctr.Tx), w.now); closed {
+				gw.days = append(gw.days, closedDay{day, n})
+			}
 			gw.merge(w)
 			cur.t, cur.ctr, se = w.t, w.ctr, w.se
 			r.t, r.ctr = w.t, w.ctr
@@ -319,7 +326,13 @@ type groupWrite struct {
 	checks  []func(txn store.Tx) error
 	changed bool // the TSS record changed
 	clients *clientCache
+	// days are the days the group's requests closed, with their counts.
+	days []closedDay
 }
+
+// closedDay is a UTC day a TSS has started its last transaction of, and
+// how many it started that day (store.PutTSSDay).
+type closedDay struct{ day, count uint32 }
 
 // client reads client record id as the group sees it: a record written
 // earlier in the group from the pending writes, else from the
@@ -372,7 +385,7 @@ func (g *groupWrite) put(k string, v pendingValue) {
 
 // dirty says whether the group has anything to store.
 func (g *groupWrite) dirty(countersMoved bool) bool {
-	if countersMoved || g.changed || len(g.pending) > 0 || len(g.checks) > 0 {
+	if countersMoved || g.changed || len(g.pending) > 0 || len(g.checks) > 0 || len(g.days) > 0 {
 		return true
 	}
 	for _, n := range g.counts {
@@ -397,6 +410,11 @@ func (g *groupWrite) store(txn store.Tx, id string, st tssState) error {
 	}
 	if err := store.PutTSSCounters(txn, id, st.ctr); err != nil {
 		return err
+	}
+	for _, d := range g.days {
+		if err := store.PutTSSDay(txn, id, d.day, d.count); err != nil {
+			return err
+		}
 	}
 	for _, k := range g.order {
 		p := g.pending[k]

@@ -390,3 +390,72 @@ func TestGroupCommitSeesClientChanges(t *testing.T) {
 		t.Fatalf("upsert in a later group: %v", err)
 	}
 }
+
+// A group that spans midnight counts each request's start for its own
+// day: the first start of the new day closes the old one into tss-day
+// once, with the starts of the group before it, and the rest count for
+// the new day (the rollup's day counters, docs/store.md › Format version).
+func TestGroupCommitCountsDaysPerRequest(t *testing.T) {
+	f := newFixture(t)
+	f.initialized(gcTSS)
+	f.client(gcTSS, gcClient, "Kasse 1")
+	at := func(d, h, m int) time.Time { return time.Date(2026, 12, d, h, m, 0, 0, time.UTC) }
+	f.now = at(1, 10, 0)
+	if _, err := f.svc.Upsert(f.ctx, f.c, gcTSS, txID(0), 1, TxRequest{State: TxActive, ClientID: gcClient}); err != nil {
+		t.Fatal(err)
+	}
+	// From here each request reads the clock once (committer.commit): the
+	// held one late on Dec 1, then a group of three around midnight.
+	var mu sync.Mutex
+	times := []time.Time{at(1, 23, 0), at(1, 23, 59), at(2, 0, 1), at(2, 0, 2)}
+	f.svc.SetClock(func() time.Time {
+		mu.Lock()
+		defer mu.Unlock()
+		now := times[0]
+		if len(times) > 1 {
+			times = times[1:]
+		}
+		return now
+	})
+	entered, release := f.hold(nil)
+	first := f.upsertAsync(txID(1), 1, TxRequest{State: TxActive, ClientID: gcClient})
+	<-entered
+	var group []chan upsertResult
+	for i := 2; i <= 4; i++ {
+		group = append(group, f.upsertAsync(txID(i), 1, TxRequest{State: TxActive, ClientID: gcClient}))
+		f.queued(len(group))
+	}
+	g0, _ := f.svc.GroupStats()
+	release()
+	for _, ch := range append(group, first) {
+		if r := <-ch; r.err != nil {
+			t.Fatal(r.err)
+		}
+	}
+	if g1, _ := f.svc.GroupStats(); g1-g0 != 2 {
+		t.Fatalf("%d groups, want the held one and one of three", g1-g0)
+	}
+	dec1, dec2 := store.DayOf(at(1, 0, 0).Unix()), store.DayOf(at(2, 0, 0).Unix())
+	ctr := f.counters(gcTSS)
+	if ctr.Tx != 5 || ctr.Day != dec2 || ctr.DayTx != 2 || ctr.LastLog != at(2, 0, 2).Unix() {
+		t.Fatalf("counters %+v, want 5 transactions, 2 on Dec 2 (day %d)", ctr, dec2)
+	}
+	err := f.st.View(func(txn store.Tx) error {
+		per := make([]uint64, 2)
+		if err := store.AddTSSDays(txn, gcTSS, ctr, dec1, per); err != nil {
+			return err
+		}
+		if per[0] != 3 || per[1] != 2 {
+			t.Errorf("per day %v, want [3 2]", per)
+		}
+		n := 0
+		err := store.ScanKeys(txn, store.TSSDayPrefix(gcTSS), func([]byte) error { n++; return nil })
+		if n != 1 {
+			t.Errorf("%d closed days stored, want Dec 1 once", n)
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}

@@ -1,8 +1,7 @@
 package tss
 
 import (
-	"sort"
-	"strconv"
+	"errors"
 	"time"
 
 	"github.com/fiskaldesk/fiskaldesk/backend/store"
@@ -25,50 +24,108 @@ type DayCount struct {
 }
 
 // Overview counts for c's acting org and env over the days UTC days that
-// end with today. Transactions are numbered in the order they start, under
-// the TSS's writer, so a TSS's start times grow with the number; each day
-// boundary is found by binary search over the numbers, which keeps this a
-// few dozen reads per TSS at any size instead of a scan.
+// end with today, from the TSS counters (no transaction is read).
 func (s *Service) Overview(c Caller, days int, now time.Time) (*Overview, error) {
-	today := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC)
-	first := today.AddDate(0, 0, -(days - 1))
-	o := &Overview{TSSByState: map[string]int{StateCreated: 0, StateUninitialized: 0, StateInitialized: 0, StateDisabled: 0}}
+	first := FirstDay(now, days)
+	o := &Overview{TSSByState: newStateCounts()}
 	perDay := make([]uint64, days)
 	err := s.st.View(func(txn store.Tx) error {
 		return s.eachOrgTSS(txn, c, func(t *TSS, ctr counters) error {
 			o.TSSByState[t.State]++
 			o.Clients += int(ctr.Client)
 			o.Transactions += ctr.Tx
-			if ctr.Tx == 0 {
-				return nil
-			}
-			// firstFrom(d) is the first number started at or after d.
-			var lookErr error
-			firstFrom := func(d time.Time) uint64 {
-				n := sort.Search(int(ctr.Tx), func(i int) bool {
-					h, err := resolveTx(txn, t.ID, strconv.Itoa(i+1))
-					if err != nil {
-						lookErr = err
-						return true
-					}
-					return h.TimeStart >= d.Unix()
-				})
-				return uint64(n) + 1
-			}
-			prev := firstFrom(first)
-			for i := range days {
-				next := firstFrom(first.AddDate(0, 0, i+1))
-				perDay[i] += next - prev
-				prev = next
-			}
-			return lookErr
+			return addPerDay(txn, t.ID, ctr, first, perDay)
 		})
 	})
 	if err != nil {
 		return nil, err
 	}
-	for i, n := range perDay {
-		o.PerDay = append(o.PerDay, DayCount{Day: first.AddDate(0, 0, i).Format(time.DateOnly), Transactions: n})
-	}
+	o.PerDay = DayCounts(first, perDay)
 	return o, nil
+}
+
+func newStateCounts() map[string]int {
+	return map[string]int{StateCreated: 0, StateUninitialized: 0, StateInitialized: 0, StateDisabled: 0}
+}
+
+// FirstDay is the start of the first of the days UTC days ending with now's.
+func FirstDay(now time.Time, days int) time.Time {
+	now = now.UTC()
+	return time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC).AddDate(0, 0, -(days - 1))
+}
+
+// DayCounts labels the counts of consecutive days from first.
+func DayCounts(first time.Time, perDay []uint64) []DayCount {
+	out := make([]DayCount, 0, len(perDay))
+	for i, n := range perDay {
+		out = append(out, DayCount{Day: first.AddDate(0, 0, i).Format(time.DateOnly), Transactions: n})
+	}
+	return out
+}
+
+// addPerDay adds the transactions of TSS id started on each day from first
+// to perDay, from its day counters (store.AddTSSDays): a short key walk per
+// TSS however many transactions it has.
+func addPerDay(txn store.Tx, id string, ctr counters, first time.Time, perDay []uint64) error {
+	return store.AddTSSDays(txn, id, ctr, store.DayOf(first.Unix()), perDay)
+}
+
+// Figures are the counts of one organization's TSS in one env, as the
+// dashboard's overview of many organizations shows them per organization.
+type Figures struct {
+	TSS          int            `json:"tss"`
+	TSSByState   map[string]int `json:"tss_by_state"`
+	Clients      uint64         `json:"clients"`
+	Transactions uint64         `json:"transactions"`
+	// Today counts the transactions started on the current UTC day.
+	Today uint64 `json:"today"`
+	// LastActivity is the time of the last transaction log (Unix seconds); 0 without any.
+	LastActivity int64 `json:"last_activity"`
+	// PerDay counts the transactions started on each of the days asked for.
+	PerDay []uint64 `json:"-"`
+}
+
+// Figures returns, for each of orgIDs, the figures of its TSS in env over
+// the days UTC days that end with now's. The ids must be organizations the
+// asker may see: the caller got them from org.Service.List.
+func (s *Service) Figures(orgIDs []string, env string, days int, now time.Time) ([]Figures, error) {
+	first := FirstDay(now, days)
+	out := make([]Figures, len(orgIDs))
+	err := s.st.View(func(txn store.Tx) error {
+		for i, orgID := range orgIDs {
+			f := &out[i]
+			f.TSSByState, f.PerDay = newStateCounts(), make([]uint64, days)
+			ids, err := store.IDs(txn, store.OrgTSSPrefix(orgID))
+			if err != nil {
+				return err
+			}
+			for _, id := range ids {
+				t, err := store.GetJSON[TSS](txn, store.TSSKey(id))
+				if errors.Is(err, store.ErrNotFound) {
+					continue
+				}
+				if err != nil {
+					return err
+				}
+				if t.Env != env {
+					continue
+				}
+				ctr, err := store.GetTSSCounters(txn, id)
+				if err != nil {
+					return err
+				}
+				f.TSS++
+				f.TSSByState[t.State]++
+				f.Clients += uint64(ctr.Client)
+				f.Transactions += ctr.Tx
+				if err := addPerDay(txn, id, ctr, first, f.PerDay); err != nil {
+					return err
+				}
+				f.LastActivity = max(f.LastActivity, ctr.LastLog)
+			}
+			f.Today = f.PerDay[days-1]
+		}
+		return nil
+	})
+	return out, err
 }

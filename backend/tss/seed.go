@@ -28,6 +28,14 @@ var seedReceipt = json.RawMessage(`{"standard_v1":{"receipt":{"receipt_type":"RE
 // benchmarks and demo data, without one fsync per request. progress is
 // called after each batch with the number done.
 func (s *Service) Seed(ctx context.Context, c Caller, tssID, clientID string, n int, progress func(int)) error {
+	return s.SeedTimed(ctx, c, tssID, clientID, n, nil, progress)
+}
+
+// SeedTimed is Seed with the time of each batch chosen by at, from the
+// number of the batch's first transaction (nil: now). Benchmarks spread
+// receipts over past days this way, so that per-day figures have days to
+// add up; the signed logs carry those times.
+func (s *Service) SeedTimed(ctx context.Context, c Caller, tssID, clientID string, n int, at func(number uint64) int64, progress func(int)) error {
 	var schema tse.Schema
 	if err := json.Unmarshal(seedReceipt, &schema); err != nil {
 		return fmt.Errorf("seed receipt: %w", err)
@@ -41,6 +49,9 @@ func (s *Service) Seed(ctx context.Context, c Caller, tssID, clientID string, n 
 		_, _, err := s.mutate(ctx, c, tssID, func(w *write) error {
 			if err := signingState(w.t); err != nil {
 				return err
+			}
+			if at != nil {
+				w.now = at(w.ctr.Tx + 1)
 			}
 			var client clientRecord
 			if err := w.read(func(txn store.Tx) (err error) {

@@ -209,6 +209,9 @@ func (w *write) signAudit(data []byte) error {
 
 func (w *write) signMessage(m tse.Message) (uint64, []byte, error) {
 	w.ctr.Sig++
+	if m.Type.Equal(tse.OIDTransactionLog) {
+		w.ctr.LastLog = w.now // the TSS's last activity, for the dashboard
+	}
 	m.Serial, m.Algorithm, m.Counter, m.UnixTime = mustHex(w.t.Serial), tse.OIDECDSAPlainSHA256, w.ctr.Sig, w.now
 	dtbs := m.DTBS()
 	sig, err := tse.SignPlain(w.key, dtbs)

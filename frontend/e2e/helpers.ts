@@ -83,9 +83,68 @@ export class Pos {
 }
 
 /** A dashboard API call with the page's session, CSRF token included. */
-export async function session(page: Page, method: string, path: string, data?: unknown) {
+export async function session(page: Page, method: string, path: string, data?: unknown, headers: Record<string, string> = {}) {
   const csrf = (await page.context().cookies()).find((c) => c.name === 'fiskaldesk_csrf')?.value ?? '';
-  const res = await page.request.fetch(base() + path, { method, data, headers: { 'X-CSRF-Token': csrf } });
+  const res = await page.request.fetch(base() + path, { method, data, headers: { 'X-CSRF-Token': csrf, ...headers } });
   expect(res.status(), `${method} ${path}: ${await res.text()}`).toBe(200);
   return res.json();
+}
+
+/** The page fits its width: nothing scrolls sideways. */
+export async function expectNoSidewaysScroll(page: Page, what: string) {
+  const m = await page.evaluate(() => ({
+    scroll: Math.max(document.documentElement.scrollWidth, document.body.scrollWidth),
+    client: document.documentElement.clientWidth,
+  }));
+  expect(m.scroll, `${what}: page is ${m.scroll} px wide in a ${m.client} px window`).toBeLessThanOrEqual(m.client);
+}
+
+/** Collects what a page does wrong: answers ≥ 400, requests that fail, console errors. */
+export function watchFailures(page: Page) {
+  const failures: string[] = [];
+  page.on('response', (r) => {
+    if (r.status() >= 400) failures.push(`${r.status()} ${r.request().method()} ${new URL(r.url()).pathname}`);
+  });
+  page.on('requestfailed', (r) => {
+    // Going to another address cancels what the page before still had in
+    // flight (a health poll): the browser's doing, not a failed request.
+    if (r.method() === 'GET' && r.failure()?.errorText === 'net::ERR_ABORTED') return;
+    failures.push(`failed ${r.method()} ${r.url()}: ${r.failure()?.errorText}`);
+  });
+  page.on('console', (m) => {
+    if (m.type() === 'error') failures.push(`console: ${m.text()}`);
+  });
+  page.on('pageerror', (e) => failures.push(`page error: ${e.message}`));
+  return failures;
+}
+
+/** A reseller of its own: a main organization the owner creates, customers
+ * with a TSS each and receipts signed by their POS, and a holding created
+ * with the reseller's key (administered by it). Names end in tag. */
+export async function resellerFixture(page: Page, tag: string, receipts: number[]) {
+  const reseller = await session(page, 'POST', '/api/v0/organizations', {
+    name: `Reseller ${tag}`, address_line1: 'Ring 1', zip: '50667', town: 'Köln', country_code: 'DEU',
+  });
+  const customers: { id: string; name: string; receipts: number }[] = [];
+  for (const [i, n] of receipts.entries()) {
+    const name = `Kunde ${String.fromCharCode(65 + i)} ${tag}`;
+    const c = await session(page, 'POST', '/api/v0/organizations', {
+      name, address_line1: `Gasse ${i + 1}`, zip: '50667', town: 'Köln', country_code: 'DEU',
+      managed_by_organization_id: reseller._id, generate_api_key: true,
+      billing_options: i === 0 ? { withhold_billing: true, bill_to_organization: reseller._id } : undefined,
+    });
+    const pos = new Pos(page.request);
+    await pos.auth(c.api_key.key, c.api_key.secret);
+    const { tss, client } = await pos.initializedTss(`KASSE-${i + 1}`);
+    for (let r = 0; r < n; r++) await pos.receipt(tss, client, `${r + 1}.00`);
+    customers.push({ id: c._id, name, receipts: n });
+  }
+  // A holding created with the reseller's own key is administered by it.
+  const key = await session(page, 'POST', `/api/v0/organizations/${reseller._id}/api-keys`, { name: 'Provisioning' });
+  const token = (await (await page.request.post(base() + '/api/v0/auth', { data: { api_key: key.key, api_secret: key.secret } })).json()).access_token;
+  const holding = await (await page.request.post(base() + '/api/v0/organizations', {
+    data: { name: `Holding ${tag}`, address_line1: 'Platz 2', zip: '80331', town: 'München', country_code: 'DEU' },
+    headers: { Authorization: `Bearer ${token}` },
+  })).json();
+  return { reseller: reseller._id as string, holding: holding._id as string, customers };
 }

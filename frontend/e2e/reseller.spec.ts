@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { expect, test } from '@playwright/test';
-import { Pos, base, loginOwner, shot } from './helpers';
+import { Pos, base, loginOwner, session, shot } from './helpers';
 
 // The individual-customers scenario through the dashboard: the vendor creates
 // a customer as a managed organization with its key, the customer's POS
@@ -40,9 +40,10 @@ test('a managed organization is created with its API key, the secret shown once'
   await page.screenshot({ path: shot('key-secret-once'), fullPage: true });
   await reveal.getByRole('button', { name: 'I have stored the secret' }).click();
 
-  const row = page.getByTestId('org-table').getByRole('row', { name: /Café Kunde/ });
+  // The tree shows the customer below its parent.
+  const row = page.getByTestId('org-table').getByRole('rowgroup', { name: 'Vendor GmbH' }).getByRole('row', { name: /Café Kunde/ });
   await expect(row).toContainText('managed');
-  await expect(row).toContainText('Vendor GmbH');
+  await expect(row).toHaveAttribute('aria-level', '2');
   await page.screenshot({ path: shot('organizations'), fullPage: true });
 });
 
@@ -123,7 +124,7 @@ test("the vendor exports the customer's TSS as TAR, and fiskaldesk verify accept
 
   // The month's report as PDF, and as XLSX.
   const [pdf] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download report' }).click()]);
-  expect(pdf.suggestedFilename()).toMatch(/^transaktionen-.*\.pdf$/);
+  expect(pdf.suggestedFilename()).toMatch(/^transactions-.*\.pdf$/);
   const pdfPath = resolve('../test-output/e2e-report.pdf');
   await pdf.saveAs(pdfPath);
   expect(readFileSync(pdfPath).subarray(0, 5).toString()).toBe('%PDF-');
@@ -171,12 +172,20 @@ test('a TSS is created, deployed, given a PIN and initialized from the dashboard
   await page.getByTestId('org-switcher').click();
   await page.getByRole('option', { name: /^Vendor GmbH$/ }).click();
   await page.getByRole('button', { name: 'Create TSS' }).click();
+  const create = page.getByRole('dialog', { name: 'Create TSS' });
+  // Descriptions are ASCII only (they go into the TSS's signed logs).
+  await create.getByLabel('Description').fill('Kasse Köln');
+  await create.getByRole('button', { name: 'Create', exact: true }).click();
+  await expect(create.getByText('no umlauts')).toBeVisible();
+  await create.getByLabel('Description').fill('Kasse 1 Koeln');
+  await create.getByRole('button', { name: 'Create', exact: true }).click();
   const created = page.getByRole('dialog', { name: 'TSS created' });
   const puk = (await created.locator('code').nth(0).textContent())!;
   expect(puk).toMatch(/^\d{10}$/);
   await page.screenshot({ path: shot('tss-puk-once'), fullPage: true });
   await created.getByRole('button', { name: 'I have stored the PUK' }).click();
 
+  await expect(page.getByRole('heading', { name: 'Kasse 1 Koeln', level: 2 })).toBeVisible();
   await expect(page.getByText('CREATED').first()).toBeVisible();
   await page.getByRole('button', { name: 'Deploy' }).click();
   await expect(page.getByText('UNINITIALIZED').first()).toBeVisible();
@@ -186,16 +195,21 @@ test('a TSS is created, deployed, given a PIN and initialized from the dashboard
   await dialog.getByLabel('Admin PUK').fill('0000000000');
   await dialog.getByLabel('New admin PIN').fill('246810');
   await dialog.getByRole('button', { name: 'Save' }).click();
-  await expect(dialog.getByText(/AUTHENTICATION_FAILED/)).toBeVisible();
+  await expect(dialog.getByText('The PUK is wrong.')).toBeVisible();
   await dialog.getByLabel('Admin PUK').fill(puk);
   await dialog.getByRole('button', { name: 'Save' }).click();
   await expect(dialog).toHaveCount(0);
 
   await page.getByRole('button', { name: 'Initialize' }).click();
   dialog = page.getByRole('dialog', { name: 'Initialize' });
+  // The description chosen at creation is written into the TSS now.
+  await expect(dialog.getByLabel('Description')).toHaveValue('Kasse 1 Koeln');
   await dialog.getByLabel('Admin PIN').fill('246810');
   await dialog.getByRole('button', { name: 'Initialize' }).click();
-  await expect(page.getByText('INITIALIZED').first()).toBeVisible();
+  await expect(dialog).toHaveCount(0);
+  await expect(page.getByText('INITIALIZED', { exact: true }).first()).toBeVisible();
+  const tssId = page.url().split('/tss/')[1];
+  expect((await session(page, 'GET', `/api/v2/tss/${tssId}`, undefined, { 'X-Organization-ID': page.url().split('/')[4] })).description).toBe('Kasse 1 Koeln');
 
   await page.getByRole('tab', { name: 'Clients' }).click();
   await page.getByLabel('Client serial number').fill('KASSE-UI');

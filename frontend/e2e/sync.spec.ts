@@ -75,9 +75,13 @@ test('pair a workstation with a central instance in the dashboards; the workstat
     await cp.reload();
     await expect(cp.getByRole('cell', { name: 'Kasse Filiale Nord' })).toBeVisible();
     await expect(cp.getByRole('cell', { name: 'never' })).toHaveCount(0);
-    const login = await cp.request.post(central.url + '/api/dashboard/login', { data: { email: 'kasse@shop.example', password: 'sync-password-123' } });
+    // In a context of her own: cp.request shares the page's cookies, and her
+    // session would replace the installation administrator's there.
+    const other = await browser.newContext();
+    const login = await other.request.post(central.url + '/api/dashboard/login', { data: { email: 'kasse@shop.example', password: 'sync-password-123' } });
     expect(login.status()).toBe(200);
     expect((await login.json()).user.email).toBe('kasse@shop.example');
+    await other.close();
     await cp.screenshot({ path: shot('sync-central'), fullPage: true });
     await cp.getByRole('button', { name: 'Kasse Filiale Nord' }).click();
     await expect(cp.getByTestId('workstation-tss')).toContainText(tssId);

@@ -21,9 +21,13 @@ export function setLanguage(lang: Language) {
   return i18n.changeLanguage(lang);
 }
 
+const lng = initialLanguage();
+// The page's language from the start: hyphenation and screen readers use it.
+if (typeof document !== 'undefined') document.documentElement.lang = lng;
+
 void i18n.use(initReactI18next).init({
   resources: { en: { translation: en }, de: { translation: de } },
-  lng: initialLanguage(),
+  lng,
   fallbackLng: 'en',
   interpolation: { escapeValue: false },
 });

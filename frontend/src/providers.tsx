@@ -1,6 +1,9 @@
 import { MantineProvider, createTheme } from '@mantine/core';
+import { Notifications } from '@mantine/notifications';
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
+import { setNonce } from 'get-nonce';
 import type { ReactNode } from 'react';
+import { ApiError } from './api/client';
 
 export const theme = createTheme({
   primaryColor: 'blue',
@@ -10,8 +13,16 @@ export const theme = createTheme({
   respectReducedMotion: true,
 });
 
+/** Retries only what may succeed on a second try: a lost connection or a
+ * server error. A 4xx answer (not found, access denied) stands; retrying
+ * it only made "not found" pages spin for seconds. */
+export function shouldRetry(failures: number, error: unknown): boolean {
+  if (error instanceof ApiError && error.status < 500) return false;
+  return failures < 2;
+}
+
 export function newQueryClient() {
-  return new QueryClient({ defaultOptions: { queries: { staleTime: 5_000 } } });
+  return new QueryClient({ defaultOptions: { queries: { staleTime: 5_000, retry: shouldRetry } } });
 }
 
 /** The CSP nonce of this page: the server puts a fresh one into the
@@ -24,8 +35,13 @@ export function cspNonce(): string {
 
 /** Everything a page needs around it; shared by main.tsx and the tests. */
 export function Providers({ children, client }: { children: ReactNode; client: QueryClient }) {
+  // Modals and drawers lock the page's scrolling with a <style> element of
+  // their own (react-remove-scroll through react-style-singleton), which
+  // takes its nonce from get-nonce: without it the CSP blocks that style.
+  setNonce(cspNonce());
   return (
     <MantineProvider theme={theme} defaultColorScheme="auto" getStyleNonce={cspNonce}>
+      <Notifications position="top-right" autoClose={4000} />
       <QueryClientProvider client={client}>{children}</QueryClientProvider>
     </MantineProvider>
   );

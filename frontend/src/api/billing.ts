@@ -1,5 +1,5 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { ApiError, getJSON, type List, postJSON, query } from './client';
+import { getJSON, type List, postJSON, query, request } from './client';
 
 export interface InvoiceLine {
   organization_id: string;
@@ -39,21 +39,36 @@ export interface Usage {
   tss: { tss_id: string; env: string; in_use: boolean; transactions: number; exports: number }[];
 }
 
-/** The invoices this user may see. Billing routes answer 404 where billing
- * is withheld; that answer means "no billing here", not an error. */
-export const useInvoices = () =>
+/** The invoices this user may see. Only asked for where billing exists
+ * for the user (Scope.billingVisible): elsewhere the server answers 404 and
+ * the dashboard does not ask. */
+export const useInvoices = (enabled = true) =>
   useQuery({
     queryKey: ['invoices'],
-    queryFn: async () => {
-      try {
-        return await getJSON<List<Invoice>>('/api/v0/invoices');
-      } catch (e) {
-        if (e instanceof ApiError && e.status === 404) return null;
-        throw e;
-      }
-    },
-    retry: false,
+    queryFn: () => getJSON<List<Invoice>>('/api/v0/invoices'),
+    enabled,
   });
+
+export interface PriceList {
+  currency: string;
+  tss_per_month: number;
+  included_transactions_per_tss: number;
+  per_1000_transactions: number;
+  per_export: number;
+  updated_at?: number;
+}
+
+/** The installation's price list (amounts in cents); for its administrators. */
+export const usePriceList = (enabled = true) =>
+  useQuery({ queryKey: ['price-list'], queryFn: () => getJSON<PriceList>('/api/v0/billing/price-list'), enabled });
+
+export function useSetPriceList() {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: (p: PriceList) => request<PriceList>('PUT', '/api/v0/billing/price-list', p),
+    onSuccess: (p) => qc.setQueryData(['price-list'], p),
+  });
+}
 
 export const useUsage = (orgId: string, month: string) =>
   useQuery({

@@ -1,4 +1,5 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import i18n from '../i18n';
 import { useScope } from '../org/scope';
 import { getJSON, type List, query, request } from './client';
 import type { components } from './schema.gen';
@@ -52,10 +53,14 @@ export interface ReportInput {
   include_managed: boolean;
 }
 
-/** Where the API renders a transaction report of org (save it with useDownload). */
+/** Where the API renders a transaction report of org (save it with
+ * useDownload), in the language of the page that asks for it. */
 export const reportPath = (orgId: string, r: ReportInput) =>
   '/api/dashboard/reports/transactions' +
-  query({ organization_id: orgId, from: r.from, to: r.to, format: r.format, include_managed: r.include_managed ? 'true' : undefined });
+  query({
+    organization_id: orgId, from: r.from, to: r.to, format: r.format, include_managed: r.include_managed ? 'true' : undefined,
+    lang: i18n.resolvedLanguage === 'de' ? 'de' : 'en',
+  });
 
 /** A DSFinV-K export, a cash register and the body that starts an export,
  * as the API defines them (generated from the Go types). */

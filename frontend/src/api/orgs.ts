@@ -29,6 +29,7 @@ export interface Org {
   billing_address_id?: string;
   has_logo?: boolean;
   created_at?: number;
+  updated_at?: number;
 }
 
 /** A create or PATCH body; null clears an optional field (PATCH). */

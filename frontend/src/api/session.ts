@@ -15,10 +15,18 @@ export interface Organization {
   name: string;
   display_name?: string;
   managed_by_organization_id?: string;
+  administered_by_organization_id?: string;
+  billing_options?: { withhold_billing?: boolean; bill_to_organization?: string; gln?: string };
+  has_logo?: boolean;
+  town?: string;
+  created_at?: number;
+  updated_at?: number;
 }
 
 export interface MeOrganization extends Organization {
   role: 'owner' | 'admin' | 'member';
+  /** The user belongs to this org itself (not through an org that administers it). */
+  member?: boolean;
 }
 
 export interface Me {

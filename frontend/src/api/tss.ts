@@ -24,6 +24,21 @@ export interface Tss {
   /** Only in the answer that creates the TSS. */
   admin_puk?: string;
   organization_id: string;
+  metadata?: Record<string, string>;
+}
+
+/** The description a TSS gets when none is given at initialization. */
+export const defaultDescription = (id: string) => `fiskaldesk Sandbox TSS (${id})`;
+
+/** The characters a TSS description may have (the server's rule, docs/sign-de.md). */
+export const descriptionPattern = /^[A-Za-z0-9 '()+,\-./:=?]{0,100}$/;
+
+/** What a TSS is called in lists and titles: its description, or the one
+ * chosen at creation (kept in metadata until the TSS is initialized), or
+ * "TSS" with the start of its id — never the id twice. */
+export function tssLabel(tss: Pick<Tss, '_id' | 'description' | 'metadata'>): string {
+  if (tss.description && tss.description !== defaultDescription(tss._id)) return tss.description;
+  return tss.metadata?.description || `TSS ${tss._id.slice(0, 8)}`;
 }
 
 export interface Client {

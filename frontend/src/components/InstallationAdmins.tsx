@@ -1,5 +1,6 @@
 import { Alert, Badge, Button, Card, Stack, Table, Text, Title } from '@mantine/core';
 import { useTranslation } from 'react-i18next';
+import { errorText } from '../api/errors';
 import { useInstallUsers, useSetInstallAdmin } from '../api/installation';
 import { useMe } from '../api/session';
 import { QueryState } from './QueryState';
@@ -17,7 +18,7 @@ export function InstallationAdmins() {
       <Title order={4} mb="sm">{t('installation.title')}</Title>
       <Stack gap="sm">
         <Text size="sm">{t('installation.intro')}</Text>
-        {set.error && <Alert color="red">{set.error.message}</Alert>}
+        {set.error && <Alert color="red">{errorText(t, set.error)}</Alert>}
         <QueryState q={users}>
           {(l) => (
             <Table>

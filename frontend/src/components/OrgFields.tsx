@@ -2,6 +2,7 @@ import { SimpleGrid, TextInput } from '@mantine/core';
 import type { UseFormReturnType } from '@mantine/form';
 import { useTranslation } from 'react-i18next';
 import type { OrgInput } from '../api/orgs';
+import { CountrySelect } from './CountrySelect';
 import { country, orgName, required, taxNumber, vatId } from './validation';
 
 export interface OrgFormValues {
@@ -45,32 +46,27 @@ export function orgBody(v: OrgFormValues, clearEmpty: boolean): OrgInput {
   return body;
 }
 
-/** The address and tax fields shared by the create and edit forms. */
-export function OrgFields<V extends OrgFormValues>({ form }: { form: UseFormReturnType<V> }) {
+/** The address and tax fields shared by the create and edit forms;
+ * readOnly shows them to someone who may not change them. */
+export function OrgFields<V extends OrgFormValues>({ form, readOnly = false }: { form: UseFormReturnType<V>; readOnly?: boolean }) {
   const { t } = useTranslation();
-  const country = form.getInputProps('country_code');
+  const ro = { readOnly, variant: readOnly ? 'filled' : undefined } as const;
   return (
     <>
-      <SimpleGrid cols={2}>
-        <TextInput label={t('form.orgName')} withAsterisk {...form.getInputProps('name')} />
-        <TextInput label={t('org.displayName')} {...form.getInputProps('display_name')} />
+      <SimpleGrid cols={{ base: 1, sm: 2 }}>
+        <TextInput label={t('form.orgName')} withAsterisk={!readOnly} {...ro} {...form.getInputProps('name')} />
+        <TextInput label={t('org.displayName')} {...ro} {...form.getInputProps('display_name')} />
       </SimpleGrid>
-      <TextInput label={t('form.address')} withAsterisk {...form.getInputProps('address_line1')} />
-      <TextInput label={t('org.address2')} {...form.getInputProps('address_line2')} />
-      <SimpleGrid cols={3}>
-        <TextInput label={t('form.zip')} withAsterisk {...form.getInputProps('zip')} />
-        <TextInput label={t('form.town')} withAsterisk {...form.getInputProps('town')} />
-        <TextInput
-          label={t('form.country')}
-          withAsterisk
-          maxLength={3}
-          {...country}
-          onChange={(e) => country.onChange(e.currentTarget.value.toUpperCase())}
-        />
+      <TextInput label={t('form.address')} withAsterisk={!readOnly} {...ro} {...form.getInputProps('address_line1')} />
+      <TextInput label={t('org.address2')} {...ro} {...form.getInputProps('address_line2')} />
+      <SimpleGrid cols={{ base: 1, sm: 3 }}>
+        <TextInput label={t('form.zip')} withAsterisk={!readOnly} {...ro} {...form.getInputProps('zip')} />
+        <TextInput label={t('form.town')} withAsterisk={!readOnly} {...ro} {...form.getInputProps('town')} />
+        <CountrySelect withAsterisk={!readOnly} {...ro} {...form.getInputProps('country_code')} />
       </SimpleGrid>
-      <SimpleGrid cols={2}>
-        <TextInput label={t('org.vatId')} placeholder="DE123456789" {...form.getInputProps('vat_id')} />
-        <TextInput label={t('org.taxNumber')} placeholder="12/345/67890" {...form.getInputProps('tax_number')} />
+      <SimpleGrid cols={{ base: 1, sm: 2 }}>
+        <TextInput label={t('org.vatId')} placeholder={readOnly ? undefined : 'DE123456789'} {...ro} {...form.getInputProps('vat_id')} data-field="vat_id" />
+        <TextInput label={t('org.taxNumber')} placeholder={readOnly ? undefined : '12/345/67890'} {...ro} {...form.getInputProps('tax_number')} />
       </SimpleGrid>
     </>
   );

@@ -1,7 +1,10 @@
 import { Badge, Group, SegmentedControl, Select, type SelectProps, Text } from '@mantine/core';
 import { useTranslation } from 'react-i18next';
+import { useLocation, useNavigate } from 'react-router';
 import type { MeOrganization } from '../api/session';
+import { switchPath } from '../org/paths';
 import { type Env, useScope } from '../org/scope';
+import { OrgLogo } from './OrgLogo';
 
 /** Groups the user's orgs: each main org, then the orgs it manages. */
 export function switcherData(orgs: MeOrganization[], managedLabel: string) {
@@ -22,52 +25,78 @@ export function switcherData(orgs: MeOrganization[], managedLabel: string) {
   return groups;
 }
 
+/** The organization in view. Choosing another one opens the same page of it. */
 export function OrgSwitcher() {
   const { t } = useTranslation();
-  const { orgs, org, env, setOrg, setEnv } = useScope();
+  const { orgs, org, missing } = useScope();
+  const navigate = useNavigate();
+  const { pathname } = useLocation();
   const live = org._envs.includes('LIVE');
-  const managedIds = new Set(orgs.filter((o) => o._type === 'MANAGED_ORGANIZATION').map((o) => o._id));
-  const renderOption: SelectProps['renderOption'] = ({ option }) => (
-    <Group gap="xs" wrap="nowrap" justify="space-between" w="100%">
-      <Text size="sm" truncate>{option.label}</Text>
-      {managedIds.has(option.value) && <Badge size="xs" variant="light" color="grape">{t('scope.managed')}</Badge>}
-    </Group>
-  );
+  const byId = new Map(orgs.map((o) => [o._id, o]));
+  const renderOption: SelectProps['renderOption'] = ({ option }) => {
+    const o = byId.get(option.value);
+    return (
+      <Group gap="xs" wrap="nowrap" justify="space-between" w="100%">
+        <Group gap="xs" wrap="nowrap" style={{ minWidth: 0 }}>
+          {o && <OrgLogo org={o} size={20} />}
+          <Text size="sm" truncate>{option.label}</Text>
+        </Group>
+        {o?._type === 'MANAGED_ORGANIZATION' && <Badge size="xs" variant="light" color="grape" style={{ flexShrink: 0 }}>{t('scope.managed')}</Badge>}
+      </Group>
+    );
+  };
   return (
-    <Group gap="xs" wrap="nowrap">
+    <Group gap="xs" wrap="nowrap" style={{ minWidth: 0, flex: '0 1 auto' }}>
       <Select
         aria-label={t('scope.org')}
         data={switcherData(orgs, t('scope.managed'))}
-        value={org._id}
-        onChange={(v) => v && setOrg(v)}
+        // An org the URL names but the user does not see selects nothing.
+        value={missing ? null : org._id}
+        placeholder={t('scope.choose')}
+        onChange={(v) => v && navigate(switchPath(pathname, v))}
         allowDeselect={false}
         searchable
-        w={260}
+        limit={200}
+        w={{ base: '100%', sm: 260 }}
+        miw={0}
         size="sm"
-        comboboxProps={{ width: 320 }}
+        leftSection={missing ? undefined : <OrgLogo org={org} size={20} />}
+        comboboxProps={{ width: 'min(340px, calc(100vw - 16px))', position: 'bottom-start' }}
         renderOption={renderOption}
         data-testid="org-switcher"
+        data-org={org._id}
       />
       {org._type === 'MANAGED_ORGANIZATION' && (
-        <Badge variant="light" color="grape" visibleFrom="lg">
+        <Badge variant="light" color="grape" visibleFrom="lg" style={{ flexShrink: 0 }}>
           {t('scope.managed')}
         </Badge>
       )}
-      <SegmentedControl
-        aria-label={t('scope.env')}
-        size="xs"
-        value={env}
-        onChange={(v) => setEnv(v as Env)}
-        data={[
-          { value: 'TEST', label: 'TEST' },
-          { value: 'LIVE', label: 'LIVE', disabled: !live },
-        ]}
-      />
+      <EnvSwitch visibleFrom="sm" />
       {!live && (
-        <Text size="xs" c="dimmed" visibleFrom="xl">
+        <Text size="xs" c="dimmed" visibleFrom="xl" style={{ whiteSpace: 'nowrap' }} data-testid="scope-not-live">
           {t('scope.notLive')}
         </Text>
       )}
     </Group>
+  );
+}
+
+/** TEST or LIVE; LIVE only for an organization that went live. */
+export function EnvSwitch({ visibleFrom }: { visibleFrom?: 'sm' }) {
+  const { t } = useTranslation();
+  const { org, env, setEnv } = useScope();
+  const live = org._envs.includes('LIVE');
+  return (
+    <SegmentedControl
+      aria-label={t('scope.env')}
+      size="xs"
+      value={env}
+      visibleFrom={visibleFrom}
+      onChange={(v) => setEnv(v as Env)}
+      data={[
+        { value: 'TEST', label: 'TEST' },
+        { value: 'LIVE', label: 'LIVE', disabled: !live },
+      ]}
+    />
   );
 }

@@ -16,7 +16,7 @@ export function RequireSession({ children }: { children: ReactNode }) {
     const next = encodeURIComponent(location.pathname + location.search);
     return <Navigate to={`/login?next=${next}`} replace />;
   }
-  if (me.data) return <ScopeProvider orgs={me.data.organizations}>{children}</ScopeProvider>;
+  if (me.data) return <ScopeProvider me={me.data}>{children}</ScopeProvider>;
   if (setup.isError || me.isError) throw setup.error ?? me.error;
   return (
     <Center h="100vh">

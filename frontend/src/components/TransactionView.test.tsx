@@ -13,11 +13,11 @@ const tx: Transaction = {
   signature: { value: 'c2ln', algorithm: 'ecdsa-plain-SHA256', counter: 20, public_key: 'a2V5' },
 };
 
-const orgs = [{ _id: 'o1', _type: 'ORGANIZATION' as const, _envs: ['TEST'], name: 'Vendor GmbH', role: 'owner' as const }];
+const me = { organizations: [{ _id: 'o1', _type: 'ORGANIZATION' as const, _envs: ['TEST'], name: 'Vendor GmbH', role: 'owner' as const, member: true }], installation_admin: false };
 
 describe('TransactionView', () => {
   it('shows the receipt with its total, the signature counter and the QR code of qr_code_data', () => {
-    renderApp(<ScopeProvider orgs={orgs}><TransactionView tx={tx} /></ScopeProvider>);
+    renderApp(<ScopeProvider me={me}><TransactionView tx={tx} /></ScopeProvider>);
     expect(screen.getByTestId('receipt')).toHaveTextContent('11.07');
     expect(screen.getByText('VAT NORMAL')).toBeInTheDocument();
     expect(screen.getByText(tx.qr_code_data!)).toBeInTheDocument();
@@ -29,7 +29,7 @@ describe('TransactionView', () => {
   });
 
   it('says the QR code comes with the finished transaction', () => {
-    renderApp(<ScopeProvider orgs={orgs}><TransactionView tx={{ ...tx, state: 'ACTIVE', qr_code_data: undefined }} /></ScopeProvider>);
+    renderApp(<ScopeProvider me={me}><TransactionView tx={{ ...tx, state: 'ACTIVE', qr_code_data: undefined }} /></ScopeProvider>);
     expect(screen.getByText('The QR code exists once the transaction is finished.')).toBeInTheDocument();
   });
 });

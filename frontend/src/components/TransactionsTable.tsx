@@ -1,9 +1,12 @@
-import { Alert, Badge, Button, Chip, Code, Drawer, Group, NumberInput, Select, Stack, Table, Text, Title } from '@mantine/core';
-import { useMutation } from '@tanstack/react-query';
+import { Alert, Anchor, Button, Chip, Code, Drawer, Group, NumberInput, Select, Stack, Table, Text, Title } from '@mantine/core';
+import { useMutation, useQuery } from '@tanstack/react-query';
 import { QRCodeSVG } from 'qrcode.react';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import { Link, useSearchParams } from 'react-router';
+import { errorText } from '../api/errors';
 import { ListFooter } from './ListFooter';
+import { StateBadge } from './StateBadge';
 import { type Transaction, useClients, useTransactions } from '../api/tss';
 import { formatTime } from '../format';
 import { receiptSummary } from '../receipt/receipt';
@@ -15,15 +18,27 @@ import { QueryState } from './QueryState';
 
 const PAGE = 25;
 const txStates = ['ACTIVE', 'FINISHED', 'CANCELLED'];
-const stateColor: Record<string, string> = { ACTIVE: 'yellow', FINISHED: 'green', CANCELLED: 'gray' };
 
-/** A TSS's transactions, paged and filtered on the server. */
+/** A TSS's transactions, paged and filtered on the server. The one that is
+ * open is in the URL (?tx=<number>): a link to it opens it again. */
 export function TransactionsTable({ tssId }: { tssId: string }) {
   const { t } = useTranslation();
   const [states, setStates] = useState<string[]>([]);
   const [clientId, setClientId] = useState<string | null>(null);
   const [page, setPage] = useState(1);
-  const [open, setOpen] = useState<Transaction | null>(null);
+  const [params, setParams] = useSearchParams();
+  const [seed, setSeed] = useState<Transaction | null>(null);
+  const openNumber = Number(params.get('tx')) || undefined;
+  const link = (n: number) => {
+    const p = new URLSearchParams(params);
+    p.set('tx', String(n));
+    return `?${p}`;
+  };
+  const open = (tx: Transaction) => {
+    setSeed(tx);
+    setParams((p) => { p.set('tx', String(tx.number)); return p; });
+  };
+  const close = () => setParams((p) => { p.delete('tx'); return p; });
   const clients = useClients(tssId, { limit: 100, offset: 0 });
   const txs = useTransactions(tssId, { states, clientId: clientId ?? undefined }, { limit: PAGE, offset: (page - 1) * PAGE });
 
@@ -32,10 +47,10 @@ export function TransactionsTable({ tssId }: { tssId: string }) {
       <Group justify="space-between">
         <Chip.Group multiple value={states} onChange={(v) => { setStates(v); setPage(1); }}>
           <Group gap="xs">
-            {txStates.map((s) => <Chip key={s} value={s} size="sm">{s}</Chip>)}
+            {txStates.map((s) => <Chip key={s} value={s} size="sm">{t(`states.${s}`)}</Chip>)}
           </Group>
         </Chip.Group>
-        <GoToNumber tssId={tssId} onFound={setOpen} />
+        <GoToNumber tssId={tssId} onFound={open} />
         <Select
           aria-label={t('tx.client')}
           placeholder={t('tx.allClients')}
@@ -43,7 +58,7 @@ export function TransactionsTable({ tssId }: { tssId: string }) {
           data={(clients.data?.data ?? []).map((c) => ({ value: c._id, label: c.serial_number }))}
           value={clientId}
           onChange={(v) => { setClientId(v); setPage(1); }}
-          w={240}
+          w={{ base: '100%', xs: 240 }}
         />
       </Group>
       <QueryState q={txs}>
@@ -57,24 +72,26 @@ export function TransactionsTable({ tssId }: { tssId: string }) {
                   <Table.Tr>
                     <Table.Th ta="right">{t('tx.number')}</Table.Th>
                     <Table.Th>{t('tx.state')}</Table.Th>
-                    <Table.Th>{t('tx.client')}</Table.Th>
-                    <Table.Th>{t('tx.start')}</Table.Th>
-                    <Table.Th>{t('tx.end')}</Table.Th>
+                    <Table.Th visibleFrom="md">{t('tx.client')}</Table.Th>
+                    <Table.Th visibleFrom="sm">{t('tx.start')}</Table.Th>
+                    <Table.Th visibleFrom="lg">{t('tx.end')}</Table.Th>
                     <Table.Th ta="right">{t('tx.total')}</Table.Th>
-                    <Table.Th ta="right">{t('tx.counter')}</Table.Th>
+                    <Table.Th ta="right" visibleFrom="lg">{t('tx.counter')}</Table.Th>
                   </Table.Tr>
                 </Table.Thead>
                 <Table.Tbody>
                   {l.data.map((tx) => (
-                    <Table.Tr key={tx._id} style={{ cursor: 'pointer' }} onClick={() => setOpen(tx)} tabIndex={0}
-                      onKeyDown={(e) => e.key === 'Enter' && setOpen(tx)} aria-label={t('tx.open', { number: tx.number })}>
-                      <Table.Td ta="right">{tx.number}</Table.Td>
-                      <Table.Td><Badge variant="light" color={stateColor[tx.state]}>{tx.state}</Badge></Table.Td>
-                      <Table.Td>{tx.client_serial_number}</Table.Td>
-                      <Table.Td>{formatTime(tx.time_start)}</Table.Td>
-                      <Table.Td>{tx.time_end ? formatTime(tx.time_end) : '—'}</Table.Td>
-                      <Table.Td ta="right">{receiptSummary(tx.schema).total ?? '—'}</Table.Td>
-                      <Table.Td ta="right">{tx.signature.counter}</Table.Td>
+                    <Table.Tr key={tx._id} style={{ cursor: 'pointer' }} onClick={() => open(tx)} tabIndex={0}
+                      onKeyDown={(e) => e.key === 'Enter' && open(tx)} aria-label={t('tx.open', { number: tx.number })}>
+                      <Table.Td ta="right">
+                        <Anchor component={Link} to={link(tx.number)} onClick={(e) => { e.preventDefault(); e.stopPropagation(); open(tx); }}>{tx.number}</Anchor>
+                      </Table.Td>
+                      <Table.Td><StateBadge state={tx.state} /></Table.Td>
+                      <Table.Td visibleFrom="md">{tx.client_serial_number}</Table.Td>
+                      <Table.Td visibleFrom="sm">{formatTime(tx.time_start)}</Table.Td>
+                      <Table.Td visibleFrom="lg">{tx.time_end ? formatTime(tx.time_end) : '—'}</Table.Td>
+                      <Table.Td ta="right" style={{ whiteSpace: 'nowrap' }}>{receiptSummary(tx.schema).total ?? '—'}</Table.Td>
+                      <Table.Td ta="right" visibleFrom="lg">{tx.signature.counter}</Table.Td>
                     </Table.Tr>
                   ))}
                 </Table.Tbody>
@@ -84,11 +101,25 @@ export function TransactionsTable({ tssId }: { tssId: string }) {
           )
         }
       </QueryState>
-      <Drawer opened={open !== null} onClose={() => setOpen(null)} position="right" size="lg" title={open ? t('tx.title', { number: open.number }) : ''}>
-        {open && <TransactionView tx={open} />}
+      <Drawer opened={openNumber !== undefined} onClose={close} position="right" size="lg" title={openNumber ? t('tx.title', { number: openNumber }) : ''}>
+        {openNumber !== undefined && <OpenTransaction tssId={tssId} number={openNumber} seed={seed?.number === openNumber ? seed : undefined} />}
       </Drawer>
     </Stack>
   );
+}
+
+/** The transaction the URL names, read by its number (the row clicked is shown at once). */
+function OpenTransaction({ tssId, number, seed }: { tssId: string; number: number; seed?: Transaction }) {
+  const { t } = useTranslation();
+  const { org, env, headers } = useScope();
+  const tx = useQuery({
+    queryKey: ['tss', org._id, env, tssId, 'tx-by-number', number],
+    queryFn: () => getJSON<Transaction>(`/api/v2/tss/${tssId}/tx/${number}`, headers),
+    initialData: seed,
+  });
+  if (tx.error) return <Alert color="red">{errorText(t, tx.error)}</Alert>;
+  if (!tx.data) return null;
+  return <TransactionView tx={tx.data} />;
 }
 
 /** One transaction as a receipt: what was sold, how it was paid, its signature and QR code. */
@@ -98,7 +129,7 @@ export function TransactionView({ tx }: { tx: Transaction }) {
   return (
     <Stack>
       <Group gap="xs">
-        <Badge variant="light" color={stateColor[tx.state]}>{tx.state}</Badge>
+        <StateBadge state={tx.state} />
         <Text size="sm" c="dimmed">{t('tx.revision', { revision: tx.revision, latest: tx.latest_revision })}</Text>
       </Group>
       {r.kind === 'receipt' && (
@@ -114,7 +145,7 @@ export function TransactionView({ tx }: { tx: Transaction }) {
       {r.kind !== 'receipt' && <Code block>{JSON.stringify(tx.schema, null, 2)}</Code>}
       <Table variant="vertical">
         <Table.Tbody>
-          <Table.Tr><Table.Th w={180}>{t('tx.client')}</Table.Th><Table.Td>{tx.client_serial_number}</Table.Td></Table.Tr>
+          <Table.Tr><Table.Th w="40%">{t('tx.client')}</Table.Th><Table.Td>{tx.client_serial_number}</Table.Td></Table.Tr>
           <Table.Tr><Table.Th>{t('tx.start')}</Table.Th><Table.Td>{formatTime(tx.time_start)}</Table.Td></Table.Tr>
           <Table.Tr><Table.Th>{t('tx.end')}</Table.Th><Table.Td>{tx.time_end ? formatTime(tx.time_end) : '—'}</Table.Td></Table.Tr>
           <Table.Tr><Table.Th>{t('tx.logTime')}</Table.Th><Table.Td>{tx.log.operation} · {formatTime(tx.log.timestamp)}</Table.Td></Table.Tr>
@@ -153,7 +184,7 @@ function VerifySignature({ tx }: { tx: Transaction }) {
       <Group>
         <Button size="xs" variant="light" loading={check.isPending} onClick={() => check.mutate()}>{t('tx.verify')}</Button>
       </Group>
-      {check.error && <Alert color="red">{check.error.message}</Alert>}
+      {check.error && <Alert color="red">{errorText(t, check.error)}</Alert>}
       {r && (r.valid && r.sameAsAnswer ? (
         <Alert color="green" data-testid="verify-result">{t('tx.verifyOk')}</Alert>
       ) : (
@@ -172,8 +203,8 @@ function GoToNumber({ tssId, onFound }: { tssId: string; onFound: (tx: Transacti
   return (
     <form onSubmit={(e) => { e.preventDefault(); if (Number(n) >= 1) find.mutate(Number(n)); }}>
       <Group gap="xs" align="flex-start">
-        <NumberInput aria-label={t('tx.goTo')} placeholder={t('tx.goTo')} min={1} allowDecimal={false} hideControls w={170} value={n} onChange={setN}
-          error={find.error?.message} />
+        <NumberInput aria-label={t('tx.goTo')} placeholder={t('tx.goTo')} min={1} allowDecimal={false} hideControls w={150} value={n} onChange={setN}
+          error={find.error ? errorText(t, find.error) : undefined} />
         <Button type="submit" variant="default" loading={find.isPending}>{t('tx.openButton')}</Button>
       </Group>
     </form>

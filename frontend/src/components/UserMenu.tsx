@@ -1,11 +1,12 @@
-import { Alert, Avatar, Badge, Button, Group, Menu, Modal, PasswordInput, Stack, UnstyledButton } from '@mantine/core';
+import { Alert, Avatar, Badge, Button, Group, Menu, Modal, PasswordInput, Stack, UnstyledButton, type MantineColorScheme, useMantineColorScheme } from '@mantine/core';
 import { useForm } from '@mantine/form';
 import { useDisclosure } from '@mantine/hooks';
-import { IconKey, IconLogout } from '@tabler/icons-react';
+import { IconCheck, IconKey, IconLogout } from '@tabler/icons-react';
 import { useTranslation } from 'react-i18next';
 import { useNavigate } from 'react-router';
 import { useChangePassword } from '../api/members';
 import { logout, useMe, useSessionRefresh } from '../api/session';
+import { errorText } from '../api/errors';
 import { password } from './validation';
 
 export function UserMenu() {
@@ -14,6 +15,7 @@ export function UserMenu() {
   const navigate = useNavigate();
   const refresh = useSessionRefresh();
   const [pwOpen, pw] = useDisclosure();
+  const { colorScheme, setColorScheme } = useMantineColorScheme();
   const email = me.data?.user?.email ?? '';
   return (
     <>
@@ -37,6 +39,14 @@ export function UserMenu() {
           <Menu.Item leftSection={<IconKey size={16} />} onClick={pw.open}>
             {t('account.password')}
           </Menu.Item>
+          <Menu.Divider />
+          <Menu.Label>{t('theme.label')}</Menu.Label>
+          {(['light', 'dark', 'auto'] as MantineColorScheme[]).map((c) => (
+            <Menu.Item key={c} leftSection={colorScheme === c ? <IconCheck size={16} /> : <span style={{ width: 16, display: 'inline-block' }} />} onClick={() => setColorScheme(c)}>
+              {t(`theme.${c}`)}
+            </Menu.Item>
+          ))}
+          <Menu.Divider />
           <Menu.Item
             leftSection={<IconLogout size={16} />}
             onClick={async () => {
@@ -70,7 +80,7 @@ function PasswordModal({ onClose }: { onClose: () => void }) {
     <Modal opened onClose={onClose} title={t('account.password')}>
       <form onSubmit={form.onSubmit(({ current_password, new_password }) => change.mutate({ current_password, new_password }))} noValidate>
         <Stack>
-          {change.error && <Alert color="red">{change.error.message}</Alert>}
+          {change.error && <Alert color="red">{errorText(t, change.error, { 401: 'account.wrongCurrent' })}</Alert>}
           {change.isSuccess ? (
             <Alert color="teal">{t('account.changed')}</Alert>
           ) : (

@@ -1,10 +1,12 @@
 import { ActionIcon, Alert, Badge, Button, Code, Group, Modal, SegmentedControl, Stack, Switch, Table, Text, TextInput, Title, Tooltip } from '@mantine/core';
 import { useForm } from '@mantine/form';
 import { useDisclosure } from '@mantine/hooks';
+import { notifications } from '@mantine/notifications';
 import { IconPlus, IconTrash } from '@tabler/icons-react';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { ListFooter } from '../components/ListFooter';
+import { errorText } from '../api/errors';
 import { type ApiKey, useCreateKey, useDeleteKey, useKeys, useSetKeyStatus } from '../api/keys';
 import { QueryState } from '../components/QueryState';
 import { SecretReveal } from '../components/SecretReveal';
@@ -26,16 +28,18 @@ export function ApiKeysPage() {
 
   return (
     <Stack gap="lg">
-      <Group justify="space-between">
+      <Group justify="space-between" align="flex-end">
         <div>
           <Title order={2}>{t('keys.title')}</Title>
           <Text c="dimmed">{t('keys.intro', { org: org.name })}</Text>
         </div>
-        <Button leftSection={<IconPlus size={16} />} onClick={create.open} disabled={!canWrite}>
-          {t('keys.create')}
-        </Button>
+        {canWrite && (
+          <Button leftSection={<IconPlus size={16} />} onClick={create.open}>
+            {t('keys.create')}
+          </Button>
+        )}
       </Group>
-      {setStatus.error && <Alert color="red">{setStatus.error.message}</Alert>}
+      {setStatus.error && <Alert color="red">{errorText(t, setStatus.error)}</Alert>}
       <QueryState q={keys}>
         {(list) =>
           list.count === 0 ? (
@@ -46,38 +50,43 @@ export function ApiKeysPage() {
                 <Table.Thead>
                   <Table.Tr>
                     <Table.Th>{t('keys.name')}</Table.Th>
-                    <Table.Th>{t('keys.key')}</Table.Th>
+                    <Table.Th visibleFrom="md">{t('keys.key')}</Table.Th>
                     <Table.Th>{t('keys.env')}</Table.Th>
-                    <Table.Th>{t('keys.created')}</Table.Th>
+                    <Table.Th visibleFrom="lg">{t('keys.created')}</Table.Th>
                     <Table.Th>{t('keys.enabled')}</Table.Th>
-                    <Table.Th />
+                    {canWrite && <Table.Th />}
                   </Table.Tr>
                 </Table.Thead>
                 <Table.Tbody>
                   {list.data.map((k) => (
                     <Table.Tr key={k._id}>
-                      <Table.Td>
+                      <Table.Td style={{ overflowWrap: 'anywhere' }}>
                         {k.name}
                         {k._type === 'MANAGED_API_KEY' && <Badge ml="xs" size="xs" variant="light" color="grape">{t('scope.managed')}</Badge>}
                       </Table.Td>
-                      <Table.Td><Code>{k.key}</Code></Table.Td>
-                      <Table.Td><Badge size="sm" variant="outline" color={k._envs[0] === 'LIVE' ? 'green' : 'blue'}>{k._envs[0]}</Badge></Table.Td>
-                      <Table.Td>{k.created_at ? formatTime(k.created_at) : '—'}</Table.Td>
+                      <Table.Td visibleFrom="md"><Code style={{ wordBreak: 'break-all' }}>{k.key}</Code></Table.Td>
+                      <Table.Td><Badge size="sm" variant="outline" color={k._envs[0] === 'LIVE' ? 'green' : 'blue'} style={{ flexShrink: 0 }}>{k._envs[0]}</Badge></Table.Td>
+                      <Table.Td visibleFrom="lg">{k.created_at ? formatTime(k.created_at) : '—'}</Table.Td>
                       <Table.Td>
                         <Switch
                           aria-label={t('keys.toggle', { name: k.name })}
                           checked={k.status === 'enabled'}
                           disabled={!canWrite}
-                          onChange={(e) => setStatus.mutate({ id: k._id, status: e.currentTarget.checked ? 'enabled' : 'disabled' })}
+                          onChange={(e) => {
+                            const status = e.currentTarget.checked ? 'enabled' : 'disabled';
+                            setStatus.mutate({ id: k._id, status }, { onSuccess: () => notifications.show({ color: 'teal', message: t(status === 'enabled' ? 'keys.enabledDone' : 'keys.disabledDone', { name: k.name }) }) });
+                          }}
                         />
                       </Table.Td>
-                      <Table.Td>
-                        <Tooltip label={t('keys.delete')}>
-                          <ActionIcon variant="subtle" color="red" aria-label={t('keys.deleteNamed', { name: k.name })} disabled={!canWrite} onClick={() => setDeleting(k)}>
-                            <IconTrash size={16} />
-                          </ActionIcon>
-                        </Tooltip>
-                      </Table.Td>
+                      {canWrite && (
+                        <Table.Td>
+                          <Tooltip label={t('keys.delete')}>
+                            <ActionIcon variant="subtle" color="red" aria-label={t('keys.deleteNamed', { name: k.name })} onClick={() => setDeleting(k)}>
+                              <IconTrash size={16} />
+                            </ActionIcon>
+                          </Tooltip>
+                        </Table.Td>
+                      )}
                     </Table.Tr>
                   ))}
                 </Table.Tbody>
@@ -111,7 +120,7 @@ function CreateKeyModal({ opened, onClose, onCreated }: { opened: boolean; onClo
     <Modal opened={opened} onClose={onClose} title={t('keys.create')}>
       <form onSubmit={submit} noValidate>
         <Stack>
-          {create.error && <Alert color="red">{create.error.message}</Alert>}
+          {create.error && <Alert color="red">{errorText(t, create.error)}</Alert>}
           <TextInput label={t('keys.name')} description={t('keys.nameHint')} withAsterisk data-autofocus {...form.getInputProps('name')} />
           <div>
             <Text size="sm" fw={500} mb={4}>{t('keys.env')}</Text>
@@ -139,10 +148,10 @@ function DeleteKeyModal({ apiKey, onClose }: { apiKey: ApiKey | null; onClose: (
     <Modal opened={apiKey !== null} onClose={onClose} title={t('keys.delete')}>
       <Stack>
         <Text>{t('keys.deleteConfirm', { name: apiKey?.name })}</Text>
-        {del.error && <Alert color="red">{del.error.message}</Alert>}
+        {del.error && <Alert color="red">{errorText(t, del.error)}</Alert>}
         <Group justify="flex-end">
           <Button variant="default" onClick={onClose}>{t('common.cancel')}</Button>
-          <Button color="red" loading={del.isPending} onClick={() => apiKey && del.mutate(apiKey._id, { onSuccess: onClose })}>
+          <Button color="red" loading={del.isPending} onClick={() => apiKey && del.mutate(apiKey._id, { onSuccess: () => { notifications.show({ color: 'teal', message: t('keys.deleted', { name: apiKey.name }) }); onClose(); } })}>
             {t('keys.delete')}
           </Button>
         </Group>

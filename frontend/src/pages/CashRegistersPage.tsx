@@ -29,7 +29,7 @@ export function CashRegistersPage() {
             l.count === 0 ? (
               <Text size="sm" c="dimmed">{t('registers.noRegisters')}</Text>
             ) : (
-              <Table striped data-testid="register-table">
+              <Table.ScrollContainer minWidth={420}><Table striped data-testid="register-table">
                 <Table.Thead>
                   <Table.Tr>
                     <Table.Th>{t('registers.client')}</Table.Th>
@@ -46,7 +46,7 @@ export function CashRegistersPage() {
                     </Table.Tr>
                   ))}
                 </Table.Tbody>
-              </Table>
+              </Table></Table.ScrollContainer>
             )
           }
         </QueryState>
@@ -59,7 +59,7 @@ export function CashRegistersPage() {
               <Text size="sm" c="dimmed">{t('registers.noClosings')}</Text>
             ) : (
               <>
-                <Table striped highlightOnHover data-testid="closing-table">
+                <Table.ScrollContainer minWidth={560}><Table striped highlightOnHover data-testid="closing-table">
                   <Table.Thead>
                     <Table.Tr>
                       <Table.Th ta="right">Z_NR</Table.Th>
@@ -84,7 +84,7 @@ export function CashRegistersPage() {
                       </Table.Tr>
                     ))}
                   </Table.Tbody>
-                </Table>
+                </Table></Table.ScrollContainer>
                 <ListFooter count={l.count} pageSize={PAGE} page={page} onPage={setPage} />
               </>
             )

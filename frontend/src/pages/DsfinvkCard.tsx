@@ -2,6 +2,7 @@ import { Alert, Badge, Button, Card, Group, SegmentedControl, Select, SimpleGrid
 import { useForm } from '@mantine/form';
 import { IconDownload, IconFileExport } from '@tabler/icons-react';
 import { useTranslation } from 'react-i18next';
+import { errorText } from '../api/errors';
 import { dsfinvkFilePath, useCashRegisters, useDsfinvkExports, useStartDsfinvk } from '../api/exports';
 import { JobState } from '../components/JobState';
 import { QueryState } from '../components/QueryState';
@@ -31,9 +32,9 @@ export function DsfinvkCard() {
       <Text size="sm" c="dimmed" mb="sm">{t('dsfinvk.intro')}</Text>
       <form onSubmit={submit} noValidate>
         <Stack>
-          {start.error && <Alert color="red">{start.error.message}</Alert>}
-          {download.error && <Alert color="red">{download.error.message}</Alert>}
-          <SimpleGrid cols={{ base: 1, md: 4 }}>
+          {start.error && <Alert color="red">{errorText(t, start.error)}</Alert>}
+          {download.error && <Alert color="red">{errorText(t, download.error)}</Alert>}
+          <SimpleGrid cols={{ base: 1, xs: 2, md: 4 }}>
             <Select label={t('dsfinvk.register')} placeholder={t('dsfinvk.allRegisters')} clearable
               data={(registers.data?.data ?? []).map((r) => ({ value: r.client_id, label: `${r.brand} ${r.model} (${r.cash_register_type})` }))}
               {...form.getInputProps('client_id')} />
@@ -60,7 +61,7 @@ export function DsfinvkCard() {
               l.count === 0 ? (
                 <Text size="sm" c="dimmed">{t('dsfinvk.none')}</Text>
               ) : (
-                <Table striped data-testid="dsfinvk-table">
+                <Table.ScrollContainer minWidth={480}><Table striped data-testid="dsfinvk-table">
                   <Table.Tbody>
                     {l.data.map((e) => (
                       <Table.Tr key={e._id}>
@@ -81,7 +82,7 @@ export function DsfinvkCard() {
                       </Table.Tr>
                     ))}
                   </Table.Tbody>
-                </Table>
+                </Table></Table.ScrollContainer>
               )
             }
           </QueryState>

@@ -5,8 +5,9 @@ import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { ListFooter } from '../components/ListFooter';
 import { useSearchParams } from 'react-router';
+import { errorText } from '../api/errors';
 import { type ExportFilter, exportFilePath, type ReportInput, reportPath, useExports, useStartExport } from '../api/exports';
-import { useTssList } from '../api/tss';
+import { tssLabel, useTssList } from '../api/tss';
 import { JobState } from '../components/JobState';
 import { QueryState } from '../components/QueryState';
 import { useDownload } from '../components/useDownload';
@@ -78,16 +79,16 @@ function TarExportCard() {
       <Text size="sm" c="dimmed" mb="sm">{t('exports.tarIntro')}</Text>
       <form onSubmit={submit} noValidate>
         <Stack>
-          {start.error && <Alert color="red">{start.error.message}</Alert>}
+          {start.error && <Alert color="red">{errorText(t, start.error)}</Alert>}
           {start.isSuccess && <Alert color="teal">{t('exports.started')}</Alert>}
           <Select
             label="TSS"
             withAsterisk
             placeholder={tss.data?.count === 0 ? t('exports.noTss') : undefined}
-            data={(tss.data?.data ?? []).map((s) => ({ value: s._id, label: `${s.description ?? s._id} (${s.state})` }))}
+            data={(tss.data?.data ?? []).map((s) => ({ value: s._id, label: `${tssLabel(s)} (${t(`states.${s.state}`)})` }))}
             {...form.getInputProps('tss')}
           />
-          <SimpleGrid cols={2}>
+          <SimpleGrid cols={{ base: 1, xs: 2 }}>
             <TextInput type="date" label={t('exports.fromDate')} {...form.getInputProps('from')} />
             <TextInput type="date" label={t('exports.toDate')} {...form.getInputProps('to')} />
             <NumberInput label={t('exports.fromTx')} min={1} allowDecimal={false} {...form.getInputProps('fromTx')} />
@@ -115,15 +116,15 @@ function ReportCard() {
       to: (v, all) => (!v ? t('form.required') : v < all.from ? t('exports.toBeforeFrom') : null),
     },
   });
-  const submit = form.onSubmit((v) => report.mutate({ path: reportPath(org._id, v), name: `transaktionen-${v.from}-${v.to}.${v.format}` }));
+  const submit = form.onSubmit((v) => report.mutate({ path: reportPath(org._id, v), name: `${t('exports.reportFile')}-${v.from}-${v.to}.${v.format}` }));
   return (
     <Card withBorder padding="lg">
       <Title order={4} mb="xs">{t('exports.reportTitle')}</Title>
       <Text size="sm" c="dimmed" mb="sm">{t('exports.reportIntro', { org: org.name })}</Text>
       <form onSubmit={submit} noValidate>
         <Stack>
-          {report.error && <Alert color="red">{report.error.message}</Alert>}
-          <SimpleGrid cols={2}>
+          {report.error && <Alert color="red">{errorText(t, report.error)}</Alert>}
+          <SimpleGrid cols={{ base: 1, xs: 2 }}>
             <TextInput type="date" label={t('exports.fromDate')} withAsterisk {...form.getInputProps('from')} />
             <TextInput type="date" label={t('exports.toDate')} withAsterisk {...form.getInputProps('to')} />
           </SimpleGrid>
@@ -151,7 +152,7 @@ function ExportHistory() {
   return (
     <Card withBorder padding="lg">
       <Title order={4} mb="sm">{t('exports.history')}</Title>
-      {download.error && <Alert color="red" mb="sm">{download.error.message}</Alert>}
+      {download.error && <Alert color="red" mb="sm">{errorText(t, download.error)}</Alert>}
       <QueryState q={exports}>
         {(l) =>
           l.count === 0 ? (
@@ -162,10 +163,10 @@ function ExportHistory() {
                 <Table.Thead>
                   <Table.Tr>
                     <Table.Th>{t('exports.requested')}</Table.Th>
-                    <Table.Th>TSS</Table.Th>
+                    <Table.Th visibleFrom="md">TSS</Table.Th>
                     <Table.Th>{t('exports.state')}</Table.Th>
-                    <Table.Th ta="right">{t('exports.records')}</Table.Th>
-                    <Table.Th ta="right">{t('exports.size')}</Table.Th>
+                    <Table.Th ta="right" visibleFrom="sm">{t('exports.records')}</Table.Th>
+                    <Table.Th ta="right" visibleFrom="md">{t('exports.size')}</Table.Th>
                     <Table.Th />
                   </Table.Tr>
                 </Table.Thead>
@@ -173,12 +174,12 @@ function ExportHistory() {
                   {l.data.map((e) => (
                     <Table.Tr key={e._id}>
                       <Table.Td>{formatTime(e.time_request)}</Table.Td>
-                      <Table.Td><Code>{e.tss_id.slice(0, 8)}</Code></Table.Td>
+                      <Table.Td visibleFrom="md"><Code>{e.tss_id.slice(0, 8)}</Code></Table.Td>
                       <Table.Td>
                         <JobState state={e.state} error={e.exception} />
                       </Table.Td>
-                      <Table.Td ta="right">{e.records ?? '—'}</Table.Td>
-                      <Table.Td ta="right">{formatSize(e.size)}</Table.Td>
+                      <Table.Td ta="right" visibleFrom="sm">{e.records ?? '—'}</Table.Td>
+                      <Table.Td ta="right" visibleFrom="md">{formatSize(e.size)}</Table.Td>
                       <Table.Td>
                         {e.state === 'COMPLETED' && (
                           <Button size="xs" variant="light" leftSection={<IconDownload size={14} />} onClick={() => download.mutate({ path: exportFilePath(e), name: `TSE_Export_${e.tss_id}_${e._id}.tar` })}>

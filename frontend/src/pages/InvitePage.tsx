@@ -6,6 +6,7 @@ import { useNavigate, useParams } from 'react-router';
 import { acceptInvitation, useInvitation, useSessionRefresh } from '../api/session';
 import { password } from '../components/validation';
 import { PublicLayout } from '../layout/PublicLayout';
+import { errorText } from '../api/errors';
 
 export function InvitePage() {
   const { t } = useTranslation();
@@ -26,7 +27,7 @@ export function InvitePage() {
       await refresh();
       navigate('/', { replace: true });
     } catch (e) {
-      setError((e as Error).message);
+      setError(errorText(t, e, { 401: 'invite.wrongPassword' }));
     }
   });
 
@@ -54,7 +55,7 @@ export function InvitePage() {
           {inv.user_exists && <Text size="sm">{t('invite.existing')}</Text>}
           {error && <Alert color="red">{error}</Alert>}
           {!inv.user_exists && (
-            <SimpleGrid cols={2}>
+            <SimpleGrid cols={{ base: 1, xs: 2 }}>
               <TextInput label={t('form.firstName')} {...form.getInputProps('first_name')} />
               <TextInput label={t('form.lastName')} {...form.getInputProps('last_name')} />
             </SimpleGrid>

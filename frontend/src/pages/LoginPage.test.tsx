@@ -5,7 +5,7 @@ import { App } from '../App';
 import { jsonResponse, renderApp, signedIn, stubFetch } from '../test/render';
 
 describe('LoginPage', () => {
-  it('shows the server message on bad credentials and returns to the page asked for after login', async () => {
+  it('says the credentials are wrong and returns to the page asked for after login', async () => {
     let loggedIn = false;
     const unauthorized = () => jsonResponse(401, { status_code: 401, error: 'Unauthorized', message: 'Invalid credentials' });
     stubFetch({
@@ -21,7 +21,7 @@ describe('LoginPage', () => {
     await userEvent.type(await screen.findByLabelText('E-mail address'), 'olga@vendor.example');
     await userEvent.type(screen.getByLabelText('Password'), 'wrong password');
     await userEvent.click(screen.getByRole('button', { name: 'Log in' }));
-    expect(await screen.findByText('Invalid credentials')).toBeInTheDocument();
+    expect(await screen.findByText('Invalid credentials: check e-mail address and password.')).toBeInTheDocument();
 
     await userEvent.clear(screen.getByLabelText('Password'));
     await userEvent.type(screen.getByLabelText('Password'), 'right password');

@@ -6,6 +6,7 @@ import { useNavigate, useSearchParams } from 'react-router';
 import { login, useSessionRefresh } from '../api/session';
 import { email, required } from '../components/validation';
 import { PublicLayout } from '../layout/PublicLayout';
+import { errorText } from '../api/errors';
 
 export function LoginPage() {
   const { t } = useTranslation();
@@ -26,7 +27,7 @@ export function LoginPage() {
       const next = params.get('next');
       navigate(next && next.startsWith('/') && !next.startsWith('//') ? next : '/', { replace: true });
     } catch (e) {
-      setError((e as Error).message);
+      setError(errorText(t, e, { 401: 'login.invalid' }));
     }
   });
   return (

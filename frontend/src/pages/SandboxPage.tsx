@@ -3,7 +3,8 @@ import { useForm } from '@mantine/form';
 import { IconTrash } from '@tabler/icons-react';
 import { useTranslation } from 'react-i18next';
 import { type FailureInput, describeRule, useAddFailure, useDeleteFailure, useFailures } from '../api/sandbox';
-import { useTssList } from '../api/tss';
+import { errorText } from '../api/errors';
+import { tssLabel, useTssList } from '../api/tss';
 import { QueryState } from '../components/QueryState';
 import { formatTime } from '../format';
 import { useScope } from '../org/scope';
@@ -66,14 +67,15 @@ function FailureForm() {
       <Text size="sm" c="dimmed" mb="sm">{t('sandbox.failuresIntro')}</Text>
       <form onSubmit={form.onSubmit((v) => add.mutate(ruleBody(v, org._id)))} noValidate>
         <Stack>
-          {add.error && <Alert color="red">{add.error.message}</Alert>}
+          {add.error && <Alert color="red">{errorText(t, add.error)}</Alert>}
           <Select
             label={t('sandbox.target')}
-            data={[{ value: '', label: t('sandbox.wholeOrg', { org: org.name }) }, ...(tss.data?.data ?? []).map((s) => ({ value: s._id, label: s.description ?? s._id }))]}
+            data={[{ value: '', label: t('sandbox.wholeOrg', { org: org.name }) }, ...(tss.data?.data ?? []).map((s) => ({ value: s._id, label: `${tssLabel(s)} (${s._id})` }))]}
             allowDeselect={false}
             {...form.getInputProps('target')}
           />
           <SegmentedControl
+            fullWidth
             data={[
               { value: 'error', label: t('sandbox.kindError') },
               { value: 'latency', label: t('sandbox.kindLatency') },
@@ -82,13 +84,13 @@ function FailureForm() {
             {...form.getInputProps('kind')}
           />
           {form.values.kind === 'error' && (
-            <SimpleGrid cols={2}>
+            <SimpleGrid cols={{ base: 1, xs: 2 }}>
               <NumberInput label={t('sandbox.status')} min={400} max={599} {...form.getInputProps('status')} />
               <TextInput label={t('sandbox.code')} {...form.getInputProps('code')} />
             </SimpleGrid>
           )}
           {form.values.kind === 'latency' && <NumberInput label={t('sandbox.latency')} min={1} max={60000} step={500} {...form.getInputProps('latency_ms')} />}
-          <SimpleGrid cols={2}>
+          <SimpleGrid cols={{ base: 1, xs: 2 }}>
             <NumberInput label={t('sandbox.remaining')} description={t('sandbox.remainingHint')} min={0} {...form.getInputProps('remaining')} />
             <NumberInput label={t('sandbox.duration')} description={t('sandbox.durationHint')} min={1} {...form.getInputProps('duration_s')} />
           </SimpleGrid>
@@ -113,7 +115,7 @@ function FailureList() {
           l.count === 0 ? (
             <Text size="sm" c="dimmed">{t('sandbox.none')}</Text>
           ) : (
-            <Table striped data-testid="failure-table">
+            <Table.ScrollContainer minWidth={420}><Table striped data-testid="failure-table">
               <Table.Tbody>
                 {l.data.map((r) => (
                   <Table.Tr key={r._id}>
@@ -128,7 +130,7 @@ function FailureList() {
                   </Table.Tr>
                 ))}
               </Table.Tbody>
-            </Table>
+            </Table></Table.ScrollContainer>
           )
         }
       </QueryState>

@@ -4,8 +4,10 @@ import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Navigate, useNavigate, useSearchParams } from 'react-router';
 import { setup, useSessionRefresh, useSetupStatus } from '../api/session';
+import { CountrySelect } from '../components/CountrySelect';
 import { country, email, orgName, password, required } from '../components/validation';
 import { PublicLayout } from '../layout/PublicLayout';
+import { errorText } from '../api/errors';
 
 export function SetupPage() {
   const { t } = useTranslation();
@@ -51,7 +53,7 @@ export function SetupPage() {
       await refresh();
       navigate('/', { replace: true });
     } catch (e) {
-      setError((e as Error).message);
+      setError(errorText(t, e, { 409: 'setup.done' }));
     }
   });
 
@@ -73,24 +75,22 @@ export function SetupPage() {
             />
           )}
           <Divider label={t('setup.you')} labelPosition="left" />
-          <SimpleGrid cols={2}>
+          <SimpleGrid cols={{ base: 1, xs: 2 }}>
             <TextInput label={t('form.firstName')} autoComplete="given-name" {...form.getInputProps('first_name')} />
             <TextInput label={t('form.lastName')} autoComplete="family-name" {...form.getInputProps('last_name')} />
           </SimpleGrid>
           <TextInput label={t('form.email')} type="email" autoComplete="email" withAsterisk {...form.getInputProps('email')} />
-          <SimpleGrid cols={2}>
+          <SimpleGrid cols={{ base: 1, xs: 2 }}>
             <PasswordInput label={t('form.password')} autoComplete="new-password" withAsterisk {...form.getInputProps('password')} />
             <PasswordInput label={t('form.passwordRepeat')} autoComplete="new-password" withAsterisk {...form.getInputProps('password2')} />
           </SimpleGrid>
           <Divider label={t('setup.organization')} labelPosition="left" />
           <TextInput label={t('form.orgName')} withAsterisk {...form.getInputProps('name')} />
           <TextInput label={t('form.address')} withAsterisk {...form.getInputProps('address_line1')} />
-          <SimpleGrid cols={3}>
+          <SimpleGrid cols={{ base: 1, sm: 3 }}>
             <TextInput label={t('form.zip')} withAsterisk {...form.getInputProps('zip')} />
             <TextInput label={t('form.town')} withAsterisk {...form.getInputProps('town')} />
-            <TextInput label={t('form.country')} description={t('form.countryHint')} withAsterisk maxLength={3}
-              {...form.getInputProps('country_code')}
-              onChange={(e) => form.setFieldValue('country_code', e.currentTarget.value.toUpperCase())} />
+            <CountrySelect withAsterisk {...form.getInputProps('country_code')} />
           </SimpleGrid>
           <Group justify="flex-end">
             <Button type="submit" loading={form.submitting}>{t('setup.submit')}</Button>

@@ -1,17 +1,20 @@
 import { Alert, Button, Card, Code, Group, Modal, PasswordInput, SimpleGrid, Stack, Table, Tabs, Text, TextInput, Title } from '@mantine/core';
+import { notifications } from '@mantine/notifications';
 import { useForm } from '@mantine/form';
 import { IconDownload } from '@tabler/icons-react';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { ListFooter } from '../components/ListFooter';
 import { useParams } from 'react-router';
-import { type Client, type Tss, type TssState, useClients, useTss, useTssAction } from '../api/tss';
+import { errorText } from '../api/errors';
+import { type Client, descriptionPattern, type Tss, type TssState, tssLabel, useClients, useTss, useTssAction } from '../api/tss';
 import { CopyField } from '../components/CopyField';
 import { QueryState } from '../components/QueryState';
 import { TransactionsTable } from '../components/TransactionsTable';
 import { saveBlob } from '../desktop';
 import { formatTime } from '../format';
 import { useScope } from '../org/scope';
+import { StateBadge } from '../components/StateBadge';
 import { TssStateBadge } from './TssListPage';
 
 export function TssPage() {
@@ -32,12 +35,12 @@ function TssDetail({ tss }: { tss: Tss }) {
   return (
     <Stack gap="lg">
       <Group justify="space-between" align="flex-start">
-        <div>
+        <div style={{ minWidth: 0 }}>
           <Group gap="sm">
-            <Title order={2}>{tss.description ?? t('tss.untitled')}</Title>
+            <Title order={2} style={{ overflowWrap: 'anywhere' }}>{tssLabel(tss)}</Title>
             <TssStateBadge state={tss.state} />
           </Group>
-          <Text c="dimmed" size="sm" ff="monospace">{tss._id}</Text>
+          <Text c="dimmed" size="xs" ff="monospace" style={{ overflowWrap: 'anywhere' }}>{tss._id}</Text>
         </div>
         <Button variant="light" leftSection={<IconDownload size={16} />} onClick={() => downloadCertificate(tss)}>
           {t('tss.certificate')}
@@ -83,7 +86,7 @@ function TssDetail({ tss }: { tss: Tss }) {
 function Row({ label, value }: { label: string; value: string | number }) {
   return (
     <Table.Tr>
-      <Table.Th w={200}>{label}</Table.Th>
+      <Table.Th w="45%">{label}</Table.Th>
       <Table.Td>{value}</Table.Td>
     </Table.Tr>
   );
@@ -103,23 +106,26 @@ function AdminCard({ tss }: { tss: Tss }) {
       <Title order={4} mb="sm">{t('tss.admin')}</Title>
       <Stack>
         <Text size="sm" c="dimmed">{t(`tss.next.${s}`)}</Text>
-        {deploy.error && <Alert color="red">{deploy.error.message}</Alert>}
-        <Group>
-          {s === 'CREATED' && (
-            <Button disabled={!canWrite} loading={deploy.isPending} onClick={() => deploy.mutate(undefined)}>{t('tss.deploy')}</Button>
-          )}
-          {(s === 'UNINITIALIZED' || s === 'INITIALIZED') && (
-            <Button variant="light" disabled={!canWrite} onClick={() => setStep({ kind: 'pin' })}>{t('tss.setPin')}</Button>
-          )}
-          {s === 'UNINITIALIZED' && (
-            <Button disabled={!canWrite} onClick={() => setStep({ kind: 'state', to: 'INITIALIZED' })}>{t('tss.initialize')}</Button>
-          )}
-          {(s === 'UNINITIALIZED' || s === 'INITIALIZED') && (
-            <Button color="red" variant="light" disabled={!canWrite} onClick={() => setStep({ kind: 'state', to: 'DISABLED' })}>
-              {t('tss.disable')}
-            </Button>
-          )}
-        </Group>
+        {!canWrite && <Text size="sm" c="dimmed">{t('tss.membersLook')}</Text>}
+        {deploy.error && <Alert color="red">{errorText(t, deploy.error)}</Alert>}
+        {canWrite && (
+          <Group>
+            {s === 'CREATED' && (
+              <Button loading={deploy.isPending} onClick={() => deploy.mutate(undefined)}>{t('tss.deploy')}</Button>
+            )}
+            {(s === 'UNINITIALIZED' || s === 'INITIALIZED') && (
+              <Button variant="light" onClick={() => setStep({ kind: 'pin' })}>{t('tss.setPin')}</Button>
+            )}
+            {s === 'UNINITIALIZED' && (
+              <Button onClick={() => setStep({ kind: 'state', to: 'INITIALIZED' })}>{t('tss.initialize')}</Button>
+            )}
+            {(s === 'UNINITIALIZED' || s === 'INITIALIZED') && (
+              <Button color="red" variant="light" onClick={() => setStep({ kind: 'state', to: 'DISABLED' })}>
+                {t('tss.disable')}
+              </Button>
+            )}
+          </Group>
+        )}
       </Stack>
       {step?.kind === 'pin' && <PinModal tss={tss} onClose={() => setStep(null)} />}
       {step?.kind === 'state' && <StateModal tss={tss} to={step.to} onClose={() => setStep(null)} />}
@@ -141,9 +147,9 @@ function PinModal({ tss, onClose }: { tss: Tss; onClose: () => void }) {
   });
   return (
     <Modal opened onClose={onClose} title={t('tss.setPin')}>
-      <form onSubmit={form.onSubmit((v) => set.mutate(v, { onSuccess: onClose }))} noValidate>
+      <form onSubmit={form.onSubmit((v) => set.mutate(v, { onSuccess: () => { onClose(); notifications.show({ color: 'teal', message: t('tss.pinSet') }); } }))} noValidate>
         <Stack>
-          {set.error && <Alert color="red">{set.error.message}</Alert>}
+          {set.error && <Alert color="red">{errorText(t, set.error)}</Alert>}
           <PasswordInput label={t('tss.puk')} withAsterisk data-autofocus {...form.getInputProps('admin_puk')} />
           <PasswordInput label={t('tss.newPin')} withAsterisk {...form.getInputProps('new_admin_pin')} />
           <Group justify="flex-end">
@@ -159,17 +165,28 @@ function PinModal({ tss, onClose }: { tss: Tss; onClose: () => void }) {
 /** Logs in as admin with the PIN, then changes the state. */
 function StateModal({ tss, to, onClose }: { tss: Tss; to: TssState; onClose: () => void }) {
   const { t } = useTranslation();
-  const change = useTssAction(async (send, pin: string) => {
-    await send('POST', `/tss/${tss._id}/admin/auth`, { admin_pin: pin });
-    return send('PATCH', `/tss/${tss._id}`, { state: to });
+  const change = useTssAction(async (send, v: { pin: string; description: string }) => {
+    await send('POST', `/tss/${tss._id}/admin/auth`, { admin_pin: v.pin });
+    const description = v.description.trim();
+    return send('PATCH', `/tss/${tss._id}`, to === 'INITIALIZED' && description ? { state: to, description } : { state: to });
   });
-  const form = useForm({ mode: 'controlled', initialValues: { pin: '' }, validate: { pin: (v) => (v ? null : t('form.required')) } });
+  const form = useForm({
+    mode: 'controlled',
+    initialValues: { pin: '', description: tss.metadata?.description ?? '' },
+    validate: {
+      pin: (v) => (v ? null : t('form.required')),
+      description: (v) => (descriptionPattern.test(v.trim()) ? null : t('tss.descriptionInvalid')),
+    },
+  });
   return (
     <Modal opened onClose={onClose} title={to === 'DISABLED' ? t('tss.disable') : t('tss.initialize')}>
-      <form onSubmit={form.onSubmit((v) => change.mutate(v.pin, { onSuccess: onClose }))} noValidate>
+      <form onSubmit={form.onSubmit((v) => change.mutate(v, { onSuccess: onClose }))} noValidate>
         <Stack>
           {to === 'DISABLED' && <Alert color="red">{t('tss.disableWarning')}</Alert>}
-          {change.error && <Alert color="red">{change.error.message}</Alert>}
+          {change.error && <Alert color="red">{errorText(t, change.error, { 401: 'tss.pinWrong' })}</Alert>}
+          {to === 'INITIALIZED' && (
+            <TextInput label={t('tss.description')} description={t('tss.descriptionInit')} maxLength={100} {...form.getInputProps('description')} />
+          )}
           <PasswordInput label={t('tss.adminPin')} withAsterisk data-autofocus {...form.getInputProps('pin')} />
           <Group justify="flex-end">
             <Button variant="default" onClick={onClose}>{t('common.cancel')}</Button>
@@ -197,15 +214,15 @@ function ClientsPanel({ tss }: { tss: Tss }) {
   const form = useForm({ mode: 'controlled', initialValues: { serial: '' }, validate: { serial: (v) => (v.trim() ? null : t('form.required')) } });
   return (
     <Stack>
-      {tss.state === 'INITIALIZED' && (
+      {tss.state === 'INITIALIZED' && canWrite && (
         <form onSubmit={form.onSubmit((v) => register.mutate(v.serial.trim(), { onSuccess: () => form.reset() }))} noValidate>
           <Group align="flex-end">
             <TextInput label={t('tss.clientSerial')} placeholder="KASSE-01" {...form.getInputProps('serial')} />
-            <Button type="submit" disabled={!canWrite} loading={register.isPending}>{t('tss.registerClient')}</Button>
+            <Button type="submit" loading={register.isPending}>{t('tss.registerClient')}</Button>
           </Group>
         </form>
       )}
-      {(register.error ?? setState.error) && <Alert color="red">{(register.error ?? setState.error)!.message}</Alert>}
+      {(register.error ?? setState.error) && <Alert color="red">{errorText(t, register.error ?? setState.error)}</Alert>}
       <QueryState q={clients}>
         {(l) =>
           l.count === 0 ? (
@@ -216,24 +233,26 @@ function ClientsPanel({ tss }: { tss: Tss }) {
                 <Table.Thead>
                   <Table.Tr>
                     <Table.Th>{t('tss.clientSerial')}</Table.Th>
-                    <Table.Th>{t('tss.clientId')}</Table.Th>
+                    <Table.Th visibleFrom="md">{t('tss.clientId')}</Table.Th>
                     <Table.Th>{t('tss.state')}</Table.Th>
-                    <Table.Th>{t('tss.created')}</Table.Th>
-                    <Table.Th />
+                    <Table.Th visibleFrom="sm">{t('tss.created')}</Table.Th>
+                    {canWrite && <Table.Th />}
                   </Table.Tr>
                 </Table.Thead>
                 <Table.Tbody>
                   {l.data.map((c) => (
                     <Table.Tr key={c._id}>
-                      <Table.Td>{c.serial_number}</Table.Td>
-                      <Table.Td><Code>{c._id}</Code></Table.Td>
-                      <Table.Td>{c.state}</Table.Td>
-                      <Table.Td>{formatTime(c.time_creation)}</Table.Td>
-                      <Table.Td>
-                        <Button size="xs" variant="subtle" disabled={!canWrite} onClick={() => setState.mutate(c)}>
-                          {c.state === 'REGISTERED' ? t('tss.deregister') : t('tss.reregister')}
-                        </Button>
-                      </Table.Td>
+                      <Table.Td style={{ overflowWrap: 'anywhere' }}>{c.serial_number}</Table.Td>
+                      <Table.Td visibleFrom="md"><Code>{c._id}</Code></Table.Td>
+                      <Table.Td><StateBadge state={c.state} /></Table.Td>
+                      <Table.Td visibleFrom="sm">{formatTime(c.time_creation)}</Table.Td>
+                      {canWrite && (
+                        <Table.Td>
+                          <Button size="xs" variant="subtle" onClick={() => setState.mutate(c)}>
+                            {c.state === 'REGISTERED' ? t('tss.deregister') : t('tss.reregister')}
+                          </Button>
+                        </Table.Td>
+                      )}
                     </Table.Tr>
                   ))}
                 </Table.Tbody>

@@ -4,21 +4,36 @@ import { useMutation, useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { request } from '../api/client';
+import { errorText } from '../api/errors';
 import { useHealth } from '../api/health';
-import { useMe } from '../api/session';
 import { InstallationAdmins } from '../components/InstallationAdmins';
 import { LanguageSwitch } from '../components/LanguageSwitch';
 import { SyncSettings } from '../components/SyncSettings';
 import { ThemeSwitch } from '../components/ThemeSwitch';
 import { backup, dataDir, isDesktop, openDataDir } from '../desktop';
+import { useScope } from '../org/scope';
 
+/** This installation: data directory, backup and restore, sync. Its
+ * powers span every tenant, so the page is for the installation's
+ * administrators; nobody else is offered it or asks its routes. */
 export function WorkstationPage() {
+  const { t } = useTranslation();
+  const { installationAdmin } = useScope();
+  if (!installationAdmin)
+    return (
+      <Stack gap="sm" maw={720}>
+        <Title order={2}>{t('workstation.title')}</Title>
+        <Alert color="gray">{t('workstation.adminsOnly')}</Alert>
+      </Stack>
+    );
+  return <Workstation />;
+}
+
+function Workstation() {
   const { t } = useTranslation();
   const health = useHealth();
   const desktop = isDesktop();
   const dir = useQuery({ queryKey: ['desktop', 'dataDir'], queryFn: dataDir, enabled: desktop });
-  // Sync and restore span every tenant: installation administrators only.
-  const admin = useMe().data?.installation_admin === true;
 
   return (
     <Stack gap="lg" maw={720}>
@@ -29,7 +44,7 @@ export function WorkstationPage() {
         </Title>
         {desktop ? (
           <Group justify="space-between">
-            <Text ff="monospace">{dir.data ?? '…'}</Text>
+            <Text ff="monospace" style={{ overflowWrap: 'anywhere' }}>{dir.data ?? '…'}</Text>
             <Button variant="light" leftSection={<IconFolderOpen size={16} />} onClick={() => void openDataDir()}>
               {t('workstation.openDataDir')}
             </Button>
@@ -38,8 +53,8 @@ export function WorkstationPage() {
           <Text c="dimmed">{t('workstation.dataDirBrowser')}</Text>
         )}
       </Card>
-      <BackupCard canRestore={admin} />
-      {admin && <SyncSettings />}
+      <BackupCard />
+      <SyncSettings />
       <InstallationAdmins />
       <Card withBorder padding="lg">
         <Title order={4} mb="sm">
@@ -69,7 +84,7 @@ export function WorkstationPage() {
 }
 
 /** Backup in the window; the commands for backup and restore everywhere. */
-function BackupCard({ canRestore }: { canRestore: boolean }) {
+function BackupCard() {
   const { t } = useTranslation();
   const run = useMutation({ mutationFn: backup });
   return (
@@ -82,11 +97,11 @@ function BackupCard({ canRestore }: { canRestore: boolean }) {
             <Button variant="light" loading={run.isPending} onClick={() => run.mutate()}>{t('workstation.backupNow')}</Button>
           </Group>
         )}
-        {run.error && <Alert color="red">{run.error.message}</Alert>}
+        {run.error && <Alert color="red">{errorText(t, run.error)}</Alert>}
         {run.data && <Alert color="teal">{t('workstation.backupDone', { path: run.data })}</Alert>}
         <Text size="sm" c="dimmed">{t('workstation.backupCli')}</Text>
-        <Code block>{'fiskaldesk backup --out fiskaldesk.backup\nfiskaldesk restore --in fiskaldesk.backup --data /path/to/empty-dir'}</Code>
-        {canRestore && <RestoreForm />}
+        <Code block style={{ whiteSpace: 'pre-wrap', wordBreak: 'break-all' }}>{'fiskaldesk backup --out fiskaldesk.backup\nfiskaldesk restore --in fiskaldesk.backup --data /path/to/empty-dir'}</Code>
+        <RestoreForm />
       </Stack>
     </Card>
   );
@@ -102,12 +117,12 @@ function RestoreForm() {
   return (
     <Stack gap="xs">
       <Group align="flex-end">
-        <FileInput label={t('workstation.restoreFile')} placeholder={t('workstation.restorePick')} value={file} onChange={setFile} clearable w={320} />
+        <FileInput label={t('workstation.restoreFile')} placeholder={t('workstation.restorePick')} value={file} onChange={setFile} clearable w={{ base: '100%', xs: 320 }} />
         <Button variant="light" color="orange" disabled={!file} loading={stage.isPending} onClick={() => file && stage.mutate(file)}>
           {t('workstation.restoreStage')}
         </Button>
       </Group>
-      {stage.error && <Alert color="red">{stage.error.message}</Alert>}
+      {stage.error && <Alert color="red">{errorText(t, stage.error)}</Alert>}
       {stage.isSuccess && <Alert color="orange" title={t('workstation.restoreStagedTitle')}>{t('workstation.restoreStaged')}</Alert>}
     </Stack>
   );

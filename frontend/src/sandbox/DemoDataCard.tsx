@@ -2,6 +2,7 @@ import { Alert, Button, Card, Group, NumberInput, Progress, Stack, Text, Title }
 import { useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import { errorText } from '../api/errors';
 import { useScope } from '../org/scope';
 import { type DemoProgress, demoCustomers, generateDemo } from './demo';
 
@@ -22,7 +23,7 @@ export function DemoDataCard() {
       await generateDemo(org._id, Number(receipts), setProgress);
       setState('done');
     } catch (e) {
-      setError((e as Error).message);
+      setError(errorText(t, e));
       setState('idle');
     } finally {
       await qc.invalidateQueries();

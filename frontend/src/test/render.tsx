@@ -17,6 +17,7 @@ export function renderApp(ui: ReactElement, route = '/') {
 export interface Call {
   method: string;
   path: string;
+  query: URLSearchParams;
   body?: unknown;
   headers: Record<string, string>;
 }
@@ -26,9 +27,11 @@ export interface Call {
 export function stubFetch(routes: Record<string, (call: Call) => Response>) {
   const calls: Call[] = [];
   vi.stubGlobal('fetch', async (input: RequestInfo | URL, init?: RequestInit) => {
-    const path = typeof input === 'string' ? input : input instanceof URL ? input.pathname : input.url;
+    const url = typeof input === 'string' ? input : input instanceof URL ? input.pathname + input.search : input.url;
+    // Routes are matched without the query; the call keeps it.
+    const path = url.split('?')[0];
     const method = init?.method ?? 'GET';
-    const call: Call = { method, path, headers: (init?.headers ?? {}) as Record<string, string> };
+    const call: Call = { method, path, query: new URLSearchParams(url.split('?')[1] ?? ''), headers: (init?.headers ?? {}) as Record<string, string> };
     if (typeof init?.body === 'string') call.body = JSON.parse(init.body);
     calls.push(call);
     const handler = routes[`${method} ${path}`] ?? routes[path];
@@ -45,9 +48,21 @@ export const signedIn = {
   '/api/dashboard/me': () =>
     jsonResponse(200, {
       user: { _id: 'u1', email: 'olga@vendor.example' },
-      organizations: [{ _id: 'o1', _type: 'ORGANIZATION', _envs: ['TEST'], name: 'Vendor GmbH', role: 'owner' }],
+      organizations: [{ _id: 'o1', _type: 'ORGANIZATION', _envs: ['TEST'], name: 'Vendor GmbH', role: 'owner', member: true }],
       installation_admin: true,
     }),
+  '/api/dashboard/rollup': () => jsonResponse(200, emptyRollup),
+  '/api/v2/export': () => jsonResponse(200, { data: [], count: 0 }),
+};
+
+/** The rollup of one organization without TSS. */
+export const emptyRollup = {
+  env: 'TEST',
+  days: 14,
+  totals: { organizations: 1, live_organizations: 0, tss: 0, tss_by_state: {}, clients: 0, transactions: 0, today: 0, last_activity: 0 },
+  transactions_per_day: [],
+  data: [],
+  count: 0,
 };
 
 export function jsonResponse(status: number, body: unknown, headers: Record<string, string> = {}) {

@@ -1,7 +1,10 @@
 import '@testing-library/jest-dom/vitest';
-import { cleanup } from '@testing-library/react';
+import { cleanup, configure } from '@testing-library/react';
 import { afterEach, vi } from 'vitest';
 import i18n from '../i18n';
+
+// findBy… waits this long for what a page shows after its requests.
+configure({ asyncUtilTimeout: 10_000 });
 
 // jsdom lacks the browser APIs Mantine uses for media queries and layout.
 Object.defineProperty(window, 'matchMedia', {
@@ -23,6 +26,8 @@ class ResizeObserverStub {
   disconnect() {}
 }
 window.ResizeObserver = ResizeObserverStub as unknown as typeof ResizeObserver;
+// Comboboxes scroll the active option into view.
+Element.prototype.scrollIntoView = () => {};
 
 afterEach(async () => {
   cleanup();

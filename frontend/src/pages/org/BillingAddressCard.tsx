@@ -1,10 +1,13 @@
 import { Alert, Button, Card, Group, Modal, Select, SimpleGrid, Stack, Text, TextInput, Title } from '@mantine/core';
 import { useForm } from '@mantine/form';
 import { useDisclosure } from '@mantine/hooks';
+import { notifications } from '@mantine/notifications';
 import { IconPlus } from '@tabler/icons-react';
 import { useTranslation } from 'react-i18next';
 import { useAddresses, useCreateAddress } from '../../api/addresses';
+import { errorText } from '../../api/errors';
 import { type Org, useUpdateOrg } from '../../api/orgs';
+import { CountrySelect } from '../../components/CountrySelect';
 import { QueryState } from '../../components/QueryState';
 import { country, email, required, vatId } from '../../components/validation';
 
@@ -14,14 +17,15 @@ export function BillingAddressCard({ org, canWrite }: { org: Org; canWrite: bool
   const addresses = useAddresses();
   const update = useUpdateOrg(org._id);
   const [opened, { open, close }] = useDisclosure();
+  const saved = () => notifications.show({ color: 'teal', message: t('address.saved') });
   return (
-    <Card withBorder padding="lg">
+    <Card withBorder padding="lg" data-fix="billing-address">
       <Title order={4} mb="xs">{t('address.title')}</Title>
       <Text size="sm" c="dimmed" mb="sm">{t('address.intro')}</Text>
       <QueryState q={addresses}>
         {(l) => (
           <Stack>
-            {update.error && <Alert color="red">{update.error.message}</Alert>}
+            {update.error && <Alert color="red">{errorText(t, update.error)}</Alert>}
             <Select
               label={t('address.select')}
               placeholder={t('address.none')}
@@ -29,7 +33,7 @@ export function BillingAddressCard({ org, canWrite }: { org: Org; canWrite: bool
               disabled={!canWrite}
               data={l.data.map((a) => ({ value: a._id, label: `${a.company_name}, ${a.town}` }))}
               value={org.billing_address_id ?? null}
-              onChange={(v) => update.mutate({ billing_address_id: v })}
+              onChange={(v) => update.mutate({ billing_address_id: v }, { onSuccess: saved })}
             />
             {canWrite && (
               <Group>
@@ -39,7 +43,7 @@ export function BillingAddressCard({ org, canWrite }: { org: Org; canWrite: bool
           </Stack>
         )}
       </QueryState>
-      {opened && <AddressModal org={org} onClose={close} onCreated={(id) => update.mutate({ billing_address_id: id })} />}
+      {opened && <AddressModal org={org} onClose={close} onCreated={(id) => update.mutate({ billing_address_id: id }, { onSuccess: saved })} />}
     </Card>
   );
 }
@@ -70,16 +74,15 @@ function AddressModal({ org, onClose, onCreated }: { org: Org; onClose: () => vo
     <Modal opened onClose={onClose} title={t('address.create')} size="lg">
       <form onSubmit={submit} noValidate>
         <Stack>
-          {create.error && <Alert color="red">{create.error.message}</Alert>}
+          {create.error && <Alert color="red">{errorText(t, create.error)}</Alert>}
           <TextInput label={t('address.company')} withAsterisk {...form.getInputProps('company_name')} />
           <TextInput label={t('form.address')} withAsterisk {...form.getInputProps('address_line1')} />
-          <SimpleGrid cols={3}>
+          <SimpleGrid cols={{ base: 1, sm: 3 }}>
             <TextInput label={t('form.zip')} withAsterisk {...form.getInputProps('zip')} />
             <TextInput label={t('form.town')} withAsterisk {...form.getInputProps('town')} />
-            <TextInput label={t('form.country')} withAsterisk maxLength={3} {...form.getInputProps('country_code')}
-              onChange={(e) => form.setFieldValue('country_code', e.currentTarget.value.toUpperCase())} />
+            <CountrySelect withAsterisk {...form.getInputProps('country_code')} comboboxProps={{ withinPortal: true }} />
           </SimpleGrid>
-          <SimpleGrid cols={2}>
+          <SimpleGrid cols={{ base: 1, sm: 2 }}>
             <TextInput label={t('org.vatId')} {...form.getInputProps('vat_id')} />
             <TextInput label={t('address.email')} type="email" {...form.getInputProps('invoice_email')} />
           </SimpleGrid>

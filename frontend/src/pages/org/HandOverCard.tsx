@@ -3,6 +3,7 @@ import { useDisclosure } from '@mantine/hooks';
 import { useTranslation } from 'react-i18next';
 import { useNavigate } from 'react-router';
 import { useHandOver } from '../../api/addresses';
+import { errorText } from '../../api/errors';
 import type { Org } from '../../api/orgs';
 
 /** An org created with another org's key is administered by that org until it hands administration over. */
@@ -21,7 +22,7 @@ export function HandOverCard({ org, administrator }: { org: Org; administrator: 
       <Modal opened={opened} onClose={close} title={t('handOver.button')}>
         <Stack>
           <Alert color="orange">{t('handOver.warning', { org: org.name, admin: administrator })}</Alert>
-          {hand.error && <Alert color="red">{hand.error.message}</Alert>}
+          {hand.error && <Alert color="red">{errorText(t, hand.error)}</Alert>}
           <Group justify="flex-end">
             <Button variant="default" onClick={close}>{t('common.cancel')}</Button>
             <Button color="orange" loading={hand.isPending} onClick={() => hand.mutate()}>

@@ -1,8 +1,10 @@
 import { ActionIcon, Alert, Badge, Button, Card, Group, Select, Stack, Table, Text, TextInput, Title } from '@mantine/core';
+import { notifications } from '@mantine/notifications';
 import { useForm } from '@mantine/form';
 import { IconTrash } from '@tabler/icons-react';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import { errorText } from '../../api/errors';
 import { type Invitation, type Role, useInvite, useMembers, useRemoveMember, useSetRole } from '../../api/members';
 import { CopyField } from '../../components/CopyField';
 import { QueryState } from '../../components/QueryState';
@@ -10,8 +12,10 @@ import { email } from '../../components/validation';
 
 const roles: Role[] = ['owner', 'admin', 'member'];
 
-/** Users of an org and open invitations; owners change roles. */
-export function MembersCard({ orgId, canWrite }: { orgId: string; canWrite: boolean }) {
+/** Users of an org and open invitations. What each role may do (as the
+ * server decides it): owners and admins invite and remove, only owners
+ * change roles and hand out or take away the owner role; members look. */
+export function MembersCard({ orgId, role }: { orgId: string; role: Role }) {
   const { t } = useTranslation();
   const members = useMembers(orgId);
   const invite = useInvite(orgId);
@@ -19,14 +23,18 @@ export function MembersCard({ orgId, canWrite }: { orgId: string; canWrite: bool
   const remove = useRemoveMember(orgId);
   const [link, setLink] = useState<Invitation>();
   const form = useForm({ mode: 'controlled', initialValues: { email: '', role: 'member' as Role }, validate: { email: email(t) } });
-  const roleData = roles.map((r) => ({ value: r, label: t(`roles.${r}`) }));
+  const canWrite = role !== 'member';
+  const isOwner = role === 'owner';
+  // Admins invite admins and members; the owner role is an owner's to give.
+  const roleData = roles.map((r) => ({ value: r, label: t(`roles.${r}`), disabled: r === 'owner' && !isOwner }));
   const error = invite.error ?? setRole.error ?? remove.error;
+  const done = (message: string) => () => notifications.show({ color: 'teal', message });
 
   return (
     <Card withBorder padding="lg">
       <Title order={4} mb="sm">{t('members.title')}</Title>
       <Stack>
-        {error && <Alert color="red">{error.message}</Alert>}
+        {error && <Alert color="red">{errorText(t, error)}</Alert>}
         {link && (
           <Alert color="teal" title={t('members.invited', { email: link.email })}>
             <Text size="sm" mb="xs">{t('members.linkHint')}</Text>
@@ -40,8 +48,8 @@ export function MembersCard({ orgId, canWrite }: { orgId: string; canWrite: bool
             )}
             noValidate
           >
-            <Group align="flex-end">
-              <TextInput label={t('form.email')} type="email" style={{ flex: 1 }} {...form.getInputProps('email')} />
+            <Group align="flex-end" wrap="wrap">
+              <TextInput label={t('form.email')} type="email" style={{ flex: '1 1 200px' }} {...form.getInputProps('email')} />
               <Select label={t('members.role')} data={roleData} allowDeselect={false} w={140} {...form.getInputProps('role')} />
               <Button type="submit" loading={invite.isPending}>{t('members.invite')}</Button>
             </Group>
@@ -49,7 +57,7 @@ export function MembersCard({ orgId, canWrite }: { orgId: string; canWrite: bool
         )}
         <QueryState q={members}>
           {(l) => (
-            <Table striped data-testid="member-table">
+            <Table.ScrollContainer minWidth={360}><Table striped data-testid="member-table">
               <Table.Tbody>
                 {l.data.map((m) => (
                   <Table.Tr key={m._id}>
@@ -57,18 +65,19 @@ export function MembersCard({ orgId, canWrite }: { orgId: string; canWrite: bool
                       <Text size="sm">{[m.first_name, m.last_name].filter(Boolean).join(' ') || m.email}</Text>
                       <Text size="xs" c="dimmed">{m.email}</Text>
                     </Table.Td>
-                    <Table.Td>{m.status === 'invited' && <Badge variant="light" color="yellow">{t('members.pending')}</Badge>}</Table.Td>
-                    <Table.Td w={160}>
-                      {m._type === 'USER' && canWrite ? (
+                    <Table.Td>{m.status === 'invited' && <Badge variant="light" color="yellow" style={{ flexShrink: 0 }}>{t('members.pending')}</Badge>}</Table.Td>
+                    <Table.Td w={150}>
+                      {m._type === 'USER' && isOwner ? (
                         <Select aria-label={t('members.roleOf', { email: m.email })} size="xs" data={roleData} value={m.role} allowDeselect={false}
-                          onChange={(r) => r && setRole.mutate({ id: m._id, role: r as Role })} />
+                          onChange={(r) => r && setRole.mutate({ id: m._id, role: r as Role }, { onSuccess: done(t('members.roleChanged', { email: m.email })) })} />
                       ) : (
                         <Text size="sm">{t(`roles.${m.role}`)}</Text>
                       )}
                     </Table.Td>
                     <Table.Td w={40}>
-                      {canWrite && (
-                        <ActionIcon variant="subtle" color="red" aria-label={t('members.remove', { email: m.email })} onClick={() => remove.mutate(m._id)}>
+                      {canWrite && (m.role !== 'owner' || isOwner) && (
+                        <ActionIcon variant="subtle" color="red" aria-label={t('members.remove', { email: m.email })}
+                          onClick={() => remove.mutate(m._id, { onSuccess: done(t('members.removed', { email: m.email })) })}>
                           <IconTrash size={16} />
                         </ActionIcon>
                       )}
@@ -76,7 +85,7 @@ export function MembersCard({ orgId, canWrite }: { orgId: string; canWrite: bool
                   </Table.Tr>
                 ))}
               </Table.Tbody>
-            </Table>
+            </Table></Table.ScrollContainer>
           )}
         </QueryState>
       </Stack>
