@@ -36,7 +36,7 @@ type TxView struct {
 	TSSSerialNumber    string            `json:"tss_serial_number"`
 	ClientID           string            `json:"client_id"`
 	ClientSerialNumber string            `json:"client_serial_number"`
-	State              string            `json:"state"`
+	State              string            `json:"state" enum:"ACTIVE,FINISHED,CANCELLED"`
 	Number             uint64            `json:"number"`
 	Revision           uint32            `json:"revision"`
 	LatestRevision     uint32            `json:"latest_revision"`
