@@ -24,7 +24,7 @@ FRONT_SRC    := $(shell find frontend/src frontend/public -type f) frontend/inde
 HEADLESS_BIN := bin/fiskaldesk
 DESKTOP_BIN  := build/bin/fiskaldesk
 
-.PHONY: run serve build setup test test-go test-fuzz test-frontend test-e2e test-desktop lint openapi clean
+.PHONY: run serve build setup test test-go test-fuzz test-frontend test-e2e test-desktop lint openapi clean bench-profile bench-table
 
 ## run: set up, build the desktop app and start it (headless with the URL printed when there is no display)
 run: build
@@ -113,6 +113,21 @@ test-desktop: $(DESKTOP_BIN)
 openapi:
 	@FISKALDESK_UPDATE_OPENAPI=1 go test -count=1 -run '^TestOpenAPIFileIsCurrent$$' ./backend/api
 	@cd frontend && npm run --silent gen:api
+
+## bench-profile: the signing benchmark with the server in its own process (BENCH_TSS=8 BENCH_WORKERS=64 BENCH_SECS=15), its CPU profile in test-output/bench/
+BENCH_TSS ?= 8
+BENCH_WORKERS ?= 64
+BENCH_SECS ?= 15
+bench-profile: $(HEADLESS_BIN)
+	@mkdir -p test-output/bench
+	@SERVER_PROFILE=test-output/bench/server.pprof FISKALDESK_BIN=$(HEADLESS_BIN) \
+		scripts/bench-server.sh --tss $(BENCH_TSS) --workers $(BENCH_WORKERS) --duration $(BENCH_SECS)s
+	@go tool pprof -top -cum -ignore 'argon2|secret\.(Hash|Verify)' $(HEADLESS_BIN) test-output/bench/server.pprof 2>/dev/null | head -60
+	@echo "profile: go tool pprof -http=: $(HEADLESS_BIN) test-output/bench/server.pprof"
+
+## bench-table: the signing table of docs/BENCHMARKS.md (scripts/bench-table.sh; BENCH_SECS per point)
+bench-table: $(HEADLESS_BIN)
+	@FISKALDESK_BIN=$(HEADLESS_BIN) scripts/bench-table.sh $(BENCH_SECS)
 
 clean:
 	rm -rf bin build/bin test-output frontend/test-output frontend/dist/assets frontend/dist/index.html frontend/dist/favicon.svg

@@ -22,6 +22,9 @@ const benchUsage = `fiskaldesk bench run [--url URL --api-key K --api-secret S] 
 fiskaldesk bench seed --data DIR --transactions N
     creates (if needed) an organization with a TEST key, an INITIALIZED TSS with one client,
     and signs N complete receipts on it in batches; prints the TSS id and the key to export with.
+fiskaldesk bench machine [--dir DIR] [--duration 2s]
+    raw P-256 signing and verification rates on all CPUs and the serial fsync rate of DIR:
+    what bounds every benchmark on this machine right now.
 fiskaldesk bench save --data DIR --tss ID --out FILE [--from-counter 1 --to-counter 1000000]
     builds a TAR export of a seeded TSS in this process and saves it the way the desktop app
     does (the handler's answer written straight into FILE); reports peak RSS during the save.`
@@ -30,11 +33,14 @@ func cmdBench(args []string) error {
 	if len(args) > 0 && args[0] == "run" {
 		return benchRun(args[1:])
 	}
+	if len(args) > 0 && args[0] == "machine" {
+		return benchMachine(args[1:])
+	}
 	if len(args) > 0 && args[0] == "save" {
 		return benchSave(args[1:])
 	}
 	if len(args) == 0 || args[0] != "seed" {
-		return usageError{errors.New("bench: say run, seed or save\n" + benchUsage)}
+		return usageError{errors.New("bench: say run, seed, save or machine\n" + benchUsage)}
 	}
 	var cfg server.Config
 	fs := flag.NewFlagSet("fiskaldesk bench seed", flag.ContinueOnError)

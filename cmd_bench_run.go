@@ -30,21 +30,28 @@ import (
 
 // benchResult is what `bench run` reports (and prints with --json).
 type benchResult struct {
-	Workload       string  `json:"workload"`
-	Orgs           int     `json:"orgs"`
-	TSS            int     `json:"tss"`
-	Clients        int     `json:"clients_per_tss"`
-	Workers        int     `json:"workers"`
-	RateCap        float64 `json:"rate_cap_per_s,omitempty"`
-	DurationS      float64 `json:"duration_s"`
-	Requests       int64   `json:"requests"`
-	Errors         int64   `json:"errors"`
-	SignedOps      int64   `json:"signed_ops"`
-	SignedOpsPerS  float64 `json:"signed_ops_per_s"`
-	P50ms          float64 `json:"p50_ms"`
-	P95ms          float64 `json:"p95_ms"`
-	P99ms          float64 `json:"p99_ms"`
-	MaxMs          float64 `json:"max_ms"`
+	Workload      string  `json:"workload"`
+	Orgs          int     `json:"orgs"`
+	TSS           int     `json:"tss"`
+	Clients       int     `json:"clients_per_tss"`
+	Workers       int     `json:"workers"`
+	HTTPClient    string  `json:"http_client"`
+	RateCap       float64 `json:"rate_cap_per_s,omitempty"`
+	DurationS     float64 `json:"duration_s"`
+	Requests      int64   `json:"requests"`
+	Errors        int64   `json:"errors"`
+	SignedOps     int64   `json:"signed_ops"`
+	SignedOpsPerS float64 `json:"signed_ops_per_s"`
+	P50ms         float64 `json:"p50_ms"`
+	P95ms         float64 `json:"p95_ms"`
+	P99ms         float64 `json:"p99_ms"`
+	MaxMs         float64 `json:"max_ms"`
+	// CPU time per signed operation (per request for list and export)
+	// over the load phase: of this process (load generator, plus the
+	// server when bench run started it) and of the server named by
+	// --server-pid.
+	ProcessCPUus   float64 `json:"process_cpu_us_per_op"`
+	ServerCPUus    float64 `json:"server_cpu_us_per_op,omitempty"`
 	RawSignPerS    float64 `json:"raw_ecdsa_p256_signs_per_s"`
 	RatioToSigning float64 `json:"ratio_to_signing_limit"`
 	CPUs           int     `json:"cpus"`
@@ -71,6 +78,8 @@ func benchRun(args []string) error {
 	asJSON := fs.Bool("json", false, "print the result as JSON")
 	rps := fs.Float64("rate", 0, "cap on requests per second across all workers (0: as fast as possible); to measure latency at a given load")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the load phase to FILE (covers the server too when bench run starts it)")
+	httpClient := fs.String("http-client", "raw", "the load generator's HTTP client for signing workloads: raw (lean HTTP/1.1, one keep-alive connection per worker) or go (net/http)")
+	serverPID := fs.Int("server-pid", 0, "with --url: process id of the server, to report its CPU time per operation (Linux, from /proc)")
 	existing := fs.String("list-tss", "", "with --workload list: comma-separated IDs of existing TSS to list (e.g. one from bench seed) instead of new ones")
 	if err := fs.Parse(args); err != nil {
 		if err == flag.ErrHelp {
@@ -90,6 +99,9 @@ func benchRun(args []string) error {
 	}
 	if *workers == 0 {
 		*workers = 4 * *nTSS
+	}
+	if *httpClient != "raw" && *httpClient != "go" {
+		return usageError{fmt.Errorf("--http-client must be raw or go")}
 	}
 	if *nOrgs < 1 || *nClients < 1 || *count < 0 {
 		return usageError{fmt.Errorf("--orgs and --clients must be at least 1, --count not negative")}
@@ -193,6 +205,16 @@ func benchRun(args []string) error {
 			return err
 		}
 	}
+	cpu0, err := processCPU(0)
+	if err != nil {
+		return err
+	}
+	var srv0 time.Duration
+	if *serverPID != 0 {
+		if srv0, err = processCPU(*serverPID); err != nil {
+			return fmt.Errorf("bench: --server-pid: %w", err)
+		}
+	}
 	start := time.Now()
 	for w := range *workers {
 		wg.Add(1)
@@ -200,16 +222,44 @@ func benchRun(args []string) error {
 			defer wg.Done()
 			l := lanes[w%len(lanes)]
 			c := l.c
+			// Bodies encoded once: the load generator shares the machine
+			// with the server and should spend its CPU on HTTP only.
+			startBody, _ := json.Marshal(map[string]any{"state": "ACTIVE", "client_id": l.client})
+			updateBody, _ := json.Marshal(map[string]any{"state": "ACTIVE", "client_id": l.client, "schema": receiptSchema})
+			finishBody, _ := json.Marshal(map[string]any{"state": "FINISHED", "client_id": l.client, "schema": receiptSchema})
+			var rc *rawConn
+			if *httpClient == "raw" && (*workload == "receipts" || *workload == "start-update-finish") {
+				var err error
+				if rc, err = newRawConn(c.base, c.token, c.org, 30*time.Second); err != nil {
+					fmt.Fprintln(os.Stderr, "bench:", err)
+					errs.Add(1)
+					return
+				}
+				defer rc.close()
+			}
 			call := func(method, path string, body any, signs bool) bool {
 				if limiter != nil && limiter.Wait(ctx) != nil {
 					return false
 				}
 				t0 := time.Now()
-				resp, err := c.do(method, path, body, nil)
-				if err == nil {
-					// Read to the end, or the connection is not reused.
-					_, _ = io.Copy(io.Discard, resp.Body)
-					resp.Body.Close()
+				var err error
+				if rc != nil {
+					var status int
+					status, err = rc.do(method, path, body.([]byte))
+					if err == nil && status != http.StatusOK {
+						err = fmt.Errorf("%s %s: status %d", method, path, status)
+					}
+				} else {
+					var resp *http.Response
+					resp, err = c.do(method, path, body, nil)
+					if err == nil {
+						// Read to the end, or the connection is not reused.
+						_, _ = io.Copy(io.Discard, resp.Body)
+						resp.Body.Close()
+					}
+				}
+				if err != nil && errs.Load() == 0 {
+					fmt.Fprintln(os.Stderr, "bench: first error:", err)
 				}
 				lat[w] = append(lat[w], time.Since(t0))
 				requests.Add(1)
@@ -246,15 +296,15 @@ func benchRun(args []string) error {
 					call("GET", "/api/v2/tss/"+l.tss+"/tx?limit=100&order=desc", nil, false)
 				default:
 					tx := "/api/v2/tss/" + l.tss + "/tx/" + uuid.NewString()
-					if !call("PUT", tx+"?tx_revision=1", map[string]any{"state": "ACTIVE", "client_id": l.client}, true) {
+					if !call("PUT", tx+"?tx_revision=1", startBody, true) {
 						continue
 					}
 					rev := 2
 					if *workload == "start-update-finish" {
-						call("PUT", tx+"?tx_revision=2", map[string]any{"state": "ACTIVE", "client_id": l.client, "schema": receiptSchema}, true)
+						call("PUT", tx+"?tx_revision=2", updateBody, true)
 						rev = 3
 					}
-					call("PUT", fmt.Sprintf("%s?tx_revision=%d", tx, rev), map[string]any{"state": "FINISHED", "client_id": l.client, "schema": receiptSchema}, true)
+					call("PUT", fmt.Sprintf("%s?tx_revision=%d", tx, rev), finishBody, true)
 				}
 			}
 		}()
@@ -263,6 +313,16 @@ func benchRun(args []string) error {
 	el := time.Since(start)
 	if *cpuProfile != "" {
 		pprof.StopCPUProfile()
+	}
+	cpu1, err := processCPU(0)
+	if err != nil {
+		return err
+	}
+	var srv1 time.Duration
+	if *serverPID != 0 {
+		if srv1, err = processCPU(*serverPID); err != nil {
+			return fmt.Errorf("bench: --server-pid: %w", err)
+		}
 	}
 	var all []time.Duration
 	for _, l := range lat {
@@ -275,9 +335,18 @@ func benchRun(args []string) error {
 		}
 		return float64(all[min(len(all)-1, int(p*float64(len(all))))].Microseconds()) / 1000
 	}
-	res := benchResult{Workload: *workload, Orgs: len(orgClients), TSS: *nTSS, Clients: *nClients, Workers: *workers, RateCap: *rps, DurationS: el.Seconds(), Requests: requests.Load(), Errors: errs.Load(),
+	res := benchResult{Workload: *workload, Orgs: len(orgClients), TSS: *nTSS, Clients: *nClients, Workers: *workers, HTTPClient: *httpClient, RateCap: *rps, DurationS: el.Seconds(), Requests: requests.Load(), Errors: errs.Load(),
 		SignedOps: signed.Load(), SignedOpsPerS: float64(signed.Load()) / el.Seconds(), P50ms: pct(0.50), P95ms: pct(0.95), P99ms: pct(0.99), MaxMs: pct(1),
 		RawSignPerS: rawSignRate(2 * time.Second), CPUs: runtime.NumCPU()}
+	if n := float64(res.SignedOps); n > 0 || res.Requests > 0 {
+		if n == 0 {
+			n = float64(res.Requests)
+		}
+		res.ProcessCPUus = float64((cpu1 - cpu0).Microseconds()) / n
+		if *serverPID != 0 {
+			res.ServerCPUus = float64((srv1 - srv0).Microseconds()) / n
+		}
+	}
 	if res.RawSignPerS > 0 {
 		res.RatioToSigning = res.SignedOpsPerS / res.RawSignPerS
 	}
@@ -286,7 +355,7 @@ func benchRun(args []string) error {
 		enc.SetIndent("", "  ")
 		return enc.Encode(res)
 	}
-	fmt.Printf("workload %s: %d orgs, %d TSS × %d clients, %d workers, %.1f s, %d requests, %d errors\n", res.Workload, res.Orgs, res.TSS, res.Clients, res.Workers, res.DurationS, res.Requests, res.Errors)
+	fmt.Printf("workload %s: %d orgs, %d TSS × %d clients, %d workers (%s HTTP client), %.1f s, %d requests, %d errors\n", res.Workload, res.Orgs, res.TSS, res.Clients, res.Workers, res.HTTPClient, res.DurationS, res.Requests, res.Errors)
 	if res.RateCap > 0 {
 		fmt.Printf("rate cap           %.0f requests/s\n", res.RateCap)
 	}
@@ -296,6 +365,11 @@ func benchRun(args []string) error {
 		fmt.Printf("requests           %.0f/s\n", float64(res.Requests)/res.DurationS)
 	}
 	fmt.Printf("latency            p50 %.2f ms, p95 %.2f ms, p99 %.2f ms, max %.2f ms\n", res.P50ms, res.P95ms, res.P99ms, res.MaxMs)
+	fmt.Printf("CPU per operation  %.0f µs this process", res.ProcessCPUus)
+	if res.ServerCPUus > 0 {
+		fmt.Printf(", %.0f µs server (pid %d)", res.ServerCPUus, *serverPID)
+	}
+	fmt.Println()
 	fmt.Printf("raw ECDSA P-256    %.0f signatures/s on %d CPUs; achieved/limit %.2f\n", res.RawSignPerS, res.CPUs, res.RatioToSigning)
 	if res.Errors > 0 {
 		return quietError{errors.New("bench: requests failed")}

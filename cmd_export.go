@@ -40,12 +40,16 @@ type exportClient struct {
 
 func (c *exportClient) do(method, path string, body any, out any) (*http.Response, error) {
 	var rd io.Reader
-	if body != nil {
-		b, err := json.Marshal(body)
+	switch b := body.(type) {
+	case nil:
+	case []byte: // already encoded (the load generator encodes its bodies once)
+		rd = bytes.NewReader(b)
+	default:
+		enc, err := json.Marshal(body)
 		if err != nil {
 			return nil, err
 		}
-		rd = bytes.NewReader(b)
+		rd = bytes.NewReader(enc)
 	}
 	req, err := http.NewRequest(method, c.base+path, rd)
 	if err != nil {

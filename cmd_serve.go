@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"syscall"
 
 	"github.com/rs/zerolog"
@@ -48,9 +49,23 @@ func startLogging(cfg server.Config) (zerolog.Logger, io.Closer, error) {
 }
 
 func cmdServe(args []string) error {
-	cfg, err := parseConfig("serve", args, nil)
+	var cpuProfile string
+	cfg, err := parseConfig("serve", args, func(fs *flag.FlagSet) {
+		fs.StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the whole run to FILE (for benchmarks: docs/BENCHMARKS.md)")
+	})
 	if err != nil {
 		return err
+	}
+	if cpuProfile != "" {
+		f, err := os.Create(cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
 	}
 	return serve(cfg)
 }

@@ -16,12 +16,14 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/google/uuid"
 
+	"github.com/fiskaldesk/fiskaldesk/backend/server"
 	"github.com/fiskaldesk/fiskaldesk/backend/store"
 	"github.com/fiskaldesk/fiskaldesk/backend/tse"
 )
@@ -87,8 +89,33 @@ type acked struct {
 	signature string
 }
 
+// groupStats reads how the server running on data grouped its commits so
+// far (GET /api/local/stats with the run file's token).
+func groupStats(t *testing.T, data string) (groups, requests uint64) {
+	t.Helper()
+	rf, err := server.ReadRunFile(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, _ := http.NewRequest("GET", rf.URL+"/api/local/stats", nil)
+	req.Header.Set("Authorization", "Bearer "+rf.Token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var st struct {
+		Groups   uint64 `json:"groups"`
+		Requests uint64 `json:"grouped_requests"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&st); err != nil || resp.StatusCode != 200 {
+		t.Fatalf("local stats: %d %v", resp.StatusCode, err)
+	}
+	return st.Groups, st.Requests
+}
+
 // The store holds every acknowledged transaction after kill -9 at random
-// moments, and per TSS the signed logs are numbered 1..N without gap or
+// moments (with groups of several requests in flight in every TSS), and per TSS the signed logs are numbered 1..N without gap or
 // duplicate, every one verifying with the TSS key.
 func TestCrashDuringSigningLosesNothing(t *testing.T) {
 	data := t.TempDir()
@@ -110,43 +137,69 @@ func TestCrashDuringSigningLosesNothing(t *testing.T) {
 	var mu sync.Mutex
 	var acks []acked
 	kills := *crashKills
+	// Several POS workers per client, so each TSS's committer has groups
+	// of several requests in flight when the kill lands (group commit,
+	// docs/BENCHMARKS.md): inFlight counts requests sent and not yet
+	// answered, read at each kill.
+	const workersPerLane = 4
+	var inFlight atomic.Int64
+	var inFlightAtKills int64
+	var groups, grouped uint64
 	for round := range kills {
 		ctx, stop := context.WithCancel(context.Background())
-		client := &http.Client{Timeout: 5 * time.Second}
+		client := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
 		var wg sync.WaitGroup
 		for _, l := range lanes {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				for ctx.Err() == nil {
-					tx := uuid.NewString()
-					url := p.url + "/api/v2/tss/" + l.tss + "/tx/" + tx
-					for rev, state := range []string{"ACTIVE", "FINISHED"} {
-						body := map[string]any{"state": state, "client_id": l.client}
-						if state == "FINISHED" {
-							body["schema"] = map[string]any{"standard_v1": map[string]any{"receipt": map[string]any{"receipt_type": "RECEIPT",
-								"amounts_per_vat_rate": []map[string]string{{"vat_rate": "NORMAL", "amount": "9.99"}}}}}
+			for range workersPerLane {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					for ctx.Err() == nil {
+						tx := uuid.NewString()
+						url := p.url + "/api/v2/tss/" + l.tss + "/tx/" + tx
+						for rev, state := range []string{"ACTIVE", "FINISHED"} {
+							body := map[string]any{"state": state, "client_id": l.client}
+							if state == "FINISHED" {
+								body["schema"] = map[string]any{"standard_v1": map[string]any{"receipt": map[string]any{"receipt_type": "RECEIPT",
+									"amounts_per_vat_rate": []map[string]string{{"vat_rate": "NORMAL", "amount": "9.99"}}}}}
+							}
+							inFlight.Add(1)
+							code, m, err := call(client, "PUT", fmt.Sprintf("%s?tx_revision=%d", url, rev+1), tok, body)
+							inFlight.Add(-1)
+							if err != nil || code != 200 {
+								break // the server died under us: nothing acknowledged
+							}
+							sig := m["signature"].(map[string]any)
+							mu.Lock()
+							acks = append(acks, acked{l.tss, tx, rev + 1, uint64(sig["counter"].(float64)), sig["value"].(string)})
+							mu.Unlock()
 						}
-						code, m, err := call(client, "PUT", fmt.Sprintf("%s?tx_revision=%d", url, rev+1), tok, body)
-						if err != nil || code != 200 {
-							break // the server died under us: nothing acknowledged
-						}
-						sig := m["signature"].(map[string]any)
-						mu.Lock()
-						acks = append(acks, acked{l.tss, tx, rev + 1, uint64(sig["counter"].(float64)), sig["value"].(string)})
-						mu.Unlock()
 					}
-				}
-			}()
+				}()
+			}
 		}
 		time.Sleep(time.Duration(150+rand.IntN(600)) * time.Millisecond)
+		g, r := groupStats(t, data)
+		groups, grouped = groups+g, grouped+r
+		n := inFlight.Load()
 		_ = p.cmd.Process.Signal(syscall.SIGKILL)
+		inFlightAtKills += n
 		p.wait(t)
 		stop()
 		wg.Wait()
-		t.Logf("round %d: %d answers acknowledged so far", round, len(acks))
+		t.Logf("round %d: killed with %d requests in flight; %d answers acknowledged so far", round, n, len(acks))
 		p = start(t, env, "serve", "--data", data, "--addr", "127.0.0.1:0")
 	}
+	// Groups of several requests were committed, and at the kills many
+	// more requests were in flight than there are TSS: the kills landed
+	// in the middle of groups.
+	if groups == 0 || float64(grouped)/float64(groups) < 1.5 {
+		t.Fatalf("%d requests in %d groups: the load did not form groups", grouped, groups)
+	}
+	if min := int64(kills * len(tssIDs) * 2); inFlightAtKills < min {
+		t.Fatalf("%d requests in flight over %d kills: want at least %d", inFlightAtKills, kills, min)
+	}
+	t.Logf("%.1f requests per group commit; %.1f requests in flight per kill", float64(grouped)/float64(groups), float64(inFlightAtKills)/float64(kills))
 	if len(acks) < 50 {
 		t.Fatalf("only %d acknowledged answers; the load did not run", len(acks))
 	}

@@ -3,6 +3,7 @@ module github.com/fiskaldesk/fiskaldesk
 go 1.26.8
 
 require (
+	filippo.io/nistec v0.0.4
 	github.com/ProtonMail/go-crypto v1.1.6
 	github.com/dgraph-io/badger/v4 v4.9.6
 	github.com/getkin/kin-openapi v0.153.0

@@ -17,6 +17,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/fiskaldesk/fiskaldesk/backend/server"
 	"github.com/fiskaldesk/fiskaldesk/backend/store"
 )
 
@@ -81,6 +82,10 @@ func main() {
 		fmt.Fprintf(os.Stderr, "fiskaldesk: unknown command %q\n\n%s", cmd, usage)
 		os.Exit(2)
 	}
+	// Every command runs under the soft memory limit; those with a store
+	// set it again from their flags.
+	server.ApplyMemoryLimit(server.MemoryLimitFromEnv())
+	defer startHeapProfile()()
 	if err := run(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return

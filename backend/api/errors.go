@@ -83,6 +83,15 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	_ = json.NewEncoder(w).Encode(v)
 }
 
+// writeEncoded answers 200 with b, a JSON encoding made elsewhere, as
+// writeJSON would (with its trailing newline).
+func writeEncoded(w http.ResponseWriter, b []byte) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(b)
+	_, _ = w.Write([]byte{'\n'})
+}
+
 // reply ends a handler: err if there is one, else v as JSON with 200.
 func reply(w http.ResponseWriter, v any, err error) error {
 	if err != nil {

@@ -159,3 +159,7 @@ func versionHeader(version string) func(http.Handler) http.Handler {
 		})
 	}
 }
+
+// Request ids (and the other random UUIDs of a request) come from a pool
+// of random bytes read in blocks instead of one crypto/rand read per id.
+func init() { uuid.EnableRandPool() }

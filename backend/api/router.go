@@ -151,6 +151,24 @@ func (a *handlers) localBackup(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
+// localStats is GET /api/local/stats: how the TSS committers grouped
+// the changes they stored since the start (for benchmarks and the crash
+// test; docs/BENCHMARKS.md › Group commit).
+func (a *handlers) localStats(w http.ResponseWriter, r *http.Request) error {
+	if !localAuthorized(r, a.localToken) {
+		return &Error{Status: http.StatusUnauthorized, Code: CodeUnauthorized, Message: "Unauthorized"}
+	}
+	groups, requests := a.tss.GroupStats()
+	writeJSON(w, http.StatusOK, LocalStats{Groups: groups, GroupedRequests: requests})
+	return nil
+}
+
+// LocalStats is the answer of GET /api/local/stats.
+type LocalStats struct {
+	Groups          uint64 `json:"groups"`
+	GroupedRequests uint64 `json:"grouped_requests"`
+}
+
 // localSync runs one sync round in this server for `fiskaldesk sync`
 // while the server holds the store.
 func (a *handlers) localSync(w http.ResponseWriter, r *http.Request) error {

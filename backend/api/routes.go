@@ -395,6 +395,7 @@ func (a *handlers) routes() []route {
 		// OpenAPI document).
 		rt(local, "POST", "/backup", localToken, noOrg, a.localBackup).rawBody().answersFile(mediaBin),
 		rt(local, "POST", "/sync", localToken, noOrg, a.localSync).rawBody().answers(sync.RoundResult{}),
+		rt(local, "GET", "/stats", localToken, noOrg, a.localStats).answers(LocalStats{}),
 	}
 }
 

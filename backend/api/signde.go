@@ -484,6 +484,10 @@ func (a *handlers) upsertTx(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	if b := v.Encoded(); b != nil {
+		writeEncoded(w, b) // the bytes just stored with the revision
+		return nil
+	}
 	writeJSON(w, http.StatusOK, v)
 	return nil
 }

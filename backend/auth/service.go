@@ -27,6 +27,7 @@ type Service struct {
 	now     func() time.Time
 	// Logins limits failed attempts per key or e-mail address.
 	Logins *Limiter
+	tokens tokenCache
 }
 
 // tokenKeyAAD binds the sealed token key to its place in the store.

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
@@ -148,8 +149,29 @@ type Principal struct {
 // Resolve checks an access token and returns its principal. A key that
 // was disabled or deleted after minting the token makes it fail at once;
 // so does a password change for older sessions.
+//
+// A token checked once is kept with its principal until it expires or
+// the store's generation moves (store.Generation): any change of a key,
+// user, membership or organization — what the check read — sends the
+// next request through the full check again, so a disabled key is
+// refused at once while a POS's token on the signing path costs a map
+// lookup instead of an HMAC, a JSON decode and two store reads.
 func (s *Service) Resolve(tok string) (*Principal, error) {
-	c, err := s.parse(strings.TrimSpace(tok))
+	tok = strings.TrimSpace(tok)
+	gen := s.st.Generation() // before anything is read: see store.Generation
+	if p, ok := s.tokens.get(tok, gen, s.now()); ok {
+		return p, nil
+	}
+	p, err := s.resolveUncached(tok)
+	if err != nil {
+		return nil, err
+	}
+	s.tokens.put(tok, p, p.TokenExp, gen)
+	return p, nil
+}
+
+func (s *Service) resolveUncached(tok string) (*Principal, error) {
+	c, err := s.parse(tok)
 	if err != nil {
 		return nil, err
 	}
@@ -179,6 +201,42 @@ func (s *Service) Resolve(tok string) (*Principal, error) {
 		return &Principal{Kind: "user", User: u, Viewer: v, CSRF: c.CSRF, TokenID: c.ID, TokenExp: c.ExpiresAt.Time, InstallAdmin: admin}, nil
 	}
 	return nil, &ParseError{Token: tok}
+}
+
+// tokenCache holds verified access tokens: token → principal, with the
+// token's expiry and the store generation it was checked at.
+type tokenCache struct {
+	mu sync.RWMutex
+	m  map[string]cachedToken
+}
+
+type cachedToken struct {
+	p   Principal
+	exp time.Time
+	gen uint64
+}
+
+// maxCachedTokens bounds the cache; when full it starts over.
+const maxCachedTokens = 10_000
+
+func (c *tokenCache) get(tok string, gen uint64, now time.Time) (*Principal, bool) {
+	c.mu.RLock()
+	e, ok := c.m[tok]
+	c.mu.RUnlock()
+	if !ok || e.gen != gen || !now.Before(e.exp) {
+		return nil, false
+	}
+	p := e.p // a copy per request
+	return &p, true
+}
+
+func (c *tokenCache) put(tok string, p *Principal, exp time.Time, gen uint64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil || len(c.m) >= maxCachedTokens {
+		c.m = map[string]cachedToken{}
+	}
+	c.m[tok] = cachedToken{p: *p, exp: exp, gen: gen}
 }
 
 // uuidFor derives a stable key id from a bootstrap key string, so

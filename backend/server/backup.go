@@ -64,7 +64,8 @@ func backupTo(cfg Config, log zerolog.Logger, w io.Writer) (string, error) {
 	if _, err := os.Stat(store.DBDir(cfg.DataDir)); err != nil {
 		return "", fmt.Errorf("no fiskaldesk store in %s: %w", cfg.DataDir, err)
 	}
-	st, err := store.Open(store.DBDir(cfg.DataDir), store.Options{Logger: log, GCInterval: -1})
+	ApplyMemoryLimit(cfg.MemoryLimitMB)
+	st, err := store.Open(store.DBDir(cfg.DataDir), store.Options{Logger: log, GCInterval: -1, Memory: cfg.Memory})
 	if err == nil {
 		defer st.Close()
 		_, err = st.Backup(w)
@@ -122,5 +123,6 @@ func Restore(cfg Config, log zerolog.Logger, in string) (store.BackupHeader, err
 	if err == nil && len(entries) > 0 {
 		return store.BackupHeader{}, fmt.Errorf("%w: %s; restore only into an empty or new directory", store.ErrNotEmpty, cfg.DataDir)
 	}
-	return store.Restore(f, store.DBDir(cfg.DataDir), store.Options{Logger: log})
+	ApplyMemoryLimit(cfg.MemoryLimitMB)
+	return store.Restore(f, store.DBDir(cfg.DataDir), store.Options{Logger: log, Memory: cfg.Memory})
 }

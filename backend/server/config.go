@@ -13,6 +13,7 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"github.com/fiskaldesk/fiskaldesk/backend/store"
 	"github.com/fiskaldesk/fiskaldesk/backend/tss"
 )
 
@@ -63,6 +64,13 @@ type Config struct {
 	// MinFreeMB is FISKALDESK_MIN_FREE_MB: free disk space below which
 	// writes are refused with 507 (0 means store.DefaultMinFreeBytes).
 	MinFreeMB int
+	// Memory sizes the store's memtables, block cache, tables and
+	// compactions (--memtable-mb, --memtables, --block-cache-mb,
+	// --table-mb, --compactors and FISKALDESK_* of the same names).
+	Memory store.Memory
+	// MemoryLimitMB is --memory-limit-mb, FISKALDESK_MEMORY_LIMIT_MB: the Go
+	// runtime's soft memory limit (ApplyMemoryLimit; 0 the default, -1 none).
+	MemoryLimitMB int
 	// ReadHeaderTimeout is not a flag; zero means DefaultReadHeaderTimeout
 	// (tests shorten it).
 	ReadHeaderTimeout time.Duration
@@ -79,6 +87,13 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.TLSKey, "tls-key", env("TLS_KEY", ""), "PEM private key of --tls-cert (env FISKALDESK_TLS_KEY)")
 	fs.StringVar(&c.AllowedHosts, "allowed-hosts", env("ALLOWED_HOSTS", ""), "comma-separated host names served besides loopback and the listen address, e.g. central.example.com (env FISKALDESK_ALLOWED_HOSTS)")
 	fs.IntVar(&c.MaxConns, "max-conns", envInt("MAX_CONNS", DefaultMaxConns), "most open HTTP connections; more wait to be accepted (env FISKALDESK_MAX_CONNS)")
+	d := store.DefaultMemory()
+	fs.IntVar(&c.Memory.MemTableMB, "memtable-mb", envInt("MEMTABLE_MB", d.MemTableMB), "size of one store memtable in MiB; a transaction may use 15 % of it (env FISKALDESK_MEMTABLE_MB)")
+	fs.IntVar(&c.Memory.MemTables, "memtables", envInt("MEMTABLES", d.MemTables), "full memtables that may wait for their flush (env FISKALDESK_MEMTABLES)")
+	fs.IntVar(&c.Memory.BlockCacheMB, "block-cache-mb", envInt("BLOCK_CACHE_MB", d.BlockCacheMB), "store block cache in MiB (env FISKALDESK_BLOCK_CACHE_MB)")
+	fs.IntVar(&c.Memory.TableMB, "table-mb", envInt("TABLE_MB", d.TableMB), "size of the store's table files in MiB; a compaction holds up to 13 × 2 × this (env FISKALDESK_TABLE_MB)")
+	fs.IntVar(&c.Memory.Compactors, "compactors", envInt("COMPACTORS", d.Compactors), "concurrent store compactions, at least 2 (env FISKALDESK_COMPACTORS)")
+	fs.IntVar(&c.MemoryLimitMB, "memory-limit-mb", envInt("MEMORY_LIMIT_MB", DefaultMemoryLimitMB()), "soft limit of the Go runtime's memory in MiB, -1 for none (env FISKALDESK_MEMORY_LIMIT_MB, else GOMEMLIMIT)")
 	c.BootstrapKey = env("BOOTSTRAP_API_KEY", "")
 	c.BootstrapSecret = env("BOOTSTRAP_API_SECRET", "")
 	c.BootstrapOrgName = env("BOOTSTRAP_ORG_NAME", "")
@@ -103,6 +118,12 @@ func (c *Config) Validate() error {
 	}
 	if c.MaxConns < 1 {
 		return fmt.Errorf("invalid --max-conns %d: must be at least 1", c.MaxConns)
+	}
+	if err := c.Memory.Validate(); err != nil {
+		return err
+	}
+	if c.MemoryLimitMB < -1 {
+		return fmt.Errorf("invalid --memory-limit-mb %d: MiB, or -1 for none", c.MemoryLimitMB)
 	}
 	if (c.TLSCert == "") != (c.TLSKey == "") {
 		return fmt.Errorf("set both --tls-cert and --tls-key, or neither")

@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/fiskaldesk/fiskaldesk/backend/store"
 )
 
 func parse(t *testing.T, args ...string) (Config, error) {
@@ -19,7 +21,7 @@ func parse(t *testing.T, args ...string) (Config, error) {
 }
 
 func clearEnv(t *testing.T) {
-	for _, k := range []string{"FISKALDESK_DATA", "FISKALDESK_ADDR", "FISKALDESK_LOG_LEVEL", "FISKALDESK_MAX_CONNS"} {
+	for _, k := range []string{"FISKALDESK_DATA", "FISKALDESK_ADDR", "FISKALDESK_LOG_LEVEL", "FISKALDESK_MAX_CONNS", "GOMEMLIMIT"} {
 		t.Setenv(k, "")
 	}
 	t.Setenv("XDG_DATA_HOME", "/xdg")
@@ -31,7 +33,7 @@ func TestConfigDefaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := Config{DataDir: filepath.Join("/xdg", "fiskaldesk"), Addr: "127.0.0.1:8280", LogLevel: "info", TestTSSLimit: 5, MaxConns: 512}
+	want := Config{DataDir: filepath.Join("/xdg", "fiskaldesk"), Addr: "127.0.0.1:8280", LogLevel: "info", TestTSSLimit: 5, MaxConns: 512, Memory: store.DefaultMemory(), MemoryLimitMB: defaultMemoryLimitMB}
 	if c != want {
 		t.Fatalf("defaults = %+v, want %+v", c, want)
 	}
@@ -44,11 +46,11 @@ func TestConfigPrecedenceFlagOverEnvOverDefault(t *testing.T) {
 	t.Setenv("FISKALDESK_LOG_LEVEL", "debug")
 	t.Setenv("FISKALDESK_MAX_CONNS", "64")
 	c, err := parse(t)
-	if want := (Config{DataDir: "/env/data", Addr: "127.0.0.1:9999", LogLevel: "debug", TestTSSLimit: 5, MaxConns: 64}); err != nil || c != want {
+	if want := (Config{DataDir: "/env/data", Addr: "127.0.0.1:9999", LogLevel: "debug", TestTSSLimit: 5, MaxConns: 64, Memory: store.DefaultMemory(), MemoryLimitMB: defaultMemoryLimitMB}); err != nil || c != want {
 		t.Fatalf("env: %+v %v, want %+v", c, err, want)
 	}
 	c, err = parse(t, "--addr", "127.0.0.1:1", "--data", "/flag/data", "--log-level", "warn", "--max-conns", "8")
-	if want := (Config{DataDir: "/flag/data", Addr: "127.0.0.1:1", LogLevel: "warn", TestTSSLimit: 5, MaxConns: 8}); err != nil || c != want {
+	if want := (Config{DataDir: "/flag/data", Addr: "127.0.0.1:1", LogLevel: "warn", TestTSSLimit: 5, MaxConns: 8, Memory: store.DefaultMemory(), MemoryLimitMB: defaultMemoryLimitMB}); err != nil || c != want {
 		t.Fatalf("flags: %+v %v, want %+v", c, err, want)
 	}
 }
@@ -72,5 +74,23 @@ func TestConfigRejectsZeroMaxConns(t *testing.T) {
 	clearEnv(t)
 	if _, err := parse(t, "--max-conns", "0"); err == nil || !strings.Contains(err.Error(), "max-conns") {
 		t.Fatalf("err = %v", err)
+	}
+}
+
+// The store's memory sizes come from flags over env over the workstation
+// defaults, and sizes the store cannot run with are refused at start.
+func TestConfigMemorySizes(t *testing.T) {
+	clearEnv(t)
+	t.Setenv("FISKALDESK_MEMTABLE_MB", "64")
+	t.Setenv("FISKALDESK_BLOCK_CACHE_MB", "128")
+	c, err := parse(t, "--compactors", "4", "--memory-limit-mb", "-1")
+	want := store.Memory{MemTableMB: 64, MemTables: store.DefaultMemory().MemTables, BlockCacheMB: 128, TableMB: store.DefaultMemory().TableMB, Compactors: 4}
+	if err != nil || c.Memory != want || c.MemoryLimitMB != -1 {
+		t.Fatalf("%+v %d %v, want %+v", c.Memory, c.MemoryLimitMB, err, want)
+	}
+	for _, bad := range [][]string{{"--memtable-mb", "8"}, {"--compactors", "1"}, {"--table-mb", "300"}, {"--memory-limit-mb", "-2"}} {
+		if _, err := parse(t, bad...); err == nil {
+			t.Errorf("%v accepted", bad)
+		}
 	}
 }

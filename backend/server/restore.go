@@ -45,7 +45,7 @@ func StageRestore(dataDir string, r io.Reader) (store.BackupHeader, error) {
 // applyPendingRestore runs a staged restore before the store opens. A
 // backup that fails to load is set aside as restore-failed.backup and the
 // current data is used unchanged.
-func applyPendingRestore(dataDir string, log zerolog.Logger) error {
+func applyPendingRestore(dataDir string, mem store.Memory, log zerolog.Logger) error {
 	pending := filepath.Join(dataDir, pendingRestoreFile)
 	f, err := os.Open(pending)
 	if errors.Is(err, os.ErrNotExist) {
@@ -58,7 +58,7 @@ func applyPendingRestore(dataDir string, log zerolog.Logger) error {
 	db := store.DBDir(dataDir)
 	tmp := db + ".restoring"
 	_ = os.RemoveAll(tmp) // a restore interrupted earlier
-	if _, err := store.Restore(f, tmp, store.Options{Logger: log}); err != nil {
+	if _, err := store.Restore(f, tmp, store.Options{Logger: log, Memory: mem}); err != nil {
 		log.Error().Err(err).Msg("staged restore failed; starting with the current data")
 		_ = os.Rename(pending, filepath.Join(dataDir, "restore-failed.backup"))
 		return nil

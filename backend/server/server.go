@@ -59,13 +59,15 @@ type Server struct {
 // New opens the store in cfg.DataDir and builds the handler. spa is the
 // built dashboard.
 func New(cfg Config, log zerolog.Logger, spa fs.FS) (*Server, error) {
+	ApplyMemoryLimit(cfg.MemoryLimitMB)
+	warnMemory(cfg, log)
 	if err := privateDataDir(cfg.DataDir, log); err != nil {
 		return nil, err
 	}
-	if err := applyPendingRestore(cfg.DataDir, log); err != nil {
+	if err := applyPendingRestore(cfg.DataDir, cfg.Memory, log); err != nil {
 		return nil, err
 	}
-	st, err := store.Open(store.DBDir(cfg.DataDir), store.Options{Logger: log, MinFreeBytes: int64(cfg.MinFreeMB) << 20})
+	st, err := store.Open(store.DBDir(cfg.DataDir), store.Options{Logger: log, MinFreeBytes: int64(cfg.MinFreeMB) << 20, Memory: cfg.Memory})
 	if errors.Is(err, store.ErrLocked) {
 		return nil, lockedError(cfg.DataDir)
 	}

@@ -70,15 +70,13 @@ func Restore(r io.Reader, dir string, opt Options) (BackupHeader, error) {
 }
 
 func restoreInto(r io.Reader, dir string, opt Options) error {
-	bo := badger.DefaultOptions(dir).
-		WithSyncWrites(true).
-		WithLogger(badgerLogger{opt.Logger}).
-		WithValueLogFileSize(256 << 20)
-	db, err := badger.Open(bo)
+	db, err := badger.Open(badgerOptions(dir, opt.Logger, opt.Memory))
 	if err != nil {
 		return fmt.Errorf("restore: %w", err)
 	}
-	if err := db.Load(r, 256); err != nil {
+	// Batches of up to a transaction's size in flight: 8 of them, not
+	// Badger's example 256 (a memtable's 15 % each, they are heap).
+	if err := db.Load(r, 8); err != nil {
 		_ = db.Close()
 		return fmt.Errorf("restore: %w", err)
 	}
@@ -87,7 +85,7 @@ func restoreInto(r io.Reader, dir string, opt Options) error {
 	}
 	// Opening once runs the format check and any migration, so a restore
 	// that succeeds leaves a store the server will open.
-	s, err := Open(dir, Options{Logger: opt.Logger, GCInterval: -1})
+	s, err := Open(dir, Options{Logger: opt.Logger, GCInterval: -1, Memory: opt.Memory})
 	if err != nil {
 		return fmt.Errorf("restore: %w", err)
 	}

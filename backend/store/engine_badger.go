@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"time"
@@ -25,23 +27,10 @@ type badgerEngine struct {
 	wg    sync.WaitGroup
 }
 
-// openBadger opens the Badger database in dir; gcInterval < 0 disables
-// the value-log GC loop.
-func openBadger(dir string, log zerolog.Logger, gcInterval time.Duration) (*badgerEngine, error) {
-	bo := badger.DefaultOptions(dir).
-		WithSyncWrites(true).
-		WithLogger(badgerLogger{log.With().Str("component", "badger").Logger()}).
-		WithNumVersionsToKeep(1).
-		// 256 MiB value-log files instead of 1 GiB keep a new data dir small.
-		WithValueLogFileSize(256 << 20).
-		// A 32 MiB block cache instead of 256 MiB: a 1,000,000-log TAR
-		// export peaked at 513 MiB anonymous RSS with the default and at
-		// 174 MiB with this, at the same speed (docs/BENCHMARKS.md).
-		WithBlockCacheSize(32 << 20).
-		// Every block's checksum is verified when it is read from disk, so
-		// a block damaged while running is an error, not garbage. Tables
-		// are verified before open by verifyTables (integrity.go).
-		WithChecksumVerificationMode(options.OnBlockRead)
+// openBadger opens the Badger database in dir with the memory sizes m
+// (defaults filled in); gcInterval < 0 disables the value-log GC loop.
+func openBadger(dir string, log zerolog.Logger, gcInterval time.Duration, m Memory) (*badgerEngine, error) {
+	bo := badgerOptions(dir, log, m)
 	db, err := badger.Open(bo)
 	if err != nil {
 		if lockedByOther(err) {
@@ -60,6 +49,47 @@ func openBadger(dir string, log zerolog.Logger, gcInterval time.Duration) (*badg
 	return e, nil
 }
 
+// badgerOptions are the options every fiskaldesk Badger is opened with.
+func badgerOptions(dir string, log zerolog.Logger, m Memory) badger.Options {
+	m = m.withDefaults()
+	const mib = 1 << 20
+	memtable := int64(m.MemTableMB) * mib
+	// A memtable log (.mem) left by an unclean stop is replayed into a
+	// memtable of the configured size; one written with bigger memtables
+	// (an older version, other settings) would not fit and Badger would
+	// panic. Such a store opens once with the size it was written with.
+	memtable = max(memtable, leftMemtableSize(dir))
+	bo := badger.DefaultOptions(dir).
+		WithSyncWrites(true).
+		WithLogger(badgerLogger{log.With().Str("component", "badger").Logger()}).
+		WithNumVersionsToKeep(1).
+		// 256 MiB value-log files instead of 1 GiB keep a new data dir
+		// small. Values up to 1 MiB stay in the LSM tree (Badger's
+		// default threshold), so ours all do; the value log is the
+		// write-ahead log of large values only.
+		WithValueLogFileSize(256 << 20).
+		// Memory bounded by configuration, not by the store (memory.go,
+		// docs/BENCHMARKS.md › Memory).
+		WithMemTableSize(memtable).
+		WithNumMemtables(m.MemTables).
+		WithBlockCacheSize(int64(m.BlockCacheMB) * mib).
+		WithIndexCacheSize(0). // indexes are read from the mapped tables (memory.go)
+		WithBaseTableSize(int64(m.TableMB) * mib).
+		WithNumCompactors(m.Compactors).
+		// Badger's metrics (expvar counters updated on every read) are
+		// not exported anywhere; they cost CPU on the export path.
+		WithMetricsEnabled(false).
+		// Every block's checksum is verified when it is read from disk, so
+		// a block damaged while running is an error, not garbage. Tables
+		// are verified before open by verifyTables (integrity.go).
+		WithChecksumVerificationMode(options.OnBlockRead)
+	// Every level's tables the same size (Badger doubles them per level
+	// by default, and a compaction's builders hold 2 × the table size
+	// each): what a compaction holds no longer grows with the store.
+	bo.TableSizeMultiplier = 1
+	return bo
+}
+
 // lockedByOther tells whether Badger refused to open because another
 // process holds the directory: flock fails on Unix; on Windows creating
 // the LOCK file fails with a sharing violation. Badger formats the cause
@@ -68,6 +98,19 @@ func lockedByOther(err error) bool {
 	msg := err.Error()
 	return strings.Contains(msg, "Cannot acquire directory lock") ||
 		strings.Contains(msg, "Another process is using this Badger database")
+}
+
+// leftMemtableSize is the memtable size the largest memtable log in dir
+// was written with (Badger makes each file twice the memtable size), or 0.
+func leftMemtableSize(dir string) int64 {
+	logs, _ := filepath.Glob(filepath.Join(dir, "*.mem"))
+	var size int64
+	for _, name := range logs {
+		if fi, err := os.Stat(name); err == nil {
+			size = max(size, fi.Size()/2)
+		}
+	}
+	return size
 }
 
 func (e *badgerEngine) gcLoop(interval time.Duration) {

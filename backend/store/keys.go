@@ -149,6 +149,25 @@ var (
 	KeyDataKeyCheck = []byte("meta/data-key-check")
 )
 
+// signingPrefixes are the keys that signing writes with every operation:
+// a commit that writes only these leaves Store.Generation where it is.
+// Everything else moves it (docs/store.md › Generation).
+var signingPrefixes = [][]byte{
+	[]byte("tss-ctr/"), []byte("tx/"), []byte("tx-num/"), []byte("tx-rev/"), []byte("tx-active/"),
+	[]byte("tx-end/"), []byte("tx-client/"), []byte("tx-count/"), []byte("log/"),
+	[]byte("outbox/"), []byte("sync-kv/"),
+}
+
+// signingKey reports whether k is signing data (signingPrefixes).
+func signingKey(k []byte) bool {
+	for _, p := range signingPrefixes {
+		if bytes.HasPrefix(k, p) {
+			return true
+		}
+	}
+	return false
+}
+
 // Key builders. Prefix builders end in '/' so that a scan of one id never
 // matches another id that merely starts with it.
 

@@ -189,11 +189,12 @@ func u64(v uint64) []byte { return binary.BigEndian.AppendUint64(nil, v) }
 
 // update runs fn in one transaction and commits it, adding the outbox
 // entry when fn wrote synced keys.
-func (s *Store) update(fn func(t *txn) error) error {
+func (s *Store) update(fn func(t *txn) error) (err error) {
 	s.ob.switching.RLock()
 	defer s.ob.switching.RUnlock()
 	t := &txn{e: s.eng.begin(true), write: true}
 	defer t.e.discard()
+	defer s.moved(t, &err)
 	mode := s.OutboxMode()
 	if mode == OutboxOff {
 		if err := fn(t); err != nil {
@@ -203,7 +204,7 @@ func (s *Store) update(fn func(t *txn) error) error {
 	}
 	rec := &recorder{mode: mode, ops: map[string]*Op{}}
 	t.rec = rec
-	err := fn(t)
+	err = fn(t)
 	t.rec = nil // a Tx kept past fn records nothing more
 	if err != nil {
 		return err
@@ -231,9 +232,10 @@ func (s *Store) update(fn func(t *txn) error) error {
 
 // rawUpdate commits fn's writes without the outbox: the store's own
 // bookkeeping (format, mode), never domain data.
-func (s *Store) rawUpdate(fn func(t *txn) error) error {
+func (s *Store) rawUpdate(fn func(t *txn) error) (err error) {
 	t := &txn{e: s.eng.begin(true), write: true}
 	defer t.e.discard()
+	defer s.moved(t, &err)
 	if err := fn(t); err != nil {
 		return err
 	}
@@ -394,17 +396,19 @@ func (s *Store) snapshotChunk(t *txn, rec *recorder, from []byte) ([]byte, error
 	return last, nil
 }
 
-// ReadOutbox returns up to limit entries (and about maxBytes of encoded
-// entries) with a sequence above after, skipping those that came from
-// skip. last is the highest sequence looked at, skipped ones included,
-// so that a reader's cursor moves past entries it was not sent.
+// ReadOutbox returns up to limit entries and at most maxBytes of encoded
+// entries (or one entry, if that alone is larger) with a sequence above
+// after, skipping those that came from skip. last is the highest sequence
+// looked at, skipped ones included, so that a reader's cursor moves past
+// entries it was not sent. The bound is hard because the receiver applies
+// a batch in one transaction, whose size the store limits (MaxWriteBytes).
 func (s *Store) ReadOutbox(after uint64, limit, maxBytes int, skip *Instance) (frames []Frame, last uint64, err error) {
 	last = after
 	err = s.View(func(tx Tx) error {
 		it := tx.Iterate(IterOptions{Prefix: OutboxPrefix(), Start: OutboxKey(after + 1)})
 		defer it.Close()
 		size := 0
-		for ; it.Valid() && len(frames) < limit && size < maxBytes; it.Next() {
+		for ; it.Valid() && len(frames) < limit; it.Next() {
 			seq, ok := ParseOutboxKey(it.Key())
 			if !ok {
 				return fmt.Errorf("outbox key %x", it.Key())
@@ -413,13 +417,17 @@ func (s *Store) ReadOutbox(after uint64, limit, maxBytes int, skip *Instance) (f
 			if err != nil {
 				return err
 			}
-			last = seq
 			if skip != nil && bytes.Equal(v[:16], skip[:]) {
+				last = seq
 				continue
 			}
 			if v, err = resolveRefs(tx, seq, v); err != nil {
 				return err
 			}
+			if len(frames) > 0 && size+len(v) > maxBytes {
+				break
+			}
+			last = seq
 			frames = append(frames, Frame{Seq: seq, Payload: v})
 			size += len(v)
 		}

@@ -25,8 +25,17 @@ type Options struct {
 	// MinFreeBytes is the free disk space Update insists on; 0 means
 	// DefaultMinFreeBytes, a negative value disables the check.
 	MinFreeBytes int64
+	// Memory sizes Badger's memtables, caches and compactions; zero
+	// fields are the workstation defaults (DefaultMemory).
+	Memory Memory
 	// freeBytes replaces the file system query in tests.
 	freeBytes func(dir string) (uint64, error)
+	// BeforeCommit, for tests of what happens when a commit fails: when
+	// set, it runs in every Update after fn and before the commit, and an
+	// error from it fails that Update as a failed write would (nothing is
+	// stored, the error is returned). It may also block, to hold commits
+	// back while requests queue up.
+	BeforeCommit func() error
 }
 
 // DefaultGCInterval is the pause between value-log GC runs.
@@ -41,10 +50,12 @@ type Store struct {
 	dir string // "" for the in-memory engine
 	log zerolog.Logger
 
-	minFree   uint64
-	freeBytes func(dir string) (uint64, error)
-	diskFull  atomic.Bool // logs the change, not every refused write
-	ob        outbox
+	minFree      uint64
+	freeBytes    func(dir string) (uint64, error)
+	beforeCommit func() error
+	diskFull     atomic.Bool // logs the change, not every refused write
+	gen          atomic.Uint64
+	ob           outbox
 
 	mu     sync.RWMutex // guards closed against Close racing with operations
 	closed bool
@@ -61,6 +72,9 @@ func Open(dir string, opt Options) (*Store, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("open store: %w", err)
 	}
+	if err := opt.Memory.Validate(); err != nil {
+		return nil, fmt.Errorf("open store: %w", err)
+	}
 	if err := checkFiles(dir); err != nil {
 		return nil, err
 	}
@@ -70,11 +84,11 @@ func Open(dir string, opt Options) (*Store, error) {
 	if err := privatise(dir); err != nil {
 		return nil, fmt.Errorf("open store %s: %w", dir, err)
 	}
-	eng, err := openBadger(dir, opt.Logger, opt.GCInterval)
+	eng, err := openBadger(dir, opt.Logger, opt.GCInterval, opt.Memory)
 	if err != nil {
 		return nil, fmt.Errorf("open store %s: %w", dir, damaged(dir, err))
 	}
-	s := &Store{eng: eng, dir: dir, log: opt.Logger, freeBytes: freeBytes}
+	s := &Store{eng: eng, dir: dir, log: opt.Logger, freeBytes: freeBytes, beforeCommit: opt.BeforeCommit}
 	switch {
 	case opt.MinFreeBytes == 0:
 		s.minFree = DefaultMinFreeBytes
@@ -96,7 +110,7 @@ func Open(dir string, opt Options) (*Store, error) {
 // but nothing on disk, for tests. Options' GC and disk-space settings do
 // not apply.
 func OpenMemory(opt Options) (*Store, error) {
-	s := &Store{eng: newMemEngine(), log: opt.Logger}
+	s := &Store{eng: newMemEngine(), log: opt.Logger, beforeCommit: opt.BeforeCommit}
 	if err := s.init(); err != nil {
 		return nil, fmt.Errorf("open in-memory store: %w", err)
 	}
@@ -167,6 +181,15 @@ func (s *Store) updateRetry(ctx context.Context, fn func(t *txn) error) error {
 	if err := s.checkSpace(); err != nil {
 		return err
 	}
+	if hook := s.beforeCommit; hook != nil {
+		inner := fn
+		fn = func(t *txn) error {
+			if err := inner(t); err != nil {
+				return err
+			}
+			return hook()
+		}
+	}
 	for attempt := 0; ; attempt++ {
 		err := s.update(fn)
 		if !errors.Is(err, ErrConflict) || attempt == maxConflictRetries {
@@ -189,6 +212,26 @@ func Insert(tx Tx, key, value []byte) error {
 		return ErrAlreadyExists
 	}
 	return tx.Set(key, value)
+}
+
+// Generation is a number that moves after every commit that wrote
+// anything but signing data (the keys of signingKey: logs, transactions,
+// their indexes, the TSS counters, the outbox): organizations, users,
+// memberships, API keys, TSS records, clients, whatever sync applies.
+// Caches of what those decide — a verified token's principal, an
+// organization's access check — stay valid while it stays the same:
+// read it before reading the store, keep it with what was read, and
+// read again when it has moved. It moves only after the commit is
+// visible, so a request that starts after a change was answered sees
+// the new number. Signing does not move it.
+func (s *Store) Generation() uint64 { return s.gen.Load() }
+
+// moved advances the generation after a successful commit of t that
+// wrote other than signing data.
+func (s *Store) moved(t *txn, err *error) {
+	if *err == nil && t.other {
+		s.gen.Add(1)
+	}
 }
 
 // InstanceID returns the random id created with this store.

@@ -262,3 +262,119 @@ func TestRestoreRejectsBadInputWithoutLeavingAStore(t *testing.T) {
 		})
 	}
 }
+
+func TestMemoryBudgetOfDefaults(t *testing.T) {
+	// The workstation defaults leave room under the default soft limit
+	// (224 MiB) for the process's own memory.
+	if b := DefaultMemory().Budget() >> 20; b > 190 {
+		t.Fatalf("budget of the defaults %d MiB", b)
+	}
+	if got := (Memory{}).MaxWriteBytes(); got != 16<<20*15/100 {
+		t.Fatalf("max write %d", got)
+	}
+	for _, bad := range []Memory{{MemTableMB: 8}, {MemTables: 17}, {Compactors: 1}, {TableMB: 300}, {BlockCacheMB: -1}} {
+		if bad.Validate() == nil {
+			t.Errorf("%+v accepted", bad)
+		}
+	}
+}
+
+// A store left after an unclean stop with a memtable log written with
+// bigger memtables (an older version's 64 MiB, or other settings) opens
+// with the workstation's 16 MiB and keeps every key: the log is replayed
+// into a memtable of the size it was written with.
+func TestOpenReplaysBiggerMemtableLog(t *testing.T) {
+	dir := t.TempDir()
+	src, dst := filepath.Join(dir, "src"), filepath.Join(dir, "dst")
+	s, err := Open(src, Options{GCInterval: -1, Memory: Memory{MemTableMB: 128}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	val := bytes.Repeat([]byte("v"), 1000)
+	const keys = 40_000 // ~40 MiB: more than a 16 MiB memtable holds, and no flush at 128
+	for b := 0; b < keys; b += 2000 {
+		err := s.Update(context.Background(), func(tx Tx) error {
+			for i := b; i < b+2000; i++ {
+				if err := tx.Set(fmt.Appendf(nil, "k/%08d", i), val); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Copy the files while the store is open, as a kill -9 leaves them:
+	// the writes are only in the memtable log.
+	if err := os.CopyFS(dst, os.DirFS(src)); err != nil {
+		t.Fatal(err)
+	}
+	mems, _ := filepath.Glob(filepath.Join(dst, "*.mem"))
+	if len(mems) == 0 {
+		t.Fatal("no memtable log left to replay")
+	}
+	_ = os.Remove(filepath.Join(dst, "LOCK"))
+	d, err := Open(dst, Options{GCInterval: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	n := 0
+	err = d.View(func(tx Tx) error {
+		return ScanKeys(tx, []byte("k/"), func([]byte) error { n++; return nil })
+	})
+	if err != nil || n != keys {
+		t.Fatalf("after replay %d keys, %v; want %d", n, err, keys)
+	}
+}
+
+// Generation moves after a commit that wrote anything but signing data,
+// and only then: caches of access decisions rely on it.
+func TestGenerationMovesOnNonSigningWrites(t *testing.T) {
+	s, err := OpenMemory(Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	ctx := context.Background()
+	step := func(name string, want uint64, fn func(tx Tx) error) {
+		t.Helper()
+		g := s.Generation()
+		_ = s.Update(ctx, fn)
+		if got := s.Generation() - g; got != want {
+			t.Fatalf("%s: generation moved by %d, want %d", name, got, want)
+		}
+	}
+	step("signing data only", 0, func(tx Tx) error {
+		if err := PutTSSCounters(tx, "t1", TSSCounters{Sig: 1}); err != nil {
+			return err
+		}
+		if err := tx.Set(LogKey("t1", 1), []byte("log")); err != nil {
+			return err
+		}
+		if err := tx.Set(TxKey("t1", "x"), []byte("{}")); err != nil {
+			return err
+		}
+		return tx.Delete(TxActiveKey("t1", "x"))
+	})
+	step("an API key", 1, func(tx Tx) error { return tx.Set(APIKeyKey("k"), []byte("{}")) })
+	step("a TSS record with a log", 1, func(tx Tx) error {
+		if err := tx.Set(LogKey("t1", 2), []byte("log")); err != nil {
+			return err
+		}
+		return tx.Set(TSSKey("t1"), []byte("{}"))
+	})
+	step("a delete of an organization", 1, func(tx Tx) error { return tx.Delete(OrgKey("o")) })
+	step("a failed update", 0, func(tx Tx) error {
+		_ = tx.Set(APIKeyKey("k"), []byte(`{"status":"DISABLED"}`))
+		return errors.New("no")
+	})
+	step("nothing", 0, func(tx Tx) error { return nil })
+	if err := s.SetOutboxMode(ctx, OutboxWorkstation); err != nil {
+		t.Fatal(err)
+	}
+	step("signing data with the outbox on", 0, func(tx Tx) error { return tx.Set(LogKey("t1", 3), []byte("log")) })
+	step("a user with the outbox on", 1, func(tx Tx) error { return tx.Set(UserKey("u"), []byte("{}")) })
+}

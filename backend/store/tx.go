@@ -71,6 +71,15 @@ type txn struct {
 	e     engineTxn
 	write bool
 	rec   *recorder // nil: read-only, or nothing to record (outbox off)
+	// other: the transaction wrote a key that is not signing data
+	// (signingKey), so its commit moves Store.Generation.
+	other bool
+}
+
+func (t *txn) wrote(key []byte) {
+	if !t.other && !signingKey(key) {
+		t.other = true
+	}
 }
 
 func (t *txn) Get(key []byte) ([]byte, error) { return t.e.get(key) }
@@ -82,6 +91,7 @@ func (t *txn) Set(key, value []byte) error {
 	if err := t.e.set(key, value); err != nil {
 		return err
 	}
+	t.wrote(key)
 	if t.rec != nil {
 		t.rec.add(key, value, false)
 	}
@@ -95,6 +105,7 @@ func (t *txn) Delete(key []byte) error {
 	if err := t.e.delete(key); err != nil {
 		return err
 	}
+	t.wrote(key)
 	if t.rec != nil {
 		t.rec.add(key, nil, true)
 	}
@@ -109,6 +120,7 @@ func (t *txn) rawSet(key, value []byte) error {
 	if !t.write {
 		return ErrReadOnly
 	}
+	t.wrote(key)
 	return t.e.set(key, value)
 }
 
@@ -116,6 +128,7 @@ func (t *txn) rawDelete(key []byte) error {
 	if !t.write {
 		return ErrReadOnly
 	}
+	t.wrote(key)
 	return t.e.delete(key)
 }
 

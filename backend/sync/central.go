@@ -314,5 +314,5 @@ func (s *Service) Push(ctx context.Context, w *Workstation, entries []store.Entr
 // without the ones that came from the asking workstation itself.
 func (s *Service) Pull(w *Workstation, after uint64, limit int) ([]store.Frame, uint64, error) {
 	inst, _ := parseInstance(w.Instance)
-	return s.st.ReadOutbox(after, limit, MaxBatchBytes/2, &inst)
+	return s.st.ReadOutbox(after, limit, BatchBytes, &inst)
 }

@@ -20,9 +20,15 @@ import (
 // length (u32 BE) and an encoded outbox entry.
 const ContentType = "application/vnd.fiskaldesk.sync-batch"
 
-// MaxBatchBytes bounds one push body; a workstation builds batches below it
-// and the central refuses more.
+// MaxBatchBytes bounds one push body; the central refuses more.
 const MaxBatchBytes = 8 << 20
+
+// BatchBytes is what a push or pull batch holds at most (unless a single
+// entry is larger). The receiver applies a batch in one transaction and a
+// central also records it for the other workstations, which doubles it;
+// with the smallest memtable a store accepts (16 MiB, transactions up to
+// 2.4 MiB: store.Memory) that still fits.
+const BatchBytes = 1 << 20
 
 // WriteFrames writes frames in wire form.
 func WriteFrames(w io.Writer, frames []store.Frame) error {

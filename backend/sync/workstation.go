@@ -241,7 +241,7 @@ func (s *Service) round(ctx context.Context) (RoundResult, error) {
 		return res, fmt.Errorf("snapshot: %w", err)
 	}
 	for {
-		frames, _, err := s.st.ReadOutbox(s.st.OutboxAcked(), pushEntries, MaxBatchBytes/2, nil)
+		frames, _, err := s.st.ReadOutbox(s.st.OutboxAcked(), pushEntries, BatchBytes, nil)
 		if err != nil || len(frames) == 0 {
 			if err == nil {
 				break

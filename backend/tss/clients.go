@@ -75,10 +75,10 @@ func (s *Service) CreateClient(ctx context.Context, c Caller, tssID, clientID, s
 		return nil, err
 	}
 	var out *Client
-	_, _, err := s.mutate(ctx, c, tssID, func(w *write) error {
+	_, _, err := s.mutateAlone(ctx, c, tssID, func(w *write) error {
 		// An identical repeat is answered from the store before anything else.
 		var existing *clientRecord
-		err := s.st.View(func(txn store.Tx) error {
+		err := w.read(func(txn store.Tx) error {
 			r, err := store.GetJSON[clientRecord](txn, store.ClientKey(clientID))
 			if err == nil {
 				existing = &r
@@ -157,7 +157,7 @@ func (s *Service) UpdateClient(ctx context.Context, c Caller, tssID, clientID, s
 	var out *Client
 	_, _, err := s.mutate(ctx, c, tssID, func(w *write) error {
 		var rec clientRecord
-		err := s.st.View(func(txn store.Tx) (err error) {
+		err := w.read(func(txn store.Tx) (err error) {
 			rec, err = store.GetJSON[clientRecord](txn, store.ClientKey(clientID))
 			return err
 		})

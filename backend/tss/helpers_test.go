@@ -8,6 +8,7 @@ import (
 	"crypto/x509"
 	"encoding/json"
 	"math/big"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -21,20 +22,34 @@ import (
 // fixture is a SIGN DE service on the in-memory store with one
 // organization and its admin caller.
 type fixture struct {
-	t   *testing.T
+	t   testing.TB
 	ctx context.Context
 	st  *store.Store
 	svc *Service
 	org string
 	c   Caller
 	now time.Time
+	// beforeCommit, when set, runs before every store commit (store.Options.BeforeCommit).
+	beforeCommit atomic.Pointer[func() error]
 }
 
 const testPIN = "123456"
 
-func newFixture(t *testing.T) *fixture {
+func newFixture(t testing.TB) *fixture {
 	t.Helper()
-	st, err := store.OpenMemory(store.Options{})
+	return newFixtureOn(t, func(o store.Options) (*store.Store, error) { return store.OpenMemory(o) })
+}
+
+// newFixtureOn is newFixture on the store open returns.
+func newFixtureOn(t testing.TB, open func(store.Options) (*store.Store, error)) *fixture {
+	t.Helper()
+	f := &fixture{t: t, ctx: context.Background(), now: time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)}
+	st, err := open(store.Options{BeforeCommit: func() error {
+		if h := f.beforeCommit.Load(); h != nil {
+			return (*h)()
+		}
+		return nil
+	}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -54,8 +69,7 @@ func newFixture(t *testing.T) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := &fixture{t: t, ctx: context.Background(), st: st, svc: NewService(st, orgs, sealer), org: o.ID,
-		now: time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)}
+	f.st, f.svc, f.org = st, NewService(st, orgs, sealer), o.ID
 	f.svc.SetClock(func() time.Time { return f.now })
 	f.c = Caller{Viewer: org.Viewer{Roots: map[string]org.Role{o.ID: org.RoleAdmin}, Actor: audit.System},
 		Env: org.EnvTest, ActingOrg: o.ID, TokenID: "token-1", TokenExp: f.now.Add(24 * time.Hour)}

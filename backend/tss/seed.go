@@ -13,9 +13,11 @@ import (
 	"github.com/fiskaldesk/fiskaldesk/backend/tse"
 )
 
-// seedBatch is the number of receipts written per Badger transaction; it
-// keeps a transaction well below Badger's size limit.
-const seedBatch = 500
+// seedBatch is the number of receipts written per store transaction
+// (~3 KB each): well below the smallest transaction limit (2.4 MiB,
+// store.Memory) even when a central applies it and records it again for
+// the other workstations.
+const seedBatch = 200
 
 // seedReceipt is the receipt every seeded transaction signs.
 var seedReceipt = json.RawMessage(`{"standard_v1":{"receipt":{"receipt_type":"RECEIPT","amounts_per_vat_rate":[{"vat_rate":"NORMAL","amount":"11.90"},{"vat_rate":"REDUCED_1","amount":"1.07"}],"amounts_per_payment_type":[{"payment_type":"CASH","amount":"12.97"}]}}}`)
@@ -41,7 +43,7 @@ func (s *Service) Seed(ctx context.Context, c Caller, tssID, clientID string, n 
 				return err
 			}
 			var client clientRecord
-			if err := s.st.View(func(txn store.Tx) (err error) {
+			if err := w.read(func(txn store.Tx) (err error) {
 				client, err = store.GetJSON[clientRecord](txn, store.ClientKey(clientID))
 				return err
 			}); errors.Is(err, store.ErrNotFound) || (err == nil && client.TSSID != tssID) {

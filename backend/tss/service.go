@@ -32,7 +32,13 @@ type Service struct {
 	TestTSSLimit int
 	Faults       *Faults
 
-	locks  sync.Map // tss id → *sync.Mutex: one writer per TSS
+	// committers: tss id → *committer, the one writer of each TSS.
+	committers sync.Map
+	// groups and grouped count the committers' groups and their requests.
+	groups, grouped atomic.Uint64
+	// locks: tss id → *sync.Mutex, for what is not the TSS itself
+	// (creating it, its export records).
+	locks  sync.Map
 	keys   sync.Map // tss id → *ecdsa.PrivateKey, unsealed once
 	admins admins
 
@@ -42,9 +48,6 @@ type Service struct {
 
 	exp atomic.Pointer[exporter] // nil until StartExports
 
-	// se holds, per TSS, the state of its secure element in this process
-	// (*seState), read and written under the TSS lock.
-	se sync.Map
 	// SoftwareVersion is the version that signs (buildinfo.Version); a TSS
 	// last signed by another one gets audit logs of the change.
 	SoftwareVersion string
@@ -55,11 +58,6 @@ type Service struct {
 // exitSecureState on the first use) and whether the admin is logged in to
 // it (authenticateUser … logOut around each admin operation).
 type seState struct{ awake, login bool }
-
-func (s *Service) seOf(id string) *seState {
-	v, _ := s.se.LoadOrStore(id, &seState{})
-	return v.(*seState)
-}
 
 // NewService returns the SIGN DE service; sealer protects private keys.
 func NewService(st *store.Store, orgs *org.Service, sealer *secret.Sealer) *Service {
@@ -159,7 +157,12 @@ type write struct {
 	// its own (sign → chores → sign).
 	se     seState
 	chores bool
+	rd     *groupWrite
 }
+
+// read runs fn on the store as this write sees it: the snapshot of its
+// group with the writes of the group's earlier requests.
+func (w *write) read(fn func(txn store.Tx) error) error { return fn(w.rd) }
 
 func (w *write) set(k, v []byte) { w.sets[string(k)] = v }
 
@@ -174,8 +177,8 @@ func (w *write) setJSON(k []byte, v any) error {
 }
 
 // count moves n transactions into (client, state) of the per-client
-// counts (negative: out of it); the counts are read when the write is
-// stored, under the TSS lock.
+// counts (negative: out of it); the counts are added when the group is
+// stored.
 func (w *write) count(client, state string, n int64) {
 	if w.counts == nil {
 		w.counts = map[string]int64{}
@@ -185,8 +188,8 @@ func (w *write) count(client, state string, n int64) {
 func (w *write) del(k []byte) { w.dels = append(w.dels, k) }
 
 // sign appends a signed log of type typ and returns its counter and the
-// signature. The counter is taken here, under the TSS lock, and stored
-// with the log.
+// signature. The counter is taken here, in the TSS's committer, and
+// stored with the log.
 func (w *write) sign(typ asn1.ObjectIdentifier, data []tse.Field) (uint64, []byte, error) {
 	if err := w.housekeeping(); err != nil {
 		return 0, nil, err
@@ -348,74 +351,28 @@ func (w *write) adminOp(event string, logout bool, data ...tse.Field) error {
 	return nil
 }
 
-// mutate runs fn under the TSS lock on the current record and commits
-// what it collected in one transaction. fn does the expensive work
-// (signing) before the transaction opens.
+// mutate runs fn as one request of TSS id's committer (committer.go):
+// in turn with the TSS's other changes, on the TSS as the requests
+// before left it, and stored durably in the commit of its group before
+// mutate returns. fn reads through w.read and collects its writes in w;
+// an error from fn drops them.
 func (s *Service) mutate(ctx context.Context, c Caller, id string, fn func(w *write) error) (*TSS, counters, error) {
-	defer s.lock(id)()
-	var t *TSS
-	var ctr counters
-	err := s.st.View(func(txn store.Tx) (err error) {
-		if t, ctr, err = s.load(txn, c, id); err != nil {
-			return err
-		}
-		return signedHere(txn, id)
-	})
+	return s.request(id, &request{ctx: ctx, c: c, fn: fn})
+}
+
+// mutateAlone is mutate for a change whose checks (w.checks) read keys
+// that other TSS write: it is committed in a group of its own.
+func (s *Service) mutateAlone(ctx context.Context, c Caller, id string, fn func(w *write) error) (*TSS, counters, error) {
+	return s.request(id, &request{ctx: ctx, c: c, fn: fn, alone: true})
+}
+
+func (s *Service) request(id string, r *request) (*TSS, counters, error) {
+	cm, err := s.committerOf(id)
 	if err != nil {
 		return nil, counters{}, err
 	}
-	key, err := s.privateKey(t)
-	if err != nil {
-		return nil, counters{}, err
-	}
-	se := s.seOf(id)
-	w := &write{s: s, t: t, ctr: ctr, key: key, now: s.now().Unix(), sets: map[string][]byte{}, se: *se}
-	if err := fn(w); err != nil {
-		return nil, counters{}, err
-	}
-	if !w.changed && len(w.sets) == 0 && len(w.dels) == 0 && len(w.counts) == 0 && w.ctr == ctr {
-		*se = w.se
-		return w.t, w.ctr, nil // nothing to write (an idempotent repeat)
-	}
-	err = s.st.Update(ctx, func(txn store.Tx) error {
-		for _, chk := range w.checks {
-			if err := chk(txn); err != nil {
-				return err
-			}
-		}
-		if w.changed {
-			if err := store.PutJSON(txn, store.TSSKey(id), w.t); err != nil {
-				return err
-			}
-		}
-		if err := store.PutTSSCounters(txn, id, w.ctr); err != nil {
-			return err
-		}
-		for k, v := range w.sets {
-			if err := txn.Set([]byte(k), v); err != nil {
-				return err
-			}
-		}
-		for _, k := range w.dels {
-			if err := txn.Delete(k); err != nil {
-				return err
-			}
-		}
-		for k, n := range w.counts {
-			if n == 0 {
-				continue
-			}
-			if _, err := store.AddU64(txn, []byte(k), n); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, counters{}, err
-	}
-	*se = w.se // the secure element's state moves with what was stored
-	return w.t, w.ctr, nil
+	cm.do(r)
+	return r.t, r.ctr, r.err
 }
 
 // signedHere refuses changes to a TSS that reached this instance by sync:

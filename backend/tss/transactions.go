@@ -47,7 +47,15 @@ type TxView struct {
 	QRCodeData         string            `json:"qr_code_data,omitempty"`
 	Log                TxLog             `json:"log"`
 	Signature          TxSignature       `json:"signature"`
+	// encoded is this view's JSON when the revision was just signed: the
+	// bytes stored with the revision, answered as they are (Encoded).
+	encoded []byte
 }
+
+// Encoded is the view's JSON encoding when Upsert has it at hand (the
+// revision it just stored), nil otherwise; the same bytes json.Marshal
+// gives, so a handler need not encode the view a second time.
+func (v *TxView) Encoded() []byte { return v.encoded }
 
 // TxLog describes the signed log of a revision.
 type TxLog struct {
@@ -89,6 +97,20 @@ type txRevision struct {
 	View        TxView `json:"view"`
 	RequestHash string `json:"request_hash"`
 	LogCounter  uint64 `json:"log_counter"`
+}
+
+// revisionJSON is json.Marshal(txRevision{V: 1, View: view, RequestHash:
+// hash, LogCounter: ctr}) around the view's encoding view, which the
+// answer reuses (a test holds the two equal).
+func revisionJSON(view []byte, hash string, ctr uint64) []byte {
+	b := make([]byte, 0, len(view)+len(hash)+64)
+	b = append(b, `{"v":1,"view":`...)
+	b = append(b, view...)
+	b = append(b, `,"request_hash":`...)
+	b = strconv.AppendQuote(b, hash)
+	b = append(b, `,"log_counter":`...)
+	b = strconv.AppendUint(b, ctr, 10)
+	return append(b, '}')
 }
 
 // TxRequest is the body of PUT /tss/{id}/tx/{tx}.
@@ -140,7 +162,7 @@ func (s *Service) Upsert(ctx context.Context, c Caller, tssID, txID string, rev 
 	}
 	var out *TxView
 	_, _, err = s.mutate(ctx, c, tssID, func(w *write) error {
-		if err := s.readUpsert(u); err != nil {
+		if err := readUpsert(w, u); err != nil {
 			return err
 		}
 		if v, err := u.replayed(); v != nil || err != nil {
@@ -181,9 +203,12 @@ func (s *Service) Upsert(ctx context.Context, c Caller, tssID, txID string, rev 
 		if err := w.setJSON(store.TxKey(tssID, txID), next); err != nil {
 			return err
 		}
-		if err := w.setJSON(store.TxRevKey(tssID, txID, next.LatestRevision), txRevision{V: 1, View: v, RequestHash: u.hash, LogCounter: ctr}); err != nil {
+		vb, err := json.Marshal(v)
+		if err != nil {
 			return err
 		}
+		w.set(store.TxRevKey(tssID, txID, next.LatestRevision), revisionJSON(vb, u.hash, ctr))
+		v.encoded = vb
 		out = &v
 		return nil
 	})
@@ -241,12 +266,12 @@ func newTxUpsert(tssID, txID string, rev uint32, req TxRequest) (*txUpsert, erro
 	return &txUpsert{tssID: tssID, txID: txID, rev: rev, req: req, pType: pType, pData: pData, hash: hash}, nil
 }
 
-// readUpsert reads the transaction, the revision a repeat names and the
-// request's client. ErrClientNotFound unless the request is a repeat
-// (whose answer stands even if the client went away).
-func (s *Service) readUpsert(u *txUpsert) error {
+// readUpsert reads, as w sees the store, the transaction, the revision a
+// repeat names and the request's client. ErrClientNotFound unless the
+// request is a repeat (whose answer stands even if the client went away).
+func readUpsert(w *write, u *txUpsert) error {
 	u.head, u.replay, u.noClient, u.wasClient, u.wasState = nil, nil, false, "", ""
-	err := s.st.View(func(txn store.Tx) error {
+	err := w.read(func(txn store.Tx) error {
 		h, err := store.GetJSON[txHead](txn, store.TxKey(u.tssID, u.txID))
 		if err == nil {
 			u.head = &h
@@ -268,7 +293,7 @@ func (s *Service) readUpsert(u *txUpsert) error {
 		} else if !errors.Is(err, store.ErrNotFound) {
 			return err
 		}
-		u.client, err = store.GetJSON[clientRecord](txn, store.ClientKey(u.req.ClientID))
+		u.client, err = w.rd.client(u.req.ClientID)
 		if errors.Is(err, store.ErrNotFound) || (err == nil && u.client.TSSID != u.tssID) {
 			u.noClient = true
 			return nil
@@ -508,7 +533,7 @@ func (s *Service) TxLogBytes(c Caller, tssID, idOrNumber string, rev uint32) ([]
 func (s *Service) TxMetadata(ctx context.Context, c Caller, tssID, idOrNumber string, m map[string]string) (map[string]string, error) {
 	var out map[string]string
 	_, _, err := s.mutate(ctx, c, tssID, func(w *write) error {
-		return s.st.View(func(txn store.Tx) error {
+		return w.read(func(txn store.Tx) error {
 			h, err := resolveTx(txn, tssID, idOrNumber)
 			if err != nil {
 				return err

@@ -1,6 +1,7 @@
 package tss
 
 import (
+	"encoding/json"
 	"errors"
 	"slices"
 	"strings"
@@ -362,5 +363,25 @@ func TestUpsertRefusals(t *testing.T) {
 	}
 	if after := f.counters(tssID); after.Tx != before.Tx || after.Active != before.Active {
 		t.Fatalf("a refused start moved the counters: %+v → %+v", before, after)
+	}
+}
+
+// The revision stored around the answer's encoding is byte for byte what
+// encoding the record would give: the stored format did not change.
+func TestRevisionJSONEqualsMarshal(t *testing.T) {
+	v := TxView{ID: "tx", Type: "TRANSACTION", Env: "TEST", State: TxFinished, Number: 7, Revision: 2, LatestRevision: 2,
+		Schema: json.RawMessage(`{"standard_v1":{"receipt":{"receipt_type":"RECEIPT"}}}`), Metadata: map[string]string{"a": "<b>"},
+		QRCodeData: "V0;Kasse;Kassenbeleg-V1;Beleg^0.00_0.00_0.00_0.00_0.00^;7;8;2026-12-01T10:00:00.000Z;…",
+		Signature:  TxSignature{Value: "c2ln", Algorithm: "ecdsa-plain-SHA256", Counter: 8, PublicKey: "cHVi"}}
+	vb, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := json.Marshal(txRevision{V: 1, View: v, RequestHash: "ab12", LogCounter: 8})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := revisionJSON(vb, "ab12", 8); string(got) != string(want) {
+		t.Fatalf("revisionJSON\n%s\nwant\n%s", got, want)
 	}
 }

@@ -115,21 +115,30 @@ func (r *Report) Errors() int {
 }
 
 // logEntry is what the counter checks keep of a log once its own checks
-// are done: a few words instead of the whole message, so memory stays
-// small for archives with millions of logs.
+// are done: 32 bytes instead of the whole message or even its member
+// name, so memory stays small for archives with millions of logs. The
+// few names a counter finding needs are read again from the archive
+// (memberNames).
 type logEntry struct {
-	member     string
-	serial     string // interned: one string per TSS
 	counter    uint64
 	unix       int64
+	ord        uint32 // the member's position in the archive
+	serial     uint32 // index into the archive's serials
 	updateTime bool
 }
 
-// chunk is the number of logs parsed before their signatures are checked
-// in parallel and the logs let go.
+// chunk is the number of logs parsed before their signatures and names
+// are checked on every core, while the next chunk is read.
 const chunk = 4096
 
+// fastKeyAfter is how many logs a P-256 key must sign before its
+// verification table (p256Key) pays for itself.
+const fastKeyAfter = 256
+
 // Verify reads a TAR from rd and checks everything that can be checked.
+// When rd is also an io.Seeker (a file), the names of members that
+// counter findings mention are read again from it instead of being kept
+// for every log.
 func Verify(name string, rd io.Reader, opt Options) (*Report, error) {
 	r := &Report{File: name, TrustAnchors: len(opt.Trust)}
 	var anchors []*cert
@@ -141,39 +150,25 @@ func Verify(name string, rd io.Reader, opt Options) (*Report, error) {
 		c.member = "trust anchor " + c.name
 		anchors = append(anchors, c)
 	}
-	tr := tar.NewReader(rd)
-	keys := map[string]*ecdsa.PublicKey{}
-	var certs []*cert
-	var logs []logEntry
-	var pending []parsed // logs read but not yet checked
-	signers := map[string]bool{}
-	interned := map[string]string{}
-	rec := &recovery{keys: keys, tried: map[string]int{}, recovered: map[string]bool{}}
-	flush := func() {
-		rec.run(pending)
-		r.checkChunk(pending, keys, rec.recovered)
-		for _, p := range pending {
-			s, ok := interned[string(p.log.Serial)]
-			if !ok {
-				s = hex.EncodeToString(p.log.Serial)
-				interned[string(p.log.Serial)] = s
-				signers[s] = true
-			}
-			if !p.log.Counter.IsUint64() {
-				r.add(SevError, "counter", p.member, "signature counter %s is out of range", p.log.Counter)
-				continue
-			}
-			logs = append(logs, logEntry{member: p.member, serial: s, counter: p.log.Counter.Uint64(), unix: p.log.Time.Unix(),
-				updateTime: p.log.Kind() == "system" && string(p.log.Field(0)) == "updateTime"})
+	names := &memberIndex{}
+	if rs, ok := rd.(io.ReadSeeker); ok {
+		if pos, err := rs.Seek(0, io.SeekCurrent); err == nil {
+			names.rs, names.start = rs, pos
 		}
-		pending = pending[:0]
 	}
-	for {
+	tr := tar.NewReader(rd)
+	v := &verifier{r: r, keys: map[string]*ecdsa.PublicKey{}, serialIdx: map[string]uint32{},
+		fast: map[string]*p256Key{}, uses: map[string]int{}, names: names}
+	v.rec = &recovery{keys: v.keys, tried: map[string]int{}, recovered: map[string]bool{}}
+	var certs []*cert
+	pending := make([]parsed, 0, chunk)
+	for ord := uint32(0); ; ord++ {
 		h, err := tr.Next()
 		if errors.Is(err, io.EOF) {
 			break
 		}
 		if err != nil {
+			v.wait()
 			return nil, fmt.Errorf("%s is not a readable TAR archive: %w", name, err)
 		}
 		r.Members++
@@ -181,8 +176,9 @@ func Verify(name string, rd io.Reader, opt Options) (*Report, error) {
 			r.add(SevWarning, "structure", h.Name, "member of type %q ignored", h.Typeflag)
 			continue
 		}
-		data, err := io.ReadAll(tr)
+		data, err := readMember(tr, h.Size)
 		if err != nil {
+			v.wait()
 			return nil, fmt.Errorf("%s: member %s: %w", name, h.Name, err)
 		}
 		base := h.Name[strings.LastIndex(h.Name, "/")+1:]
@@ -190,7 +186,7 @@ func Verify(name string, rd io.Reader, opt Options) (*Report, error) {
 		case base == "info.csv":
 			r.InfoCSV = string(data)
 		case strings.Contains(base, "_X509"):
-			if c := r.certificate(base, data, keys); c != nil {
+			if c := r.certificate(base, data, v.keys); c != nil {
 				certs = append(certs, c)
 			}
 		case strings.HasSuffix(base, ".log"):
@@ -199,15 +195,17 @@ func Verify(name string, rd io.Reader, opt Options) (*Report, error) {
 				r.add(SevError, "structure", base, "not a TR-03151 log message: %v", err)
 				continue
 			}
-			pending = append(pending, parsed{base, l})
+			pending = append(pending, parsed{member: base, log: l, ord: ord})
 			if len(pending) == chunk {
-				flush()
+				v.start(pending)
+				pending = make([]parsed, 0, chunk)
 			}
 		default:
 			r.add(SevWarning, "structure", base, "unexpected member")
 		}
 	}
-	flush()
+	v.start(pending)
+	v.wait()
 	if r.InfoCSV == "" {
 		r.add(SevError, "structure", "info.csv", "the archive has no info.csv")
 	}
@@ -216,16 +214,127 @@ func Verify(name string, rd io.Reader, opt Options) (*Report, error) {
 		c := &r.Certificates[i]
 		if c.Parsed && !c.NameMatches {
 			sev := SevWarning
-			if signers[c.KeyHash] || !c.IsCA {
+			if v.signers[c.KeyHash] || !c.IsCA {
 				sev = SevError
 			}
 			r.add(sev, "certificate", c.Member, "file name does not name the certificate's key (SHA-256 of its point is %s)", c.KeyHash)
 		}
 	}
-	r.checkCounters(logs, opt)
-	r.checkChains(signers, certs, anchors)
+	if err := r.checkCounters(v.logs, v.serials, names, opt); err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	r.checkChains(v.signers, certs, anchors)
 	r.OK = r.Errors() == 0
 	return r, nil
+}
+
+// readMember reads a member's content of the size its header gives.
+func readMember(tr *tar.Reader, size int64) ([]byte, error) {
+	if size < 0 || size > 64<<20 {
+		return io.ReadAll(tr) // let the reader find out what is there
+	}
+	b := make([]byte, size)
+	_, err := io.ReadFull(tr, b)
+	return b, err
+}
+
+// verifier checks the logs of one archive chunk by chunk: signatures and
+// names of a chunk on every core while the next chunk is read and
+// parsed, then the findings and counter entries in archive order.
+type verifier struct {
+	r         *Report
+	keys      map[string]*ecdsa.PublicKey // by serial (hex)
+	rec       *recovery
+	fast      map[string]*p256Key // by serial, for keys with many logs
+	uses      map[string]int
+	serialIdx map[string]uint32 // raw serial → index in serials
+	serials   []string          // hex
+	signers   map[string]bool
+	logs      []logEntry
+	names     *memberIndex
+	inflight  *job
+}
+
+// job is one chunk under check. Everything the workers need is resolved
+// before they start, so they read no map the reader goroutine changes.
+type job struct {
+	logs []parsed
+	key  []*ecdsa.PublicKey
+	fast []*p256Key
+	res  []sigResult
+	name []nameCheck
+	done chan struct{}
+}
+
+// start recovers missing keys of the chunk's serials, hands the chunk to
+// the workers and accounts for the chunk before it.
+func (v *verifier) start(logs []parsed) {
+	v.rec.run(logs)
+	j := &job{logs: logs, key: make([]*ecdsa.PublicKey, len(logs)), fast: make([]*p256Key, len(logs)),
+		res: make([]sigResult, len(logs)), name: make([]nameCheck, len(logs)), done: make(chan struct{})}
+	for i, p := range logs {
+		s := hex.EncodeToString(p.log.Serial)
+		k := v.keys[s]
+		j.key[i] = k
+		if k == nil {
+			continue
+		}
+		if f, ok := v.fast[s]; ok {
+			j.fast[i] = f
+		} else if v.uses[s]++; v.uses[s] == fastKeyAfter {
+			v.fast[s] = newP256Key(k) // nil for other curves: crypto/ecdsa then
+		}
+	}
+	workers := runtime.GOMAXPROCS(0)
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := w; i < len(logs); i += workers {
+				j.res[i] = checkSignature(logs[i].log, j.key[i], j.fast[i])
+				j.name[i] = checkName(logs[i])
+			}
+		}()
+	}
+	go func() { wg.Wait(); close(j.done) }()
+	v.wait()
+	v.inflight = j
+}
+
+// wait accounts for the chunk in flight, if any.
+func (v *verifier) wait() {
+	j := v.inflight
+	if j == nil {
+		return
+	}
+	v.inflight = nil
+	<-j.done
+	if v.signers == nil {
+		v.signers = map[string]bool{}
+	}
+	r := v.r
+	for i, p := range j.logs {
+		idx, ok := v.serialIdx[string(p.log.Serial)]
+		if !ok {
+			idx = uint32(len(v.serials))
+			s := hex.EncodeToString(p.log.Serial)
+			v.serials = append(v.serials, s)
+			v.serialIdx[string(p.log.Serial)] = idx
+			v.signers[s] = true
+		}
+		if j.res[i] == sigVerified && v.rec.recovered[v.serials[idx]] {
+			r.VerifiedWithoutCertificate++
+		}
+		r.checkLog(p, j.res[i], j.name[i])
+		if !p.log.Counter.IsUint64() {
+			r.add(SevError, "counter", p.member, "signature counter %s is out of range", p.log.Counter)
+			continue
+		}
+		v.logs = append(v.logs, logEntry{counter: p.log.Counter.Uint64(), unix: p.log.Time.Unix(), ord: p.ord, serial: idx,
+			updateTime: p.log.Kind() == "system" && string(p.log.Field(0)) == "updateTime"})
+		v.names.keep(p.ord, p.member)
+	}
 }
 
 // checkChains checks the certificate chain of every serial that signs
@@ -334,6 +443,7 @@ var nameRe = regexp.MustCompile(`^(Unixt|Utc|Gent)_([0-9.]+Z?)_Sig-(\d+)_Log-(Tr
 type parsed struct {
 	member string
 	log    *tse.Log
+	ord    uint32
 }
 
 // sigResult is the outcome of one signature check.
@@ -347,12 +457,12 @@ const (
 	sigNoAlg
 )
 
-// checkSignature verifies one log; it only reads shared state.
-func checkSignature(l *tse.Log, keys map[string]*ecdsa.PublicKey) sigResult {
+// checkSignature verifies one log against key k (nil: none), with the
+// P-256 table f when there is one; it only reads shared state.
+func checkSignature(l *tse.Log, k *ecdsa.PublicKey, f *p256Key) sigResult {
 	if l.BER {
 		return sigBER
 	}
-	k := keys[hex.EncodeToString(l.Serial)]
 	h, ok := hashFor[l.Algorithm.String()]
 	switch {
 	case k == nil:
@@ -362,38 +472,22 @@ func checkSignature(l *tse.Log, keys map[string]*ecdsa.PublicKey) sigResult {
 	}
 	hh := h.New()
 	hh.Write(l.DTBS)
+	digest := hh.Sum(nil)
 	n := len(l.Signature) / 2
-	if len(l.Signature)%2 == 0 && ecdsa.Verify(k, hh.Sum(nil), new(big.Int).SetBytes(l.Signature[:n]), new(big.Int).SetBytes(l.Signature[n:])) {
+	switch {
+	case len(l.Signature)%2 != 0:
+		return sigFailed
+	case f != nil:
+		if f.verify(digest, l.Signature) {
+			return sigVerified
+		}
+	case ecdsa.Verify(k, digest, new(big.Int).SetBytes(l.Signature[:n]), new(big.Int).SetBytes(l.Signature[n:])):
 		return sigVerified
 	}
 	return sigFailed
 }
 
-// checkChunk checks a run of logs: signatures on every core, then the
-// findings in archive order.
-func (r *Report) checkChunk(logs []parsed, keys map[string]*ecdsa.PublicKey, recovered map[string]bool) {
-	results := make([]sigResult, len(logs))
-	workers := runtime.GOMAXPROCS(0)
-	var wg sync.WaitGroup
-	for w := range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := w; i < len(logs); i += workers {
-				results[i] = checkSignature(logs[i].log, keys)
-			}
-		}()
-	}
-	wg.Wait()
-	for i, p := range logs {
-		if results[i] == sigVerified && recovered[hex.EncodeToString(p.log.Serial)] {
-			r.VerifiedWithoutCertificate++
-		}
-		r.checkLog(p, results[i])
-	}
-}
-
-func (r *Report) checkLog(e parsed, res sigResult) {
+func (r *Report) checkLog(e parsed, res sigResult, name nameCheck) {
 	l := e.log
 	r.Logs++
 	switch l.Kind() {
@@ -406,7 +500,12 @@ func (r *Report) checkLog(e parsed, res sigResult) {
 	default:
 		r.add(SevError, "structure", e.member, "unknown certifiedDataType %v", l.Type)
 	}
-	r.checkName(e)
+	switch {
+	case name.noPattern:
+		r.add(SevError, "name", e.member, "name does not follow the TR-03151 pattern")
+	case len(name.problems) > 0:
+		r.add(SevError, "name", e.member, "name does not match content: %s", strings.Join(name.problems, "; "))
+	}
 	switch res {
 	case sigVerified:
 		r.SignaturesVerified++
@@ -426,13 +525,19 @@ func (r *Report) checkLog(e parsed, res sigResult) {
 	}
 }
 
-// checkName compares the member name with what the log says.
-func (r *Report) checkName(e parsed) {
+// nameCheck is what comparing a member name with its log found.
+type nameCheck struct {
+	noPattern bool
+	problems  []string
+}
+
+// checkName compares the member name with what the log says; it only
+// reads its arguments (it runs on the workers).
+func checkName(e parsed) nameCheck {
 	l := e.log
 	m := nameRe.FindStringSubmatch(e.member)
 	if m == nil {
-		r.add(SevError, "name", e.member, "name does not follow the TR-03151 pattern")
-		return
+		return nameCheck{noPattern: true}
 	}
 	var problems []string
 	if m[3] != l.Counter.String() {
@@ -456,9 +561,7 @@ func (r *Report) checkName(e parsed) {
 			problems = append(problems, fmt.Sprintf("event %s, log says %s", m[8], l.Field(0)))
 		}
 	}
-	if len(problems) > 0 {
-		r.add(SevError, "name", e.member, "name does not match content: %s", strings.Join(problems, "; "))
-	}
+	return nameCheck{problems: problems}
 }
 
 func nameTime(kind, v string) (time.Time, bool) {
@@ -494,14 +597,21 @@ func cmpUint(a, b uint64) int {
 
 // checkCounters finds duplicates and gaps per serial, and times that go
 // backwards without an updateTime in between.
-func (r *Report) checkCounters(logs []logEntry, opt Options) {
+func (r *Report) checkCounters(logs []logEntry, serials []string, names *memberIndex, opt Options) error {
 	// One sort by serial and counter; each serial is then a run.
 	slices.SortStableFunc(logs, func(a, b logEntry) int {
-		if c := strings.Compare(a.serial, b.serial); c != 0 {
+		if c := strings.Compare(serials[a.serial], serials[b.serial]); c != 0 {
 			return c
 		}
 		return cmpUint(a.counter, b.counter)
 	})
+	// Findings name members; their names are looked up once all are known.
+	type finding struct {
+		sev, check string
+		ord        uint32
+		msg        func(name func(uint32) string) string
+	}
+	var found []finding
 	for lo := 0; lo < len(logs); {
 		hi := lo + 1
 		for hi < len(logs) && logs[hi].serial == logs[lo].serial {
@@ -509,13 +619,15 @@ func (r *Report) checkCounters(logs []logEntry, opt Options) {
 		}
 		es := logs[lo:hi]
 		lo = hi
-		sum := Serial{Serial: es[0].serial, Logs: len(es), FirstCounter: es[0].counter, LastCounter: es[len(es)-1].counter}
+		sum := Serial{Serial: serials[es[0].serial], Logs: len(es), FirstCounter: es[0].counter, LastCounter: es[len(es)-1].counter}
 		for i := 1; i < len(es); i++ {
 			prev, cur := es[i-1], es[i]
 			switch d := cur.counter - prev.counter; {
 			case d == 0:
 				sum.Duplicates = append(sum.Duplicates, cur.counter)
-				r.add(SevError, "counter", cur.member, "signature counter %d appears twice (also %s)", cur.counter, prev.member)
+				found = append(found, finding{SevError, "counter", cur.ord, func(name func(uint32) string) string {
+					return fmt.Sprintf("signature counter %d appears twice (also %s)", cur.counter, name(prev.ord))
+				}})
 			case d > 1:
 				gap := fmt.Sprintf("%d..%d", prev.counter+1, cur.counter-1)
 				if d == 2 {
@@ -526,13 +638,80 @@ func (r *Report) checkCounters(logs []logEntry, opt Options) {
 				if opt.Partial {
 					sev = SevWarning
 				}
-				r.add(sev, "counter", cur.member, "signature counter(s) %s missing before this log", gap)
+				found = append(found, finding{sev, "counter", cur.ord, func(func(uint32) string) string {
+					return fmt.Sprintf("signature counter(s) %s missing before this log", gap)
+				}})
 			}
 			if cur.unix < prev.unix && !prev.updateTime {
-				r.add(SevWarning, "time", cur.member, "log time %s is before the previous log's %s",
-					time.Unix(cur.unix, 0).UTC().Format(time.RFC3339), time.Unix(prev.unix, 0).UTC().Format(time.RFC3339))
+				found = append(found, finding{SevWarning, "time", cur.ord, func(func(uint32) string) string {
+					return fmt.Sprintf("log time %s is before the previous log's %s",
+						time.Unix(cur.unix, 0).UTC().Format(time.RFC3339), time.Unix(prev.unix, 0).UTC().Format(time.RFC3339))
+				}})
 			}
 		}
 		r.Serials = append(r.Serials, sum)
 	}
+	if len(found) == 0 {
+		return nil
+	}
+	// Which names the findings need: their own and any they mention.
+	want := map[uint32]string{}
+	for _, f := range found {
+		want[f.ord] = ""
+		f.msg(func(o uint32) string { want[o] = ""; return "" })
+	}
+	if err := names.lookup(want); err != nil {
+		return err
+	}
+	name := func(o uint32) string { return want[o] }
+	for _, f := range found {
+		r.add(f.sev, f.check, name(f.ord), "%s", f.msg(name))
+	}
+	return nil
+}
+
+// memberIndex finds member names by their position in the archive: read
+// again from a seekable archive, or kept from the first reading when the
+// archive is a stream.
+type memberIndex struct {
+	rs    io.ReadSeeker
+	start int64
+	kept  map[uint32]string
+}
+
+// keep remembers a log member's name when it cannot be read again.
+func (m *memberIndex) keep(ord uint32, name string) {
+	if m.rs != nil {
+		return
+	}
+	if m.kept == nil {
+		m.kept = map[uint32]string{}
+	}
+	m.kept[ord] = name
+}
+
+// lookup fills in the names of the members at the positions in want.
+func (m *memberIndex) lookup(want map[uint32]string) error {
+	if m.rs == nil {
+		for o := range want {
+			want[o] = m.kept[o]
+		}
+		return nil
+	}
+	if _, err := m.rs.Seek(m.start, io.SeekStart); err != nil {
+		return fmt.Errorf("reading member names again: %w", err)
+	}
+	tr := tar.NewReader(m.rs)
+	left := len(want)
+	for ord := uint32(0); left > 0; ord++ {
+		h, err := tr.Next()
+		if err != nil {
+			return fmt.Errorf("reading member names again: %w", err)
+		}
+		if _, ok := want[ord]; ok {
+			want[ord] = h.Name[strings.LastIndex(h.Name, "/")+1:]
+			left--
+		}
+	}
+	return nil
 }

@@ -223,3 +223,70 @@ func TestNotATar(t *testing.T) {
 		t.Fatal("garbage accepted")
 	}
 }
+
+// Counter findings name the right members whether the archive can be read
+// again (a file: names are looked up by position) or is a stream (names
+// kept): the 101st member (Sig-101) replaced by a copy of the 100th
+// (Sig-102; the archive is not in counter order) is a duplicate of it and
+// leaves counter 101 missing before the original Sig-102, in an archive
+// where the P-256 table path runs.
+func TestCounterFindingsNameTheirMembers(t *testing.T) {
+	const file = "6f4217a1-f8d2-4613-a5d6-171c62560ebe.tar"
+	orig := fixture(t, file)
+	var logNames []string
+	var copied []byte
+	i := 0
+	b := rewrite(t, orig, func(n string, d []byte) (string, []byte, bool) {
+		if !strings.HasSuffix(n, ".log") {
+			return n, d, true
+		}
+		i++
+		logNames = append(logNames, n)
+		switch i {
+		case 100:
+			copied = d
+		case 101:
+			return n, copied, true
+		}
+		return n, d, true
+	})
+	seek := run(t, file, b, Options{})
+	stream, err := Verify(file, io.MultiReader(bytes.NewReader(b)), Options{}) // no Seek
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range []*Report{seek, stream} {
+		var dup, gap *Finding
+		for k := range r.Findings {
+			f := &r.Findings[k]
+			switch {
+			case f.Check == "counter" && strings.Contains(f.Message, "appears twice"):
+				dup = f
+			case f.Check == "counter" && strings.Contains(f.Message, "missing before"):
+				gap = f
+			}
+		}
+		if dup == nil || gap == nil {
+			t.Fatalf("findings %+v", r.Findings)
+		}
+		// Sorted by counter, the original log 100 comes first (stable), so
+		// the copy is the duplicate and names the original.
+		if dup.Member != logNames[100] || !strings.HasSuffix(dup.Message, "(also "+logNames[99]+")") {
+			t.Fatalf("duplicate finding %+v; logs 100, 101: %s, %s", dup, logNames[99], logNames[100])
+		}
+		if gap.Member != logNames[99] || !strings.Contains(gap.Message, "counter(s) 101 missing") {
+			t.Fatalf("gap finding %+v, want on %s", gap, logNames[99])
+		}
+		if r.SignaturesVerified != 668 || r.SignaturesFailed != 0 {
+			t.Fatalf("verified %d failed %d", r.SignaturesVerified, r.SignaturesFailed)
+		}
+	}
+	if len(seek.Findings) != len(stream.Findings) {
+		t.Fatalf("seekable %d findings, stream %d", len(seek.Findings), len(stream.Findings))
+	}
+	for k := range seek.Findings {
+		if seek.Findings[k] != stream.Findings[k] {
+			t.Fatalf("finding %d: %+v vs %+v", k, seek.Findings[k], stream.Findings[k])
+		}
+	}
+}
