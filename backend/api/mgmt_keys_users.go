@@ -123,8 +123,8 @@ type invitation struct {
 // inviteRequest is whom to invite, in which role.
 type inviteRequest struct {
 	Email     string   `json:"email"`
-	FirstName string   `json:"first_name"`
-	LastName  string   `json:"last_name"`
+	FirstName string   `json:"first_name,omitempty"`
+	LastName  string   `json:"last_name,omitempty"`
 	Role      org.Role `json:"role"`
 }
 

@@ -22,7 +22,7 @@ type OrgUsage struct {
 	Name           string     `json:"name"`
 	Month          string     `json:"month"`
 	ManagedOrgs    int        `json:"managed_organizations"`
-	TSS            []TSSUsage `json:"tss"`
+	TSS            []TSSUsage `json:"tss" nullable:"false"`
 	Type           string     `json:"_type"`
 }
 
@@ -139,7 +139,7 @@ type Invoice struct {
 	Address          *Address `json:"billing_address,omitempty"`
 	Month            string   `json:"month"`
 	Currency         string   `json:"currency"`
-	Lines            []Line   `json:"lines"`
+	Lines            []Line   `json:"lines" nullable:"false"`
 	Net              int64    `json:"net"`
 	VatRate          string   `json:"vat_rate"`
 	Vat              int64    `json:"vat"`
