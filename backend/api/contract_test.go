@@ -232,6 +232,10 @@ func TestContractCheckerCatchesMismatches(t *testing.T) {
 		{"GET", "/healthz", `{"status":"ok","version":"v","store_format":2}`, `{"status":"ok","version":"v","store_format":"2"}`},
 		{"DELETE", "/api/v0/organizations/7f1c0d8e-0000-4000-8000-000000000001", `{"_success":true}`, `{"_success":"yes"}`},
 		{"GET", "/api/dashboard/sync/workstations", `{"count":0,"data":[]}`, `{"count":0,"data":{}}`},
+		// A list's data is never null (nullable:"false"); a value outside an enum fails.
+		{"GET", "/api/v0/organizations", `{"data":[],"count":0,"_type":"ORGANIZATION_LIST"}`, `{"data":null,"count":0,"_type":"ORGANIZATION_LIST"}`},
+		{"GET", "/api/dashboard/invitations/t", `{"email":"e","organization_name":"o","role":"admin","user_exists":false,"expires_at":1}`,
+			`{"email":"e","organization_name":"o","role":"root","user_exists":false,"expires_at":1}`},
 	} {
 		r := httptest.NewRequest(tc.method, tc.path, nil)
 		if err := c.check(r, 200, hdr, []byte(tc.good)); err != nil {
