@@ -14,8 +14,9 @@ import (
 	"github.com/fiskaldesk/fiskaldesk/backend/tss"
 )
 
-// Every route fiskaldesk serves, with what it asks of its caller, in one
-// table (docs/security.md › Roles). The authorization step (guard, in
+// Every route fiskaldesk serves, with what it asks of its caller and what
+// it takes and answers, in one table (docs/security.md › Roles;
+// docs/development.md › Adding a route). The authorization step (guard, in
 // access.go) reads a route's access and scope and runs before any handler
 // logic: it resolves the principal, validates X-Organization-ID and X-Env
 // against what the principal may act for, checks the route's requirement
@@ -24,7 +25,9 @@ import (
 // (a TSS of another tenant is 404 there too).
 //
 // A route without a row is not served, and the access test
-// (access_matrix_test.go) fails for a served route it has no row for.
+// (access_matrix_test.go) fails for a served route it has no row for. The
+// OpenAPI document is built from the rows (openapi.go); the frontend's
+// types are generated from it.
 
 // api is the family a route belongs to; each family is mounted under its
 // base paths in NewRouter.
@@ -183,7 +186,7 @@ func (f api) docBase() string {
 	return "" // site: full paths
 }
 
-// Media types of file answers.
+// Media types of file answers and raw bodies.
 const (
 	mediaTar  = "application/x-tar"
 	mediaZip  = "application/zip"
