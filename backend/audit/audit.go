@@ -4,10 +4,12 @@
 package audit
 
 import (
+	"slices"
 	"time"
 
 	"github.com/google/uuid"
 
+	"github.com/fiskaldesk/fiskaldesk/backend/paging"
 	"github.com/fiskaldesk/fiskaldesk/backend/store"
 )
 
@@ -54,10 +56,9 @@ func List(txn store.Tx, org string, limit, offset int) ([]Entry, int, error) {
 	if err != nil {
 		return nil, 0, err
 	}
-	n := len(all)
-	out := make([]Entry, 0, limit)
-	for i := n - 1 - offset; i >= 0 && len(out) < limit; i-- {
-		out = append(out, all[i])
-	}
-	return out, n, nil
+	slices.Reverse(all)
+	// paging.Page clamps a negative limit or offset instead of panicking
+	// (make with a negative capacity, an index past the end).
+	// Never nil: an empty page is [] in JSON.
+	return append([]Entry{}, paging.Page(all, limit, offset)...), len(all), nil
 }

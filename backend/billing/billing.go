@@ -383,13 +383,28 @@ func (s *Service) UpdateAddress(ctx context.Context, v org.Viewer, id string, in
 	})
 }
 
-// DeleteAddress removes an address no organization uses.
+// DeleteAddress removes an address no organization uses; one in use is
+// refused with a ValidationError on billing_address.
 func (s *Service) DeleteAddress(ctx context.Context, v org.Viewer, id string) error {
 	a, err := s.Address(v, id, true)
 	if err != nil {
 		return err
 	}
 	return s.st.Update(ctx, func(txn store.Tx) error {
+		// An organization naming it would be left naming nothing (and
+		// would still count as billed for going LIVE). The user is not told
+		// which one: it may be another tenant's since a hand-over.
+		err := store.ScanJSON(txn, store.OrgPrefix(), func(o struct {
+			BillingAddressID string `json:"billing_address_id"`
+		}) error {
+			if o.BillingAddressID == id {
+				return &org.ValidationError{Field: "billing_address", Msg: "is the billing address of an organization; set that organization's billing_address_id to another address first"}
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
 		if err := txn.Delete(store.BillAddrKey(id)); err != nil {
 			return err
 		}

@@ -52,8 +52,11 @@ func boolFlag(b bool) string {
 }
 
 // fill adds the rows of one closing. slaves are the registers whose
-// master is reg (Stamm_Terminals).
-func fill(t tableSet, cl *Closing, reg *CashRegister, slaves []CashRegister, o *org.Organization, vats map[uint32]VatDefinition, tseRows func(tx Transaction) row) {
+// master is reg (Stamm_Terminals); agencies are the purchaser agencies
+// (Stamm_Agenturen), those of reg go into pa.csv, and a business case's
+// purchaser_agency_id names one of them by id (AGENTUR_ID is its export
+// id; 0 without one).
+func fill(t tableSet, cl *Closing, reg *CashRegister, slaves []CashRegister, agencies []PurchaserAgency, o *org.Organization, vats map[uint32]VatDefinition, tseRows func(tx Transaction) row) {
 	key := row{"Z_KASSE_ID": reg.ClientSerial, "Z_ERSTELLUNG": dsTime(cl.Head.ExportCreationDate), "Z_NR": *cl.ExportID}
 	p := cl.CashStatement.Payment
 	t.add("cashpointclosing.csv", key, row{"Z_BUCHUNGSTAG": cl.Head.BusinessDate, "TAXONOMIE_VERSION": TaxonomyVersion,
@@ -78,11 +81,20 @@ func fill(t tableSet, cl *Closing, reg *CashRegister, slaves []CashRegister, o *
 		t.add("slaves.csv", key, row{"TERMINAL_ID": sl.ClientID, "TERMINAL_BRAND": sl.Brand, "TERMINAL_MODELL": sl.Model,
 			"TERMINAL_SERIENNR": sl.ClientSerial, "TERMINAL_SW_BRAND": sl.Software.Brand, "TERMINAL_SW_VERSION": sl.Software.Version})
 	}
+	agencyID := map[string]int{}
+	for _, a := range agencies {
+		agencyID[a.ID] = a.PurchaserAgencyExportID
+		if a.ClientID == reg.ClientID {
+			t.add("pa.csv", key, row{"AGENTUR_ID": a.PurchaserAgencyExportID, "AGENTUR_NAME": a.Name, "AGENTUR_STRASSE": a.Address.Street,
+				"AGENTUR_PLZ": a.Address.PostalCode, "AGENTUR_ORT": a.Address.City, "AGENTUR_LAND": a.Address.CountryCode,
+				"AGENTUR_STNR": a.TaxNumber, "AGENTUR_USTID": a.VatIDNumber})
+		}
+	}
 	used := map[uint32]bool{}
 	for _, bc := range cl.CashStatement.BusinessCases {
 		for _, a := range bc.AmountsPerVatID {
 			used[a.VatDefinitionExportID] = true
-			t.add("businesscases.csv", key, row{"GV_TYP": bc.Type, "GV_NAME": bc.Name, "AGENTUR_ID": 0, "UST_SCHLUESSEL": a.VatDefinitionExportID,
+			t.add("businesscases.csv", key, row{"GV_TYP": bc.Type, "GV_NAME": bc.Name, "AGENTUR_ID": agencyID[bc.PurchaserAgencyID], "UST_SCHLUESSEL": a.VatDefinitionExportID,
 				"Z_UMS_BRUTTO": a.InclVat, "Z_UMS_NETTO": a.ExclVat, "Z_UST": a.Vat})
 		}
 	}
@@ -118,7 +130,7 @@ func fill(t tableSet, cl *Closing, reg *CashRegister, slaves []CashRegister, o *
 		for _, l := range d.Lines {
 			pos := merge(bon, row{"POS_ZEILE": l.LineitemExportID})
 			t.add("lines.csv", key, merge(pos, row{"ARTIKELTEXT": l.Text, "GV_TYP": l.BusinessCase.Type, "GV_NAME": l.BusinessCase.Name,
-				"INHAUS": "0", "P_STORNO": boolFlag(l.Storno), "AGENTUR_ID": 0, "ART_NR": l.Item.Number, "MENGE": l.Item.Quantity, "FAKTOR": 1.0, "STK_BR": l.Item.PricePerUnit}))
+				"INHAUS": "0", "P_STORNO": boolFlag(l.Storno), "AGENTUR_ID": agencyID[l.BusinessCase.PurchaserAgencyID], "ART_NR": l.Item.Number, "MENGE": l.Item.Quantity, "FAKTOR": 1.0, "STK_BR": l.Item.PricePerUnit}))
 			for _, a := range l.BusinessCase.AmountsPerVatID {
 				used[a.VatDefinitionExportID] = true
 				t.add("itemamounts.csv", key, merge(pos, row{"TYP": "base_amount", "UST_SCHLUESSEL": a.VatDefinitionExportID, "PF_BRUTTO": a.InclVat, "PF_NETTO": a.ExclVat, "PF_UST": a.Vat}))
@@ -189,7 +201,11 @@ func cell(c Column, v any) string {
 			}
 			f, _ = strconv.ParseFloat(x, 64)
 		}
-		return strings.Replace(strconv.FormatFloat(f, 'f', c.Accuracy, 64), ".", ",", 1)
+		s := strconv.FormatFloat(f, 'f', c.Accuracy, 64)
+		if strings.Trim(s, "-0.") == "" {
+			s = strings.TrimPrefix(s, "-") // what rounds to zero is 0,00, never -0,00
+		}
+		return strings.Replace(s, ".", ",", 1)
 	}
 	s := fmt.Sprint(v)
 	if c.MaxLength > 0 && utf8.RuneCountInString(s) > c.MaxLength {
@@ -323,6 +339,10 @@ func (s *Service) exportFiles(ctx context.Context, o, env string, e *Export, run
 			slaves[r.MasterClientID] = append(slaves[r.MasterClientID], r)
 		}
 	}
+	agencies, _, err := s.Agencies(sys, 1<<30, 0)
+	if err != nil {
+		return nil, time.Time{}, err
+	}
 	set := tableSet{}
 	var latest int64
 	for i, cid := range e.CashPointClosings {
@@ -343,7 +363,7 @@ func (s *Service) exportFiles(ctx context.Context, o, env string, e *Export, run
 		if err != nil {
 			return nil, time.Time{}, err
 		}
-		fill(set, &cl, reg, slaves[reg.ClientID], organization, vats, func(tx Transaction) row { return s.tseRow(sys, reg, tx) })
+		fill(set, &cl, reg, slaves[reg.ClientID], agencies, organization, vats, func(tx Transaction) row { return s.tseRow(sys, reg, tx) })
 	}
 	files := []file{{"index.xml", IndexXML}, {"gdpdu-01-09-2004.dtd", DTD}}
 	for _, tb := range tables {

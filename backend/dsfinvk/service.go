@@ -16,6 +16,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/google/uuid"
 	"github.com/rs/zerolog"
@@ -212,9 +213,9 @@ func (s *Service) PutRegister(ctx context.Context, c tss.Caller, clientID string
 	switch {
 	case rt.Type != "MASTER" && rt.Type != "SLAVE_WITH_TSS" && rt.Type != "SLAVE_WITHOUT_TSS":
 		return nil, &org.ValidationError{Field: "cash_register_type.type", Msg: "must be MASTER, SLAVE_WITH_TSS or SLAVE_WITHOUT_TSS"}
-	case in.Brand == "" || len(in.Brand) > 50:
+	case in.Brand == "" || utf8.RuneCountInString(in.Brand) > 50:
 		return nil, &org.ValidationError{Field: "brand", Msg: "is required (1 to 50 characters)"}
-	case in.Model == "" || len(in.Model) > 50:
+	case in.Model == "" || utf8.RuneCountInString(in.Model) > 50:
 		return nil, &org.ValidationError{Field: "model", Msg: "is required (1 to 50 characters)"}
 	case in.Software.Brand == "" && in.Software.Version == "":
 		return nil, &org.ValidationError{Field: "software", Msg: "needs brand or version"}
@@ -308,14 +309,19 @@ func (s *Service) Registers(c tss.Caller, limit, offset int) ([]CashRegister, in
 
 // ---- purchaser agencies ----
 
-// PutAgency creates or replaces a purchaser agency.
+// agencyVatIDRe is the cloud's pattern for an agency's vat_id_number.
+var agencyVatIDRe = regexp.MustCompile(`^[A-Z]{2}.{1,13}$`)
+
+// PutAgency creates or replaces a purchaser agency. The limits are the
+// cloud's and pa.csv's (name 60, street 60, postal code 10, city 62, tax
+// number 20 characters).
 func (s *Service) PutAgency(ctx context.Context, c tss.Caller, id string, in PurchaserAgency) (*PurchaserAgency, error) {
 	o, env, err := s.scope(c)
 	if err != nil {
 		return nil, err
 	}
 	switch {
-	case in.Name == "" || len(in.Name) > 60:
+	case in.Name == "" || utf8.RuneCountInString(in.Name) > 60:
 		return nil, &org.ValidationError{Field: "name", Msg: "is required (1 to 60 characters)"}
 	case in.ClientID == "":
 		return nil, &org.ValidationError{Field: "client_id", Msg: "is required"}
@@ -323,6 +329,18 @@ func (s *Service) PutAgency(ctx context.Context, c tss.Caller, id string, in Pur
 		return nil, &org.ValidationError{Field: "address.country_code", Msg: "must be ISO 3166-1 alpha-3"}
 	case (in.TaxNumber == "") == (in.VatIDNumber == ""):
 		return nil, &org.ValidationError{Field: "tax_number", Msg: "give tax_number or vat_id_number, not both"}
+	case in.PurchaserAgencyExportID < 0:
+		return nil, &org.ValidationError{Field: "purchaser_agency_export_id", Msg: "must not be negative"}
+	case utf8.RuneCountInString(in.Address.Street) > 60:
+		return nil, &org.ValidationError{Field: "address.street", Msg: "must have at most 60 characters"}
+	case utf8.RuneCountInString(in.Address.PostalCode) > 10:
+		return nil, &org.ValidationError{Field: "address.postal_code", Msg: "must have at most 10 characters"}
+	case utf8.RuneCountInString(in.Address.City) > 62:
+		return nil, &org.ValidationError{Field: "address.city", Msg: "must have at most 62 characters"}
+	case utf8.RuneCountInString(in.TaxNumber) > 20:
+		return nil, &org.ValidationError{Field: "tax_number", Msg: "must have at most 20 characters"}
+	case in.VatIDNumber != "" && !agencyVatIDRe.MatchString(in.VatIDNumber):
+		return nil, &org.ValidationError{Field: "vat_id_number", Msg: "must be a VAT id such as DE123456789"}
 	}
 	in.ID, in.Type, in.Env, in.Version, in.TimeCreation = id, "PURCHASER_AGENCY", env, Version, s.now().Unix()
 	return &in, s.st.Update(ctx, func(txn store.Tx) error { return store.PutJSON(txn, store.DKAgencyKey(o, env, id), in) })
@@ -431,6 +449,13 @@ func (s *Service) InsertClosing(ctx context.Context, c tss.Caller, id string, bo
 	return &view, nil
 }
 
+// The MaxLength of index.xml for the keys the export writes from a
+// closing: a longer value is cut (cell), which can make two keys equal.
+const (
+	maxBonID   = 40 // BON_ID
+	maxKasseID = 50 // Z_KASSE_ID
+)
+
 func near(a, b float64) bool { return math.Abs(a-b) < 0.005 }
 
 // validate checks a closing against its register, the closing numbers and
@@ -476,6 +501,11 @@ func (s *Service) validate(ctx context.Context, _ *jobs.Run, o, env, id string) 
 	if !near(sumCash, p.CashAmount) {
 		warn("W_INCONSISTENT_AMOUNT", "cash_statement.payment.cash_amount %.2f differs from the sum of Bar payment types %.2f", p.CashAmount, sumCash)
 	}
+	if reg != nil {
+		if n := utf8.RuneCountInString(reg.ClientSerial); n > maxKasseID {
+			warn("W_FIELD_TOO_LONG", "the register's serial %q (Z_KASSE_ID) has %d characters; index.xml allows %d, so exports cut it", reg.ClientSerial, n, maxKasseID)
+		}
+	}
 	if cl.Head.BusinessDate == "" {
 		warn("W_MISSING_FIELD", "head.business_date is missing; Z_BUCHUNGSTAG stays empty")
 	}
@@ -487,6 +517,8 @@ func (s *Service) validate(ctx context.Context, _ *jobs.Run, o, env, id string) 
 		}
 		if tx.Head.TransactionExportID == "" {
 			warn("W_MISSING_FIELD", "transactions[%d].head.transaction_export_id (BON_ID) is missing", i)
+		} else if n := utf8.RuneCountInString(tx.Head.TransactionExportID); n > maxBonID {
+			warn("W_FIELD_TOO_LONG", "transactions[%d].head.transaction_export_id (BON_ID) has %d characters; index.xml allows %d, so exports cut it and references may no longer be unique", i, n, maxBonID)
 		}
 		if tx.Head.User == nil {
 			warn("W_MISSING_FIELD", "transactions[%d].head.user is missing (BEDIENER_ID)", i)
@@ -499,6 +531,33 @@ func (s *Service) validate(ctx context.Context, _ *jobs.Run, o, env, id string) 
 		}
 		if tx.Security.TSSTxID == "" && tx.Security.ErrorMessage == "" {
 			warn("W_MISSING_FIELD", "transactions[%d] (BON_ID %s) has neither security.tss_tx_id nor security.error_message", i, tx.Head.TransactionExportID)
+		}
+	}
+	// Every VAT key used must be defined: vat.csv would otherwise carry
+	// the key with rate 0,00 and no description.
+	defs, err := s.VatDefinitions(systemCaller(o, env))
+	if err != nil {
+		return err
+	}
+	known, unknown := map[uint32]bool{}, map[uint32]bool{}
+	for _, v := range defs {
+		known[v.ExportID] = true
+	}
+	checkVAT := func(as []VatAmount) {
+		for _, a := range as {
+			if !known[a.VatDefinitionExportID] && !unknown[a.VatDefinitionExportID] {
+				unknown[a.VatDefinitionExportID] = true
+				warn("W_UNKNOWN_VAT_DEFINITION", "vat_definition_export_id %d is not defined (GET /vat_definitions); vat.csv carries it without rate and description", a.VatDefinitionExportID)
+			}
+		}
+	}
+	for _, bc := range cl.CashStatement.BusinessCases {
+		checkVAT(bc.AmountsPerVatID)
+	}
+	for _, tx := range cl.Transactions {
+		checkVAT(tx.Data.AmountsPerVatID)
+		for _, l := range tx.Data.Lines {
+			checkVAT(l.BusinessCase.AmountsPerVatID)
 		}
 	}
 	if len(cl.Transactions) > 0 && !near(sumTx, p.FullAmount) {

@@ -276,6 +276,13 @@ func (s *Service) CreateTx(txn store.Tx, v Viewer, in Input) (*Organization, err
 	return o, s.recordBoth(txn, o, v.Actor, "organization.create", in.changedFields()...)
 }
 
+func billTo(o *Organization) string {
+	if o.BillingOptions == nil {
+		return ""
+	}
+	return o.BillingOptions.BillToOrganization
+}
+
 // checkBillTo requires bill_to_organization to name an org v can see.
 func (s *Service) checkBillTo(txn store.Tx, v Viewer, o *Organization) error {
 	if o.BillingOptions == nil || o.BillingOptions.BillToOrganization == "" || o.BillingOptions.BillToOrganization == o.ID {
@@ -326,8 +333,14 @@ func (s *Service) Patch(ctx context.Context, v Viewer, id string, in Input) (*Or
 				return err
 			}
 		}
-		if err := s.checkBillTo(txn, v, &next); err != nil {
-			return err
+		// bill_to is checked when it changes, not on every later change:
+		// the org it names may since have been deleted or be out of the
+		// caller's sight (an org billed to the reseller whose key created
+		// it, changed with its own key).
+		if billTo(&next) != billTo(old) {
+			if err := s.checkBillTo(txn, v, &next); err != nil {
+				return err
+			}
 		}
 		next.UpdatedAt = s.now().Unix()
 		if err := putOrg(txn, old, &next); err != nil {

@@ -390,6 +390,13 @@ func (s *Service) AcceptInvitation(ctx context.Context, token string, nu NewUser
 			if ok, _ := secret.Verify(rec.PasswordHash, nu.Password); !ok {
 				return ErrInvalidCredentials
 			}
+			// Invitations of one address do not exclude each other; a
+			// second one must not overwrite the role the first gave (an
+			// owner accepting an older member invitation would leave the
+			// organization without an owner). Roles change through SetRole.
+			if ok, err := store.Exists(txn, store.MemberKey(o.ID, rec.ID)); err != nil || ok {
+				return cmp.Or(err, ErrAlreadyMember)
+			}
 			u = &rec.User
 		} else {
 			nu.Email = inv.Email

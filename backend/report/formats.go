@@ -3,6 +3,7 @@ package report
 import (
 	"bytes"
 	"encoding/csv"
+	"errors"
 	"fmt"
 	"io"
 	"slices"
@@ -50,6 +51,15 @@ func (r *Report) receiptsHeader() []string {
 	return append(h, "Signaturzähler", "Signatur")
 }
 
+// abbrev cuts s to n bytes and marks the cut; a shorter s stays as it is.
+// The ids and signatures it cuts are ASCII (UUIDs, base64).
+func abbrev(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
+}
+
 func dec(c int64) string { return strconv.FormatFloat(float64(c)/100, 'f', 2, 64) }
 
 // CSV writes one table ("totals" or "receipts"): ';' separated, decimal
@@ -60,7 +70,9 @@ func (r *Report) CSV(w io.Writer, kind string) error {
 	cw := csv.NewWriter(w)
 	cw.Comma = ';'
 	if kind == "totals" {
-		_ = cw.Write(append(r.totalsHeader(), "Typ"))
+		if err := cw.Write(append(r.totalsHeader(), "Typ")); err != nil {
+			return err
+		}
 		for _, t := range r.Totals {
 			row := []string{t.Day, t.TSSID, t.ClientSerial, strconv.Itoa(t.Receipts)}
 			for _, g := range t.Gross {
@@ -70,10 +82,14 @@ func (r *Report) CSV(w io.Writer, kind string) error {
 			for _, p := range payValues(t.Payments, r.Currencies) {
 				row = append(row, dec(p))
 			}
-			_ = cw.Write(append(row, t.Type))
+			if err := cw.Write(append(row, t.Type)); err != nil {
+				return err
+			}
 		}
 	} else {
-		_ = cw.Write(r.receiptsHeader())
+		if err := cw.Write(r.receiptsHeader()); err != nil {
+			return err
+		}
 		for _, rc := range r.Receipts {
 			row := []string{rc.Time.Format(time.RFC3339), rc.Organization, rc.TSSID, rc.ClientSerial, strconv.FormatUint(rc.Number, 10), rc.Type}
 			for _, g := range rc.Gross {
@@ -82,7 +98,9 @@ func (r *Report) CSV(w io.Writer, kind string) error {
 			for _, p := range payValues(rc.Payments, r.Currencies) {
 				row = append(row, dec(p))
 			}
-			_ = cw.Write(append(row, strconv.FormatUint(rc.Counter, 10), rc.Signature))
+			if err := cw.Write(append(row, strconv.FormatUint(rc.Counter, 10), rc.Signature)); err != nil {
+				return err
+			}
 		}
 	}
 	cw.Flush()
@@ -93,30 +111,48 @@ func (r *Report) CSV(w io.Writer, kind string) error {
 // type Beleg), "Sonstige Vorgänge" (every other type, never turnover) and
 // "Belege"; amounts are numbers with a number format, so sums in the
 // sheet add up; each currency has its own columns.
-func (r *Report) XLSX(w io.Writer) error {
+func (r *Report) XLSX(w io.Writer) (err error) {
 	f := excelize.NewFile()
-	defer f.Close()
-	money, _ := f.NewStyle(&excelize.Style{NumFmt: 4}) // #,##0.00
-	bold, _ := f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true}})
+	defer func() { err = errors.Join(err, f.Close()) }()
+	money, err := f.NewStyle(&excelize.Style{NumFmt: 4}) // #,##0.00
+	if err != nil {
+		return err
+	}
+	bold, err := f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true}})
+	if err != nil {
+		return err
+	}
+	set := func(sheet string, col, row int, v any, style int) error {
+		cell, err := excelize.CoordinatesToCellName(col, row)
+		if err != nil {
+			return err
+		}
+		if err := f.SetCellValue(sheet, cell, v); err != nil {
+			return err
+		}
+		if style == 0 {
+			return nil
+		}
+		return f.SetCellStyle(sheet, cell, cell, style)
+	}
 	write := func(sheet string, header []string, rows [][]any, moneyFrom, moneyTo int) error {
 		for i, h := range header {
-			cell, _ := excelize.CoordinatesToCellName(i+1, 1)
-			_ = f.SetCellValue(sheet, cell, h)
-			_ = f.SetCellStyle(sheet, cell, cell, bold)
+			if err := set(sheet, i+1, 1, h, bold); err != nil {
+				return err
+			}
 		}
 		for ri, row := range rows {
 			for ci, v := range row {
-				cell, _ := excelize.CoordinatesToCellName(ci+1, ri+2)
-				if err := f.SetCellValue(sheet, cell, v); err != nil {
-					return err
-				}
+				style := 0
 				if ci >= moneyFrom && ci <= moneyTo {
-					_ = f.SetCellStyle(sheet, cell, cell, money)
+					style = money
+				}
+				if err := set(sheet, ci+1, ri+2, v, style); err != nil {
+					return err
 				}
 			}
 		}
-		_ = f.SetPanes(sheet, &excelize.Panes{Freeze: true, YSplit: 1, TopLeftCell: "A2", ActivePane: "bottomLeft"})
-		return nil
+		return f.SetPanes(sheet, &excelize.Panes{Freeze: true, YSplit: 1, TopLeftCell: "A2", ActivePane: "bottomLeft"})
 	}
 	num := func(c int64) float64 { return float64(c) / 100 }
 	totalRow := func(t Total) []any {
@@ -170,7 +206,7 @@ func (r *Report) XLSX(w io.Writer) error {
 	if err := write("Belege", r.receiptsHeader(), receipts, 6, 10+2*len(r.Currencies)); err != nil {
 		return err
 	}
-	_, err := f.WriteTo(w)
+	_, err = f.WriteTo(w)
 	return err
 }
 
@@ -277,7 +313,7 @@ func (r *Report) PDF(w io.Writer) error {
 	var trow [][]string
 	turnover := r.TurnoverTotals()
 	for _, t := range turnover {
-		trow = append(trow, append([]string{t.Day, t.TSSID[:8] + "…", t.ClientSerial, strconv.Itoa(t.Receipts)}, amounts(t)...))
+		trow = append(trow, append([]string{t.Day, abbrev(t.TSSID, 8), t.ClientSerial, strconv.Itoa(t.Receipts)}, amounts(t)...))
 	}
 	g := Grand(turnover)
 	trow = append(trow, append([]string{"Summe Umsatz", "", "", strconv.Itoa(g.Receipts)}, amounts(g)...))
@@ -299,7 +335,7 @@ func (r *Report) PDF(w io.Writer) error {
 		for _, v := range payValues(rc.Payments, r.Currencies) {
 			row = append(row, Money(v))
 		}
-		rrows = append(rrows, append(row, strconv.FormatUint(rc.Counter, 10), rc.Signature[:16]+"…"))
+		rrows = append(rrows, append(row, strconv.FormatUint(rc.Counter, 10), abbrev(rc.Signature, 16)))
 	}
 	rh := append([]string{"Zeit (UTC)", "Kasse (Client)", "TA-Nr", "Typ", "19 %", "7 %", "10,7 %", "5,5 %", "0 %"}, payHeader(r.Currencies)...)
 	rh = append(rh, "Sig.-Zähler", "Signatur")

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"path/filepath"
 
 	"github.com/rs/zerolog"
 
@@ -36,13 +37,16 @@ func (s *Server) BackupTo(out string) error {
 }
 
 // writeFile writes out through a .partial file that is synced and renamed
-// only when write succeeded, so a failed backup never looks like one.
+// only when write succeeded, so a failed backup never looks like one. The
+// .partial name is unique: two writers of one file at once (two restore
+// uploads) each rename a whole file of their own, where a shared name
+// made them write into one file and leave a mix of both.
 func writeFile(out string, write func(io.Writer) error) error {
-	tmp := out + ".partial"
-	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600)
+	f, err := os.CreateTemp(filepath.Dir(out), filepath.Base(out)+".*.partial") // 0600
 	if err != nil {
 		return err
 	}
+	tmp := f.Name()
 	err = write(f)
 	if err == nil {
 		err = f.Sync()

@@ -2,6 +2,7 @@ package store
 
 import (
 	"bufio"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -76,7 +77,7 @@ func restoreInto(r io.Reader, dir string, opt Options) error {
 	}
 	// Batches of up to a transaction's size in flight: 8 of them, not
 	// Badger's example 256 (a memtable's 15 % each, they are heap).
-	if err := db.Load(r, 8); err != nil {
+	if err := db.Load(&recordGuard{r: r}, 8); err != nil {
 		_ = db.Close()
 		return fmt.Errorf("restore: %w", err)
 	}
@@ -90,6 +91,56 @@ func restoreInto(r io.Reader, dir string, opt Options) error {
 		return fmt.Errorf("restore: %w", err)
 	}
 	return s.Close()
+}
+
+// ErrDamagedBackup is returned by Restore for a backup whose header is
+// right but whose records are not.
+var ErrDamagedBackup = errors.New("store: damaged backup")
+
+// maxBackupRecord bounds one record of Badger's backup stream. Badger
+// writes batches of about 100 MiB at most (its stream's soft limit, plus
+// one batch of 16 MiB); a larger length is damage.
+const maxBackupRecord = 256 << 20
+
+// recordGuard passes Badger's backup stream — records of a little-endian
+// u64 length and a protobuf KVList — through to db.Load, refusing a
+// length over maxBackupRecord before Badger allocates it: DB.Load trusts
+// the length, so a damaged or forged file made it panic (makeslice) or
+// ask for terabytes, and a dashboard restore staged such a file on every
+// start.
+type recordGuard struct {
+	r    io.Reader
+	left uint64 // bytes of the current record's body still to pass
+	hdr  []byte // length bytes read but not yet passed on
+}
+
+func (g *recordGuard) Read(p []byte) (int, error) {
+	if len(g.hdr) == 0 && g.left == 0 {
+		h := make([]byte, 8)
+		n, err := io.ReadFull(g.r, h)
+		if n == 0 && errors.Is(err, io.EOF) {
+			return 0, io.EOF
+		}
+		if err != nil {
+			return 0, fmt.Errorf("%w: a record's length is cut off", ErrDamagedBackup)
+		}
+		size := binary.LittleEndian.Uint64(h)
+		if size > maxBackupRecord {
+			return 0, fmt.Errorf("%w: a record of %d bytes (at most %d)", ErrDamagedBackup, size, maxBackupRecord)
+		}
+		g.hdr, g.left = h, size
+	}
+	if len(g.hdr) > 0 {
+		n := copy(p, g.hdr)
+		g.hdr = g.hdr[n:]
+		return n, nil
+	}
+	if uint64(len(p)) > g.left {
+		p = p[:g.left]
+	}
+	n, err := g.r.Read(p)
+	g.left -= uint64(n)
+	return n, err
 }
 
 // ReadBackupHeader reads and checks the header line of a backup from br,

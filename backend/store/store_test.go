@@ -249,12 +249,23 @@ func TestRestoreRejectsBadInputWithoutLeavingAStore(t *testing.T) {
 		"not a backup":   "hello world\n",
 		"newer format":   fmt.Sprintf(`{"magic":"fiskaldesk-backup","store_format":%d}`+"\n", FormatVersion+1),
 		"truncated body": `{"magic":"fiskaldesk-backup","store_format":1}` + "\n\x05\x00\x00",
+		// Badger's Load trusts a record's length: these panicked
+		// (makeslice) or asked for a terabyte before the record guard.
+		"garbage body":             `{"magic":"fiskaldesk-backup","store_format":1}` + "\n" + strings.Repeat("garbage ", 64),
+		"a record of a terabyte":   `{"magic":"fiskaldesk-backup","store_format":1}` + "\n\x00\x00\x00\x00\x00\x01\x00\x00" + "xyz",
+		"a record longer than all": `{"magic":"fiskaldesk-backup","store_format":1}` + "\n\x00\x10\x00\x00\x00\x00\x00\x00" + "xyz",
 	}
 	for name, in := range cases {
 		t.Run(name, func(t *testing.T) {
 			dst := filepath.Join(t.TempDir(), "db")
-			if _, err := Restore(strings.NewReader(in), dst, Options{}); err == nil {
+			_, err := Restore(strings.NewReader(in), dst, Options{})
+			if err == nil {
 				t.Fatal("restore accepted bad input")
+			}
+			if strings.Contains(name, "record") || strings.Contains(name, "garbage") {
+				if !errors.Is(err, ErrDamagedBackup) && !strings.Contains(err.Error(), "unexpected EOF") {
+					t.Fatalf("err = %v, want a damaged backup", err)
+				}
 			}
 			if _, err := os.Stat(dst); !errors.Is(err, os.ErrNotExist) {
 				t.Fatalf("a failed restore left %s behind (%v)", dst, err)

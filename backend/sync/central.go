@@ -1,11 +1,13 @@
 package sync
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	gosync "sync"
 	"time"
@@ -157,9 +159,10 @@ func (s *Service) Workstations() ([]Workstation, error) {
 			return nil
 		})
 	})
-	for i, j := 0, len(out)-1; i < j; i, j = i+1, j-1 {
-		out[i], out[j] = out[j], out[i]
-	}
+	// Keys are sync-ws/<random id>: their order is no age, so sort.
+	slices.SortStableFunc(out, func(a, b Workstation) int {
+		return cmp.Or(cmp.Compare(b.CreatedAt, a.CreatedAt), strings.Compare(a.ID, b.ID))
+	})
 	return out, err
 }
 

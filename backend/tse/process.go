@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"regexp"
 	"strings"
 	"unicode/utf8"
@@ -124,8 +125,11 @@ func (s *Schema) Process() (string, []byte, error) {
 		return "", nil, schemaErr("dsfinvtw_v1", "is not supported by fiskaldesk (taxi meters); use standard_v1 or raw")
 	}
 	sv := s.StandardV1
+	// "other": null is absent, as null receipt and order are: serializers
+	// that write every field send it next to the one they mean.
+	hasOther := len(sv.Other) > 0 && string(sv.Other) != "null"
 	m := 0
-	for _, set := range []bool{sv.Receipt != nil, sv.Order != nil, len(sv.Other) > 0} {
+	for _, set := range []bool{sv.Receipt != nil, sv.Order != nil, hasOther} {
 		if set {
 			m++
 		}
@@ -166,6 +170,16 @@ func units(field, s string, re *regexp.Regexp) (int64, error) {
 	return v, nil
 }
 
+// addUnits adds an amount to a sum, refusing what int64 cannot hold:
+// about 92 amounts of the largest size would otherwise wrap around into
+// a signed negative number.
+func addUnits(field string, sum, u int64) (int64, error) {
+	if (u > 0 && sum > math.MaxInt64-u) || (u < 0 && sum < math.MinInt64-u) {
+		return 0, schemaErr(field, "the sum of the amounts is too large")
+	}
+	return sum + u, nil
+}
+
 // format2 writes hundred-thousandths with two decimals, truncating the
 // rest (DSFinV-K: "further decimals are cut off"). What truncates to zero
 // is 0.00, never -0.00.
@@ -192,11 +206,14 @@ func (r *Receipt) processData() (string, error) {
 		if !ok {
 			return "", schemaErr(fmt.Sprintf("standard_v1.receipt.amounts_per_vat_rate[%d].vat_rate", i), "%q is not a VAT rate", a.VatRate)
 		}
-		u, err := units(fmt.Sprintf("standard_v1.receipt.amounts_per_vat_rate[%d].amount", i), a.Amount, amountRe)
+		f := fmt.Sprintf("standard_v1.receipt.amounts_per_vat_rate[%d].amount", i)
+		u, err := units(f, a.Amount, amountRe)
 		if err != nil {
 			return "", err
 		}
-		gross[slot] += u
+		if gross[slot], err = addUnits(f, gross[slot], u); err != nil {
+			return "", err
+		}
 	}
 	parts := make([]string, 5)
 	for i, g := range gross {
@@ -227,7 +244,9 @@ func (r *Receipt) processData() (string, error) {
 		if _, seen := sums[k]; !seen {
 			order = append(order, k)
 		}
-		sums[k] += u
+		if sums[k], err = addUnits(f+".amount", sums[k], u); err != nil {
+			return "", err
+		}
 	}
 	pays := make([]string, 0, len(order))
 	for _, k := range order {

@@ -2,9 +2,7 @@ package tse
 
 import (
 	"encoding/base64"
-	"encoding/csv"
 	"errors"
-	"io"
 	"strconv"
 	"strings"
 	"time"
@@ -48,17 +46,53 @@ func qrField(s string) string {
 	return `"` + strings.ReplaceAll(s, `"`, `""`) + `"`
 }
 
-// SplitQRCodeData splits a QR text into its fields, undoing qrField.
+// SplitQRCodeData splits a QR text into its fields, undoing qrField: a
+// field that starts with a quote runs to the closing quote, "" inside it
+// is one quote, and everything else — CR, LF, CRLF, ';' — is data as
+// signed. (encoding/csv would turn a quoted CRLF into LF, so a raw
+// processData holding CRLF came back other than it was signed.)
 func SplitQRCodeData(qr string) ([]string, error) {
-	r := csv.NewReader(strings.NewReader(qr))
-	r.Comma, r.FieldsPerRecord = ';', -1
-	// A bare CR inside a quoted field is data; csv keeps it.
-	rec, err := r.Read()
-	if err != nil {
-		return nil, err
+	if qr == "" {
+		return nil, errors.New("qr code data: empty")
 	}
-	if _, err := r.Read(); err != io.EOF {
-		return nil, errors.New("qr code data: more than one line")
+	var out []string
+	for i := 0; ; i++ { // i is at the start of a field
+		var f string
+		if i < len(qr) && qr[i] == '"' {
+			var b strings.Builder
+			j := i + 1
+			for {
+				k := strings.IndexByte(qr[j:], '"')
+				if k < 0 {
+					return nil, errors.New("qr code data: a quoted field is not closed")
+				}
+				b.WriteString(qr[j : j+k])
+				j += k + 1
+				if j < len(qr) && qr[j] == '"' {
+					b.WriteByte('"')
+					j++
+					continue
+				}
+				break
+			}
+			if j < len(qr) && qr[j] != ';' {
+				return nil, errors.New("qr code data: text after a quoted field")
+			}
+			f, i = b.String(), j
+		} else {
+			k := strings.IndexByte(qr[i:], ';')
+			if k < 0 {
+				k = len(qr) - i
+			}
+			f = qr[i : i+k]
+			if strings.ContainsAny(f, "\"\r\n") {
+				return nil, errors.New("qr code data: a quote or line break outside quotes")
+			}
+			i += k
+		}
+		out = append(out, f)
+		if i >= len(qr) {
+			return out, nil
+		}
 	}
-	return rec, nil
 }

@@ -59,7 +59,10 @@ func (s *Service) ChangePIN(ctx context.Context, c Caller, id, puk, newPIN strin
 			blocked = &PUKBlockedError{Failures: t.PUKFailures, Wait: until.Sub(s.now())}
 			return nil
 		}
-		ok, _ := secret.Verify(t.PUKHash, puk)
+		ok, err := secret.Verify(t.PUKHash, puk)
+		if err != nil {
+			return fmt.Errorf("admin PUK of TSS %s: %w", id, err) // damaged record: not a wrong PUK
+		}
 		result := uint64(0) // ok
 		if !ok {
 			result, pukWrong = 1, true // failed
@@ -103,7 +106,10 @@ func (s *Service) AdminAuth(ctx context.Context, c Caller, id, pin string) error
 			blocked = true
 			return nil
 		}
-		ok, _ := secret.Verify(t.PINHash, pin)
+		ok, err := secret.Verify(t.PINHash, pin)
+		if err != nil {
+			return fmt.Errorf("admin PIN of TSS %s: %w", id, err) // damaged record: not a wrong PIN
+		}
 		if !ok {
 			wrong = true
 			t.PINFailures++

@@ -13,11 +13,11 @@ import (
 	"github.com/fiskaldesk/fiskaldesk/backend/tse"
 )
 
-// seedBatch is the number of receipts written per store transaction
+// SeedBatch is the number of receipts written per store transaction
 // (~3 KB each): well below the smallest transaction limit (2.4 MiB,
 // store.Memory) even when a central applies it and records it again for
 // the other workstations.
-const seedBatch = 200
+const SeedBatch = 200
 
 // seedReceipt is the receipt every seeded transaction signs.
 var seedReceipt = json.RawMessage(`{"standard_v1":{"receipt":{"receipt_type":"RECEIPT","amounts_per_vat_rate":[{"vat_rate":"NORMAL","amount":"11.90"},{"vat_rate":"REDUCED_1","amount":"1.07"}],"amounts_per_payment_type":[{"payment_type":"CASH","amount":"12.97"}]}}}`)
@@ -37,7 +37,7 @@ func (s *Service) Seed(ctx context.Context, c Caller, tssID, clientID string, n 
 		return fmt.Errorf("seed receipt: %w", err)
 	}
 	for done := 0; done < n; {
-		k := min(seedBatch, n-done)
+		k := min(SeedBatch, n-done)
 		_, _, err := s.mutate(ctx, c, tssID, func(w *write) error {
 			if err := signingState(w.t); err != nil {
 				return err
