@@ -148,6 +148,7 @@ var bad = json.RawMessage(`{"x":`)
 // probes, keyed by "METHOD /path" of the OpenAPI document.
 var probes = map[string]probe{
 	"GET /api/openapi.json": {policy: pPublic, ok: o200},
+	"GET /healthz":          {policy: pPublic, ok: o200},
 	// Management API v0.
 	"POST /api/v0/auth":                                                {policy: pPublic, ok: o400parser, body: bad},
 	"GET /api/v0/organizations":                                        {policy: pSignedIn, ok: o200},

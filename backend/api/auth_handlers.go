@@ -10,10 +10,11 @@ import (
 	"github.com/fiskaldesk/fiskaldesk/backend/auth"
 )
 
+// authRequest is api_key and api_secret, or refresh_token.
 type authRequest struct {
-	APIKey       string `json:"api_key"`
-	APISecret    string `json:"api_secret"`
-	RefreshToken string `json:"refresh_token"`
+	APIKey       string `json:"api_key,omitempty"`
+	APISecret    string `json:"api_secret,omitempty"`
+	RefreshToken string `json:"refresh_token,omitempty"`
 }
 
 // postAuth is POST /auth of all three APIs. It ignores any Authorization

@@ -114,10 +114,20 @@ func (a *handlers) listInvoices(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
+// generateRequest names the month (YYYY-MM) to draft invoices for.
+type generateRequest struct {
+	Month string `json:"month"`
+}
+
+// generatedInvoices says how many drafts a month got.
+type generatedInvoices struct {
+	Success bool   `json:"_success"`
+	Drafts  int    `json:"drafts"`
+	Month   string `json:"month"`
+}
+
 func (a *handlers) generateInvoices(w http.ResponseWriter, r *http.Request) error {
-	var body struct {
-		Month string `json:"month"`
-	}
+	var body generateRequest
 	if err := decode(r, &body); err != nil {
 		return err
 	}
@@ -129,7 +139,7 @@ func (a *handlers) generateInvoices(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"_success": true, "drafts": n, "month": m.String()})
+	writeJSON(w, http.StatusOK, generatedInvoices{Success: true, Drafts: n, Month: m.String()})
 	return nil
 }
 

@@ -11,67 +11,15 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3gen"
 
-	"github.com/fiskaldesk/fiskaldesk/backend/dsfinvk"
-	"github.com/fiskaldesk/fiskaldesk/backend/rollup"
-	"github.com/fiskaldesk/fiskaldesk/backend/tss"
+	"github.com/fiskaldesk/fiskaldesk/backend/org"
 )
 
-// contract names the Go types of a route's JSON request body and of its
-// 200 answer; the OpenAPI document's schemas are generated from them
-// (openapi3gen, by reflection), never written by hand.
-type contract struct {
-	req, resp any
-	// file lists the media types of a route that answers a file instead
-	// of JSON; such a route may also answer 206 to a Range request.
-	file []string
-}
-
-// contracts holds the routes whose types are declared, keyed like
-// summaries ("METHOD /api/…" as the document names the route).
-//
-// TODO(issue 16, after the route table of issue 14 lands): these move
-// into that table as a column of each route, and every route gets one.
-var contracts = map[string]contract{
-	// SIGN DE: TSS and exports.
-	"GET /api/v2/tss":                                        {resp: signList[*tss.View]{}},
-	"PUT /api/v2/tss/{tss_id}":                               {resp: tss.View{}},
-	"GET /api/v2/tss/{tss_id}":                               {resp: tss.View{}},
-	"PATCH /api/v2/tss/{tss_id}":                             {resp: tss.View{}},
-	"GET /api/v2/export":                                     {resp: signList[*tss.Export]{}},
-	"GET /api/v2/tss/{tss_id}/export":                        {resp: signList[*tss.Export]{}},
-	"PUT /api/v2/tss/{tss_id}/export/{export_id}":            {resp: tss.Export{}},
-	"GET /api/v2/tss/{tss_id}/export/{export_id}":            {resp: tss.Export{}},
-	"DELETE /api/v2/tss/{tss_id}/export/{export_id}":         {resp: tss.Export{}},
-	"GET /api/v2/tss/{tss_id}/export/{export_id}/file":       {file: []string{"application/x-tar"}},
-	"GET /api/v2/tss/{tss_id}/export/{export_id}/metadata":   {resp: map[string]string{}},
-	"PATCH /api/v2/tss/{tss_id}/export/{export_id}/metadata": {resp: map[string]string{}},
-	"GET /api/v1/exports":                                    {resp: dkList[dsfinvk.Export]{}},
-	"PUT /api/v1/exports/{id}":                               {req: dsfinvk.ExportParams{}, resp: dsfinvk.Export{}},
-	"GET /api/v1/exports/{id}":                               {resp: dsfinvk.Export{}},
-	"DELETE /api/v1/exports/{id}":                            {resp: dsfinvk.Export{}},
-	"GET /api/v1/exports/{id}/download":                      {file: []string{"application/x-tar", "application/zip"}},
-	"GET /api/v1/cash_point_closings":                        {resp: dkList[dsfinvk.ClosingView]{}},
-	"PUT /api/v1/cash_point_closings/{id}":                   {req: dsfinvk.Closing{}, resp: dsfinvk.ClosingView{}},
-	"GET /api/v1/cash_point_closings/{id}":                   {resp: dsfinvk.ClosingView{}},
-	"DELETE /api/v1/cash_point_closings/{id}":                {resp: dsfinvk.ClosingView{}},
-	"GET /api/v1/cash_point_closings/{id}/reports":           {resp: dkList[dsfinvk.Report]{}},
-	"GET /api/v1/cash_registers":                             {resp: dkList[dsfinvk.CashRegister]{}},
-	"PUT /api/v1/cash_registers/{client_id}":                 {req: dsfinvk.RegisterInput{}, resp: dsfinvk.CashRegister{}},
-	"GET /api/v1/cash_registers/{client_id}":                 {resp: dsfinvk.CashRegister{}},
-	"GET /api/v1/vat_definitions":                            {resp: dkList[dsfinvk.VatDefinition]{}},
-	"GET /api/v1/vat_definitions/{id}":                       {resp: dsfinvk.VatDefinition{}},
-	"PUT /api/v1/vat_definitions/{id}":                       {req: dsfinvk.VatDefinition{}, resp: dsfinvk.VatDefinition{}},
-	"GET /api/v1/purchaser_agencies":                         {resp: dkList[dsfinvk.PurchaserAgency]{}},
-	"GET /api/v1/purchaser_agencies/{id}":                    {resp: dsfinvk.PurchaserAgency{}},
-	"PUT /api/v1/purchaser_agencies/{id}":                    {req: dsfinvk.PurchaserAgency{}, resp: dsfinvk.PurchaserAgency{}},
-	// Dashboard aggregates.
-	"GET /api/dashboard/rollup": {resp: rollup.Rollup{}},
-}
-
-// schemaGen turns Go types into OpenAPI schemas. Named struct types become
-// components (#/components/schemas/<Pkg><Type>); a field is required unless
-// its JSON tag says omitempty; a slice, map or pointer field that Go can
-// encode as null is nullable.
+// schemaGen turns the Go types of the route table (route.in, route.out)
+// into OpenAPI schemas. Named struct types become components
+// (#/components/schemas/<Pkg><Type>); a field is required unless its JSON
+// tag says omitempty; a slice, map or pointer field that Go can encode as
+// null is nullable; an org.Field[T] (a request field that may be absent or
+// null) is T's schema, optional and nullable.
 type schemaGen struct {
 	gen     *openapi3gen.Generator
 	schemas openapi3.Schemas
@@ -104,6 +52,9 @@ var genericArgRe = regexp.MustCompile(`[^\[\],]+`)
 // package is named after its argument (signList[*tss.Export] is
 // SignListTssExport).
 func schemaName(t reflect.Type) string {
+	if isField(t) {
+		return "" // inline: the field's value schema, nullable (customize)
+	}
 	name, args, generic := strings.Cut(t.Name(), "[")
 	out := upperFirst(name)
 	if pkg := t.PkgPath(); pkg != "" && !strings.HasSuffix(pkg, "/backend/api") {
@@ -132,23 +83,62 @@ func upperFirst(s string) string {
 	return string(r)
 }
 
-var rawJSON = reflect.TypeOf(json.RawMessage{})
+var (
+	rawJSON  = reflect.TypeOf(json.RawMessage{})
+	fieldPkg = reflect.TypeOf(org.Field[string]{}).PkgPath()
+	roleType = reflect.TypeOf(org.Role(""))
+)
+
+// isField reports whether t is an org.Field[T].
+func isField(t reflect.Type) bool {
+	return t.Kind() == reflect.Struct && t.PkgPath() == fieldPkg && strings.HasPrefix(t.Name(), "Field[")
+}
 
 // customize adds what reflection alone does not say: which properties are
-// always present (required) and which may be null.
+// always present (required) and which may be null. Two struct tags say
+// what the Go type cannot (the names huma uses): enum:"A,B" lists a string
+// field's values, and nullable:"false" marks a slice or map the code never
+// leaves nil. The contract tests hold answers to both.
 func customize(_ string, t reflect.Type, tag reflect.StructTag, s *openapi3.Schema) error {
 	switch {
 	case t == rawJSON:
 		// Any JSON value, as the client sent it.
 		*s = openapi3.Schema{}
 		return nil
+	case isField(t):
+		// The value's own schema (inline: a generator of its own), nullable
+		// because null clears the field.
+		v, _ := t.FieldByName("V")
+		ref, err := openapi3gen.NewSchemaRefForValue(reflect.Zero(v.Type).Interface(), nil, openapi3gen.SchemaCustomizer(customize))
+		if err != nil {
+			return err
+		}
+		*s = *ref.Value
+		s.Nullable = true
+		return nil
 	case t.Kind() == reflect.Struct && t.Name() != "Time":
+		// An object even without properties ({} answers); openapi3gen
+		// exports a component only when Properties is not nil.
+		s.Type = &openapi3.Types{"object"}
+		if s.Properties == nil {
+			s.Properties = openapi3.Schemas{}
+		}
 		s.Required = requiredFields(t)
 	}
 	name, opts, _ := strings.Cut(tag.Get("json"), ",")
 	omitempty := strings.Contains(","+opts+",", ",omitempty,")
-	if name != "" && !omitempty && (t.Kind() == reflect.Slice || t.Kind() == reflect.Map) {
+	if name != "" && !omitempty && (t.Kind() == reflect.Slice || t.Kind() == reflect.Map) && tag.Get("nullable") != "false" {
 		s.Nullable = true // a nil slice or map is encoded as null
+	}
+	if t == roleType {
+		s.Enum = []any{string(org.RoleOwner), string(org.RoleAdmin), string(org.RoleMember)}
+	}
+	if enum := tag.Get("enum"); enum != "" && t.Kind() == reflect.String {
+		// Also the items of a []string field with the tag.
+		s.Enum = nil
+		for _, v := range strings.Split(enum, ",") {
+			s.Enum = append(s.Enum, v)
+		}
 	}
 	return nil
 }
@@ -174,7 +164,7 @@ func requiredFields(t reflect.Type) []string {
 			}
 			continue
 		}
-		if !ok || name == "-" || strings.Contains(","+opts+",", ",omitempty,") {
+		if !ok || name == "-" || strings.Contains(","+opts+",", ",omitempty,") || isField(f.Type) {
 			continue
 		}
 		out = append(out, name)

@@ -14,6 +14,12 @@ import (
 	"github.com/fiskaldesk/fiskaldesk/backend/org"
 )
 
+// setupStatus is the answer of GET /api/dashboard/setup.
+type setupStatus struct {
+	Required   bool `json:"required"`
+	TokenValid bool `json:"token_valid"`
+}
+
 // getSetup tells whether first-start setup is open and whether the
 // request carries its token (the desktop window sends it by itself; a
 // browser page gets it from the link fiskaldesk printed).
@@ -28,7 +34,7 @@ func (a *handlers) getSetup(w http.ResponseWriter, r *http.Request) error {
 		ok = a.setup.valid(r.Header.Get(SetupTokenHeader))
 		a.setup.mu.Unlock()
 	}
-	writeJSON(w, http.StatusOK, map[string]bool{"required": needed, "token_valid": ok})
+	writeJSON(w, http.StatusOK, setupStatus{Required: needed, TokenValid: ok})
 	return nil
 }
 
@@ -54,11 +60,14 @@ func (a *handlers) startSession(w http.ResponseWriter, r *http.Request, u *org.U
 	return nil
 }
 
+// setupRequest is the first user and their organization.
+type setupRequest struct {
+	org.NewUser
+	Organization org.Input `json:"organization"`
+}
+
 func (a *handlers) postSetup(w http.ResponseWriter, r *http.Request) error {
-	var body struct {
-		org.NewUser
-		Organization org.Input `json:"organization"`
-	}
+	var body setupRequest
 	if err := decode(r, &body); err != nil {
 		return err
 	}
@@ -84,11 +93,14 @@ func (a *handlers) postSetup(w http.ResponseWriter, r *http.Request) error {
 	return a.startSession(w, r, u, 1, o)
 }
 
+// loginRequest is a dashboard user's credentials.
+type loginRequest struct {
+	Email    string `json:"email"`
+	Password string `json:"password"`
+}
+
 func (a *handlers) login(w http.ResponseWriter, r *http.Request) error {
-	var body struct {
-		Email    string `json:"email"`
-		Password string `json:"password"`
-	}
+	var body loginRequest
 	if err := decode(r, &body); err != nil {
 		return err
 	}
@@ -117,7 +129,7 @@ func (a *handlers) logout(w http.ResponseWriter, r *http.Request) error {
 
 // meOrg is an organization as the dashboard's switcher needs it.
 type meOrg struct {
-	*org.Organization
+	org.Organization
 	Role org.Role `json:"role"`
 	// Member says the signed-in user belongs to this organization itself,
 	// rather than seeing it through an organization that administers it:
@@ -128,7 +140,7 @@ type meOrg struct {
 type meBody struct {
 	User          *org.User    `json:"user,omitempty"`
 	APIKey        *auth.APIKey `json:"api_key,omitempty"`
-	Organizations []meOrg      `json:"organizations"`
+	Organizations []meOrg      `json:"organizations" nullable:"false"`
 	// InstallationAdmin: the user holds the installation role (backup,
 	// restore, sync, price list; docs/security.md).
 	InstallationAdmin bool `json:"installation_admin"`
@@ -163,9 +175,15 @@ func (a *handlers) orgsWithRoles(p *auth.Principal) ([]meOrg, error) {
 			return nil, err
 		}
 		_, member := p.Viewer.Roots[o.ID]
-		out = append(out, meOrg{o, role, member && p.User != nil})
+		out = append(out, meOrg{*o, role, member && p.User != nil})
 	}
 	return out, nil
+}
+
+// passwordRequest changes the signed-in user's password.
+type passwordRequest struct {
+	Current string `json:"current_password"`
+	New     string `json:"new_password"`
 }
 
 func (a *handlers) changePassword(w http.ResponseWriter, r *http.Request) error {
@@ -173,10 +191,7 @@ func (a *handlers) changePassword(w http.ResponseWriter, r *http.Request) error 
 	if p.User == nil {
 		return Errorf(http.StatusBadRequest, CodeSchema, "only dashboard users have passwords")
 	}
-	var body struct {
-		Current string `json:"current_password"`
-		New     string `json:"new_password"`
-	}
+	var body passwordRequest
 	if err := decode(r, &body); err != nil {
 		return err
 	}
@@ -227,6 +242,12 @@ func (a *handlers) overview(w http.ResponseWriter, r *http.Request) error {
 	return reply(w, o, err)
 }
 
+// installUserList is the answer of GET /api/dashboard/installation/users.
+type installUserList struct {
+	Count int               `json:"count"`
+	Data  []org.InstallUser `json:"data" nullable:"false"`
+}
+
 // installUsers is GET /api/dashboard/installation/users: every user of
 // the installation with its installation role, for granting it.
 func (a *handlers) installUsers(w http.ResponseWriter, r *http.Request) error {
@@ -234,7 +255,7 @@ func (a *handlers) installUsers(w http.ResponseWriter, r *http.Request) error {
 	if users == nil {
 		users = []org.InstallUser{}
 	}
-	return reply(w, map[string]any{"data": users, "count": len(users)}, err)
+	return reply(w, installUserList{Count: len(users), Data: users}, err)
 }
 
 // setInstallAdmin is PUT (grant) and DELETE (revoke)

@@ -128,6 +128,3 @@ func pathUUID(r *http.Request, name, value string) (string, error) {
 	}
 	return strings.ToLower(value), nil
 }
-
-// success is the cloud's body for deletes and actions.
-var success = map[string]bool{"_success": true}

@@ -12,7 +12,7 @@ import (
 )
 
 type dkList[T any] struct {
-	Data    []T    `json:"data"`
+	Data    []T    `json:"data" nullable:"false"`
 	Count   int    `json:"count"`
 	Type    string `json:"_type"`
 	Env     string `json:"_env"`
@@ -273,6 +273,13 @@ func (a *handlers) dkExport(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
+// exportHref says where a completed DSFinV-K export is downloaded.
+type exportHref struct {
+	Env     string `json:"_env"`
+	Version string `json:"_version"`
+	Href    string `json:"href"`
+}
+
 func (a *handlers) dkExportHref(w http.ResponseWriter, r *http.Request) error {
 	c, id, err := callerParam(r, "id")
 	if err != nil {
@@ -285,7 +292,7 @@ func (a *handlers) dkExportHref(w http.ResponseWriter, r *http.Request) error {
 	if e.State != dsfinvk.StateCompleted {
 		return dsfinvk.ErrExportNotReady
 	}
-	writeJSON(w, http.StatusOK, map[string]string{"href": r.URL.Path[:len(r.URL.Path)-len("/href")] + "/download", "_env": c.Env, "_version": dsfinvk.Version})
+	writeJSON(w, http.StatusOK, exportHref{Env: c.Env, Version: dsfinvk.Version, Href: r.URL.Path[:len(r.URL.Path)-len("/href")] + "/download"})
 	return nil
 }
 

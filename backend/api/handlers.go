@@ -28,6 +28,9 @@ type handlers struct {
 	// setup is the first-start token; localToken authorises /api/local.
 	setup      *SetupToken
 	localToken string
+	// version is the binary's (health); openapi serves the document.
+	version string
+	openapi HandlerFunc
 	// table is every route with its requirement (routes.go).
 	table []route
 }
@@ -38,12 +41,24 @@ const ManagementVersion = "0.12.0"
 
 // list is the cloud's list envelope.
 type list[T any] struct {
-	Data    []T      `json:"data"`
+	Data    []T      `json:"data" nullable:"false"`
 	Count   int      `json:"count"`
 	Type    string   `json:"_type"`
-	Envs    []string `json:"_envs,omitempty"`
+	Envs    []string `json:"_envs,omitempty" enum:"TEST,LIVE"`
 	Version string   `json:"_version,omitempty"`
 }
+
+// successBody is the cloud's answer to deletes and actions:
+// {"_success":true}.
+type successBody struct {
+	Success bool `json:"_success"`
+}
+
+var success = successBody{Success: true}
+
+// emptyBody is the answer `{}` of SIGN DE's admin routes, which the cloud
+// answers with an empty object.
+type emptyBody struct{}
 
 func newList[T any](data []T, count int, typ string) list[T] {
 	if data == nil {

@@ -116,8 +116,21 @@ func (a *handlers) listUsers(w http.ResponseWriter, r *http.Request) error {
 // invitation is the invite response: the accept link is returned once,
 // since only its hash is stored.
 type invitation struct {
-	*org.Invitation
+	org.Invitation
 	AcceptURL string `json:"accept_url"`
+}
+
+// inviteRequest is whom to invite, in which role.
+type inviteRequest struct {
+	Email     string   `json:"email"`
+	FirstName string   `json:"first_name,omitempty"`
+	LastName  string   `json:"last_name,omitempty"`
+	Role      org.Role `json:"role"`
+}
+
+// roleRequest is a member's new role.
+type roleRequest struct {
+	Role org.Role `json:"role"`
 }
 
 func (a *handlers) inviteUser(w http.ResponseWriter, r *http.Request) error {
@@ -125,12 +138,7 @@ func (a *handlers) inviteUser(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	var body struct {
-		Email     string   `json:"email"`
-		FirstName string   `json:"first_name"`
-		LastName  string   `json:"last_name"`
-		Role      org.Role `json:"role"`
-	}
+	var body inviteRequest
 	if err := decode(r, &body); err != nil {
 		return err
 	}
@@ -138,7 +146,7 @@ func (a *handlers) inviteUser(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, invitation{inv, "/invite/" + token})
+	writeJSON(w, http.StatusOK, invitation{*inv, "/invite/" + token})
 	return nil
 }
 
@@ -151,9 +159,7 @@ func (a *handlers) patchUser(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	var body struct {
-		Role org.Role `json:"role"`
-	}
+	var body roleRequest
 	if err := decode(r, &body); err != nil {
 		return err
 	}

@@ -46,7 +46,7 @@ func (a *handlers) listOrganizations(w http.ResponseWriter, r *http.Request) err
 // createdOrganization is the create response: the organization, plus its
 // first API key (with secret) when generate_api_key asked for one.
 type createdOrganization struct {
-	*org.Organization
+	org.Organization
 	APIKey *auth.APIKey `json:"api_key,omitempty"`
 }
 
@@ -59,7 +59,7 @@ func (a *handlers) createOrganization(w http.ResponseWriter, r *http.Request) er
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, createdOrganization{o, key})
+	writeJSON(w, http.StatusOK, createdOrganization{*o, key})
 	return nil
 }
 
@@ -101,14 +101,17 @@ func (a *handlers) deleteOrganization(w http.ResponseWriter, r *http.Request) er
 	return nil
 }
 
+// enableEnvRequest names the env to enable (LIVE; any case).
+type enableEnvRequest struct {
+	Env string `json:"env"`
+}
+
 func (a *handlers) enableEnv(w http.ResponseWriter, r *http.Request) error {
 	id, err := orgID(r)
 	if err != nil {
 		return err
 	}
-	var body struct {
-		Env string `json:"env"`
-	}
+	var body enableEnvRequest
 	if err := decode(r, &body); err != nil {
 		return err
 	}
@@ -164,6 +167,13 @@ func (a *handlers) getLogo(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
+// logoStored is the answer to a logo upload.
+type logoStored struct {
+	Success     bool   `json:"_success"`
+	ContentType string `json:"content_type"`
+	Size        int    `json:"size"`
+}
+
 // putLogo takes the image as the raw request body; its type is sniffed
 // from the bytes, whatever Content-Type says.
 func (a *handlers) putLogo(w http.ResponseWriter, r *http.Request) error {
@@ -179,7 +189,7 @@ func (a *handlers) putLogo(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"_success": true, "content_type": ct, "size": len(b)})
+	writeJSON(w, http.StatusOK, logoStored{Success: true, ContentType: ct, Size: len(b)})
 	return nil
 }
 

@@ -11,40 +11,19 @@ import (
 	"github.com/go-chi/chi/v5"
 )
 
-// The OpenAPI document is generated from the router itself (chi.Walk), so
-// it lists exactly what is served; summaries come from the table below,
-// keyed by method and route.
-var summaries = map[string]string{
-	"POST /api/v0/auth": "Authenticate with api_key/api_secret or refresh_token", "POST /api/v1/auth": "Authenticate (DSFinV-K)", "POST /api/v2/auth": "Authenticate (SIGN DE)",
-	"GET /api/v0/organizations": "List organizations", "POST /api/v0/organizations": "Create an organization or managed organization",
-	"GET /api/v0/organizations/{organization_id}": "Retrieve an organization", "PATCH /api/v0/organizations/{organization_id}": "Update an organization",
-	"DELETE /api/v0/organizations/{organization_id}": "Delete an organization", "POST /api/v0/organizations/{organization_id}/enable-env": "Enable an environment (go live)",
-	"POST /api/v0/organizations/{organization_id}/hand-over": "End administration by the creating organization (extension)",
-	"GET /api/v0/organizations/{organization_id}/audit-log":  "Audit trail (extension)",
-	"GET /api/v2/tss": "List TSS", "PUT /api/v2/tss/{tss_id}": "Create a TSS", "GET /api/v2/tss/{tss_id}": "Retrieve a TSS", "PATCH /api/v2/tss/{tss_id}": "Change a TSS's state",
-	"PATCH /api/v2/tss/{tss_id}/admin": "Change or unblock the admin PIN with the PUK", "POST /api/v2/tss/{tss_id}/admin/auth": "Authenticate as admin",
-	"POST /api/v2/tss/{tss_id}/admin/logout": "Log out the admin", "PUT /api/v2/tss/{tss_id}/client/{client_id}": "Register a client",
-	"PATCH /api/v2/tss/{tss_id}/client/{client_id}": "Register or deregister a client", "PUT /api/v2/tss/{tss_id}/tx/{tx_id}": "Start, update, finish or cancel a transaction",
-	"GET /api/v2/tss/{tss_id}/tx/{tx_id}": "Retrieve a transaction (by id or number, optionally a revision)", "GET /api/v2/tss/{tss_id}/tx/{tx_id}/log": "Signed log of a revision (deprecated)",
-	"GET /api/v2/tss/{tss_id}/tx": "List a TSS's transactions", "GET /api/v2/tx": "List all transactions", "GET /api/v2/client": "List all clients",
-	"POST /api/v2/sandbox/failures": "Add a failure rule (extension)", "GET /api/v2/sandbox/failures": "List failure rules (extension)",
-	"DELETE /api/v2/sandbox/failures/{rule_id}": "Delete a failure rule (extension)",
-	"GET /api/sync/v1/hello":                    "Check a sync credential; names the central instance (sync, docs/sync.md)",
-	"POST /api/sync/v1/push":                    "Apply a batch of a workstation's outbox entries (sync)",
-	"GET /api/sync/v1/pull":                     "The central's organization changes after a sequence (sync)",
-	"GET /api/dashboard/sync":                   "Sync role and status of this instance", "POST /api/dashboard/sync/connect": "Pair this instance as a workstation",
-	"POST /api/dashboard/sync/run": "Run a sync round now", "GET /api/dashboard/sync/conflicts": "Conflicts found by sync",
-	"GET /api/dashboard/sync/workstations": "Paired workstations (central)", "POST /api/dashboard/sync/workstations": "Issue a workstation credential (central)",
-	"DELETE /api/dashboard/sync/workstations/{id}": "Revoke a workstation credential", "GET /api/dashboard/sync/workstations/{id}/tss": "Every TSS a workstation signs (central view)",
-	"POST /api/dashboard/restore": "Stage a backup to restore at the next start",
-	"GET /api/dashboard/rollup":   "Figures of every visible organization (or one and those it administers): totals, per day, per organization",
-}
-
 var paramRe = regexp.MustCompile(`\{([a-z_]+)\}`)
 
-// buildOpenAPI walks the router for the routes served and attaches to each
-// the schemas generated from its contract's Go types.
-func buildOpenAPI(root chi.Routes, version string) (*openapi3.T, error) {
+// buildOpenAPI walks the router for the routes served (chi.Walk, so the
+// document lists exactly what is served) and describes each from its row
+// of the route table: summary, parameters, and the schemas generated from
+// the Go types the row declares (route.in, route.out) or its file media
+// types. A served route without a row is an error, as is a row whose types
+// cannot be turned into a schema.
+func buildOpenAPI(root chi.Routes, table []route, version string) (*openapi3.T, error) {
+	rows := map[string]route{}
+	for _, rt := range table {
+		rows[rt.method+" "+rt.api.docBase()+rt.path] = rt
+	}
 	gen := newSchemaGen()
 	errSchema, err := gen.schema(errorBody{})
 	if err != nil {
@@ -62,52 +41,23 @@ func buildOpenAPI(root chi.Routes, version string) (*openapi3.T, error) {
 			},
 		},
 	}
-	err = chi.Walk(root, func(method, route string, _ http.Handler, _ ...func(http.Handler) http.Handler) error {
-		route = strings.TrimSuffix(strings.ReplaceAll(route, "/*", ""), "/")
-		if !strings.HasPrefix(route, "/api/") || strings.HasPrefix(route, "/api/local") {
-			return nil // host aliases repeat /api; local routes are for the CLI
-		}
-		key := method + " " + route
-		op := openapi3.NewOperation()
-		op.OperationID = strings.ToLower(method) + strings.NewReplacer("/", "_", "{", "", "}", "", "-", "_").Replace(route)
-		op.Summary = summaries[key]
-		ok := openapi3.NewResponse().WithDescription("Success (fiskaly answers 200 for every success)")
-		c, typed := contracts[key]
-		if typed && c.resp != nil {
-			ref, err := gen.schema(c.resp)
-			if err != nil {
-				return err
-			}
-			ok.WithJSONSchemaRef(ref)
-		}
-		if typed && len(c.file) > 0 {
-			ok.Content = openapi3.Content{}
-			for _, mt := range c.file {
-				ok.Content[mt] = openapi3.NewMediaType().WithSchema(openapi3.NewStringSchema().WithFormat("binary"))
-			}
-			partial := *ok
-			partial.Description = ptr("Part of the file (Range request)")
-			op.AddResponse(http.StatusPartialContent, &partial)
-		}
-		op.AddResponse(http.StatusOK, ok)
-		op.Responses.Set("default", &openapi3.ResponseRef{Value: openapi3.NewResponse().WithDescription("Error").WithJSONSchemaRef(errSchema)})
-		if typed && c.req != nil {
-			ref, err := gen.schema(c.req)
-			if err != nil {
-				return err
-			}
-			op.RequestBody = &openapi3.RequestBodyRef{Value: openapi3.NewRequestBody().WithJSONSchemaRef(ref)}
-		}
+	err = chi.Walk(root, func(method, path string, _ http.Handler, _ ...func(http.Handler) http.Handler) error {
+		path = strings.TrimSuffix(strings.ReplaceAll(path, "/*", ""), "/")
 		switch {
-		case strings.HasPrefix(route, "/api/sync/"):
-			op.Security = &openapi3.SecurityRequirements{{"syncCredential": {}}}
-		case !strings.HasSuffix(route, "/auth") && !strings.HasPrefix(route, "/api/dashboard/"):
-			op.Security = &openapi3.SecurityRequirements{{"bearer": {}}}
+		case method == http.MethodHead:
+			return nil // GET's answer without the body
+		case path != "/healthz" && !strings.HasPrefix(path, "/api/"), strings.HasPrefix(path, "/api/local"):
+			return nil // the SPA; host aliases repeat /api; local routes are for the CLI
 		}
-		for _, m := range paramRe.FindAllStringSubmatch(route, -1) {
-			op.AddParameter(openapi3.NewPathParameter(m[1]).WithSchema(openapi3.NewStringSchema()))
+		rt, ok := rows[method+" "+path]
+		if !ok {
+			return fmt.Errorf("%s %s is served but has no row in the route table", method, path)
 		}
-		doc.AddOperation(route, method, op)
+		op, err := operation(gen, rt, path, errSchema)
+		if err != nil {
+			return fmt.Errorf("%s %s: %w", method, path, err)
+		}
+		doc.AddOperation(path, method, op)
 		return nil
 	})
 	if err != nil {
@@ -116,13 +66,72 @@ func buildOpenAPI(root chi.Routes, version string) (*openapi3.T, error) {
 	return doc, nil
 }
 
-// openAPIHandler serves the document, built once on first request.
-func openAPIHandler(root chi.Routes, version string) HandlerFunc {
+// operation describes one route of the table.
+func operation(gen *schemaGen, rt route, path string, errSchema *openapi3.SchemaRef) (*openapi3.Operation, error) {
+	op := openapi3.NewOperation()
+	op.OperationID = strings.ToLower(rt.method) + strings.NewReplacer("/", "_", "{", "", "}", "", "-", "_", ".", "_").Replace(path)
+	op.Summary = rt.summary
+	ok := openapi3.NewResponse().WithDescription("Success (fiskaly answers 200 for every success)")
+	if rt.out != nil {
+		ref, err := gen.schema(rt.out)
+		if err != nil {
+			return nil, err
+		}
+		ok.WithJSONSchemaRef(ref)
+	}
+	if len(rt.outTypes) > 0 {
+		ok.Content = files(rt.outTypes)
+		partial := *ok
+		partial.Description = ptr("Part of the file (Range request)")
+		op.AddResponse(http.StatusPartialContent, &partial)
+	}
+	if rt.untypedReason != "" {
+		ok.Description = ptr("Success; " + rt.untypedReason)
+	}
+	op.AddResponse(http.StatusOK, ok)
+	op.Responses.Set("default", &openapi3.ResponseRef{Value: openapi3.NewResponse().WithDescription("Error").WithJSONSchemaRef(errSchema)})
+	switch {
+	case rt.in != nil:
+		ref, err := gen.schema(rt.in)
+		if err != nil {
+			return nil, err
+		}
+		op.RequestBody = &openapi3.RequestBodyRef{Value: openapi3.NewRequestBody().WithJSONSchemaRef(ref)}
+	case len(rt.inTypes) > 0:
+		op.RequestBody = &openapi3.RequestBodyRef{Value: openapi3.NewRequestBody().WithRequired(true).WithContent(files(rt.inTypes))}
+	}
+	switch rt.access {
+	case syncCredential:
+		op.Security = &openapi3.SecurityRequirements{{"syncCredential": {}}}
+	case public, setupToken, localToken:
+	default:
+		if rt.api != dash {
+			op.Security = &openapi3.SecurityRequirements{{"bearer": {}}}
+		}
+	}
+	for _, m := range paramRe.FindAllStringSubmatch(path, -1) {
+		op.AddParameter(openapi3.NewPathParameter(m[1]).WithSchema(openapi3.NewStringSchema()))
+	}
+	return op, nil
+}
+
+// files is the content of a file body or answer: any bytes of mediaTypes.
+func files(mediaTypes []string) openapi3.Content {
+	c := openapi3.Content{}
+	for _, mt := range mediaTypes {
+		c[mt] = openapi3.NewMediaType().WithSchema(openapi3.NewStringSchema().WithFormat("binary"))
+	}
+	return c
+}
+
+// openAPIDoc serves the document of root and a's route table, built once
+// on first request.
+func (a *handlers) openAPIDoc(root chi.Routes) HandlerFunc {
 	var once sync.Once
 	var doc *openapi3.T
 	var err error
 	return func(w http.ResponseWriter, r *http.Request) error {
-		once.Do(func() { doc, err = buildOpenAPI(root, version) })
+		once.Do(func() { doc, err = buildOpenAPI(root, a.table, a.version) })
 		if err != nil {
 			return fmt.Errorf("openapi document: %w", err)
 		}

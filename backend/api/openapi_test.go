@@ -48,7 +48,7 @@ const openAPIFile = "../../frontend/src/api/openapi.json"
 
 func TestOpenAPIFileIsCurrent(t *testing.T) {
 	a := newTestApp(t)
-	doc, err := buildOpenAPI(a.h.(chi.Routes), "")
+	doc, err := buildOpenAPI(a.h.(chi.Routes), (&handlers{}).routes(), "")
 	if err != nil {
 		t.Fatal(err)
 	}

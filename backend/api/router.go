@@ -59,15 +59,16 @@ func NewRouter(d Deps) http.Handler {
 	r.NotFound(HandlerFunc(func(w http.ResponseWriter, r *http.Request) error { return errRouteNotFound }).ServeHTTP)
 	r.MethodNotAllowed(methodNotAllowed(r))
 
-	r.Method(http.MethodGet, "/healthz", health(d))
-	r.Method(http.MethodHead, "/healthz", health(d))
-
 	h := &handlers{orgs: d.Orgs, auth: d.Auth, tss: d.TSS, dk: d.DSFinVK, bill: d.Billing, sync: d.Sync, st: d.Store,
-		stageRestore: d.StageRestore, setup: d.Setup, localToken: d.LocalToken}
+		stageRestore: d.StageRestore, setup: d.Setup, localToken: d.LocalToken, version: d.Version}
+	h.openapi = h.openAPIDoc(root)
 	if !d.NoRateLimits {
 		h.limits = newLimiters()
 	}
 	h.table = h.routes()
+	// /healthz and /api/openapi.json; chi prefers these static routes to
+	// the /api subrouter mounted below.
+	h.bind(site)(r)
 	// The cloud's three hosts become path prefixes; every API is also
 	// served under each of them so a POS only swaps its base URL
 	// (https://dashboard.fiskaly.com/api/v0 → http://127.0.0.1:8280/management/api/v0).
@@ -84,7 +85,6 @@ func NewRouter(d Deps) http.Handler {
 	}
 	r.Route("/api", func(r chi.Router) {
 		apis(h.bind(mgmt))(r)
-		r.Method(http.MethodGet, "/openapi.json", openAPIHandler(root, d.Version))
 		r.Route("/dashboard", h.bind(dash))
 		r.Route("/sync/v1", h.bind(syncAPI))
 		if d.LocalToken != "" {
@@ -125,14 +125,12 @@ type healthBody struct {
 
 // health answers 200 while the store can be read, 503 once it is closed
 // (shutdown in progress).
-func health(d Deps) HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) error {
-		if _, err := d.Store.InstanceID(); err != nil {
-			return Errorf(http.StatusServiceUnavailable, CodeUnavailable, "Store unavailable")
-		}
-		writeJSON(w, http.StatusOK, healthBody{"ok", d.Version, store.FormatVersion})
-		return nil
+func (a *handlers) health(w http.ResponseWriter, r *http.Request) error {
+	if _, err := a.st.InstanceID(); err != nil {
+		return Errorf(http.StatusServiceUnavailable, CodeUnavailable, "Store unavailable")
 	}
+	writeJSON(w, http.StatusOK, healthBody{"ok", a.version, store.FormatVersion})
+	return nil
 }
 
 // localBackup is POST /api/local/backup: the online backup used by

@@ -16,7 +16,7 @@ import (
 
 type failureBody struct {
 	tss.Rule
-	DurationS int `json:"duration_s"` // the rule ends after this many seconds
+	DurationS int `json:"duration_s,omitempty"` // the rule ends after this many seconds
 }
 
 func (a *handlers) addFailure(w http.ResponseWriter, r *http.Request) error {
@@ -89,9 +89,16 @@ func (a *handlers) visibleOrg(r *http.Request, min org.Role) func(string) bool {
 	}
 }
 
+// failureList is the list of failure rules the caller sees.
+type failureList struct {
+	Type  string     `json:"_type"`
+	Count int        `json:"count"`
+	Data  []tss.Rule `json:"data" nullable:"false"`
+}
+
 func (a *handlers) listFailures(w http.ResponseWriter, r *http.Request) error {
 	rules := a.tss.Faults.List(a.visibleOrg(r, org.RoleMember))
-	writeJSON(w, http.StatusOK, map[string]any{"data": rules, "count": len(rules), "_type": "FAILURE_RULE_LIST"})
+	writeJSON(w, http.StatusOK, failureList{Type: "FAILURE_RULE_LIST", Count: len(rules), Data: rules})
 	return nil
 }
 

@@ -109,7 +109,7 @@ func listFilter(q url.Values, orderBy []string, allowedStates ...string) (tss.Li
 }
 
 type signList[T any] struct {
-	Data    []T    `json:"data"`
+	Data    []T    `json:"data" nullable:"false"`
 	Count   int    `json:"count"`
 	Type    string `json:"_type"`
 	Env     string `json:"_env"`
@@ -121,6 +121,12 @@ func writeSignList[T any](w http.ResponseWriter, data []T, n int, typ, env strin
 		data = []T{}
 	}
 	writeJSON(w, http.StatusOK, signList[T]{data, n, typ, env, tss.Version})
+}
+
+// metadataRequest is the documented metadata body; metadataBody also
+// takes the bare map, as some clients send it.
+type metadataRequest struct {
+	Metadata map[string]string `json:"metadata,omitempty"`
 }
 
 // metadataBody accepts {"metadata":{…}} and, as some clients send, the
@@ -179,16 +185,19 @@ func (a *handlers) tssCaller(r *http.Request) (tss.Caller, string, error) {
 	return c, id, err
 }
 
+// patchTSSRequest changes a TSS's state, description or metadata.
+type patchTSSRequest struct {
+	State       string            `json:"state,omitempty"`
+	Description *string           `json:"description,omitempty"`
+	Metadata    map[string]string `json:"metadata,omitempty"`
+}
+
 func (a *handlers) patchTSS(w http.ResponseWriter, r *http.Request) error {
 	c, id, err := a.tssCaller(r)
 	if err != nil {
 		return err
 	}
-	var body struct {
-		State       string            `json:"state"`
-		Description *string           `json:"description"`
-		Metadata    map[string]string `json:"metadata"`
-	}
+	var body patchTSSRequest
 	if err := decode(r, &body); err != nil {
 		return err
 	}
@@ -241,24 +250,30 @@ func (a *handlers) tssMetadata(w http.ResponseWriter, r *http.Request) error {
 	return reply(w, out, err)
 }
 
-var emptyObject = map[string]any{}
+// changePINRequest sets a new admin PIN with the PUK.
+type changePINRequest struct {
+	PUK string `json:"admin_puk"`
+	PIN string `json:"new_admin_pin"`
+}
+
+// adminAuthRequest logs the admin in with the PIN.
+type adminAuthRequest struct {
+	PIN string `json:"admin_pin"`
+}
 
 func (a *handlers) changePIN(w http.ResponseWriter, r *http.Request) error {
 	c, id, err := a.tssCaller(r)
 	if err != nil {
 		return err
 	}
-	var body struct {
-		PUK string `json:"admin_puk"`
-		PIN string `json:"new_admin_pin"`
-	}
+	var body changePINRequest
 	if err := decode(r, &body); err != nil {
 		return err
 	}
 	if err := a.tss.ChangePIN(r.Context(), c, id, body.PUK, body.PIN); err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, emptyObject)
+	writeJSON(w, http.StatusOK, emptyBody{})
 	return nil
 }
 
@@ -267,9 +282,7 @@ func (a *handlers) adminAuth(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	var body struct {
-		PIN string `json:"admin_pin"`
-	}
+	var body adminAuthRequest
 	if err := decode(r, &body); err != nil {
 		return err
 	}
@@ -279,7 +292,7 @@ func (a *handlers) adminAuth(w http.ResponseWriter, r *http.Request) error {
 	if err := a.tss.AdminAuth(r.Context(), c, id, body.PIN); err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, emptyObject)
+	writeJSON(w, http.StatusOK, emptyBody{})
 	return nil
 }
 
@@ -291,7 +304,7 @@ func (a *handlers) adminLogout(w http.ResponseWriter, r *http.Request) error {
 	if err := a.tss.AdminLogout(r.Context(), c, id); err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, emptyObject)
+	writeJSON(w, http.StatusOK, emptyBody{})
 	return nil
 }
 
@@ -304,15 +317,24 @@ func (a *handlers) clientParams(r *http.Request) (tss.Caller, string, string, er
 	return c, id, cid, err
 }
 
+// createClientRequest registers a client.
+type createClientRequest struct {
+	SerialNumber string            `json:"serial_number"`
+	Metadata     map[string]string `json:"metadata,omitempty"`
+}
+
+// updateClientRequest registers or deregisters a client.
+type updateClientRequest struct {
+	State    string            `json:"state"`
+	Metadata map[string]string `json:"metadata,omitempty"`
+}
+
 func (a *handlers) createClient(w http.ResponseWriter, r *http.Request) error {
 	c, id, cid, err := a.clientParams(r)
 	if err != nil {
 		return err
 	}
-	var body struct {
-		SerialNumber string            `json:"serial_number"`
-		Metadata     map[string]string `json:"metadata"`
-	}
+	var body createClientRequest
 	if err := decode(r, &body); err != nil {
 		return err
 	}
@@ -337,10 +359,7 @@ func (a *handlers) updateClient(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	var body struct {
-		State    string            `json:"state"`
-		Metadata map[string]string `json:"metadata"`
-	}
+	var body updateClientRequest
 	if err := decode(r, &body); err != nil {
 		return err
 	}

@@ -29,12 +29,19 @@ func (a *handlers) syncAuth(fn syncHandler) HandlerFunc {
 	}
 }
 
+// syncHelloBody names the central instance and the workstation whose
+// credential was presented.
+type syncHelloBody struct {
+	CentralInstance string            `json:"central_instance"`
+	Workstation     *sync.Workstation `json:"workstation"`
+}
+
 func (a *handlers) syncHello(w http.ResponseWriter, r *http.Request, ws *sync.Workstation) error {
 	st, err := a.sync.Status()
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"central_instance": st.Self, "workstation": ws})
+	writeJSON(w, http.StatusOK, syncHelloBody{CentralInstance: st.Self, Workstation: ws})
 	return nil
 }
 
@@ -78,6 +85,11 @@ func (a *handlers) syncPull(w http.ResponseWriter, r *http.Request, ws *sync.Wor
 	return nil
 }
 
+// restoreStaged says the backup will be restored at the next start.
+type restoreStaged struct {
+	Staged bool `json:"staged"`
+}
+
 // restoreUpload is POST /api/dashboard/restore: the body is a backup
 // file, kept for the next start (server.StageRestore).
 func (a *handlers) restoreUpload(w http.ResponseWriter, r *http.Request) error {
@@ -90,7 +102,7 @@ func (a *handlers) restoreUpload(w http.ResponseWriter, r *http.Request) error {
 		}
 		return err
 	}
-	writeJSON(w, http.StatusOK, map[string]bool{"staged": true})
+	writeJSON(w, http.StatusOK, restoreStaged{Staged: true})
 	return nil
 }
 
@@ -102,19 +114,25 @@ func (a *handlers) syncStatus(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, struct {
-		*sync.Status
-		CanManage bool `json:"can_manage"`
-	}{st, true})
+	writeJSON(w, http.StatusOK, syncStatusBody{*st, true})
 	return nil
 }
 
+// syncStatusBody is the sync status with can_manage.
+type syncStatusBody struct {
+	sync.Status
+	CanManage bool `json:"can_manage"`
+}
+
+// syncConnectRequest pairs this instance with a central one.
+type syncConnectRequest struct {
+	URL        string `json:"url"`
+	Credential string `json:"credential"`
+	CA         string `json:"ca_pem,omitempty"`
+}
+
 func (a *handlers) syncConnect(w http.ResponseWriter, r *http.Request) error {
-	var body struct {
-		URL        string `json:"url"`
-		Credential string `json:"credential"`
-		CA         string `json:"ca_pem"`
-	}
+	var body syncConnectRequest
 	if err := decode(r, &body); err != nil {
 		return err
 	}
@@ -141,8 +159,47 @@ func (a *handlers) syncRun(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return syncClientError(err)
 	}
-	writeJSON(w, http.StatusOK, map[string]int{"pushed": res.Pushed, "pulled": res.Pulled, "conflicts": res.Conflicts, "backlog": res.Backlog})
+	writeJSON(w, http.StatusOK, syncRound{Backlog: res.Backlog, Conflicts: res.Conflicts, Pulled: res.Pulled, Pushed: res.Pushed})
 	return nil
+}
+
+// syncRound is what one sync round did. The fields are in the order the
+// answer always had (it was a map, whose keys encoding/json sorts).
+type syncRound struct {
+	Backlog   int `json:"backlog"`
+	Conflicts int `json:"conflicts"`
+	Pulled    int `json:"pulled"`
+	Pushed    int `json:"pushed"`
+}
+
+// conflictList is the answer of GET /api/dashboard/sync/conflicts: up to
+// 200 conflicts and how many there are.
+type conflictList struct {
+	Count int              `json:"count"`
+	Data  []store.Conflict `json:"data" nullable:"false"`
+}
+
+// workstationList is the answer of GET /api/dashboard/sync/workstations.
+type workstationList struct {
+	Count int                `json:"count"`
+	Data  []sync.Workstation `json:"data" nullable:"false"`
+}
+
+// pairRequest names a workstation to pair.
+type pairRequest struct {
+	Name string `json:"name"`
+}
+
+// pairedWorkstation is a new workstation with its credential, shown once.
+type pairedWorkstation struct {
+	Credential  string            `json:"credential"`
+	Workstation *sync.Workstation `json:"workstation"`
+}
+
+// syncedTSSList is every TSS a workstation signs.
+type syncedTSSList struct {
+	Count int             `json:"count"`
+	Data  []tss.SyncedTSS `json:"data" nullable:"false"`
 }
 
 func (a *handlers) syncConflicts(w http.ResponseWriter, r *http.Request) error {
@@ -153,7 +210,7 @@ func (a *handlers) syncConflicts(w http.ResponseWriter, r *http.Request) error {
 	if cs == nil {
 		cs = []store.Conflict{}
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"data": cs, "count": n})
+	writeJSON(w, http.StatusOK, conflictList{Count: n, Data: cs})
 	return nil
 }
 
@@ -162,13 +219,11 @@ func (a *handlers) syncWorkstations(w http.ResponseWriter, r *http.Request) erro
 	if ws == nil {
 		ws = []sync.Workstation{}
 	}
-	return reply(w, map[string]any{"data": ws, "count": len(ws)}, err)
+	return reply(w, workstationList{Count: len(ws), Data: ws}, err)
 }
 
 func (a *handlers) syncPair(w http.ResponseWriter, r *http.Request) error {
-	var body struct {
-		Name string `json:"name"`
-	}
+	var body pairRequest
 	if err := decode(r, &body); err != nil {
 		return err
 	}
@@ -176,7 +231,7 @@ func (a *handlers) syncPair(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"workstation": ws, "credential": cred})
+	writeJSON(w, http.StatusOK, pairedWorkstation{Credential: cred, Workstation: ws})
 	return nil
 }
 
@@ -193,7 +248,7 @@ func (a *handlers) syncWorkstationTSS(w http.ResponseWriter, r *http.Request) er
 			return err
 		}
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"data": out, "count": len(out)})
+	writeJSON(w, http.StatusOK, syncedTSSList{Count: len(out), Data: out})
 	return nil
 }
 
@@ -201,7 +256,6 @@ func (a *handlers) syncRevoke(w http.ResponseWriter, r *http.Request) error {
 	if err := a.sync.Revoke(r.Context(), chi.URLParam(r, "id")); err != nil {
 		return err
 	}
-	w.WriteHeader(http.StatusOK)
-	_, _ = w.Write([]byte("{}\n"))
+	writeJSON(w, http.StatusOK, emptyBody{})
 	return nil
 }

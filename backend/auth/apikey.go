@@ -29,12 +29,12 @@ const (
 // the response that creates the key.
 type APIKey struct {
 	ID             string            `json:"_id"`
-	Type           string            `json:"_type"`
-	Envs           []string          `json:"_envs"`
+	Type           string            `json:"_type" enum:"API_KEY,MANAGED_API_KEY"`
+	Envs           []string          `json:"_envs" enum:"TEST,LIVE" nullable:"false"`
 	Key            string            `json:"key"`
 	Secret         string            `json:"secret,omitempty"`
 	Name           string            `json:"name"`
-	Status         string            `json:"status"`
+	Status         string            `json:"status" enum:"enabled,disabled"`
 	Metadata       map[string]string `json:"metadata"`
 	ManagedBy      string            `json:"managed_by_organization_id"` // "" when none, as the cloud sends
 	CreatedAt      int64             `json:"created_at"`

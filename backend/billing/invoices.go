@@ -22,7 +22,7 @@ type OrgUsage struct {
 	Name           string     `json:"name"`
 	Month          string     `json:"month"`
 	ManagedOrgs    int        `json:"managed_organizations"`
-	TSS            []TSSUsage `json:"tss"`
+	TSS            []TSSUsage `json:"tss" nullable:"false"`
 	Type           string     `json:"_type"`
 }
 
@@ -119,7 +119,7 @@ type Line struct {
 	OrganizationName string `json:"organization_name"`
 	TSSID            string `json:"tss_id,omitempty"`
 	Env              string `json:"env"`
-	Kind             string `json:"kind"` // tss_month, transactions, exports
+	Kind             string `json:"kind" enum:"tss_month,transactions,exports"`
 	Description      string `json:"description"`
 	Quantity         int64  `json:"quantity"`
 	UnitPrice        int64  `json:"unit_price"`
@@ -133,13 +133,13 @@ type Invoice struct {
 	ID               string   `json:"_id"`
 	Type             string   `json:"_type"`
 	Number           string   `json:"number,omitempty"` // given when issued, gapless
-	State            string   `json:"state"`            // draft, issued
-	OrganizationID   string   `json:"organization_id"`  // the payer
+	State            string   `json:"state" enum:"draft,issued"`
+	OrganizationID   string   `json:"organization_id"` // the payer
 	OrganizationName string   `json:"organization_name"`
 	Address          *Address `json:"billing_address,omitempty"`
 	Month            string   `json:"month"`
 	Currency         string   `json:"currency"`
-	Lines            []Line   `json:"lines"`
+	Lines            []Line   `json:"lines" nullable:"false"`
 	Net              int64    `json:"net"`
 	VatRate          string   `json:"vat_rate"`
 	Vat              int64    `json:"vat"`

@@ -231,8 +231,8 @@ func TestInsertClosingIsIdempotentPerBody(t *testing.T) {
 	}
 	var compact bytes.Buffer
 	_ = json.Compact(&compact, spaced)
-	if raw := det["cash_point_closing"].(json.RawMessage); string(raw) != compact.String() || !strings.Contains(string(raw), `"vendor_extension":{"x":1}`) || det["_type"] != "CASH_POINT_CLOSING_DETAILS" || det["state"] != StatePending {
-		t.Fatalf("details %v", det)
+	if raw := det.CashPointClosing; string(raw) != compact.String() || !strings.Contains(string(raw), `"vendor_extension":{"x":1}`) || det.Type != "CASH_POINT_CLOSING_DETAILS" || det.State != StatePending || det.ClosingID != "cl-2" {
+		t.Fatalf("details %+v", det)
 	}
 	for _, get := range []func() error{
 		func() error { _, err := d.s.GetClosing(d.C, "nope"); return err },
@@ -519,8 +519,8 @@ func TestDeletePendingClosing(t *testing.T) {
 		t.Fatalf("Z_NR 3 after the pending one was deleted: %+v", v)
 	}
 	// The deleted closing still answers with its body.
-	if det, err := d.s.ClosingDetails(d.C, "a"); err != nil || det["state"] != StateDeleted {
-		t.Fatalf("details %v %v", det, err)
+	if det, err := d.s.ClosingDetails(d.C, "a"); err != nil || det.State != StateDeleted || len(det.CashPointClosing) == 0 {
+		t.Fatalf("details %+v %v", det, err)
 	}
 }
 

@@ -298,6 +298,18 @@ type Report struct {
 	TimeCreation int64  `json:"time_creation"`
 }
 
+// ClosingDetails is a closing as its client inserted it, with its state
+// (GET …/cash_point_closings/{id}/details).
+type ClosingDetails struct {
+	Env     string `json:"_env"`
+	Type    string `json:"_type"`
+	Version string `json:"_version"`
+	// CashPointClosing is the body of the insert, as sent.
+	CashPointClosing json.RawMessage `json:"cash_point_closing"`
+	ClosingID        string          `json:"closing_id"`
+	State            string          `json:"state"`
+}
+
 type closingRecord struct {
 	V           int             `json:"v"`
 	View        ClosingView     `json:"view"`

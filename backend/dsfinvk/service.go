@@ -633,12 +633,12 @@ func (s *Service) GetClosing(c tss.Caller, id string) (*ClosingView, error) {
 }
 
 // ClosingDetails returns the stored closing with its summary.
-func (s *Service) ClosingDetails(c tss.Caller, id string) (map[string]any, error) {
+func (s *Service) ClosingDetails(c tss.Caller, id string) (*ClosingDetails, error) {
 	rec, _, _, err := s.closing(c, id)
 	if err != nil {
 		return nil, err
 	}
-	return map[string]any{"cash_point_closing": rec.Body, "closing_id": id, "state": rec.View.State, "_type": "CASH_POINT_CLOSING_DETAILS", "_env": rec.View.Env, "_version": Version}, nil
+	return &ClosingDetails{Env: rec.View.Env, Type: "CASH_POINT_CLOSING_DETAILS", Version: Version, CashPointClosing: rec.Body, ClosingID: id, State: rec.View.State}, nil
 }
 
 // ClosingReports returns the validation reports of a closing.

@@ -28,6 +28,9 @@ var (
 	ErrLogoType = errors.New("logo must be PNG, JPEG or WebP")
 )
 
+// LogoTypes are the media types a logo has: sniffLogo's answers.
+var LogoTypes = []string{"image/png", "image/jpeg", "image/webp"}
+
 // sniffLogo tells the image type from the bytes, never from what the
 // client claims, and decodes the header to prove it is an image.
 func sniffLogo(b []byte) (string, error) {

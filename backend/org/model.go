@@ -28,8 +28,8 @@ const (
 // also what the store keeps, wrapped in orgRecord.
 type Organization struct {
 	ID               string            `json:"_id"`
-	Type             string            `json:"_type"`
-	Envs             []string          `json:"_envs"`
+	Type             string            `json:"_type" enum:"ORGANIZATION,MANAGED_ORGANIZATION"`
+	Envs             []string          `json:"_envs" enum:"TEST,LIVE" nullable:"false"`
 	Name             string            `json:"name"`
 	DisplayName      string            `json:"display_name,omitempty"`
 	AddressLine1     string            `json:"address_line1,omitempty"`

@@ -58,12 +58,12 @@ type Invitation struct {
 // Member is one row of an org's user list: a user or an open invitation.
 type Member struct {
 	ID        string `json:"_id"`
-	Type      string `json:"_type"` // USER or INVITATION
+	Type      string `json:"_type" enum:"USER,INVITATION"`
 	Email     string `json:"email"`
 	FirstName string `json:"first_name,omitempty"`
 	LastName  string `json:"last_name,omitempty"`
 	Role      Role   `json:"role"`
-	Status    string `json:"status"` // active or invited
+	Status    string `json:"status" enum:"active,invited"`
 }
 
 // InvitationTTL is how long an invitation link stays valid.

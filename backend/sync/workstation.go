@@ -428,7 +428,7 @@ func (s *Service) Run(ctx context.Context) {
 
 // Status is the workstation side as the dashboard shows it.
 type Status struct {
-	Role      string  `json:"role"` // "standalone", "workstation" or "central"
+	Role      string  `json:"role" enum:"standalone,workstation,central"`
 	Self      string  `json:"instance"`
 	Remote    *Remote `json:"remote,omitempty"`
 	State     *State  `json:"state,omitempty"`

@@ -27,7 +27,7 @@ type Client struct {
 	Env          string            `json:"_env"`
 	Version      string            `json:"_version"`
 	SerialNumber string            `json:"serial_number"`
-	State        string            `json:"state"`
+	State        string            `json:"state" enum:"REGISTERED,DEREGISTERED"`
 	TSSID        string            `json:"tss_id"`
 	Metadata     map[string]string `json:"metadata,omitempty"`
 	TimeCreation int64             `json:"time_creation"`

@@ -63,7 +63,7 @@ type Export struct {
 	Type           string            `json:"_type"`
 	Env            string            `json:"_env"`
 	Version        string            `json:"_version"`
-	State          string            `json:"state"`
+	State          string            `json:"state" enum:"PENDING,WORKING,COMPLETED,ERROR,CANCELLED"`
 	Exception      string            `json:"exception,omitempty"`
 	TimeRequest    int64             `json:"time_request"`
 	TimeStart      int64             `json:"time_start,omitempty"`

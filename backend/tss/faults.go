@@ -17,7 +17,7 @@ type Rule struct {
 	TSSID          string `json:"tss_id,omitempty"`
 	// Kind is "error" (Status/Code/Message), "latency" (LatencyMS) or
 	// "defective" (423 E_TSS_DEFECTIVE).
-	Kind      string `json:"kind"`
+	Kind      string `json:"kind" enum:"error,latency,defective"`
 	Status    int    `json:"status,omitempty"`
 	Code      string `json:"code,omitempty"`
 	Message   string `json:"message,omitempty"`

@@ -115,7 +115,7 @@ type View struct {
 	Type                   string            `json:"_type"`
 	Env                    string            `json:"_env"`
 	Version                string            `json:"_version"`
-	State                  string            `json:"state"`
+	State                  string            `json:"state" enum:"CREATED,UNINITIALIZED,INITIALIZED,DISABLED"`
 	Description            string            `json:"description,omitempty"`
 	Certificate            string            `json:"certificate"`
 	SerialNumber           string            `json:"serial_number"`

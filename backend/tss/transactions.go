@@ -36,7 +36,7 @@ type TxView struct {
 	TSSSerialNumber    string            `json:"tss_serial_number"`
 	ClientID           string            `json:"client_id"`
 	ClientSerialNumber string            `json:"client_serial_number"`
-	State              string            `json:"state"`
+	State              string            `json:"state" enum:"ACTIVE,FINISHED,CANCELLED"`
 	Number             uint64            `json:"number"`
 	Revision           uint32            `json:"revision"`
 	LatestRevision     uint32            `json:"latest_revision"`
@@ -115,10 +115,10 @@ func revisionJSON(view []byte, hash string, ctr uint64) []byte {
 
 // TxRequest is the body of PUT /tss/{id}/tx/{tx}.
 type TxRequest struct {
-	State    string            `json:"state"`
+	State    string            `json:"state" enum:"ACTIVE,FINISHED,CANCELLED"`
 	ClientID string            `json:"client_id"`
-	Schema   json.RawMessage   `json:"schema"`
-	Metadata map[string]string `json:"metadata"`
+	Schema   json.RawMessage   `json:"schema,omitempty"`
+	Metadata map[string]string `json:"metadata,omitempty"`
 }
 
 // hash identifies a request for idempotent repeats; the schema is compacted

@@ -1,20 +1,10 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { getJSON, type List, postJSON } from './client';
+import type { Schemas } from './schema';
 
-export interface BillingAddress {
-  _id: string;
-  organization_id: string;
-  company_name: string;
-  address_line1: string;
-  address_line2?: string;
-  zip: string;
-  town: string;
-  country_code: string;
-  vat_id?: string;
-  invoice_email?: string;
-}
-
-export type BillingAddressInput = Omit<BillingAddress, '_id'>;
+export type BillingAddress = Schemas['BillingAddress'];
+/** What a new address takes: the address without what the server sets. */
+export type BillingAddressInput = Omit<BillingAddress, '_id' | '_type' | 'created_at' | 'updated_at'>;
 
 export const useAddresses = () =>
   useQuery({ queryKey: ['billing-addresses'], queryFn: () => getJSON<List<BillingAddress>>('/api/v0/billing-addresses'), retry: false });
@@ -32,7 +22,7 @@ export function useCreateAddress() {
 export function useHandOver(orgId: string, leave: () => void) {
   const qc = useQueryClient();
   return useMutation({
-    mutationFn: () => postJSON(`/api/v0/organizations/${orgId}/hand-over`),
+    mutationFn: () => postJSON<Schemas['SuccessBody']>(`/api/v0/organizations/${orgId}/hand-over`),
     onSuccess: () => {
       leave();
       return Promise.all([qc.invalidateQueries({ queryKey: ['orgs'] }), qc.invalidateQueries({ queryKey: ['me'] })]);

@@ -1,43 +1,10 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { getJSON, type List, postJSON, query, request } from './client';
+import type { Schemas } from './schema';
 
-export interface InvoiceLine {
-  organization_id: string;
-  organization_name: string;
-  tss_id?: string;
-  env: string;
-  kind: 'tss_month' | 'transactions' | 'exports';
-  description: string;
-  quantity: number;
-  unit_price: number;
-  amount: number;
-  billed: boolean;
-}
-
-export interface Invoice {
-  _id: string;
-  number?: string;
-  state: 'draft' | 'issued';
-  organization_id: string;
-  organization_name: string;
-  month: string;
-  currency: string;
-  lines: InvoiceLine[];
-  net: number;
-  vat_rate: string;
-  vat: number;
-  gross: number;
-  created_at: number;
-  issued_at?: number;
-}
-
-export interface Usage {
-  organization_id: string;
-  name: string;
-  month: string;
-  managed_organizations: number;
-  tss: { tss_id: string; env: string; in_use: boolean; transactions: number; exports: number }[];
-}
+export type InvoiceLine = Schemas['BillingLine'];
+export type Invoice = Schemas['BillingInvoice'];
+export type Usage = Schemas['BillingOrgUsage'];
 
 /** The invoices this user may see. Only asked for where billing exists
  * for the user (Scope.billingVisible): elsewhere the server answers 404 and
@@ -84,7 +51,7 @@ function useInvoicesChanged() {
 
 export function useGenerateInvoices() {
   const changed = useInvoicesChanged();
-  return useMutation({ mutationFn: (month: string) => postJSON<{ drafts: number }>('/api/v0/invoices/generate', { month }), onSuccess: changed });
+  return useMutation({ mutationFn: (month: string) => postJSON<Schemas['GeneratedInvoices']>('/api/v0/invoices/generate', { month } satisfies Schemas['GenerateRequest']), onSuccess: changed });
 }
 
 export function useIssueInvoice() {

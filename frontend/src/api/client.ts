@@ -2,12 +2,10 @@
 // produces has fiskaly's shape {status_code, error, code, message}; this
 // turns it into an ApiError whose message is the server's own.
 
-export interface ErrorBody {
-  status_code: number;
-  error: string;
-  code?: string;
-  message: string;
-}
+import type { Schemas } from './schema';
+
+/** fiskaly's error body, as every route answers an error. */
+export type ErrorBody = Schemas['ErrorBody'];
 
 export class ApiError extends Error {
   readonly status: number;

@@ -2,14 +2,11 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import i18n from '../i18n';
 import { useScope } from '../org/scope';
 import { getJSON, type List, query, request } from './client';
-import type { components } from './schema.gen';
-
-type Schemas = components['schemas'];
-
-export type ExportState = 'PENDING' | 'WORKING' | 'COMPLETED' | 'ERROR' | 'CANCELLED';
+import type { Schemas } from './schema';
 
 /** A SIGN DE TAR export as the API answers it (generated from the Go type). */
 export type TssExport = Schemas['TssExport'];
+export type ExportState = TssExport['state'];
 
 export interface ExportFilter {
   start_date?: number;

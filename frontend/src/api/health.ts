@@ -1,11 +1,8 @@
 import { useQuery } from '@tanstack/react-query';
 import { getJSON } from './client';
+import type { Schemas } from './schema';
 
-export interface Health {
-  status: string;
-  version: string;
-  store_format: number;
-}
+export type Health = Schemas['HealthBody'];
 
 export const fetchHealth = () => getJSON<Health>('/healthz');
 

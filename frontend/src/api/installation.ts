@@ -1,15 +1,9 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { getJSON, type List, request } from './client';
+import type { Schemas } from './schema';
 
 /** A user of the installation with its installation role. */
-export interface InstallUser {
-  _id: string;
-  email: string;
-  first_name?: string;
-  last_name?: string;
-  installation_admin: boolean;
-  organizations: number;
-}
+export type InstallUser = Schemas['OrgInstallUser'];
 
 /** Every user of the installation; for installation administrators only. */
 export const useInstallUsers = (enabled: boolean) =>
@@ -20,7 +14,7 @@ export function useSetInstallAdmin() {
   const qc = useQueryClient();
   return useMutation({
     mutationFn: ({ id, on }: { id: string; on: boolean }) =>
-      request<object>(on ? 'PUT' : 'DELETE', `/api/dashboard/installation/admins/${encodeURIComponent(id)}`),
+      request<Schemas['SuccessBody']>(on ? 'PUT' : 'DELETE', `/api/dashboard/installation/admins/${encodeURIComponent(id)}`),
     onSuccess: () => Promise.all([qc.invalidateQueries({ queryKey: ['installation'] }), qc.invalidateQueries({ queryKey: ['me'] })]),
   });
 }

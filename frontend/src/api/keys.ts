@@ -1,19 +1,9 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { getJSON, type List, postJSON, query, request } from './client';
+import type { Schemas } from './schema';
 
-export interface ApiKey {
-  _id: string;
-  _type: 'API_KEY' | 'MANAGED_API_KEY';
-  _envs: string[];
-  key: string;
-  /** Only in the answer that creates the key. */
-  secret?: string;
-  name: string;
-  status: 'enabled' | 'disabled';
-  organization_id?: string;
-  managed_by_organization_id?: string;
-  created_at?: number;
-}
+/** An API key; secret only in the answer that creates it. */
+export type ApiKey = Schemas['AuthAPIKey'];
 
 const path = (orgId: string) => `/api/v0/organizations/${orgId}/api-keys`;
 

@@ -1,21 +1,11 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { csrfToken, getJSON, type List, postJSON, request, toApiError } from './client';
+import type { Schemas } from './schema';
 
-export type Role = 'owner' | 'admin' | 'member';
-
-export interface Member {
-  _id: string;
-  _type: 'USER' | 'INVITATION';
-  email: string;
-  first_name?: string;
-  last_name?: string;
-  role: Role;
-  status: 'active' | 'invited';
-}
-
-export interface Invitation extends Member {
-  accept_url: string;
-}
+export type Member = Schemas['OrgMember'];
+export type Role = Member['role'];
+/** A new invitation; its accept link is in this answer only. */
+export type Invitation = Schemas['Invitation'];
 
 const users = (orgId: string) => `/api/v0/organizations/${orgId}/users`;
 
@@ -30,7 +20,7 @@ function useMembersChanged(orgId: string) {
 export function useInvite(orgId: string) {
   const changed = useMembersChanged(orgId);
   return useMutation({
-    mutationFn: (v: { email: string; role: Role; first_name?: string; last_name?: string }) => postJSON<Invitation>(users(orgId), v),
+    mutationFn: (v: Schemas['InviteRequest']) => postJSON<Invitation>(users(orgId), v),
     onSuccess: changed,
   });
 }
@@ -38,7 +28,8 @@ export function useInvite(orgId: string) {
 export function useSetRole(orgId: string) {
   const changed = useMembersChanged(orgId);
   return useMutation({
-    mutationFn: ({ id, role }: { id: string; role: Role }) => request('PATCH', `${users(orgId)}/${id}`, { role }),
+    mutationFn: ({ id, role }: { id: string; role: Role }) =>
+      request<Schemas['SuccessBody']>('PATCH', `${users(orgId)}/${id}`, { role } satisfies Schemas['RoleRequest']),
     onSuccess: changed,
   });
 }
@@ -63,6 +54,6 @@ export const deleteLogo = (orgId: string) => request('DELETE', `/api/v0/organiza
 
 export function useChangePassword() {
   return useMutation({
-    mutationFn: (v: { current_password: string; new_password: string }) => postJSON('/api/dashboard/password', v),
+    mutationFn: (v: Schemas['PasswordRequest']) => postJSON<Schemas['SessionBody']>('/api/dashboard/password', v),
   });
 }

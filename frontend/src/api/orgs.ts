@@ -1,44 +1,15 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { getJSON, type List, postJSON, query, request } from './client';
-import type { ApiKey } from './keys';
+import type { Schemas } from './schema';
 
-export interface BillingOptions {
-  gln?: string;
-  withhold_billing?: boolean;
-  bill_to_organization?: string;
-}
-
-export interface Org {
-  _id: string;
-  _type: 'ORGANIZATION' | 'MANAGED_ORGANIZATION';
-  _envs: string[];
-  name: string;
-  display_name?: string;
-  address_line1: string;
-  address_line2?: string;
-  zip: string;
-  town: string;
-  state?: string;
-  country_code: string;
-  vat_id?: string;
-  tax_number?: string;
-  economy_id?: string;
-  managed_by_organization_id?: string;
-  administered_by_organization_id?: string;
-  billing_options?: BillingOptions;
-  billing_address_id?: string;
-  has_logo?: boolean;
-  created_at?: number;
-  updated_at?: number;
-}
+export type BillingOptions = Schemas['OrgBillingOptions'];
+export type Org = Schemas['OrgOrganization'];
 
 /** A create or PATCH body; null clears an optional field (PATCH). */
-export type OrgInput = { [K in keyof Omit<Org, '_id' | '_type' | '_envs'>]?: Org[K] | null } & {
-  generate_api_key?: boolean;
-};
+export type OrgInput = Schemas['OrgInput'];
 
 /** A created org; with generate_api_key it carries its first key, secret included. */
-export type CreatedOrg = Org & { api_key?: ApiKey };
+export type CreatedOrg = Schemas['CreatedOrganization'];
 
 export const useOrgs = () =>
   useQuery({
@@ -75,7 +46,7 @@ export function useUpdateOrg(id: string) {
 export function useGoLive(id: string) {
   const changed = useOrgsChanged();
   return useMutation({
-    mutationFn: () => postJSON(`/api/v0/organizations/${id}/enable-env`, { env: 'LIVE' }),
+    mutationFn: () => postJSON<Schemas['SuccessBody']>(`/api/v0/organizations/${id}/enable-env`, { env: 'LIVE' } satisfies Schemas['EnableEnvRequest']),
     onSuccess: changed,
   });
 }

@@ -1,27 +1,17 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useScope } from '../org/scope';
-import { getJSON, type List, request } from './client';
+import { getJSON, request } from './client';
+import type { Schemas } from './schema';
 
-export interface FailureRule {
-  _id: string;
-  organization_id?: string;
-  tss_id?: string;
-  kind: 'error' | 'latency' | 'defective';
-  status?: number;
-  code?: string;
-  message?: string;
-  latency_ms?: number;
-  remaining?: number;
-  until?: number;
-}
-
-export type FailureInput = Omit<FailureRule, '_id' | 'until'> & { duration_s?: number };
+export type FailureRule = Schemas['TssRule'];
+/** A new rule: the rule without what the server sets, and how long it lasts. */
+export type FailureInput = Omit<FailureRule, '_id' | 'until'> & Pick<Schemas['FailureBody'], 'duration_s'>;
 
 export function useFailures() {
   const { org, env, headers } = useScope();
   return useQuery({
     queryKey: ['failures', org._id, env],
-    queryFn: () => getJSON<List<FailureRule>>('/api/v2/sandbox/failures', headers),
+    queryFn: () => getJSON<Schemas['FailureList']>('/api/v2/sandbox/failures', headers),
     // Rules count down as the POS signs; keep the view current.
     refetchInterval: 3000,
   });
@@ -46,7 +36,7 @@ export function useDeleteFailure() {
   const { headers } = useScope();
   const changed = useFailuresChanged();
   return useMutation({
-    mutationFn: (id: string) => request('DELETE', `/api/v2/sandbox/failures/${id}`, undefined, headers),
+    mutationFn: (id: string) => request<Schemas['SuccessBody']>('DELETE', `/api/v2/sandbox/failures/${id}`, undefined, headers),
     onSuccess: changed,
   });
 }

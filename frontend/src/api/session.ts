@@ -1,64 +1,19 @@
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { getJSON, postJSON, rememberCsrf } from './client';
+import type { Schemas } from './schema';
 
-export interface User {
-  _id: string;
-  email: string;
-  first_name?: string;
-  last_name?: string;
-}
-
-export interface Organization {
-  _id: string;
-  _type: 'ORGANIZATION' | 'MANAGED_ORGANIZATION';
-  _envs: string[];
-  name: string;
-  display_name?: string;
-  managed_by_organization_id?: string;
-  administered_by_organization_id?: string;
-  billing_options?: { withhold_billing?: boolean; bill_to_organization?: string; gln?: string };
-  has_logo?: boolean;
-  town?: string;
-  created_at?: number;
-  updated_at?: number;
-}
-
-export interface MeOrganization extends Organization {
-  role: 'owner' | 'admin' | 'member';
-  /** The user belongs to this org itself (not through an org that administers it). */
-  member?: boolean;
-}
-
-export interface Me {
-  user?: User;
-  organizations: MeOrganization[];
-  csrf_token?: string;
-  /** The installation role: backup, restore, sync, price list (docs/security.md). */
-  installation_admin: boolean;
-}
-
-export interface OrganizationInput {
-  name: string;
-  address_line1: string;
-  zip: string;
-  town: string;
-  country_code: string;
-}
-
-export interface SetupInput {
-  email: string;
-  password: string;
-  first_name: string;
-  last_name: string;
-  organization: OrganizationInput;
-}
-
-export interface InvitationInfo {
-  email: string;
-  organization_name: string;
-  role: string;
-  user_exists: boolean;
-}
+export type User = Schemas['OrgUser'];
+export type Organization = Schemas['OrgOrganization'];
+/** An organization the user sees, with their role on it. */
+export type MeOrganization = Schemas['MeOrg'];
+/** Who is signed in; installation_admin is the installation role: backup,
+ * restore, sync, price list (docs/security.md). */
+export type Me = Schemas['MeBody'];
+/** The first user and organization of a first start. */
+export type SetupInput = Schemas['SetupRequest'];
+export type InvitationInfo = Schemas['OrgInvitationInfo'];
+/** The answer of setup, login, password change and accepting an invitation. */
+export type Session = Schemas['SessionBody'];
 
 /** Header of the one-time setup token fiskaldesk prints with its URL. */
 const setupHeader = (token?: string): Record<string, string> => (token ? { 'X-Setup-Token': token } : {});
@@ -68,7 +23,7 @@ const setupHeader = (token?: string): Record<string, string> => (token ? { 'X-Se
 export const useSetupStatus = (token?: string) =>
   useQuery({
     queryKey: ['setup', token ?? ''],
-    queryFn: () => getJSON<{ required: boolean; token_valid?: boolean }>('/api/dashboard/setup', setupHeader(token)),
+    queryFn: () => getJSON<Schemas['SetupStatus']>('/api/dashboard/setup', setupHeader(token)),
     retry: false,
   });
 
@@ -91,11 +46,12 @@ export const useInvitation = (token: string) =>
     retry: false,
   });
 
-export const setup = (input: SetupInput, token?: string) => postJSON('/api/dashboard/setup', input, setupHeader(token));
-export const login = (email: string, password: string) => postJSON('/api/dashboard/login', { email, password });
-export const logout = () => postJSON('/api/dashboard/logout');
+export const setup = (input: SetupInput, token?: string) => postJSON<Session>('/api/dashboard/setup', input, setupHeader(token));
+export const login = (email: string, password: string) =>
+  postJSON<Session>('/api/dashboard/login', { email, password } satisfies Schemas['LoginRequest']);
+export const logout = () => postJSON<Schemas['SuccessBody']>('/api/dashboard/logout');
 export const acceptInvitation = (token: string, body: { password: string; first_name?: string; last_name?: string }) =>
-  postJSON(`/api/dashboard/invitations/${encodeURIComponent(token)}/accept`, body);
+  postJSON<Session>(`/api/dashboard/invitations/${encodeURIComponent(token)}/accept`, body);
 
 /** After login, logout or setup the session queries must be read again.
  * They are dropped, not just invalidated: stale data of an inactive query

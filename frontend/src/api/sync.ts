@@ -1,86 +1,26 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { getJSON, type List, postJSON, request } from './client';
+import { getJSON, postJSON, request } from './client';
+import type { Schemas } from './schema';
 
-export type SyncRole = 'standalone' | 'workstation' | 'central';
-
-export interface SyncRemote {
-  url: string;
-  central_instance: string;
-  workstation_id: string;
-  paired_at: number;
-}
-
-export interface SyncState {
-  last_sync_at?: number;
-  last_error?: string;
-  last_error_at?: number;
-  pushed_entries: number;
-  pulled_entries: number;
-  conflicts: number;
-  consecutive_failures: number;
-  next_attempt_at?: number;
-}
-
-export interface SyncStatus {
-  role: SyncRole;
-  instance: string;
-  remote?: SyncRemote;
-  state?: SyncState;
-  backlog: number;
-  last_sequence: number;
-  conflicts: number;
-  /** owner or admin of a main organization: may pair, revoke, restore */
-  can_manage: boolean;
-}
-
-export interface Workstation {
-  id: string;
-  name: string;
-  created_at: number;
-  instance?: string;
-  revoked_at?: number;
-  last_seen_at?: number;
-  cursor: number;
-  entries: number;
-  tss: number;
-  transactions: number;
-}
-
-export interface SyncedTss {
-  _id: string;
-  _env: string;
-  state: string;
-  organization_id: string;
-  organization_name: string;
-  transaction_counter: number;
-  signature_counter: number;
-  number_registered_clients: number;
-}
+export type SyncRemote = Schemas['SyncRemote'];
+export type SyncState = Schemas['SyncState'];
+/** This instance's sync role and status (can_manage: always true for
+ * the installation administrators who may read it). */
+export type SyncStatus = Schemas['SyncStatusBody'];
+export type SyncRole = SyncStatus['role'];
+export type Workstation = Schemas['SyncWorkstation'];
+export type SyncedTss = Schemas['TssSyncedTSS'];
 
 export const useWorkstationTss = (id: string | null) =>
   useQuery({
     queryKey: ['sync', 'workstations', id, 'tss'],
-    queryFn: () => getJSON<List<SyncedTss>>(`${base}/workstations/${id}/tss`),
+    queryFn: () => getJSON<Schemas['SyncedTSSList']>(`${base}/workstations/${id}/tss`),
     enabled: id !== null,
   });
 
-export interface ConflictSide {
-  origin: string;
-  at: string;
-  deleted: boolean;
-  /** base64 of the stored value */
-  value: string | null;
-}
-
-export interface Conflict {
-  id: string;
-  key: string;
-  detected_at: string;
-  peer: string;
-  kept: ConflictSide;
-  lost: ConflictSide;
-  kept_local: boolean;
-}
+/** One side of a conflict; value is the stored value in base64. */
+export type ConflictSide = Schemas['StoreConflictSide'];
+export type Conflict = Schemas['StoreConflict'];
 
 const base = '/api/dashboard/sync';
 
@@ -89,10 +29,10 @@ export const useSyncStatus = () =>
   useQuery({ queryKey: ['sync', 'status'], queryFn: () => getJSON<SyncStatus>(base), refetchInterval: 3000 });
 
 export const useWorkstations = (enabled: boolean) =>
-  useQuery({ queryKey: ['sync', 'workstations'], queryFn: () => getJSON<List<Workstation>>(base + '/workstations'), enabled, refetchInterval: 5000 });
+  useQuery({ queryKey: ['sync', 'workstations'], queryFn: () => getJSON<Schemas['WorkstationList']>(base + '/workstations'), enabled, refetchInterval: 5000 });
 
 export const useConflicts = (enabled: boolean) =>
-  useQuery({ queryKey: ['sync', 'conflicts'], queryFn: () => getJSON<List<Conflict>>(base + '/conflicts'), enabled });
+  useQuery({ queryKey: ['sync', 'conflicts'], queryFn: () => getJSON<Schemas['ConflictList']>(base + '/conflicts'), enabled });
 
 function useSyncChanged() {
   const qc = useQueryClient();
@@ -102,7 +42,7 @@ function useSyncChanged() {
 export function useConnect() {
   const changed = useSyncChanged();
   return useMutation({
-    mutationFn: (input: { url: string; credential: string; ca_pem?: string }) => postJSON<SyncRemote>(base + '/connect', input),
+    mutationFn: (input: Schemas['SyncConnectRequest']) => postJSON<SyncRemote>(base + '/connect', input),
     onSuccess: changed,
   });
 }
@@ -110,7 +50,7 @@ export function useConnect() {
 export function useSyncNow() {
   const changed = useSyncChanged();
   return useMutation({
-    mutationFn: () => postJSON<{ pushed: number; pulled: number; conflicts: number; backlog: number }>(base + '/run'),
+    mutationFn: () => postJSON<Schemas['SyncRound']>(base + '/run'),
     onSuccess: changed,
   });
 }
@@ -118,14 +58,14 @@ export function useSyncNow() {
 export function usePairWorkstation() {
   const changed = useSyncChanged();
   return useMutation({
-    mutationFn: (name: string) => postJSON<{ workstation: Workstation; credential: string }>(base + '/workstations', { name }),
+    mutationFn: (name: string) => postJSON<Schemas['PairedWorkstation']>(base + '/workstations', { name } satisfies Schemas['PairRequest']),
     onSuccess: changed,
   });
 }
 
 export function useRevokeWorkstation() {
   const changed = useSyncChanged();
-  return useMutation({ mutationFn: (id: string) => request<object>('DELETE', `${base}/workstations/${id}`), onSuccess: changed });
+  return useMutation({ mutationFn: (id: string) => request<Schemas['EmptyBody']>('DELETE', `${base}/workstations/${id}`), onSuccess: changed });
 }
 
 /** A conflict side's value as text: the JSON record most keys hold. */

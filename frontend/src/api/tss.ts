@@ -1,31 +1,14 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useScope } from '../org/scope';
 import { getJSON, type List, query, request } from './client';
+import type { Schemas } from './schema';
 
-export type TssState = 'CREATED' | 'UNINITIALIZED' | 'INITIALIZED' | 'DISABLED';
-
-export interface Tss {
-  _id: string;
-  _env: string;
-  state: TssState;
-  description?: string;
-  certificate: string;
-  serial_number: string;
-  public_key: string;
-  signature_counter?: string;
-  transaction_counter?: string;
-  number_registered_clients?: number;
-  max_number_registered_clients: number;
-  number_active_transactions?: number;
-  signature_algorithm: string;
-  time_creation: number;
-  time_init?: number;
-  time_disable?: number;
-  /** Only in the answer that creates the TSS. */
-  admin_puk?: string;
-  organization_id: string;
-  metadata?: Record<string, string>;
-}
+/** A TSS; admin_puk only in the answer that creates it. */
+export type Tss = Schemas['TssView'];
+export type TssState = Tss['state'];
+export type Client = Schemas['TssClient'];
+/** A transaction revision; schema is the POS's processData as it sent it. */
+export type Transaction = Schemas['TssTxView'];
 
 /** The description a TSS gets when none is given at initialization. */
 export const defaultDescription = (id: string) => `fiskaldesk Sandbox TSS (${id})`;
@@ -39,30 +22,6 @@ export const descriptionPattern = /^[A-Za-z0-9 '()+,\-./:=?]{0,100}$/;
 export function tssLabel(tss: Pick<Tss, '_id' | 'description' | 'metadata'>): string {
   if (tss.description && tss.description !== defaultDescription(tss._id)) return tss.description;
   return tss.metadata?.description || `TSS ${tss._id.slice(0, 8)}`;
-}
-
-export interface Client {
-  _id: string;
-  serial_number: string;
-  state: 'REGISTERED' | 'DEREGISTERED';
-  time_creation: number;
-}
-
-export interface Transaction {
-  _id: string;
-  tss_id: string;
-  client_id: string;
-  client_serial_number: string;
-  state: 'ACTIVE' | 'FINISHED' | 'CANCELLED';
-  number: number;
-  revision: number;
-  latest_revision: number;
-  time_start: number;
-  time_end?: number;
-  schema: Record<string, unknown>;
-  qr_code_data?: string;
-  log: { operation: string; timestamp: number; timestamp_format: string };
-  signature: { value: string; algorithm: string; counter: number; public_key: string };
 }
 
 export interface Page {

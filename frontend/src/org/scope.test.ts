@@ -2,7 +2,7 @@ import type { MeOrganization } from '../api/session';
 import { billingVisible, defaultOrg, orgIdOfPath, pickOrg } from './scope';
 
 const o = (id: string, extra: Partial<MeOrganization> = {}): MeOrganization => ({
-  _id: id, _type: 'ORGANIZATION', _envs: ['TEST'], name: id, role: 'owner', ...extra,
+  _id: id, _type: 'ORGANIZATION', _envs: ['TEST'], name: id, role: 'owner', member: true, created_at: 1, updated_at: 1, ...extra,
 });
 
 describe('scope', () => {

@@ -2,7 +2,7 @@ import type { Org } from '../api/orgs';
 import { filterTree, orgTree } from './OrganizationsPage';
 
 const o = (id: string, extra: Partial<Org> = {}): Org => ({
-  _id: id, _type: 'ORGANIZATION', _envs: ['TEST'], name: id, address_line1: 'a', zip: '1', town: 'Berlin', country_code: 'DEU', ...extra,
+  _id: id, _type: 'ORGANIZATION', _envs: ['TEST'], name: id, address_line1: 'a', zip: '1', town: 'Berlin', country_code: 'DEU', created_at: 1, updated_at: 1, ...extra,
 });
 
 describe('the organization tree', () => {

@@ -54,7 +54,7 @@ function AddressModal({ org, onClose, onCreated }: { org: Org; onClose: () => vo
   const form = useForm({
     mode: 'controlled',
     initialValues: {
-      company_name: org.name, address_line1: org.address_line1, zip: org.zip, town: org.town, country_code: org.country_code,
+      company_name: org.name, address_line1: org.address_line1 ?? '', zip: org.zip ?? '', town: org.town ?? '', country_code: org.country_code ?? '',
       vat_id: org.vat_id ?? '', invoice_email: '',
     },
     validate: {
