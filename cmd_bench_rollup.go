@@ -229,7 +229,7 @@ feed:
 	}
 	res.Queries = queries
 	res.RawSignPerS = rawSignRate(2 * time.Second)
-	if res.FsyncPerS, err = fsyncRate(cfg.DataDir, 2*time.Second); err != nil {
+	if res.FsyncPerS, err = serialFsyncRate(cfg.DataDir, 2*time.Second); err != nil {
 		return err
 	}
 	res.StoreBytes = dirSize(filepath.Join(cfg.DataDir, "db"))

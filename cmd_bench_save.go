@@ -127,34 +127,12 @@ func benchSave(args []string) (err error) {
 	fmt.Printf("RSS before the save: %.0f MiB (anonymous %.0f, file-backed %.0f)\n", mib(before["VmRSS"]), mib(before["RssAnon"]), mib(before["RssFile"]))
 	fmt.Printf("peak during the save: VmHWM %.0f MiB, anonymous %.0f MiB (+%.0f MiB), file-backed %.0f MiB (sampled every 50 ms)\n",
 		mib(after["VmHWM"]), mib(peakAnon), mib(peakAnon-before["RssAnon"]), mib(peakFile))
-	fsyncs, err := fsyncRate(filepath.Dir(*out), time.Second)
+	fsyncs, err := serialFsyncRate(filepath.Dir(*out), time.Second)
 	if err != nil {
 		return err
 	}
 	fmt.Printf("machine now: %.0f raw P-256 signatures/s, %.0f serial fsyncs/s in %s\n", rawSignRate(time.Second), fsyncs, filepath.Dir(*out))
 	return nil
-}
-
-// fsyncRate is how many 4 KiB write+fsync rounds one writer gets per
-// second in dir: the disk's part of every durable commit.
-func fsyncRate(dir string, d time.Duration) (rate float64, err error) {
-	f, err := os.CreateTemp(dir, ".fsync-*")
-	if err != nil {
-		return 0, err
-	}
-	defer func() { err = errors.Join(err, f.Close(), os.Remove(f.Name())) }()
-	buf := make([]byte, 4096)
-	n, begin := 0, time.Now()
-	for time.Since(begin) < d {
-		if _, err := f.WriteAt(buf, int64(n%256)*4096); err != nil {
-			return 0, err
-		}
-		if err := f.Sync(); err != nil {
-			return 0, err
-		}
-		n++
-	}
-	return float64(n) / time.Since(begin).Seconds(), nil
 }
 
 // saveThroughBase64 is the old desktop download, for comparison only: the
