@@ -295,7 +295,9 @@ func safeMethod(m string) bool {
 // as JSON. A form or text/plain body is what a page of another origin can
 // send without a preflight; JSON cannot be.
 func jsonBody(r *http.Request) bool {
-	if r.ContentLength == 0 && r.Header.Get("Content-Type") == "" {
+	// No body, or a GET/HEAD whose body nobody reads: the desktop window's
+	// asset server hands GETs over with an unknown length (-1).
+	if r.Header.Get("Content-Type") == "" && (r.ContentLength == 0 || r.Method == http.MethodGet || r.Method == http.MethodHead) {
 		return true
 	}
 	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
