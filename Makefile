@@ -73,8 +73,18 @@ $(DESKTOP_BIN): $(GO_SRC) frontend/dist/index.html $(WAILS) $(CACHE)/gomod.stamp
 		|| { cat $(CACHE)/wails-build.log; exit 1; }
 
 ## test: set up, then every check and test: vet, gofmt, go test -race, a short fuzz run, tsc, Vitest, Playwright, desktop smoke
-test: setup lint test-go test-fuzz test-frontend test-e2e test-desktop
-	@echo "make test: all checks passed"
+# Each stage is timed and the times are printed at the end (and for a stage
+# that fails): CI shows only the tail of the output, and a run that grows
+# slower has to say where.
+TEST_STAGES := setup lint test-go test-fuzz test-frontend test-e2e test-desktop
+test:
+	@all=$$(date +%s); times=""; \
+	for t in $(TEST_STAGES); do \
+		s=$$(date +%s); \
+		if ! $(MAKE) $$t; then echo "make test: $$t FAILED after $$(( $$(date +%s) - s )) s;$$times"; exit 1; fi; \
+		times="$$times $$t $$(( $$(date +%s) - s )) s,"; \
+	done; \
+	echo "make test: all checks passed in $$(( $$(date +%s) - all )) s:$${times%,}"
 
 lint: $(CACHE)/gomod.stamp frontend/node_modules/.stamp
 	@go vet ./...
@@ -83,8 +93,8 @@ lint: $(CACHE)/gomod.stamp frontend/node_modules/.stamp
 		if [ -n "$$unformatted" ]; then echo "gofmt needed: $$unformatted"; exit 1; fi
 	@cd frontend && npm run --silent typecheck
 
-test-go: $(CACHE)/gomod.stamp
-	@go test -race -count=1 -timeout 30m ./...
+test-go: $(CACHE)/gomod.stamp $(HEADLESS_BIN)
+	@FISKALDESK_TEST_BIN=$(HEADLESS_BIN) go test -race -count=1 -timeout 30m ./...
 
 # Every parser of outside input; FUZZTIME=10m for a long run.
 FUZZTIME ?= 5s

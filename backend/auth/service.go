@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/fiskaldesk/fiskaldesk/backend/audit"
@@ -88,7 +89,7 @@ func (s *Service) Authenticate(apiKey, apiSecret string) (*APIKey, error) {
 		return err
 	})
 	if errors.Is(err, store.ErrNotFound) {
-		_, _ = secret.Verify(dummyHash, apiSecret) // same time as a real check
+		_, _ = secret.Verify(dummyHash(), apiSecret) // same time as a real check
 		return nil, ErrInvalidCredentials
 	}
 	if err != nil {
@@ -100,7 +101,11 @@ func (s *Service) Authenticate(apiKey, apiSecret string) (*APIKey, error) {
 	return &r.APIKey, nil
 }
 
-var dummyHash = secret.Hash("fiskaldesk-timing-equaliser")
+// dummyHash is checked when there is nothing to check against, so that an
+// unknown name takes as long as a wrong secret. Made on first use, with the
+// parameters new hashes get, not at package init (one argon2id run fewer at
+// every start).
+var dummyHash = sync.OnceValue(func() string { return secret.Hash("fiskaldesk-timing-equaliser") })
 
 // activeKey loads key id and checks it is still enabled.
 func (s *Service) activeKey(id string) (*APIKey, error) {

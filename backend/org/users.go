@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net/mail"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -181,7 +182,7 @@ func (s *Service) Login(email, password string) (*User, int, error) {
 	if errors.Is(err, store.ErrNotFound) {
 		// Spend the same time as a real check so timing does not tell
 		// which e-mail addresses exist.
-		_, _ = secret.Verify(dummyHash, password)
+		_, _ = secret.Verify(dummyHash(), password)
 		return nil, 0, ErrInvalidCredentials
 	}
 	if err != nil {
@@ -193,7 +194,11 @@ func (s *Service) Login(email, password string) (*User, int, error) {
 	return &rec.User, rec.PasswordVersion, nil
 }
 
-var dummyHash = secret.Hash("fiskaldesk-timing-equaliser")
+// dummyHash is checked when there is nothing to check against, so that an
+// unknown name takes as long as a wrong secret. Made on first use, with the
+// parameters new hashes get, not at package init (one argon2id run fewer at
+// every start).
+var dummyHash = sync.OnceValue(func() string { return secret.Hash("fiskaldesk-timing-equaliser") })
 
 // User returns user id, its password version and its memberships.
 func (s *Service) User(id string) (*User, int, map[string]Role, error) {
