@@ -10,6 +10,8 @@ import (
 	"slices"
 	"sync"
 	"testing"
+
+	"github.com/fiskaldesk/fiskaldesk/backend/store/pgtest"
 )
 
 // The conformance suite: one table of behaviours every engine must have,
@@ -29,6 +31,14 @@ var engines = []struct {
 	}},
 	{"badger", func(t testing.TB) *Store {
 		s, err := Open(t.TempDir(), Options{GCInterval: -1, MinFreeBytes: -1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = s.Close() })
+		return s
+	}},
+	{"postgres", func(t testing.TB) *Store {
+		s, err := OpenPostgres(context.Background(), pgtest.URL(t), Options{})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -262,6 +262,19 @@ func (s *Store) bumpVersion(t *txn, k []byte, now uint64) (prev, ver Version, er
 func (s *Store) commitEntry(t *txn, e Entry) error {
 	payload := encodeEntry(e)
 	err := t.e.commit(func() error {
+		// An engine shared by several processes gives the number out
+		// itself (PostgreSQL: a sequence taken under its commit-order
+		// lock); this process's counter would collide with theirs.
+		if sq, ok := t.e.(interface{ outboxSeq() (uint64, error) }); ok {
+			seq, err := sq.outboxSeq()
+			if err != nil {
+				return err
+			}
+			s.ob.mu.Lock()
+			s.ob.next = max(s.ob.next, seq+1)
+			s.ob.mu.Unlock()
+			return t.rawSet(OutboxKey(seq), payload)
+		}
 		s.ob.mu.Lock()
 		defer s.ob.mu.Unlock()
 		if err := t.rawSet(OutboxKey(s.ob.next), payload); err != nil {
