@@ -36,6 +36,12 @@ const (
 // the defaults.
 type Config struct {
 	DataDir  string // --data, FISKALDESK_DATA
+	// Store (--store, FISKALDESK_STORE) is a postgres:// URL: the store
+	// lives in that PostgreSQL database instead of <data>/db, and several
+	// serve processes may share it (a central's API nodes, docs/scale.md).
+	// Empty: Badger in the data directory. The data directory still holds
+	// the data key (or FISKALDESK_DATA_KEY), exports and logs.
+	Store    string
 	Addr     string // --addr, FISKALDESK_ADDR
 	LogLevel string // --log-level, FISKALDESK_LOG_LEVEL
 	// TLSCert and TLSKey (--tls-cert, --tls-key) make serve answer HTTPS:
@@ -81,6 +87,7 @@ type Config struct {
 // -h show the values in effect.
 func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.DataDir, "data", env("DATA", DefaultDataDir()), "data directory (env FISKALDESK_DATA)")
+	fs.StringVar(&c.Store, "store", env("STORE", ""), "postgres://… URL: keep the store in PostgreSQL (a central with several API nodes, docs/scale.md); default the Badger store in the data directory (env FISKALDESK_STORE; prefer the env or PGPASSWORD for a password, flags show in ps)")
 	fs.StringVar(&c.Addr, "addr", env("ADDR", DefaultAddr), "listen address of the API and dashboard (env FISKALDESK_ADDR)")
 	fs.StringVar(&c.LogLevel, "log-level", env("LOG_LEVEL", DefaultLogLevel), "trace, debug, info, warn or error (env FISKALDESK_LOG_LEVEL)")
 	fs.StringVar(&c.TLSCert, "tls-cert", env("TLS_CERT", ""), "PEM certificate: serve HTTPS (env FISKALDESK_TLS_CERT)")
@@ -116,6 +123,9 @@ func (c *Config) Validate() error {
 	if _, err := zerolog.ParseLevel(c.LogLevel); err != nil || c.LogLevel == "" {
 		return fmt.Errorf("invalid log level %q: use trace, debug, info, warn or error", c.LogLevel)
 	}
+	if c.Store != "" && !c.Postgres() {
+		return fmt.Errorf("invalid --store: give a postgres:// (or postgresql://) URL, or leave it empty for the store in the data directory")
+	}
 	if c.MaxConns < 1 {
 		return fmt.Errorf("invalid --max-conns %d: must be at least 1", c.MaxConns)
 	}
@@ -139,6 +149,11 @@ func (c *Config) Validate() error {
 	}
 	c.DataDir = abs
 	return nil
+}
+
+// Postgres reports whether the store lives in PostgreSQL (--store).
+func (c *Config) Postgres() bool {
+	return strings.HasPrefix(c.Store, "postgres://") || strings.HasPrefix(c.Store, "postgresql://")
 }
 
 // env returns FISKALDESK_<name>, or def when it is unset or empty: an
