@@ -35,7 +35,7 @@ const (
 // file is needed: flags win over FISKALDESK_* variables, which win over
 // the defaults.
 type Config struct {
-	DataDir  string // --data, FISKALDESK_DATA
+	DataDir string // --data, FISKALDESK_DATA
 	// Store (--store, FISKALDESK_STORE) is a postgres:// URL: the store
 	// lives in that PostgreSQL database instead of <data>/db, and several
 	// serve processes may share it (a central's API nodes, docs/scale.md).
