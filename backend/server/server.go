@@ -165,7 +165,7 @@ func openStore(cfg Config, log zerolog.Logger) (*store.Store, error) {
 // startJobs registers the background work with one job runner and starts
 // it: TAR exports (two at a time), DSFinV-K validations and exports.
 func startJobs(ctx context.Context, cfg Config, log zerolog.Logger, st *store.Store, signer *tss.Service, dk *dsfinvk.Service) (*jobs.Runner, error) {
-	runner, err := jobs.New(st, jobs.Options{Log: log.With().Str("component", "jobs").Logger()})
+	runner, err := jobs.New(st, jobs.Options{Log: log.With().Str("component", "jobs").Logger(), Node: cfg.JobNode()})
 	if err != nil {
 		return nil, err
 	}
