@@ -186,3 +186,41 @@ func BenchmarkSeamOverhead(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkEngineRoundTrips compares the engines on what a request pays
+// besides its commit: Store.Generation (read from the database on
+// PostgreSQL, at every token check), a View with one Get, and an Update
+// of one key. Under scripts/pg-test-cluster.sh PostgreSQL runs with
+// fsync off: its Update numbers are no durable-commit figures.
+//
+//	scripts/pg-test-cluster.sh go test -run '^$' -bench EngineRoundTrips ./backend/store
+func BenchmarkEngineRoundTrips(b *testing.B) {
+	for _, e := range engines {
+		b.Run(e.name, func(b *testing.B) {
+			s := e.open(b)
+			key := []byte("org/bench")
+			if err := s.Update(context.Background(), func(tx Tx) error { return tx.Set(key, []byte("v")) }); err != nil {
+				b.Fatal(err)
+			}
+			b.Run("generation", func(b *testing.B) {
+				for b.Loop() {
+					s.Generation()
+				}
+			})
+			b.Run("view-get", func(b *testing.B) {
+				for b.Loop() {
+					if err := s.View(func(tx Tx) error { _, err := tx.Get(key); return err }); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+			b.Run("update-1-key", func(b *testing.B) {
+				for b.Loop() {
+					if err := s.Update(context.Background(), func(tx Tx) error { return tx.Set(key, []byte("w")) }); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+		})
+	}
+}
