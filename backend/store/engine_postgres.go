@@ -23,7 +23,7 @@ import (
 // Everything is one table of byte keys and values, ordered by key (on
 // YugabyteDB a range-sharded primary key, so prefix scans stay ordered
 // and owned data of one TSS lands in one tablet range), plus two small
-// bookkeeping tables: the generation stripes and the outbox sequence.
+// bookkeeping tables: the generation stripes and the outbox counter.
 //
 // Write transactions are SERIALIZABLE: the domain code is written for
 // Badger's optimistic transactions, where a transaction whose reads were
@@ -43,6 +43,11 @@ type pgEngine struct {
 	// given back, so holders can never take every connection and wait
 	// on each other.
 	locks *pgxpool.Pool
+	// seq runs the outbox counter's increment, outside the committing
+	// transaction (see outboxSeq). Only the holder of the commit-order
+	// lock uses it, one statement at a time, so it never waits for a
+	// connection held by someone waiting for it.
+	seq *pgxpool.Pool
 	// ns salts advisory-lock keys with the schema, so databases in
 	// different schemas of one cluster (tests) do not share locks.
 	ns string
@@ -77,7 +82,15 @@ func openPostgres(ctx context.Context, url string) (*pgEngine, error) {
 		pool.Close()
 		return nil, err
 	}
-	e := &pgEngine{pool: pool, locks: locks}
+	scfg := cfg.Copy()
+	scfg.MinConns, scfg.MaxConns = 0, 2
+	seq, err := pgxpool.NewWithConfig(ctx, scfg)
+	if err != nil {
+		pool.Close()
+		locks.Close()
+		return nil, err
+	}
+	e := &pgEngine{pool: pool, locks: locks, seq: seq}
 	if err := e.createSchema(ctx); err != nil {
 		e.close()
 		return nil, err
@@ -107,7 +120,8 @@ func (e *pgEngine) createSchema(ctx context.Context) error {
 		"CREATE TABLE IF NOT EXISTS fiskaldesk_kv (k bytea NOT NULL, v bytea NOT NULL, " + pk + ")",
 		"CREATE TABLE IF NOT EXISTS fiskaldesk_gen (stripe integer NOT NULL PRIMARY KEY, n bigint NOT NULL)",
 		fmt.Sprintf("INSERT INTO fiskaldesk_gen SELECT g, 0 FROM generate_series(0, %d) g ON CONFLICT DO NOTHING", genStripes-1),
-		"CREATE SEQUENCE IF NOT EXISTS fiskaldesk_outbox_seq",
+		"CREATE TABLE IF NOT EXISTS fiskaldesk_counter (name text NOT NULL PRIMARY KEY, n bigint NOT NULL)",
+		"INSERT INTO fiskaldesk_counter VALUES ('outbox', 0) ON CONFLICT DO NOTHING",
 	}
 	return pgx.BeginFunc(ctx, e.pool, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock($1)", e.lockKey("schema")); err != nil {
@@ -132,6 +146,7 @@ func (e *pgEngine) lockKey(name string) int64 {
 }
 
 func (e *pgEngine) close() error {
+	e.seq.Close()
 	e.locks.Close()
 	e.pool.Close()
 	return nil
@@ -346,12 +361,21 @@ func (t *pgTxn) flush() error {
 
 // outboxSeq takes the next outbox sequence number; called from the
 // ordered hook, where this transaction holds the commit-order lock.
+//
+// The number is a counter row incremented in a statement of its own on
+// another connection, committed at once: inside this transaction the
+// row would be read at its snapshot, and every two overlapping outbox
+// commits would conflict on it. Holding the commit-order lock makes the
+// increments follow commit order; a commit that then fails leaves a gap,
+// which readers skip. (Not a PostgreSQL sequence: YugabyteDB caches
+// sequence values per node, so they would not follow commit order.)
 func (t *pgTxn) outboxSeq() (uint64, error) {
 	if err := t.usable(); err != nil {
 		return 0, err
 	}
 	var n int64
-	if err := t.c.QueryRow(t.ctx, "SELECT nextval('fiskaldesk_outbox_seq')").Scan(&n); err != nil {
+	err := t.e.seq.QueryRow(t.ctx, "UPDATE fiskaldesk_counter SET n = n + 1 WHERE name = 'outbox' RETURNING n").Scan(&n)
+	if err != nil {
 		return 0, t.fail(err)
 	}
 	return uint64(n), nil
@@ -362,8 +386,8 @@ func (t *pgTxn) outboxSeq() (uint64, error) {
 // "commit-order lock") and keeps it to the end of COMMIT, which
 // PostgreSQL releases only after the commit is visible: every process's
 // outbox-writing commits therefore pass the hook one at a time, in the
-// order they become visible, and the sequence the hook takes (a
-// PostgreSQL sequence, shared by all processes) is commit order. A
+// order they become visible, and the number the hook takes (outboxSeq,
+// shared by all processes) follows commit order. A
 // reader's snapshot then sees a prefix of the outbox, with gaps only
 // where a commit failed after taking its number — what sync relies on.
 // It serialises outbox-writing commits across the whole database, which
