@@ -7,7 +7,9 @@
 # the URL and waits until interrupted.
 #
 # The cluster runs with fsync off: it holds test data only, and the tests
-# check behaviour, not durability.
+# check behaviour, not durability. PG_DURABLE=1 keeps PostgreSQL's durable
+# defaults (fsync, synchronous_commit): for benchmarks against Badger,
+# whose commits always wait for fsync.
 set -euo pipefail
 
 bindir=""
@@ -37,11 +39,13 @@ trap 'exit 130' INT TERM
 "${as[@]}" "$bindir/initdb" -D "$dir/data" -U postgres --auth=trust -E UTF8 --no-sync >"$dir/initdb.log" 2>&1 ||
 	{ cat "$dir/initdb.log" >&2; exit 1; }
 
+settings="-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+[ "${PG_DURABLE:-}" = 1 ] && settings="-c shared_buffers=256MB"
 port=""
 for _ in $(seq 1 20); do
 	p=$((20000 + RANDOM % 20000))
 	if "${as[@]}" "$bindir/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 30 \
-		-o "-p $p -k $dir -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=400" \
+		-o "-p $p -k $dir -c listen_addresses=127.0.0.1 $settings -c max_connections=400" \
 		start >/dev/null 2>&1; then
 		port=$p
 		break
