@@ -205,15 +205,9 @@ func (c *committer) commit(g []*request) {
 var errCountersMoved = errors.New("tss: the signature counter moved during the commit (another writer of the TSS)")
 
 func (c *committer) commitGroup(g []*request, shared bool) {
-	if c.state != nil && shared {
-		if err := c.refresh(); err != nil {
-			for _, r := range g {
-				r.err = err
-			}
-			c.state = nil
-			return
-		}
-	}
+	// On a shared store a state kept from the last group is re-read in
+	// the group's snapshot (refresh), one just loaded is current.
+	stale := shared && c.state != nil
 	if c.state == nil {
 		st, err := c.load()
 		if err != nil {
@@ -234,6 +228,15 @@ func (c *committer) commitGroup(g []*request, shared bool) {
 	var ok []*request
 	err := c.s.st.View(func(txn store.Tx) error {
 		gw.base = txn
+		if stale {
+			if err := c.refresh(txn); err != nil {
+				for _, r := range g {
+					r.err = err
+				}
+				return err
+			}
+			cur = *c.state
+		}
 		for _, r := range g {
 			if r.err = r.ctx.Err(); r.err != nil {
 				continue // the client gave up before its turn
@@ -288,22 +291,20 @@ func (c *committer) commitGroup(g []*request, shared bool) {
 	c.state, c.se = &cur, se
 }
 
-// refresh re-reads the TSS record and counters, which another process
-// sharing the store may have changed; the key stays (a TSS's key never
-// changes).
-func (c *committer) refresh() error {
-	return c.s.st.View(func(txn store.Tx) error {
-		t, err := store.GetJSON[TSS](txn, store.TSSKey(c.id))
-		if err != nil {
-			return err
-		}
-		ctr, err := store.GetTSSCounters(txn, c.id)
-		if err != nil {
-			return err
-		}
-		c.state.t, c.state.ctr = &t, ctr
-		return nil
-	})
+// refresh re-reads the TSS record and counters in txn: another process
+// sharing the store may have changed them. The key stays (a TSS's key
+// never changes).
+func (c *committer) refresh(txn store.Tx) error {
+	t, err := store.GetJSON[TSS](txn, store.TSSKey(c.id))
+	if err != nil {
+		return err
+	}
+	ctr, err := store.GetTSSCounters(txn, c.id)
+	if err != nil {
+		return err
+	}
+	c.state.t, c.state.ctr = &t, ctr
+	return nil
 }
 
 // load reads the TSS for the committer: its record and counters, that it
