@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -702,5 +703,19 @@ func TestPostgresTwoStores(t *testing.T) {
 	wg.Wait()
 	if most != 1 {
 		t.Fatalf("%d holders of one Exclusive name at once", most)
+	}
+}
+
+// A PostgreSQL store is backed up with the database's tools: Backup
+// says so and writes nothing, not even a header.
+func TestPostgresBackupRefused(t *testing.T) {
+	s, err := OpenPostgres(context.Background(), pgtest.URL(t), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	var buf bytes.Buffer
+	if _, err := s.Backup(&buf); err == nil || !strings.Contains(err.Error(), "pg_dump") || buf.Len() > 0 {
+		t.Fatalf("backup of a PostgreSQL store: %v, %d bytes written", err, buf.Len())
 	}
 }

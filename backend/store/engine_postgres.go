@@ -418,10 +418,17 @@ func (t *pgTxn) commit(ordered func() error) error {
 		t.queue(b)
 	}
 	b.Queue("COMMIT")
-	err := t.send(b)
+	if err := t.send(b); err != nil {
+		// A statement before COMMIT failed and left the transaction
+		// aborted: roll it back so the connection goes back to the
+		// pool instead of being closed (after a failed COMMIT the
+		// ROLLBACK only draws a warning).
+		t.discard()
+		return err
+	}
 	t.done = true
 	t.release()
-	return err
+	return nil
 }
 
 func (t *pgTxn) discard() {
