@@ -7,6 +7,9 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -25,12 +28,14 @@ const (
 // A central with two API nodes — two serve processes sharing one
 // PostgreSQL database and one data directory (data key, exports;
 // docs/scale.md) — and two workstations on Badger, one paired through
-// each node. POS clients sign on the workstations and on a TSS owned by
+// node 0, the other through a balancer that sends each of its requests
+// to either node. POS clients sign on the workstations and on a TSS owned by
 // the central through both nodes at once, with tokens of one node used on
 // the other. Afterwards: every TSS gapless on the central, each
 // workstation's owned data byte-identical on the central, and a TAR
-// export of the central's TSS that `fiskaldesk verify` accepts. A key
-// disabled on one node is refused by the other at once.
+// export of the central's TSS that `fiskaldesk verify` accepts, and the
+// organization data identical on all three instances. A key disabled on
+// one node is refused by the other at once.
 func TestCentralTwoNodesOnPostgres(t *testing.T) {
 	c := central{data: t.TempDir(), store: pgtest.URL(t)}
 	key := make([]byte, 32)
@@ -54,6 +59,15 @@ func TestCentralTwoNodesOnPostgres(t *testing.T) {
 		start(t, env, "serve", "--data", c.data, "--addr", "127.0.0.1:0"),
 		start(t, env, "serve", "--data", c.data, "--addr", "127.0.0.1:0"),
 	}
+	// Workstation 1 reaches the central through node 0; workstation 2
+	// through a balancer that sends each request to either node.
+	lb := httptest.NewServer(&httputil.ReverseProxy{Rewrite: func(r *httputil.ProxyRequest) {
+		u, _ := url.Parse(nodes[rand.IntN(2)].url)
+		r.SetURL(u)
+		r.Out.Host = r.In.Host
+	}})
+	defer lb.Close()
+	via := []string{nodes[0].url, lb.URL}
 	ws := []string{t.TempDir(), t.TempDir()}
 	// Each workstation has an organization and key of its own.
 	wsKeys := [][2]string{{wsKey, wsSecret}, {"test_synckey2", "sync-secret-2-0123456789"}}
@@ -65,7 +79,7 @@ func TestCentralTwoNodesOnPostgres(t *testing.T) {
 	var wsProcs []*proc
 	var wsLanes [][][2]string
 	for i, d := range ws {
-		if out, stderr, code := run(t, wsEnvs[i], "sync", "--data", d, "--connect", nodes[i].url, "--credential", creds[i]); code != 0 {
+		if out, stderr, code := run(t, wsEnvs[i], "sync", "--data", d, "--connect", via[i], "--credential", creds[i]); code != 0 {
 			t.Fatalf("connect through node %d: %s %s", i, out, stderr)
 		}
 		w := start(t, wsEnvs[i], "serve", "--data", d, "--addr", "127.0.0.1:0")
@@ -152,12 +166,16 @@ func TestCentralTwoNodesOnPostgres(t *testing.T) {
 		t.Fatalf("verify of the central TSS's export: %d %s", code, out)
 	}
 
+	// Organization data (the new key included) reaches every instance.
+	syncUntilIdle(t, ws[0])
+	syncUntilIdle(t, ws[1])
+	syncUntilIdle(t, ws[0])
 	for _, p := range append(wsProcs, nodes...) {
 		stop(t, p)
 	}
-	central := ownedData(t, c.open(t))
+	central := classData(t, c.open(t), store.SyncOwned)
 	for i, d := range ws {
-		mine := ownedData(t, openData(t, d))
+		mine := classData(t, openData(t, d), store.SyncOwned)
 		for k, v := range mine {
 			if central[k] != v {
 				t.Fatalf("workstation %d: key %q differs on the central", i+1, k)
@@ -165,6 +183,14 @@ func TestCentralTwoNodesOnPostgres(t *testing.T) {
 		}
 		t.Logf("workstation %d: %d owned keys, byte-identical on the central", i+1, len(mine))
 	}
+	shared := classData(t, c.open(t), store.SyncShared)
+	for i, d := range ws {
+		mine := classData(t, openData(t, d), store.SyncShared)
+		if fmt.Sprint(mine) != fmt.Sprint(shared) {
+			t.Fatalf("workstation %d: %d shared keys, the central %d, or they differ", i+1, len(mine), len(shared))
+		}
+	}
+	t.Logf("organization data: %d shared keys, identical on the central and both workstations", len(shared))
 	tssN, logs := gapless(t, c.open(t))
 	t.Logf("central: %d TSS, %d logs, gapless", tssN, logs)
 	if tssN != 5 {
@@ -172,8 +198,9 @@ func TestCentralTwoNodesOnPostgres(t *testing.T) {
 	}
 }
 
-// ownedData is every owned key of a (closed after) store with a hash of its value.
-func ownedData(t *testing.T, st *store.Store) map[string][32]byte {
+// classData is every key of a sync class in st, with a hash of its
+// value; st is closed after.
+func classData(t *testing.T, st *store.Store, class store.SyncClass) map[string][32]byte {
 	t.Helper()
 	defer st.Close()
 	out := map[string][32]byte{}
@@ -181,7 +208,7 @@ func ownedData(t *testing.T, st *store.Store) map[string][32]byte {
 		it := txn.Iterate(store.IterOptions{})
 		defer it.Close()
 		for ; it.Valid(); it.Next() {
-			if store.ClassOf(it.Key()) != store.SyncOwned {
+			if store.ClassOf(it.Key()) != class {
 				continue
 			}
 			v, err := it.Value()
