@@ -719,3 +719,47 @@ func TestPostgresBackupRefused(t *testing.T) {
 		t.Fatalf("backup of a PostgreSQL store: %v, %d bytes written", err, buf.Len())
 	}
 }
+
+// A workstation paired through one API node switches the central's
+// outbox on: a change of organization data through another node, opened
+// before, is recorded too.
+func TestPostgresOutboxModeSwitchedElsewhere(t *testing.T) {
+	ctx := context.Background()
+	url := pgtest.URL(t)
+	a, err := OpenPostgres(ctx, url, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	b, err := OpenPostgres(ctx, url, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	if err := a.SetOutboxMode(ctx, OutboxCentral); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.ContinueSnapshot(ctx); err != nil {
+		t.Fatal(err)
+	}
+	mustUpdate(t, b, func(tx Tx) error { return tx.Set([]byte("org/through-b"), []byte("{}")) })
+	if b.OutboxMode() != OutboxCentral {
+		t.Fatalf("the other store reports outbox mode %d", b.OutboxMode())
+	}
+	frames, _, err := b.ReadOutbox(0, 100, 1<<20, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range frames {
+		e, err := DecodeEntry(f.Seq, f.Payload)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, op := range e.Ops {
+			if string(op.Key) == "org/through-b" {
+				return
+			}
+		}
+	}
+	t.Fatalf("a change through the other store is not in the outbox (%d entries)", len(frames))
+}
