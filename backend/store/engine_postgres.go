@@ -216,15 +216,22 @@ func (e *pgEngine) begin(write bool) engineTxn {
 		return t
 	}
 	t.c = c
-	// The statement after BEGIN takes the snapshot now, as the engine
-	// interface promises, not at the first read.
-	start := "BEGIN ISOLATION LEVEL SERIALIZABLE; SELECT 1"
 	if !write {
-		start = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SELECT 1"
+		// A View's snapshot is taken now, as the engine interface
+		// promises (the statement after BEGIN takes it), not at its
+		// first read.
+		t.started = true
+		if _, err := c.Conn().PgConn().Exec(t.ctx, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SELECT 1").ReadAll(); err != nil {
+			t.err = pgErr(err)
+		}
+		return t
 	}
-	if _, err := c.Conn().PgConn().Exec(t.ctx, start).ReadAll(); err != nil {
-		t.err = pgErr(err)
-	}
+	// A write transaction sends BEGIN with its first statement (open):
+	// one round trip less per Update. Its snapshot is then taken at that
+	// statement, not at begin; SERIALIZABLE makes that the same as a
+	// transaction that began a moment later, and nothing is read or
+	// written before it.
+	t.start = "BEGIN ISOLATION LEVEL SERIALIZABLE"
 	return t
 }
 
@@ -236,8 +243,12 @@ type pgTxn struct {
 	c     *pgxpool.Conn
 	ctx   context.Context
 	write bool
-	err   error // the first failure: every later call returns it
-	done  bool
+	start string // the BEGIN statement
+	// started: BEGIN has been sent (queued in front of the first
+	// statement, see open).
+	started bool
+	err     error // the first failure: every later call returns it
+	done    bool
 	// pending: key → value, nil for a delete; order keeps the write order.
 	pending map[string]*[]byte
 	order   []string
@@ -266,8 +277,23 @@ func (t *pgTxn) get(key []byte) ([]byte, error) {
 		}
 		return bytes.Clone(*p), nil
 	}
+	const q = "SELECT v FROM fiskaldesk_kv WHERE k = $1"
 	var v []byte
-	err := t.c.QueryRow(t.ctx, "SELECT v FROM fiskaldesk_kv WHERE k = $1", key).Scan(&v)
+	var err error
+	if t.started {
+		err = t.c.QueryRow(t.ctx, q, key).Scan(&v)
+	} else {
+		b := &pgx.Batch{}
+		t.open(b)
+		b.Queue(q, key)
+		br := t.c.SendBatch(t.ctx, b)
+		if _, err = br.Exec(); err == nil {
+			err = br.QueryRow().Scan(&v)
+		}
+		if cerr := br.Close(); err == nil || errors.Is(err, pgx.ErrNoRows) && cerr != nil {
+			err = cerr
+		}
+	}
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, ErrNotFound
 	}
@@ -275,6 +301,15 @@ func (t *pgTxn) get(key []byte) ([]byte, error) {
 		return nil, t.fail(err)
 	}
 	return v, nil
+}
+
+// open queues BEGIN in front of b's statements if the transaction has
+// not begun on the server yet.
+func (t *pgTxn) open(b *pgx.Batch) {
+	if !t.started {
+		t.started = true
+		b.Queue(t.start)
+	}
 }
 
 func (t *pgTxn) put(key []byte, v *[]byte) error {
@@ -326,8 +361,10 @@ func pgErr(err error) error {
 	return err
 }
 
-// queue adds the pending writes to b and forgets them.
+// queue adds the pending writes to b (after BEGIN, when not yet sent)
+// and forgets them.
 func (t *pgTxn) queue(b *pgx.Batch) {
+	t.open(b)
 	for _, k := range t.order {
 		if v := t.pending[k]; v == nil {
 			b.Queue("DELETE FROM fiskaldesk_kv WHERE k = $1", []byte(k))
@@ -351,7 +388,7 @@ func (t *pgTxn) send(b *pgx.Batch) error {
 }
 
 func (t *pgTxn) flush() error {
-	if len(t.order) == 0 {
+	if len(t.order) == 0 && t.started {
 		return nil
 	}
 	b := &pgx.Batch{}
@@ -401,6 +438,10 @@ func (t *pgTxn) commit(ordered func() error) error {
 		t.discard()
 		return nil
 	}
+	if !t.started && len(t.order) == 0 {
+		t.discard() // nothing read, nothing written: nothing to commit
+		return nil
+	}
 	b := &pgx.Batch{}
 	t.queue(b)
 	if t.moved {
@@ -438,7 +479,12 @@ func (t *pgTxn) discard() {
 	if !t.done {
 		t.done = true
 		// An aborted or open transaction is rolled back; a connection
-		// that cannot is closed (the pool drops it on release).
+		// that cannot is closed (the pool drops it on release). One
+		// that never sent BEGIN has nothing to roll back.
+		if !t.started {
+			t.release()
+			return
+		}
 		if _, err := t.c.Exec(context.Background(), "ROLLBACK"); err != nil {
 			_ = t.c.Conn().Close(context.Background())
 		}
@@ -463,6 +509,7 @@ func (t *pgTxn) iterate(o IterOptions) Iterator {
 	if it.err = t.usable(); it.err != nil {
 		return it
 	}
+	// Sends the pending writes, and BEGIN if not sent yet.
 	if it.err = t.flush(); it.err != nil {
 		return it
 	}
