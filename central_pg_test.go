@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/base64"
+	"encoding/json"
 	"fmt"
 	"math/rand/v2"
 	"net/http"
@@ -35,7 +36,8 @@ const (
 // workstation's owned data byte-identical on the central, and a TAR
 // export of the central's TSS that `fiskaldesk verify` accepts, and the
 // organization data identical on all three instances. A key disabled on
-// one node is refused by the other at once.
+// one node is refused by the other at once; a dashboard session made on
+// one node works on the other.
 func TestCentralTwoNodesOnPostgres(t *testing.T) {
 	c := central{data: t.TempDir(), store: pgtest.URL(t)}
 	key := make([]byte, 32)
@@ -154,6 +156,42 @@ func TestCentralTwoNodesOnPostgres(t *testing.T) {
 	mustCall(t, "PATCH", nodes[0].url+"/api/v0/organizations/"+orgID+"/api-keys/"+k["_id"].(string), mtok, map[string]string{"status": "disabled"})
 	if code, body, _ := call(http.DefaultClient, "GET", nodes[1].url+"/api/v0/organizations/"+orgID, ktok, nil); code != 401 {
 		t.Fatalf("node 1 accepted the token of a key disabled on node 0: %d %v", code, body)
+	}
+
+	// The dashboard's first start through node 0: its session cookie and
+	// CSRF token work on node 1, and node 1's own setup link is spent.
+	setupBody := `{"email":"owner@central.example","password":"owner password 1","organization":{"name":"Zentrale GmbH","address_line1":"Weg 1","zip":"12345","town":"Ort","country_code":"DEU"}}`
+	jsonWith := func(extra map[string]string) map[string]string {
+		m := map[string]string{"Content-Type": "application/json"}
+		for k, v := range extra {
+			m[k] = v
+		}
+		return m
+	}
+	if nodes[0].setupToken == "" || nodes[1].setupToken == "" {
+		t.Fatal("the nodes printed no setup link")
+	}
+	ok := send(t, "POST", nodes[0].url+"/api/dashboard/setup", jsonWith(map[string]string{"X-Setup-Token": nodes[0].setupToken}), setupBody)
+	if ok.status != 200 {
+		t.Fatalf("setup through node 0: %d %s", ok.status, ok.body)
+	}
+	var sess struct {
+		CSRF string `json:"csrf_token"`
+		Org  struct {
+			ID string `json:"_id"`
+		} `json:"organization"`
+	}
+	_ = json.Unmarshal(ok.body, &sess)
+	cookie := strings.Split(ok.hdr.Get("Set-Cookie"), ";")[0]
+	keys := nodes[1].url + "/api/v0/organizations/" + sess.Org.ID + "/api-keys"
+	if a := send(t, "POST", keys, jsonWith(map[string]string{"Cookie": cookie}), `{"name":"pos-key"}`); a.status != 403 || a.code != "E_CSRF" {
+		t.Fatalf("node 1 without the CSRF token: %d %s", a.status, a.body)
+	}
+	if a := send(t, "POST", keys, jsonWith(map[string]string{"Cookie": cookie, "X-CSRF-Token": sess.CSRF}), `{"name":"pos-key"}`); a.status != 200 {
+		t.Fatalf("node 0's session on node 1: %d %s", a.status, a.body)
+	}
+	if a := send(t, "POST", nodes[1].url+"/api/dashboard/setup", jsonWith(map[string]string{"X-Setup-Token": nodes[1].setupToken}), setupBody); a.status != 409 || a.code != "E_SETUP_DONE" {
+		t.Fatalf("setup through node 1 after node 0's: %d %s", a.status, a.body)
 	}
 
 	// A TAR export of the central's TSS verifies.
