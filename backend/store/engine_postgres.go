@@ -9,6 +9,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -52,6 +53,9 @@ type pgEngine struct {
 	// different schemas of one cluster (tests) do not share locks.
 	ns string
 }
+
+// pgAcquireWait bounds the wait for a pooled connection.
+const pgAcquireWait = 30 * time.Second
 
 // pgPage is how many rows one iterator query fetches: memory stays
 // bounded however long the walk.
@@ -210,9 +214,15 @@ func (e *pgEngine) begin(write bool) engineTxn {
 	if write {
 		t.pending = map[string]*[]byte{}
 	}
-	c, err := e.pool.Acquire(t.ctx)
+	// Waiting for a connection is bounded: should every connection be
+	// held by transactions that wait for another one (a View opened
+	// inside an Update, pool_max_conns times over), requests fail after
+	// the wait instead of hanging for good.
+	actx, cancel := context.WithTimeout(t.ctx, pgAcquireWait)
+	c, err := e.pool.Acquire(actx)
+	cancel()
 	if err != nil {
-		t.err = err
+		t.err = fmt.Errorf("store: no PostgreSQL connection within %s: %w", pgAcquireWait, err)
 		return t
 	}
 	t.c = c
