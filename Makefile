@@ -98,8 +98,12 @@ lint: $(CACHE)/gomod.stamp frontend/node_modules/.stamp
 		if [ -n "$$unformatted" ]; then echo "gofmt needed: $$unformatted"; exit 1; fi
 	@cd frontend && npm run --silent typecheck
 
+# Under a throwaway PostgreSQL cluster (scripts/pg-test-cluster.sh): the
+# store's conformance suite, the sync tests with a PostgreSQL central and
+# the two-node central test run on it; FISKALDESK_REQUIRE_POSTGRES makes a
+# missing database a failure, never a skip.
 test-go: $(CACHE)/gomod.stamp $(HEADLESS_BIN)
-	@FISKALDESK_TEST_BIN=$(HEADLESS_BIN) go test -race -count=1 -timeout 30m ./...
+	@FISKALDESK_TEST_BIN=$(HEADLESS_BIN) FISKALDESK_REQUIRE_POSTGRES=1 scripts/pg-test-cluster.sh go test -race -count=1 -timeout 30m ./...
 
 # Every parser of outside input; FUZZTIME=10m for a long run.
 FUZZTIME ?= 5s

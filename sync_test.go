@@ -33,7 +33,55 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/fiskaldesk/fiskaldesk/backend/store"
+	"github.com/fiskaldesk/fiskaldesk/backend/store/pgtest"
 )
+
+// centralStores are the stores a central of these tests runs on: Badger
+// in its data dir, and PostgreSQL (a fresh schema of
+// FISKALDESK_TEST_POSTGRES, docs/scale.md). The tests run once on each.
+var centralStores = []struct {
+	name string
+	url  func(t *testing.T) string // "" for Badger
+}{
+	{"badger", func(*testing.T) string { return "" }},
+	{"postgres", func(t *testing.T) string { return pgtest.URL(t) }},
+}
+
+// central is a test's central instance: its data dir and, on
+// PostgreSQL, the database its store lives in.
+type central struct {
+	data, store string
+}
+
+// env is what every fiskaldesk process working on the central gets.
+func (c central) env(extra ...string) []string {
+	if c.store != "" {
+		extra = append(extra, "FISKALDESK_STORE="+c.store)
+	}
+	return extra
+}
+
+// open opens the (stopped) central's store.
+func (c central) open(t *testing.T) *store.Store {
+	t.Helper()
+	if c.store == "" {
+		return openData(t, c.data)
+	}
+	st, err := store.OpenPostgres(context.Background(), c.store, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st
+}
+
+func openData(t *testing.T, data string) *store.Store {
+	t.Helper()
+	st, err := store.Open(store.DBDir(data), store.Options{GCInterval: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st
+}
 
 // Sync between two real instances (docs/sync.md): a central `serve` and a
 // workstation `serve`, separate processes and data dirs, on loopback.
@@ -55,9 +103,9 @@ var wsEnv = []string{"FISKALDESK_BOOTSTRAP_API_KEY=" + wsKey, "FISKALDESK_BOOTST
 var credLine = regexp.MustCompile(`fdsync_\S+`)
 
 // pairCentral issues a workstation credential on a stopped central.
-func pairCentral(t *testing.T, central string) string {
+func pairCentral(t *testing.T, c central) string {
 	t.Helper()
-	out, stderr, code := run(t, nil, "sync", "--pair", "Kasse 1", "--data", central)
+	out, stderr, code := run(t, c.env(), "sync", "--pair", "Kasse 1", "--data", c.data)
 	cred := credLine.FindString(out)
 	if code != 0 || cred == "" {
 		t.Fatalf("sync --pair: %d %s %s", code, out, stderr)
@@ -133,17 +181,13 @@ func syncUntilIdle(t *testing.T, wsData string) {
 // digest summarises the signed data of a stopped instance: per key
 // prefix the number of keys and a hash over keys and values, so that two
 // instances compare equal only when they hold the same bytes.
-func digest(t *testing.T, data string) map[string]string {
+func digest(t *testing.T, st *store.Store) map[string]string {
 	t.Helper()
-	st, err := store.Open(store.DBDir(data), store.Options{GCInterval: -1})
-	if err != nil {
-		t.Fatal(err)
-	}
 	defer st.Close()
 	hashes := map[string]io.Writer{}
 	counts := map[string]int{}
 	sums := map[string]interface{ Sum([]byte) []byte }{}
-	err = st.View(func(txn store.Tx) error {
+	err := st.View(func(txn store.Tx) error {
 		it := txn.Iterate(store.IterOptions{})
 		defer it.Close()
 		for ; it.Valid(); it.Next() {
@@ -178,14 +222,10 @@ func digest(t *testing.T, data string) map[string]string {
 
 // gapless checks that every TSS in a stopped instance has logs 1..N with
 // N its signature counter.
-func gapless(t *testing.T, data string) (tss int, logs uint64) {
+func gapless(t *testing.T, st *store.Store) (tss int, logs uint64) {
 	t.Helper()
-	st, err := store.Open(store.DBDir(data), store.Options{GCInterval: -1})
-	if err != nil {
-		t.Fatal(err)
-	}
 	defer st.Close()
-	err = st.View(func(txn store.Tx) error {
+	err := st.View(func(txn store.Tx) error {
 		return store.ScanKeys(txn, []byte("tss-ctr/"), func(k []byte) error {
 			id := string(k[len("tss-ctr/"):])
 			ctr, err := txn.Get(k)
@@ -240,9 +280,15 @@ func lanesOf(t *testing.T, base, tok string, tss, clients int) ([][2]string, []s
 // ends up with the same bytes, exports TARs of the workstation's TSS that
 // `fiskaldesk verify` accepts, and refuses to sign them itself.
 func TestSyncTwoInstances(t *testing.T) {
-	central, ws := t.TempDir(), t.TempDir()
+	for _, cs := range centralStores {
+		t.Run(cs.name, func(t *testing.T) { testSyncTwoInstances(t, central{t.TempDir(), cs.url(t)}) })
+	}
+}
+
+func testSyncTwoInstances(t *testing.T, central central) {
+	ws := t.TempDir()
 	cred := pairCentral(t, central)
-	c := start(t, []string{"FISKALDESK_RATE_LIMITS=off"}, "serve", "--data", central, "--addr", "127.0.0.1:0")
+	c := start(t, central.env("FISKALDESK_RATE_LIMITS=off"), "serve", "--data", central.data, "--addr", "127.0.0.1:0")
 	if out, stderr, code := run(t, wsEnv, "sync", "--data", ws, "--connect", c.url, "--credential", cred); code != 0 || !strings.Contains(out, "paired with") {
 		t.Fatalf("connect: %d %s %s", code, out, stderr)
 	}
@@ -273,8 +319,8 @@ func TestSyncTwoInstances(t *testing.T) {
 	}
 	// A TAR export made by the central verifies.
 	tarFile := filepath.Join(t.TempDir(), "central.tar")
-	if out, stderr, code := run(t, []string{"FISKALDESK_API_KEY=" + wsKey, "FISKALDESK_API_SECRET=" + wsSecret},
-		"export", "tss", "--data", central, "--tss", ids[0], "--out", tarFile); code != 0 {
+	if out, stderr, code := run(t, central.env("FISKALDESK_API_KEY="+wsKey, "FISKALDESK_API_SECRET="+wsSecret),
+		"export", "tss", "--data", central.data, "--tss", ids[0], "--out", tarFile); code != 0 {
 		t.Fatalf("central export: %s %s", out, stderr)
 	}
 	if out, _, code := run(t, nil, "verify", tarFile); code != 0 || !strings.Contains(out, "RESULT        OK") {
@@ -283,11 +329,11 @@ func TestSyncTwoInstances(t *testing.T) {
 
 	stop(t, w)
 	stop(t, c)
-	dw, dc := digest(t, ws), digest(t, central)
+	dw, dc := digest(t, openData(t, ws)), digest(t, central.open(t))
 	if fmt.Sprint(dw) != fmt.Sprint(dc) {
 		t.Fatalf("signed data differs:\nworkstation %v\ncentral     %v", dw, dc)
 	}
-	if _, logs := gapless(t, central); logs < uint64(2*n) {
+	if _, logs := gapless(t, central.open(t)); logs < uint64(2*n) {
 		t.Fatalf("central has %d logs for %d transactions", logs, n)
 	}
 	t.Logf("identical on both sides: %v", dc)
@@ -359,10 +405,16 @@ func (errReader) Read([]byte) (int, error) { return 0, errors.New("cable pulled"
 // and both sides killed with SIGKILL while syncing: afterwards the central
 // holds exactly the workstation's signed data, counters gapless.
 func TestSyncSurvivesFaults(t *testing.T) {
-	central, ws := t.TempDir(), t.TempDir()
+	for _, cs := range centralStores {
+		t.Run(cs.name, func(t *testing.T) { testSyncSurvivesFaults(t, central{t.TempDir(), cs.url(t)}) })
+	}
+}
+
+func testSyncSurvivesFaults(t *testing.T, central central) {
+	ws := t.TempDir()
 	cred := pairCentral(t, central)
 	caddr := freeAddr(t)
-	c := start(t, []string{"FISKALDESK_RATE_LIMITS=off"}, "serve", "--data", central, "--addr", caddr)
+	c := start(t, central.env("FISKALDESK_RATE_LIMITS=off"), "serve", "--data", central.data, "--addr", caddr)
 	proxy := &faultProxy{target: c.url}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -398,7 +450,7 @@ func TestSyncSurvivesFaults(t *testing.T) {
 		} else {
 			_ = c.cmd.Process.Signal(syscall.SIGKILL)
 			c.wait(t)
-			c = start(t, []string{"FISKALDESK_RATE_LIMITS=off"}, "serve", "--data", central, "--addr", caddr)
+			c = start(t, central.env("FISKALDESK_RATE_LIMITS=off"), "serve", "--data", central.data, "--addr", caddr)
 		}
 	}
 	cancel()
@@ -412,10 +464,10 @@ func TestSyncSurvivesFaults(t *testing.T) {
 	}
 	stop(t, w)
 	stop(t, c)
-	if dw, dc := digest(t, ws), digest(t, central); fmt.Sprint(dw) != fmt.Sprint(dc) {
+	if dw, dc := digest(t, openData(t, ws)), digest(t, central.open(t)); fmt.Sprint(dw) != fmt.Sprint(dc) {
 		t.Fatalf("signed data differs:\nworkstation %v\ncentral     %v", dw, dc)
 	}
-	tssN, logs := gapless(t, central)
+	tssN, logs := gapless(t, central.open(t))
 	t.Logf("central: %d TSS, %d logs, gapless and equal to the workstation", tssN, logs)
 }
 
@@ -423,9 +475,9 @@ func TestSyncSurvivesFaults(t *testing.T) {
 // each other: after the next sync both show the newer name, and the
 // older one is kept in the conflict list of the instance that found it.
 func TestSyncConflictKeepsBothVersions(t *testing.T) {
-	central, ws := t.TempDir(), t.TempDir()
+	central, ws := central{data: t.TempDir()}, t.TempDir()
 	cred := pairCentral(t, central)
-	c := start(t, []string{"FISKALDESK_RATE_LIMITS=off"}, "serve", "--data", central, "--addr", "127.0.0.1:0")
+	c := start(t, []string{"FISKALDESK_RATE_LIMITS=off"}, "serve", "--data", central.data, "--addr", "127.0.0.1:0")
 	proxy := &faultProxy{target: c.url}
 	ln, _ := net.Listen("tcp", "127.0.0.1:0")
 	srv := &http.Server{Handler: proxy}
@@ -454,7 +506,7 @@ func TestSyncConflictKeepsBothVersions(t *testing.T) {
 	stop(t, w)
 	stop(t, c)
 	var found []store.Conflict
-	for _, d := range []string{central, ws} {
+	for _, d := range []string{central.data, ws} {
 		st, err := store.Open(store.DBDir(d), store.Options{GCInterval: -1})
 		if err != nil {
 			t.Fatal(err)
@@ -501,10 +553,10 @@ func selfSignedCert(t *testing.T, dir string) (certFile, keyFile string) {
 // A central answering HTTPS with its own CA: a workstation pairs and
 // syncs when given the CA, and refuses the certificate without it.
 func TestSyncOverHTTPSWithOwnCA(t *testing.T) {
-	central, ws, pki := t.TempDir(), t.TempDir(), t.TempDir()
+	central, ws, pki := central{data: t.TempDir()}, t.TempDir(), t.TempDir()
 	cred := pairCentral(t, central)
 	cert, key := selfSignedCert(t, pki)
-	c := start(t, nil, "serve", "--data", central, "--addr", "127.0.0.1:0", "--tls-cert", cert, "--tls-key", key)
+	c := start(t, nil, "serve", "--data", central.data, "--addr", "127.0.0.1:0", "--tls-cert", cert, "--tls-key", key)
 	if !strings.HasPrefix(c.url, "https://") {
 		t.Fatalf("central URL %s", c.url)
 	}

@@ -11,7 +11,24 @@
 #        (default the same binary: to compare servers of two builds under one client)
 #        SERVER_PROFILE=FILE  CPU profile of the whole server run (go tool pprof -top BIN FILE)
 #        SERVER_TASKSET=CPUS, CLIENT_TASKSET=CPUS  pin the two processes (taskset -c), optional
+#        STORE=postgres  the server keeps its store in PostgreSQL: FISKALDESK_STORE if set, else a
+#                        throwaway durable cluster (scripts/pg-test-cluster.sh, PG_DURABLE=1)
+#        STORE=both      the same run twice, Badger then PostgreSQL, one after the other
 set -euo pipefail
+case ${STORE:-badger} in
+both)
+	echo "== store: badger" >&2
+	STORE=badger "$0" "$@"
+	echo "== store: postgres" >&2
+	STORE=postgres exec "$0" "$@" ;;
+postgres)
+	if [[ -z ${FISKALDESK_STORE:-} ]]; then
+		[[ -z ${FISKALDESK_TEST_POSTGRES:-} ]] && PG_DURABLE=1 exec "$(dirname "$0")/pg-test-cluster.sh" "$0" "$@"
+		export FISKALDESK_STORE=$FISKALDESK_TEST_POSTGRES
+	fi ;;
+badger) unset FISKALDESK_STORE ;;
+*) echo "bench-server: STORE is badger, postgres or both" >&2; exit 2 ;;
+esac
 bin=${FISKALDESK_BIN:-./bin/fiskaldesk}
 client=${CLIENT_BIN:-$bin}
 data=$(mktemp -d /tmp/fiskaldesk-benchsrv-XXXXXX)

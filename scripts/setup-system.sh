@@ -12,6 +12,7 @@ packages=(
   chromium                       # Playwright end-to-end tests (no browser download)
   poppler-utils openssl          # report PDFs rendered to PNG; signatures checked by openssl
   nodejs npm                     # frontend build
+  postgresql                     # the PostgreSQL store's tests (scripts/pg-test-cluster.sh; no service used)
 )
 
 missing=()

@@ -133,11 +133,21 @@ func (a *handlers) health(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
+// errSharedStoreBackup answers backup and restore on a store in
+// PostgreSQL, which the database's own tools back up (docs/scale.md).
+func errSharedStoreBackup() error {
+	return Errorf(http.StatusNotImplemented, CodeUnavailable,
+		"This server keeps its store in PostgreSQL: back it up with pg_dump and restore it with pg_restore.")
+}
+
 // localBackup is POST /api/local/backup: the online backup used by
 // `fiskaldesk backup` while a server holds the store.
 func (a *handlers) localBackup(w http.ResponseWriter, r *http.Request) error {
 	if !localAuthorized(r, a.localToken) {
 		return &Error{Status: http.StatusUnauthorized, Code: CodeUnauthorized, Message: "Unauthorized"}
+	}
+	if a.st.Shared() {
+		return errSharedStoreBackup()
 	}
 	w.Header().Set("Content-Type", "application/octet-stream")
 	w.Header().Set("Trailer", BackupTrailer)

@@ -17,6 +17,7 @@ import (
 	"github.com/fiskaldesk/fiskaldesk/backend/auth"
 	"github.com/fiskaldesk/fiskaldesk/backend/org"
 	"github.com/fiskaldesk/fiskaldesk/backend/store"
+	"github.com/fiskaldesk/fiskaldesk/backend/store/pgtest"
 	"github.com/fiskaldesk/fiskaldesk/backend/tss"
 )
 
@@ -35,6 +36,12 @@ func newTestRouter(t *testing.T, logs io.Writer) (http.Handler, *store.Store) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return newTestRouterOn(t, st, logs), st
+}
+
+// newTestRouterOn builds the router over st, which it closes at the end.
+func newTestRouterOn(t *testing.T, st *store.Store, logs io.Writer) http.Handler {
+	t.Helper()
 	t.Cleanup(func() { _ = st.Close() })
 	if logs == nil {
 		logs = io.Discard
@@ -47,7 +54,7 @@ func newTestRouter(t *testing.T, logs io.Writer) (http.Handler, *store.Store) {
 	}
 	h := NewRouter(Deps{Store: st, Log: zerolog.New(logs), Version: "1.2.3-test", SPA: testSPA, LocalToken: testToken, Orgs: orgs, Auth: keys, TSS: tss.NewService(st, orgs, sealer),
 		AllowedHosts: []string{testHost}})
-	return h, st
+	return h
 }
 
 func errBody(status int, code, msg string) string {
@@ -201,5 +208,27 @@ func TestOnlineBackupStreamsACompleteBackup(t *testing.T) {
 	}
 	if resp.Trailer.Get(BackupTrailer) != "complete" {
 		t.Fatalf("trailer %q", resp.Trailer.Get(BackupTrailer))
+	}
+}
+
+// A server on a PostgreSQL store answers the online backup with an error
+// body naming the database's tools, not with an empty 200 stream.
+func TestOnlineBackupOfAPostgresStoreIsRefused(t *testing.T) {
+	st, err := store.OpenPostgres(context.Background(), pgtest.URL(t), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(newTestRouterOn(t, st, nil))
+	defer srv.Close()
+	req, _ := http.NewRequest("POST", srv.URL+"/api/local/backup", nil)
+	req.Header.Set("Authorization", "Bearer "+testToken)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != 501 || !strings.Contains(string(body), "E_UNAVAILABLE") || !strings.Contains(string(body), "pg_dump") {
+		t.Fatalf("status %d body %s", resp.StatusCode, body)
 	}
 }

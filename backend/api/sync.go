@@ -96,6 +96,9 @@ func (a *handlers) restoreUpload(w http.ResponseWriter, r *http.Request) error {
 	if a.stageRestore == nil {
 		return Errorf(http.StatusNotImplemented, CodeUnavailable, "Restore is not available in this mode; use fiskaldesk restore.")
 	}
+	if a.st.Shared() {
+		return errSharedStoreBackup()
+	}
 	if err := a.stageRestore(r.Body); err != nil {
 		if errors.Is(err, store.ErrNotBackup) || errors.Is(err, store.ErrNewerFormat) {
 			return Errorf(http.StatusBadRequest, "E_NOT_A_BACKUP", "%v", err)

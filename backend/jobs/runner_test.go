@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/fiskaldesk/fiskaldesk/backend/store"
+	"github.com/fiskaldesk/fiskaldesk/backend/store/pgtest"
 )
 
 func memStore(t *testing.T) *store.Store {
@@ -455,8 +456,29 @@ func TestLostLeaseStopsTheOldOwner(t *testing.T) {
 
 // Two runners on one store (two API nodes on one database): every job
 // runs exactly once, and a serial kind never runs two at a time.
+// Two runners on one queue: on one in-memory store, and each on a store
+// of its own over one PostgreSQL database, as two API nodes of a central
+// run them (docs/scale.md).
 func TestTwoRunnersShareOneQueue(t *testing.T) {
-	st := memStore(t)
+	t.Run("memory", func(t *testing.T) {
+		st := memStore(t)
+		testTwoRunners(t, st, st)
+	})
+	t.Run("postgres", func(t *testing.T) {
+		url := pgtest.URL(t)
+		open := func() *store.Store {
+			st, err := store.OpenPostgres(context.Background(), url, store.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { _ = st.Close() })
+			return st
+		}
+		testTwoRunners(t, open(), open())
+	})
+}
+
+func testTwoRunners(t *testing.T, st, st2 *store.Store) {
 	var mu sync.Mutex
 	runs := map[string]int{}
 	var cur, peak atomic.Int32
@@ -473,7 +495,7 @@ func TestTwoRunnersShareOneQueue(t *testing.T) {
 		return nil
 	}}
 	a := newRunner(t, st, Options{Node: "a"}, k)
-	b := newRunner(t, st, Options{Node: "b"}, k)
+	b := newRunner(t, st2, Options{Node: "b"}, k)
 	start(t, a)
 	start(t, b)
 	const n = 200

@@ -14,11 +14,18 @@ import (
 	"github.com/fiskaldesk/fiskaldesk/backend/store"
 )
 
+// errPostgresBackup: fiskaldesk backups are Badger streams.
+var errPostgresBackup = errors.New("the store is in PostgreSQL (--store / FISKALDESK_STORE): back it up with pg_dump or the database's own backups (docs/scale.md)")
+
 // Backup writes a consistent backup of the store in cfg.DataDir to the
 // file out. When no process holds the store it is opened directly; when a
 // server holds it, the backup is streamed from that server. The file
 // appears under its name only once complete. It returns how it was taken.
 func Backup(cfg Config, log zerolog.Logger, out string) (string, error) {
+	if cfg.Postgres() {
+		// Opening <data>/db here would back up an empty Badger store.
+		return "", errPostgresBackup
+	}
 	var how string
 	err := writeFile(out, func(w io.Writer) (err error) {
 		how, err = backupTo(cfg, log, w)
@@ -118,6 +125,9 @@ func onlineBackup(rf RunFile, w io.Writer) error {
 // Restore restores the backup file in into the data dir cfg.DataDir,
 // which must be empty or absent.
 func Restore(cfg Config, log zerolog.Logger, in string) (store.BackupHeader, error) {
+	if cfg.Postgres() {
+		return store.BackupHeader{}, errPostgresRestore
+	}
 	f, err := os.Open(in)
 	if err != nil {
 		return store.BackupHeader{}, err

@@ -35,7 +35,20 @@ const (
 // file is needed: flags win over FISKALDESK_* variables, which win over
 // the defaults.
 type Config struct {
-	DataDir  string // --data, FISKALDESK_DATA
+	DataDir string // --data, FISKALDESK_DATA
+	// Store (--store, FISKALDESK_STORE) is a postgres:// URL: the store
+	// lives in that PostgreSQL database instead of <data>/db, and several
+	// serve processes may share it (a central's API nodes, docs/scale.md).
+	// Empty: Badger in the data directory. The data directory still holds
+	// the data key (or FISKALDESK_DATA_KEY), exports and logs.
+	Store string
+	// Node (--node, FISKALDESK_NODE) names this API node among the serve
+	// processes sharing a PostgreSQL store: the job runner takes up the
+	// jobs a former process of the same node left running at once, those
+	// of other nodes only when their lease ran out (docs/jobs.md). Default
+	// on PostgreSQL: host name and process id, unique but new at every
+	// start (a restarted node's jobs then wait for their 30 s lease).
+	Node     string
 	Addr     string // --addr, FISKALDESK_ADDR
 	LogLevel string // --log-level, FISKALDESK_LOG_LEVEL
 	// TLSCert and TLSKey (--tls-cert, --tls-key) make serve answer HTTPS:
@@ -81,6 +94,8 @@ type Config struct {
 // -h show the values in effect.
 func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.DataDir, "data", env("DATA", DefaultDataDir()), "data directory (env FISKALDESK_DATA)")
+	fs.StringVar(&c.Store, "store", env("STORE", ""), "postgres://… URL: keep the store in PostgreSQL (a central with several API nodes, docs/scale.md); default the Badger store in the data directory (env FISKALDESK_STORE; prefer the env or PGPASSWORD for a password, flags show in ps)")
+	fs.StringVar(&c.Node, "node", env("NODE", ""), "name of this API node among those sharing a --store database, unique per node (env FISKALDESK_NODE)")
 	fs.StringVar(&c.Addr, "addr", env("ADDR", DefaultAddr), "listen address of the API and dashboard (env FISKALDESK_ADDR)")
 	fs.StringVar(&c.LogLevel, "log-level", env("LOG_LEVEL", DefaultLogLevel), "trace, debug, info, warn or error (env FISKALDESK_LOG_LEVEL)")
 	fs.StringVar(&c.TLSCert, "tls-cert", env("TLS_CERT", ""), "PEM certificate: serve HTTPS (env FISKALDESK_TLS_CERT)")
@@ -116,6 +131,12 @@ func (c *Config) Validate() error {
 	if _, err := zerolog.ParseLevel(c.LogLevel); err != nil || c.LogLevel == "" {
 		return fmt.Errorf("invalid log level %q: use trace, debug, info, warn or error", c.LogLevel)
 	}
+	if c.Store != "" && !c.Postgres() {
+		return fmt.Errorf("invalid --store: give a postgres:// (or postgresql://) URL, or leave it empty for the store in the data directory")
+	}
+	if strings.Contains(c.Node, "/") {
+		return fmt.Errorf("invalid --node %q: no '/'", c.Node)
+	}
 	if c.MaxConns < 1 {
 		return fmt.Errorf("invalid --max-conns %d: must be at least 1", c.MaxConns)
 	}
@@ -139,6 +160,21 @@ func (c *Config) Validate() error {
 	}
 	c.DataDir = abs
 	return nil
+}
+
+// JobNode is the job runner's node name (Node): "" on Badger, whose
+// runner names itself after the store (one process per data dir).
+func (c *Config) JobNode() string {
+	if c.Node != "" || !c.Postgres() {
+		return c.Node
+	}
+	host, _ := os.Hostname()
+	return strings.ReplaceAll(host, "/", "_") + "-" + strconv.Itoa(os.Getpid())
+}
+
+// Postgres reports whether the store lives in PostgreSQL (--store).
+func (c *Config) Postgres() bool {
+	return strings.HasPrefix(c.Store, "postgres://") || strings.HasPrefix(c.Store, "postgresql://")
 }
 
 // env returns FISKALDESK_<name>, or def when it is unset or empty: an

@@ -2,9 +2,12 @@ package server
 
 import (
 	"flag"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/rs/zerolog"
 
 	"github.com/fiskaldesk/fiskaldesk/backend/store"
 )
@@ -92,5 +95,27 @@ func TestConfigMemorySizes(t *testing.T) {
 		if _, err := parse(t, bad...); err == nil {
 			t.Errorf("%v accepted", bad)
 		}
+	}
+}
+
+// With the store in PostgreSQL, the Badger tools refuse instead of
+// opening (and so creating) an empty Badger store in the data dir.
+func TestBadgerToolsRefuseAPostgresStore(t *testing.T) {
+	cfg := Config{DataDir: t.TempDir(), Store: "postgres://nobody@127.0.0.1:1/none"}
+	if _, err := Backup(cfg, zerolog.Nop(), filepath.Join(t.TempDir(), "b")); err == nil || !strings.Contains(err.Error(), "pg_dump") {
+		t.Fatalf("backup: %v", err)
+	}
+	if _, err := Restore(cfg, zerolog.Nop(), "x"); err == nil || !strings.Contains(err.Error(), "pg_restore") {
+		t.Fatalf("restore: %v", err)
+	}
+	if _, err := Doctor(cfg, zerolog.Nop()); err == nil || !strings.Contains(err.Error(), "PostgreSQL") {
+		t.Fatalf("doctor: %v", err)
+	}
+	if entries, _ := os.ReadDir(cfg.DataDir); len(entries) > 0 {
+		t.Fatalf("the data dir got %d entries", len(entries))
+	}
+	bad := Config{DataDir: t.TempDir(), Store: "mysql://x", LogLevel: "info", MaxConns: 1, Memory: store.DefaultMemory()}
+	if err := bad.Validate(); err == nil || !strings.Contains(err.Error(), "--store") {
+		t.Fatalf("a --store that is no postgres URL: %v", err)
 	}
 }

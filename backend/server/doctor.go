@@ -49,6 +49,9 @@ const maxProblems = 50
 // no check value written. A data directory another process holds is
 // refused (ErrLocked).
 func Doctor(cfg Config, log zerolog.Logger) (*DoctorReport, error) {
+	if cfg.Postgres() {
+		return nil, errors.New("doctor checks a Badger data directory; the store is in PostgreSQL (--store / FISKALDESK_STORE): use the database's own checks (amcheck) — docs/scale.md")
+	}
 	r := &DoctorReport{DataDir: cfg.DataDir}
 	dir := store.DBDir(cfg.DataDir)
 	add := func(check, summary string, problems []string) {

@@ -64,13 +64,7 @@ func New(cfg Config, log zerolog.Logger, spa fs.FS) (*Server, error) {
 	if err := privateDataDir(cfg.DataDir, log); err != nil {
 		return nil, err
 	}
-	if err := applyPendingRestore(cfg.DataDir, cfg.Memory, log); err != nil {
-		return nil, err
-	}
-	st, err := store.Open(store.DBDir(cfg.DataDir), store.Options{Logger: log, MinFreeBytes: int64(cfg.MinFreeMB) << 20, Memory: cfg.Memory})
-	if errors.Is(err, store.ErrLocked) {
-		return nil, lockedError(cfg.DataDir)
-	}
+	st, err := openStore(cfg, log)
 	if err != nil {
 		return nil, err
 	}
@@ -124,6 +118,9 @@ func New(cfg Config, log zerolog.Logger, spa fs.FS) (*Server, error) {
 		Billing:    bill,
 		Sync:       syncSvc,
 		StageRestore: func(r io.Reader) error {
+			if cfg.Postgres() {
+				return errPostgresRestore
+			}
 			_, err := StageRestore(cfg.DataDir, r)
 			return err
 		},
@@ -141,10 +138,34 @@ func New(cfg Config, log zerolog.Logger, spa fs.FS) (*Server, error) {
 	return s, nil
 }
 
+// errPostgresRestore: a PostgreSQL store is restored with the database's
+// own tools (pg_restore), not from a fiskaldesk backup file.
+var errPostgresRestore = errors.New("restore: this server keeps its store in PostgreSQL; restore the database with pg_restore (docs/scale.md)")
+
+// openStore opens the store cfg names: the PostgreSQL database of
+// --store, else the Badger store in the data directory (applying a
+// staged restore first).
+func openStore(cfg Config, log zerolog.Logger) (*store.Store, error) {
+	if cfg.Postgres() {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		// The URL may carry a password: it is never logged.
+		return store.OpenPostgres(ctx, cfg.Store, store.Options{Logger: log})
+	}
+	if err := applyPendingRestore(cfg.DataDir, cfg.Memory, log); err != nil {
+		return nil, err
+	}
+	st, err := store.Open(store.DBDir(cfg.DataDir), store.Options{Logger: log, MinFreeBytes: int64(cfg.MinFreeMB) << 20, Memory: cfg.Memory})
+	if errors.Is(err, store.ErrLocked) {
+		return nil, lockedError(cfg.DataDir)
+	}
+	return st, err
+}
+
 // startJobs registers the background work with one job runner and starts
 // it: TAR exports (two at a time), DSFinV-K validations and exports.
 func startJobs(ctx context.Context, cfg Config, log zerolog.Logger, st *store.Store, signer *tss.Service, dk *dsfinvk.Service) (*jobs.Runner, error) {
-	runner, err := jobs.New(st, jobs.Options{Log: log.With().Str("component", "jobs").Logger()})
+	runner, err := jobs.New(st, jobs.Options{Log: log.With().Str("component", "jobs").Logger(), Node: cfg.JobNode()})
 	if err != nil {
 		return nil, err
 	}

@@ -36,6 +36,9 @@ func (s *Store) Backup(w io.Writer) (uint64, error) {
 	if s.closed {
 		return 0, ErrClosed
 	}
+	if _, ok := s.eng.(*pgEngine); ok {
+		return 0, errPgBackup // before the header: no file that looks like a start
+	}
 	h := BackupHeader{Magic: backupMagic, Format: FormatVersion, ReadVersion: s.eng.maxVersion()}
 	line, err := json.Marshal(h)
 	if err != nil {

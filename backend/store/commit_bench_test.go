@@ -186,3 +186,82 @@ func BenchmarkSeamOverhead(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkEngineRoundTrips compares the engines on what a request pays
+// besides its commit: Store.Generation (read from the database on
+// PostgreSQL, at every token check), a View with one Get, and an Update
+// of one key. Under scripts/pg-test-cluster.sh PostgreSQL runs with
+// fsync off: its Update numbers are no durable-commit figures.
+//
+//	scripts/pg-test-cluster.sh go test -run '^$' -bench EngineRoundTrips ./backend/store
+func BenchmarkEngineRoundTrips(b *testing.B) {
+	for _, e := range engines {
+		b.Run(e.name, func(b *testing.B) {
+			s := e.open(b)
+			key := []byte("org/bench")
+			if err := s.Update(context.Background(), func(tx Tx) error { return tx.Set(key, []byte("v")) }); err != nil {
+				b.Fatal(err)
+			}
+			b.Run("generation", func(b *testing.B) {
+				for b.Loop() {
+					s.Generation()
+				}
+			})
+			b.Run("view-get", func(b *testing.B) {
+				for b.Loop() {
+					if err := s.View(func(tx Tx) error { _, err := tx.Get(key); return err }); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+			b.Run("update-1-key", func(b *testing.B) {
+				for b.Loop() {
+					if err := s.Update(context.Background(), func(tx Tx) error { return tx.Set(key, []byte("w")) }); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+		})
+	}
+}
+
+// BenchmarkApply is the central's side of sync on each engine: batches of
+// pushed entries — a signed operation each, a log, a transaction
+// revision and the counters of ~500 bytes — applied with the push's
+// cursor in one transaction (Store.Apply), as a central receives them.
+// Badger commits with fsync; PostgreSQL as its server is configured (run
+// under PG_DURABLE=1 scripts/pg-test-cluster.sh for a fair comparison).
+//
+//	PG_DURABLE=1 scripts/pg-test-cluster.sh go test -run '^$' -bench Apply -benchtime 20x ./backend/store
+func BenchmarkApply(b *testing.B) {
+	const batch = 256
+	val := make([]byte, 500)
+	for _, e := range engines {
+		b.Run(e.name, func(b *testing.B) {
+			s := e.open(b)
+			ctx := context.Background()
+			if err := s.SetOutboxMode(ctx, OutboxCentral); err != nil {
+				b.Fatal(err)
+			}
+			var peer Instance
+			peer[0] = 1
+			seq := uint64(0)
+			start := time.Now()
+			for b.Loop() {
+				entries := make([]Entry, batch)
+				for i := range entries {
+					seq++
+					entries[i] = Entry{Seq: seq, Origin: peer, Ops: []Op{
+						{Key: numKey("log/bench/", seq), Value: val},
+						{Key: numKey("tx-rev/bench/", seq), Value: val},
+						{Key: []byte("tss-ctr/bench"), Value: val[:40]},
+					}}
+				}
+				if _, err := s.Apply(ctx, ApplyOptions{Peer: peer, Cursor: SyncPeerKey("bench"), Owned: true}, entries); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(seq)/time.Since(start).Seconds(), "entries/s")
+		})
+	}
+}

@@ -8,8 +8,12 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
+	"time"
+
+	"github.com/fiskaldesk/fiskaldesk/backend/store/pgtest"
 )
 
 // The conformance suite: one table of behaviours every engine must have,
@@ -29,6 +33,14 @@ var engines = []struct {
 	}},
 	{"badger", func(t testing.TB) *Store {
 		s, err := Open(t.TempDir(), Options{GCInterval: -1, MinFreeBytes: -1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = s.Close() })
+		return s
+	}},
+	{"postgres", func(t testing.TB) *Store {
+		s, err := OpenPostgres(context.Background(), pgtest.URL(t), Options{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -446,15 +458,24 @@ func testOutboxCommitOrder(t *testing.T, s *Store) {
 	if _, err := s.ContinueSnapshot(ctx); err != nil {
 		t.Fatal(err)
 	}
+	outboxCommitOrder(t, s, s)
+}
+
+// outboxCommitOrder increments one counter from concurrent writers, each
+// on a store of its own when several share a database, and checks that
+// the outbox carries the values 1, 2, 3 … in sequence order.
+func outboxCommitOrder(t *testing.T, s *Store, stores ...*Store) {
+	ctx := context.Background()
 	k := []byte("tss-ctr/order")
 	const writers, each = 6, 15
 	var wg sync.WaitGroup
 	var mu sync.Mutex
 	acked := 0
-	for range writers {
+	for w := range writers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			s := stores[w%len(stores)]
 			for range each {
 				err := s.Update(ctx, func(tx Tx) error { _, err := AddU64(tx, k, 1); return err })
 				if err == nil {
@@ -612,4 +633,133 @@ func testClosed(t *testing.T, s *Store) {
 	if err := s.Close(); err != nil {
 		t.Fatalf("second Close: %v", err)
 	}
+}
+
+// Two stores on one PostgreSQL database, as two API nodes of a central
+// hold them: the outbox sequence follows commit order across both, a
+// change through one moves the generation the other reads, and the
+// advisory lock of Exclusive excludes across them.
+func TestPostgresTwoStores(t *testing.T) {
+	ctx := context.Background()
+	url := pgtest.URL(t)
+	a, err := OpenPostgres(ctx, url, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	if err := a.SetOutboxMode(ctx, OutboxWorkstation); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.ContinueSnapshot(ctx); err != nil {
+		t.Fatal(err)
+	}
+	b, err := OpenPostgres(ctx, url, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	if b.Self() != a.Self() || b.OutboxMode() != OutboxWorkstation {
+		t.Fatalf("the second store is another instance: %x/%d, first %x", b.Self(), b.OutboxMode(), a.Self())
+	}
+	outboxCommitOrder(t, a, a, b)
+
+	g := b.Generation()
+	mustUpdate(t, a, func(tx Tx) error { return tx.Set([]byte("apikey/x"), []byte("disabled")) })
+	if b.Generation() == g {
+		t.Fatal("a change through one store did not move the other's generation")
+	}
+	g = b.Generation()
+	mustUpdate(t, a, func(tx Tx) error { return tx.Set(numKey("log/t/", 1), []byte("signed")) })
+	if b.Generation() != g {
+		t.Fatal("signing data moved the generation")
+	}
+
+	var inside, most int
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	for i := range 6 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			s := []*Store{a, b}[i%2]
+			for range 5 {
+				err := s.Exclusive(ctx, "tss/one", func() error {
+					mu.Lock()
+					inside++
+					most = max(most, inside)
+					mu.Unlock()
+					time.Sleep(2 * time.Millisecond)
+					mu.Lock()
+					inside--
+					mu.Unlock()
+					return nil
+				})
+				if err != nil {
+					t.Error(err)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if most != 1 {
+		t.Fatalf("%d holders of one Exclusive name at once", most)
+	}
+}
+
+// A PostgreSQL store is backed up with the database's tools: Backup
+// says so and writes nothing, not even a header.
+func TestPostgresBackupRefused(t *testing.T) {
+	s, err := OpenPostgres(context.Background(), pgtest.URL(t), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	var buf bytes.Buffer
+	if _, err := s.Backup(&buf); err == nil || !strings.Contains(err.Error(), "pg_dump") || buf.Len() > 0 {
+		t.Fatalf("backup of a PostgreSQL store: %v, %d bytes written", err, buf.Len())
+	}
+}
+
+// A workstation paired through one API node switches the central's
+// outbox on: a change of organization data through another node, opened
+// before, is recorded too.
+func TestPostgresOutboxModeSwitchedElsewhere(t *testing.T) {
+	ctx := context.Background()
+	url := pgtest.URL(t)
+	a, err := OpenPostgres(ctx, url, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	b, err := OpenPostgres(ctx, url, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	if err := a.SetOutboxMode(ctx, OutboxCentral); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.ContinueSnapshot(ctx); err != nil {
+		t.Fatal(err)
+	}
+	mustUpdate(t, b, func(tx Tx) error { return tx.Set([]byte("org/through-b"), []byte("{}")) })
+	if b.OutboxMode() != OutboxCentral {
+		t.Fatalf("the other store reports outbox mode %d", b.OutboxMode())
+	}
+	frames, _, err := b.ReadOutbox(0, 100, 1<<20, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range frames {
+		e, err := DecodeEntry(f.Seq, f.Payload)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, op := range e.Ops {
+			if string(op.Key) == "org/through-b" {
+				return
+			}
+		}
+	}
+	t.Fatalf("a change through the other store is not in the outbox (%d entries)", len(frames))
 }

@@ -3,11 +3,12 @@ package store
 import "io"
 
 // engine is what a Store runs on: an ordered key-value store with
-// snapshot transactions. Two implement it today, Badger (badgerEngine,
-// the default) and an in-memory one for tests (memEngine); a PostgreSQL
-// engine can follow without domain code noticing, because domain code
-// only ever sees Tx. The conformance suite (conformance_test.go) runs
-// every engine through the same table.
+// snapshot transactions. Three implement it: Badger (badgerEngine, the
+// default), an in-memory one for tests (memEngine) and PostgreSQL
+// (pgEngine, a central's API nodes sharing one database, docs/scale.md),
+// without domain code noticing, because domain code only ever sees Tx.
+// The conformance suite (conformance_test.go) runs every engine through
+// the same table.
 type engine interface {
 	// begin opens a transaction on a consistent snapshot; write says
 	// whether it may write.

@@ -175,8 +175,34 @@ func (s *Store) loadOutbox() error {
 // Self is this instance's id.
 func (s *Store) Self() Instance { return s.ob.self }
 
-// OutboxMode returns what this instance records.
-func (s *Store) OutboxMode() OutboxMode { return OutboxMode(s.ob.mode.Load()) }
+// OutboxMode returns what this instance records. On a store other
+// processes share, one of them may have switched it (a workstation
+// paired through another API node): it is read from the database.
+func (s *Store) OutboxMode() OutboxMode {
+	if s.Shared() {
+		var m OutboxMode
+		if err := s.view(func(t *txn) (err error) { m, err = t.outboxMode(); return err }); err == nil {
+			s.ob.mode.Store(uint32(m))
+			return m
+		}
+	}
+	return OutboxMode(s.ob.mode.Load())
+}
+
+// outboxMode reads the stored mode in t.
+func (t *txn) outboxMode() (OutboxMode, error) {
+	b, err := t.Get(keyOutboxMode)
+	if errors.Is(err, ErrNotFound) {
+		return OutboxOff, nil
+	}
+	if err != nil {
+		return OutboxOff, err
+	}
+	if len(b) != 1 {
+		return OutboxOff, fmt.Errorf("outbox mode holds %d bytes", len(b))
+	}
+	return OutboxMode(b[0]), nil
+}
 
 // Changed returns a channel closed at the next recorded commit.
 func (s *Store) Changed() <-chan struct{} {
@@ -195,7 +221,17 @@ func (s *Store) update(fn func(t *txn) error) (err error) {
 	t := &txn{e: s.eng.begin(true), write: true}
 	defer t.e.discard()
 	defer s.moved(t, &err)
-	mode := s.OutboxMode()
+	mode := OutboxMode(s.ob.mode.Load())
+	if s.Shared() {
+		// Read in the transaction: had another process switched the
+		// mode after this one read it, the serializable commit fails
+		// and is retried with the new mode, so no change made with
+		// recording off lands after the snapshot passed its keys (what
+		// switching guards within one process).
+		if mode, err = t.outboxMode(); err != nil {
+			return err
+		}
+	}
 	if mode == OutboxOff {
 		if err := fn(t); err != nil {
 			return err
@@ -262,6 +298,19 @@ func (s *Store) bumpVersion(t *txn, k []byte, now uint64) (prev, ver Version, er
 func (s *Store) commitEntry(t *txn, e Entry) error {
 	payload := encodeEntry(e)
 	err := t.e.commit(func() error {
+		// An engine shared by several processes gives the number out
+		// itself (PostgreSQL: a sequence taken under its commit-order
+		// lock); this process's counter would collide with theirs.
+		if sq, ok := t.e.(interface{ outboxSeq() (uint64, error) }); ok {
+			seq, err := sq.outboxSeq()
+			if err != nil {
+				return err
+			}
+			s.ob.mu.Lock()
+			s.ob.next = max(s.ob.next, seq+1)
+			s.ob.mu.Unlock()
+			return t.rawSet(OutboxKey(seq), payload)
+		}
 		s.ob.mu.Lock()
 		defer s.ob.mu.Unlock()
 		if err := t.rawSet(OutboxKey(s.ob.next), payload); err != nil {

@@ -117,6 +117,47 @@ func OpenMemory(opt Options) (*Store, error) {
 	return s, nil
 }
 
+// OpenPostgres opens (creating the tables if needed) the store in the
+// PostgreSQL database at url, a postgres:// URL (pgx's syntax; search_path
+// selects a schema, pool_max_conns the pool size, default 32). Several
+// processes may open the same database at once: they are one instance
+// (one instance id, one outbox), each an API node of the central
+// (docs/scale.md). Options' GC, disk-space and memory settings do not
+// apply: the database server manages its own disk.
+func OpenPostgres(ctx context.Context, url string, opt Options) (*Store, error) {
+	eng, err := openPostgres(ctx, url)
+	if err != nil {
+		return nil, fmt.Errorf("open postgres store: %w", err)
+	}
+	s := &Store{eng: eng, log: opt.Logger, beforeCommit: opt.BeforeCommit}
+	// Two nodes starting on a new database must not both stamp it.
+	if err := eng.exclusive(ctx, "init", s.init); err != nil {
+		_ = eng.close()
+		return nil, fmt.Errorf("open postgres store: %w", err)
+	}
+	return s, nil
+}
+
+// Shared reports whether other processes may write this store's
+// database at the same time (PostgreSQL): in-process state that assumes
+// one writer (a TSS committer's cached counters) must then be checked
+// against the database.
+func (s *Store) Shared() bool {
+	_, ok := s.eng.(*pgEngine)
+	return ok
+}
+
+// Exclusive runs fn while no other process sharing the database runs
+// Exclusive with the same name (a PostgreSQL advisory lock). On an
+// engine only this process opens it just runs fn: the caller's own
+// in-process exclusion is all there is to have.
+func (s *Store) Exclusive(ctx context.Context, name string, fn func() error) error {
+	if e, ok := s.eng.(*pgEngine); ok {
+		return e.exclusive(ctx, name, fn)
+	}
+	return fn()
+}
+
 // init checks the format (stamping a new store) and loads the outbox state.
 func (s *Store) init() error {
 	if err := s.checkFormat(); err != nil {
@@ -154,7 +195,15 @@ func (s *Store) view(fn func(t *txn) error) error {
 	}
 	t := &txn{e: s.eng.begin(false)}
 	defer t.e.discard()
-	return fn(t)
+	if err := fn(t); err != nil {
+		return err
+	}
+	// An engine whose reads can fail mid-walk (a lost connection) keeps
+	// the error; an iterator cannot return it, the View does.
+	if f, ok := t.e.(interface{ failed() error }); ok {
+		return f.failed()
+	}
+	return nil
 }
 
 // maxConflictRetries bounds Update's retries on ErrConflict.
@@ -224,7 +273,22 @@ func Insert(tx Tx, key, value []byte) error {
 // read again when it has moved. It moves only after the commit is
 // visible, so a request that starts after a change was answered sees
 // the new number. Signing does not move it.
-func (s *Store) Generation() uint64 { return s.gen.Load() }
+//
+// On PostgreSQL, where other processes commit too, the number is read
+// from the database at every call (a stripe row bumped in each such
+// commit; measured in docs/scale.md): a key disabled through one node is
+// refused by every node at once. If the read fails, the number returned
+// has never been returned before, so no cache entry is trusted.
+func (s *Store) Generation() uint64 {
+	if e, ok := s.eng.(*pgEngine); ok {
+		n, err := e.generation()
+		if err != nil {
+			return 1<<63 | s.gen.Add(1)
+		}
+		return n
+	}
+	return s.gen.Load()
+}
 
 // moved advances the generation after a successful commit of t that
 // wrote other than signing data.

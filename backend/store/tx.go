@@ -79,6 +79,9 @@ type txn struct {
 func (t *txn) wrote(key []byte) {
 	if !t.other && !signingKey(key) {
 		t.other = true
+		if m, ok := t.e.(interface{ movedGeneration() }); ok {
+			m.movedGeneration()
+		}
 	}
 }
 

@@ -173,7 +173,41 @@ func (c *committer) take() []*request {
 
 // commit runs a group: each request against the pending state, then one
 // durable store transaction with what the successful ones wrote.
+//
+// On a store other processes share (a central's API nodes on one
+// PostgreSQL database, docs/scale.md) each node has a committer for the
+// TSS, so the one-writer rule is kept by the database: the group runs
+// holding the TSS's advisory lock, re-reads the TSS and its counters
+// under it (another node may have signed since), and its transaction
+// checks that the counters are still the ones it signed on (should the
+// lock's connection have dropped, the serializable transaction fails
+// instead of storing a second signature for a counter). Signatures made
+// for a group that does not commit are never stored or answered.
 func (c *committer) commit(g []*request) {
+	if !c.s.st.Shared() {
+		c.commitGroup(g, false)
+		return
+	}
+	err := c.s.st.Exclusive(context.Background(), "tss/"+c.id, func() error {
+		c.commitGroup(g, true)
+		return nil
+	})
+	if err != nil {
+		for _, r := range g {
+			r.err = err
+		}
+		c.state = nil
+	}
+}
+
+// errCountersMoved: the TSS's counters changed between the group's read
+// and its commit, which the TSS lock rules out; the group is not stored.
+var errCountersMoved = errors.New("tss: the signature counter moved during the commit (another writer of the TSS)")
+
+func (c *committer) commitGroup(g []*request, shared bool) {
+	// On a shared store a state kept from the last group is re-read in
+	// the group's snapshot (refresh), one just loaded is current.
+	stale := shared && c.state != nil
 	if c.state == nil {
 		st, err := c.load()
 		if err != nil {
@@ -194,6 +228,15 @@ func (c *committer) commit(g []*request) {
 	var ok []*request
 	err := c.s.st.View(func(txn store.Tx) error {
 		gw.base = txn
+		if stale {
+			if err := c.refresh(txn); err != nil {
+				for _, r := range g {
+					r.err = err
+				}
+				return err
+			}
+			cur = *c.state
+		}
 		for _, r := range g {
 			if r.err = r.ctx.Err(); r.err != nil {
 				continue // the client gave up before its turn
@@ -221,7 +264,19 @@ func (c *committer) commit(g []*request) {
 		return nil
 	})
 	if err == nil && len(ok) > 0 && gw.dirty(cur.ctr != c.state.ctr) {
-		err = c.s.st.Update(context.Background(), func(txn store.Tx) error { return gw.store(txn, c.id, cur) })
+		base := c.state.ctr
+		err = c.s.st.Update(context.Background(), func(txn store.Tx) error {
+			if shared {
+				now, err := store.GetTSSCounters(txn, c.id)
+				if err != nil {
+					return err
+				}
+				if now != base {
+					return errCountersMoved
+				}
+			}
+			return gw.store(txn, c.id, cur)
+		})
 	}
 	if err != nil {
 		for _, r := range ok {
@@ -234,6 +289,22 @@ func (c *committer) commit(g []*request) {
 		return
 	}
 	c.state, c.se = &cur, se
+}
+
+// refresh re-reads the TSS record and counters in txn: another process
+// sharing the store may have changed them. The key stays (a TSS's key
+// never changes).
+func (c *committer) refresh(txn store.Tx) error {
+	t, err := store.GetJSON[TSS](txn, store.TSSKey(c.id))
+	if err != nil {
+		return err
+	}
+	ctr, err := store.GetTSSCounters(txn, c.id)
+	if err != nil {
+		return err
+	}
+	c.state.t, c.state.ctr = &t, ctr
+	return nil
 }
 
 // load reads the TSS for the committer: its record and counters, that it
