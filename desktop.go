@@ -7,7 +7,9 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"sync"
 	"syscall"
+	"time"
 
 	"github.com/rs/zerolog"
 	"github.com/wailsapp/wails/v2"
@@ -23,7 +25,7 @@ import (
 	"github.com/fiskaldesk/fiskaldesk/backend/server"
 )
 
-// desktopBuild is true in binaries built by `wails build` (tag desktop).
+// desktopBuild is true in binaries built with the tag desktop (make build).
 const desktopBuild = true
 
 //go:embed build/appicon.png
@@ -50,6 +52,7 @@ func runDesktop(cfg server.Config, log zerolog.Logger) error {
 	}
 	handler := newWindowJar().wrap(windowSetup(api.WindowHandler(s.Handler), s.SetupToken))
 	app := NewApp(s, handler)
+	closeServer := sync.OnceValue(s.Close)
 	go func() {
 		sig := make(chan os.Signal, 1)
 		signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
@@ -57,6 +60,18 @@ func runDesktop(cfg server.Config, log zerolog.Logger) error {
 		if ctx := app.Context(); ctx != nil {
 			wailsruntime.Quit(ctx)
 		}
+		// A native dialog (save, open) runs its own GTK loop and swallows
+		// the quit: the window stays and the process never ends, which for
+		// a shutdown or a service manager is a hang. Every commit is
+		// already durable, so after a grace period the store is closed
+		// and the process ends without the window's help.
+		time.Sleep(5 * time.Second)
+		log.Warn().Msg("the window did not close within 5 s of the signal (a dialog open?); closing the store and exiting")
+		if err := closeServer(); err != nil {
+			log.Error().Err(err).Msg("closing the store")
+			os.Exit(1)
+		}
+		os.Exit(0)
 	}()
 	err = wails.Run(&options.App{
 		Title:       "fiskaldesk",
@@ -70,7 +85,7 @@ func runDesktop(cfg server.Config, log zerolog.Logger) error {
 		Menu:        appMenu(app),
 		Linux:       &linux.Options{Icon: appIcon, ProgramName: "fiskaldesk"},
 	})
-	if cerr := s.Close(); err == nil {
+	if cerr := closeServer(); err == nil {
 		err = cerr
 	}
 	return err

@@ -86,7 +86,8 @@ if [ -n "$menu" ]; then
   xdotool mousemove 1142 494 click 1
   dlg=""
   for _ in $(seq 1 20); do
-    dlg=$(xdotool search --name '^transaktionen-' 2>/dev/null | head -1 || true)
+    # The file name follows the UI language (report.ts).
+    dlg=$(xdotool search --name '^(transactions|transaktionen)-' 2>/dev/null | head -1 || true)
     [ -n "$dlg" ] && break
     sleep 1
   done
@@ -108,7 +109,12 @@ if [ -n "$menu" ]; then
   fi
   import -window root "$out/after-save.png" || true
 fi
+# SIGTERM must end the app even with a native dialog still open (the
+# steps above can fail half-way); a process that outlives 20 s is a hang.
 kill -TERM "$pid" 2>/dev/null || true
+for _ in $(seq 1 40); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
+hung=""
+if kill -0 "$pid" 2>/dev/null; then hung=1; kill -KILL "$pid" 2>/dev/null || true; fi
 code=0; wait "$pid" || code=$?
 cp "$log" "$out/fiskaldesk.log" 2>/dev/null || true
 if [ -z "$ok" ]; then
@@ -126,6 +132,10 @@ if [ -z "$menu" ]; then
 fi
 if [ -z "$saved" ]; then
   echo "desktop smoke: Download report did not save a PDF through the native save dialog; see $out/save-dialog.png, $out/after-save.png" >&2
+  exit 1
+fi
+if [ -n "$hung" ]; then
+  echo "desktop smoke: still running 20 s after SIGTERM (killed)" >&2
   exit 1
 fi
 if [ "$code" -ne 0 ]; then
