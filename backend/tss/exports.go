@@ -1,6 +1,7 @@
 package tss
 
 import (
+	"bufio"
 	"bytes"
 	"cmp"
 	"context"
@@ -337,8 +338,15 @@ func (s *Service) writeExport(ctx context.Context, x *exporter, e *Export, run *
 		return 0, 0, "", err
 	}
 	h := sha256.New()
-	cw := &countWriter{w: io.MultiWriter(s.st.SpaceGuard(f), h)}
+	// Buffered: a TAR is a 512-byte header, a log of a few hundred bytes
+	// and padding per log, and unbuffered each was a write system call:
+	// three million of them took 40 % of a million-log export's CPU.
+	bw := bufio.NewWriterSize(io.MultiWriter(s.st.SpaceGuard(f), h), 1<<20)
+	cw := &countWriter{w: bw}
 	n, err := s.streamExport(ctx, e, cw, run)
+	if err == nil {
+		err = bw.Flush()
+	}
 	if err == nil {
 		err = f.Sync()
 	}
