@@ -76,6 +76,19 @@ func TestFiguresCountDaysFromTheCounters(t *testing.T) {
 		t.Fatalf("LIVE %+v", live[0])
 	}
 
+	// A state change shows at once: the figures' cache of each TSS's state
+	// (kept while the store's generation holds) is not older than the record.
+	now := e.Caller(cust.ID) // a token of this day
+	if err := e.TSS.AdminAuth(e.Ctx, now, t2, tsstest.PIN); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.TSS.Patch(e.Ctx, now, t2, tss.StateDisabled, "", false, nil); err != nil {
+		t.Fatal(err)
+	}
+	if again, _ := e.TSS.Figures([]string{cust.ID}, "TEST", 5, e.Now); again[0].TSSByState[tss.StateDisabled] != 1 || again[0].TSSByState[tss.StateInitialized] != 0 || again[0].Transactions != 3 {
+		t.Fatalf("after disabling: %+v", again[0])
+	}
+
 	// The overview of one org reads the same counters.
 	e.Now = day(3, 20)
 	o, err := e.TSS.Overview(e.C, 3, e.Now)

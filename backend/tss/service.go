@@ -41,6 +41,8 @@ type Service struct {
 	locks  sync.Map
 	keys   sync.Map // tss id → *ecdsa.PrivateKey, unsealed once
 	admins admins
+	// figures: each TSS's env and state for rollups (overview.go).
+	figures figureCache
 
 	caMu  sync.Mutex
 	caKey *ecdsa.PrivateKey
