@@ -24,7 +24,7 @@ test('the go-live checklist leads from missing everything to LIVE', async ({ pag
   await expect(page.locator('[data-field="vat_id"]')).toBeFocused();
   await page.keyboard.type('DE123456789');
   await page.getByRole('button', { name: 'Save' }).first().click();
-  await expect(page.getByText('Saved.')).toBeVisible();
+  await expect(page.getByText('Saved.', { exact: true })).toBeVisible();
   await expect(list.locator('li[data-met="true"]')).toHaveCount(1);
   await expect(list).toContainText('VAT id given.');
   await expect(card.getByRole('button', { name: 'Go live' })).toBeDisabled();
