@@ -191,11 +191,12 @@ func TestAccessLogLine(t *testing.T) {
 	}
 }
 
-func TestOnlineBackupStreamsACompleteBackup(t *testing.T) {
-	h, _ := newTestRouter(t, nil)
-	srv := httptest.NewServer(h)
-	defer srv.Close()
-	req, _ := http.NewRequest("POST", srv.URL+"/api/local/backup", nil)
+// postLocalBackup asks the server at base for an online backup with the
+// local token and returns the answer with its whole body read (trailers
+// are set once the body is read).
+func postLocalBackup(t *testing.T, base string) (*http.Response, []byte) {
+	t.Helper()
+	req, _ := http.NewRequest("POST", base+"/api/local/backup", nil)
 	req.Header.Set("Authorization", "Bearer "+testToken)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
@@ -203,6 +204,14 @@ func TestOnlineBackupStreamsACompleteBackup(t *testing.T) {
 	}
 	defer resp.Body.Close()
 	body, _ := io.ReadAll(resp.Body)
+	return resp, body
+}
+
+func TestOnlineBackupStreamsACompleteBackup(t *testing.T) {
+	h, _ := newTestRouter(t, nil)
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+	resp, body := postLocalBackup(t, srv.URL)
 	if resp.StatusCode != 200 || !bytes.HasPrefix(body, []byte(`{"magic":"fiskaldesk-backup"`)) {
 		t.Fatalf("status %d body %.80q", resp.StatusCode, body)
 	}
@@ -220,14 +229,7 @@ func TestOnlineBackupOfAPostgresStoreIsRefused(t *testing.T) {
 	}
 	srv := httptest.NewServer(newTestRouterOn(t, st, nil))
 	defer srv.Close()
-	req, _ := http.NewRequest("POST", srv.URL+"/api/local/backup", nil)
-	req.Header.Set("Authorization", "Bearer "+testToken)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
+	resp, body := postLocalBackup(t, srv.URL)
 	if resp.StatusCode != 501 || !strings.Contains(string(body), "E_UNAVAILABLE") || !strings.Contains(string(body), "pg_dump") {
 		t.Fatalf("status %d body %s", resp.StatusCode, body)
 	}
