@@ -65,6 +65,9 @@ func Doctor(cfg Config, log zerolog.Logger) (*DoctorReport, error) {
 		return nil, fmt.Errorf("%s holds no fiskaldesk store: %w", cfg.DataDir, err)
 	}
 	ins, err := store.InspectDir(dir)
+	if errors.Is(err, store.ErrLocked) {
+		return nil, lockedError(cfg.DataDir)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("inspect %s: %w", dir, err)
 	}

@@ -248,9 +248,13 @@ type DirReport struct {
 }
 
 // InspectDir checks a store directory the way Open does before opening it,
-// and reports what it found instead of refusing.
+// and reports what it found instead of refusing. A directory another
+// process has open is ErrLocked: its tables change while they are read.
 func InspectDir(dir string) (DirReport, error) {
 	var r DirReport
+	if heldByOther(dir) {
+		return r, ErrLocked
+	}
 	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err

@@ -75,6 +75,12 @@ func Open(dir string, opt Options) (*Store, error) {
 	if err := opt.Memory.Validate(); err != nil {
 		return nil, fmt.Errorf("open store: %w", err)
 	}
+	// Before the files are read: a directory that another process has open
+	// changes under the checks (compactions replace tables), which would
+	// then report a running store as damaged.
+	if heldByOther(dir) {
+		return nil, fmt.Errorf("open store %s: %w", dir, ErrLocked)
+	}
 	if err := checkFiles(dir); err != nil {
 		return nil, err
 	}
