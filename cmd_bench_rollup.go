@@ -180,6 +180,10 @@ feed:
 	if want > 0 {
 		res.SeededSeconds = time.Since(begin).Seconds()
 	}
+	// Timed on a store whose compactions have caught up with the fill.
+	if err := s.Store.Settle(context.Background()); err != nil {
+		return err
+	}
 
 	// The figures must add up to what was signed before anything is timed.
 	var check struct {

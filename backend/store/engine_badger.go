@@ -2,6 +2,7 @@ package store
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -19,6 +20,10 @@ import (
 // badgerEngine is the default engine: Badger, embedded, SyncWrites on.
 type badgerEngine struct {
 	db *badger.DB
+	// dir and since: the tables with ids above since are the ones this
+	// process writes; a clean close records them as verified.
+	dir   string
+	since uint64
 	// order is held from a commit's ordered hook until Badger has given
 	// the commit its timestamp (CommitWith does before returning); the
 	// durable write is awaited outside it, so commits still share fsyncs.
@@ -31,6 +36,10 @@ type badgerEngine struct {
 // (defaults filled in); gcInterval < 0 disables the value-log GC loop.
 func openBadger(dir string, log zerolog.Logger, gcInterval time.Duration, m Memory) (*badgerEngine, error) {
 	bo := badgerOptions(dir, log, m)
+	since, err := newestTable(dir)
+	if err != nil {
+		return nil, err
+	}
 	db, err := badger.Open(bo)
 	if err != nil {
 		if lockedByOther(err) {
@@ -38,7 +47,7 @@ func openBadger(dir string, log zerolog.Logger, gcInterval time.Duration, m Memo
 		}
 		return nil, err
 	}
-	e := &badgerEngine{db: db, stop: make(chan struct{})}
+	e := &badgerEngine{db: db, dir: dir, since: since, stop: make(chan struct{})}
 	if gcInterval >= 0 {
 		if gcInterval == 0 {
 			gcInterval = DefaultGCInterval
@@ -82,7 +91,19 @@ func badgerOptions(dir string, log zerolog.Logger, m Memory) badger.Options {
 		// Every block's checksum is verified when it is read from disk, so
 		// a block damaged while running is an error, not garbage. Tables
 		// are verified before open by verifyTables (integrity.go).
-		WithChecksumVerificationMode(options.OnBlockRead)
+		WithChecksumVerificationMode(options.OnBlockRead).
+		// Blocks uncompressed. Badger fills a table up to its size in
+		// *compressed* bytes, so with Snappy a compaction's table builder
+		// holds ~3 × TableMB of raw blocks plus their compressed copies and
+		// its arena (made 2 × TableMB) doubles twice: 26 builders of ~7 MiB
+		// at first open after a bulk load, 140 MiB and growing with the
+		// compression ratio (docs/BENCHMARKS.md › the million-receipt
+		// table). Uncompressed, a builder never outgrows its arena, so
+		// Memory.Budget holds. The price is disk (1M receipts: 2.9 GB
+		// instead of 1.6 GB); reads skip the decoding. Tables written
+		// compressed by older versions stay readable: the MANIFEST records
+		// each table's compression.
+		WithCompression(options.None)
 	// Every level's tables the same size (Badger doubles them per level
 	// by default, and a compaction's builders hold 2 × the table size
 	// each): what a compaction holds no longer grows with the store.
@@ -138,7 +159,32 @@ func (e *badgerEngine) gcLoop(interval time.Duration) {
 func (e *badgerEngine) close() error {
 	close(e.stop)
 	e.wg.Wait()
-	return e.db.Close()
+	if err := e.db.Close(); err != nil {
+		return err
+	}
+	recordWritten(e.dir, e.since)
+	return nil
+}
+
+// settle waits until Badger has no compaction due: no level above its
+// target size, level 0 below the count that starts a compaction.
+func (e *badgerEngine) settle(ctx context.Context) error {
+	t := time.NewTicker(250 * time.Millisecond)
+	defer t.Stop()
+	for {
+		due := false
+		for _, l := range e.db.Levels() {
+			due = due || l.Score >= 1
+		}
+		if !due {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-t.C:
+		}
+	}
 }
 
 func (e *badgerEngine) maxVersion() uint64 { return e.db.MaxVersion() }

@@ -13,7 +13,15 @@ import "fmt"
 //   - the block cache (decompressed table blocks read by queries);
 //   - compactions: each of Compactors runs at most 8 + 5 table builders at
 //     once (Badger's fixed throttle and split count), each with an arena of
-//     2 × TableMB rounded up to a power of two.
+//     2 × TableMB rounded up to a power of two. That holds because tables
+//     are written uncompressed (badgerOptions): with compression Badger
+//     fills a table to TableMB of compressed bytes and each arena doubles
+//     past it (measured: ~7 MiB per 1 MiB table, 140 MiB of builders);
+//   - Badger keeps up to 8 idle builder arenas for reuse; the flush's,
+//     grown to about 2 × MemTableMB, stays among them until the pool
+//     overflows. Budget does not count these; the measured peaks of a bulk
+//     load and of the first open after it stay under Budget
+//     (docs/BENCHMARKS.md › the million-receipt table).
 //
 // Table indexes and Bloom filters of unencrypted tables are read straight
 // from the memory-mapped table files (file-backed pages the kernel may

@@ -187,6 +187,17 @@ func (s *Store) Close() error {
 	return s.eng.close()
 }
 
+// Settle waits until the store has no background work due (Badger: no
+// compaction pending) or ctx ends. A bulk load (bench seed) calls it before
+// it closes, so that the next process opening the store does not inherit
+// the loader's compaction backlog. Other engines have nothing to wait for.
+func (s *Store) Settle(ctx context.Context) error {
+	if e, ok := s.eng.(interface{ settle(context.Context) error }); ok {
+		return e.settle(ctx)
+	}
+	return nil
+}
+
 // View runs fn in a read-only transaction on a consistent snapshot.
 // Returns ErrClosed after Close; Set and Delete in fn return ErrReadOnly.
 func (s *Store) View(fn func(tx Tx) error) error {
