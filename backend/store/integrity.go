@@ -102,17 +102,12 @@ func privatise(dir string) error {
 // found when a block is read (Badger checks every block then) and by
 // fiskaldesk doctor, which verifies every table (all true).
 func verifyTables(dir string, all bool) error {
-	f, err := os.Open(filepath.Join(dir, "MANIFEST"))
+	m, err := readManifest(dir)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil // a new store; checkFiles made sure there is nothing else
 	}
 	if err != nil {
 		return err
-	}
-	m, _, err := badger.ReplayManifestFile(f, 0, badger.DefaultOptions(dir))
-	_ = f.Close()
-	if err != nil {
-		return fmt.Errorf("%w: %s/MANIFEST: %v", ErrDamaged, dir, err)
 	}
 	known := readVerified(dir)
 	seen := map[string]fileStamp{}
@@ -207,20 +202,30 @@ func writeVerified(dir string, m map[string]fileStamp) {
 	}
 }
 
+// readManifest reads the tables dir's MANIFEST lists; a MANIFEST that does
+// not replay is ErrDamaged, a missing one fs.ErrNotExist.
+func readManifest(dir string) (badger.Manifest, error) {
+	f, err := os.Open(filepath.Join(dir, "MANIFEST"))
+	if err != nil {
+		return badger.Manifest{}, err
+	}
+	defer f.Close()
+	m, _, err := badger.ReplayManifestFile(f, 0, badger.DefaultOptions(dir))
+	if err != nil {
+		return badger.Manifest{}, fmt.Errorf("%w: %s/MANIFEST: %v", ErrDamaged, dir, err)
+	}
+	return m, nil
+}
+
 // newestTable is the highest table id dir's MANIFEST lists (0: none):
 // tables with higher ids are written after it is read.
 func newestTable(dir string) (uint64, error) {
-	f, err := os.Open(filepath.Join(dir, "MANIFEST"))
+	m, err := readManifest(dir)
 	if errors.Is(err, fs.ErrNotExist) {
 		return 0, nil
 	}
 	if err != nil {
 		return 0, err
-	}
-	defer f.Close()
-	m, _, err := badger.ReplayManifestFile(f, 0, badger.DefaultOptions(dir))
-	if err != nil {
-		return 0, fmt.Errorf("%w: %s/MANIFEST: %v", ErrDamaged, dir, err)
 	}
 	var newest uint64
 	for id := range m.Tables {
@@ -238,12 +243,7 @@ func newestTable(dir string) (uint64, error) {
 // of every table compacted since (1M receipts: 8 s of two cores). A
 // failure only means the next open verifies more.
 func recordWritten(dir string, since uint64) {
-	f, err := os.Open(filepath.Join(dir, "MANIFEST"))
-	if err != nil {
-		return
-	}
-	m, _, err := badger.ReplayManifestFile(f, 0, badger.DefaultOptions(dir))
-	_ = f.Close()
+	m, err := readManifest(dir)
 	if err != nil {
 		return
 	}
