@@ -35,6 +35,9 @@ type badgerEngine struct {
 // openBadger opens the Badger database in dir with the memory sizes m
 // (defaults filled in); gcInterval < 0 disables the value-log GC loop.
 func openBadger(dir string, log zerolog.Logger, gcInterval time.Duration, m Memory) (*badgerEngine, error) {
+	if err := removeDeletedMemtableLogs(dir, log); err != nil {
+		return nil, err
+	}
 	bo := badgerOptions(dir, log, m)
 	since, err := newestTable(dir)
 	if err != nil {
@@ -99,7 +102,7 @@ func badgerOptions(dir string, log zerolog.Logger, m Memory) badger.Options {
 		// at first open after a bulk load, 140 MiB and growing with the
 		// compression ratio (docs/BENCHMARKS.md › the million-receipt
 		// table). Uncompressed, a builder never outgrows its arena, so
-		// Memory.Budget holds. The price is disk (1M receipts: 2.9 GB
+		// Memory.Budget holds. The price is disk (1M receipts: 3.6 GB
 		// instead of 1.6 GB); reads skip the decoding. Tables written
 		// compressed by older versions stay readable: the MANIFEST records
 		// each table's compression.
@@ -119,6 +122,26 @@ func lockedByOther(err error) bool {
 	msg := err.Error()
 	return strings.Contains(msg, "Cannot acquire directory lock") ||
 		strings.Contains(msg, "Another process is using this Badger database")
+}
+
+// removeDeletedMemtableLogs removes memtable logs of zero bytes. Badger
+// deletes the log of a flushed memtable by truncating it to zero, closing
+// and then removing it; a process killed between the two leaves an empty
+// .mem file, which Badger's open refuses ("while opening fid: N err:
+// Create a new file") although it holds nothing: every entry of it is in a
+// table already. Badger creates a new log at its full size at once, so a
+// zero-byte one is always such a leftover.
+func removeDeletedMemtableLogs(dir string, log zerolog.Logger) error {
+	logs, _ := filepath.Glob(filepath.Join(dir, "*.mem"))
+	for _, name := range logs {
+		if fi, err := os.Stat(name); err == nil && fi.Size() == 0 {
+			if err := os.Remove(name); err != nil {
+				return fmt.Errorf("open store %s: remove the empty memtable log left by a kill: %w", dir, err)
+			}
+			log.Info().Str("file", filepath.Base(name)).Msg("removed an empty memtable log left by a process killed while deleting it")
+		}
+	}
+	return nil
 }
 
 // leftMemtableSize is the memtable size the largest memtable log in dir

@@ -389,3 +389,27 @@ func TestGenerationMovesOnNonSigningWrites(t *testing.T) {
 	step("signing data with the outbox on", 0, func(tx Tx) error { return tx.Set(LogKey("t1", 3), []byte("log")) })
 	step("a user with the outbox on", 1, func(tx Tx) error { return tx.Set(UserKey("u"), []byte("{}")) })
 }
+
+// A process killed while Badger deletes a flushed memtable's log leaves
+// that log truncated to zero bytes; the store still opens, with its data.
+func TestOpenAfterAKillMidwayThroughDeletingAMemtableLog(t *testing.T) {
+	dir := t.TempDir()
+	s := openTest(t, dir)
+	ctx := context.Background()
+	if err := s.Update(ctx, func(tx Tx) error { return tx.Set([]byte("test/a"), []byte("1")) }); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "00007.mem"), nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s = openTest(t, dir)
+	if err := s.View(func(tx Tx) error { _, err := tx.Get([]byte("test/a")); return err }); err != nil {
+		t.Fatalf("after reopening: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "00007.mem")); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("the empty log is still there: %v", err)
+	}
+}
