@@ -34,16 +34,12 @@ type badgerEngine struct {
 
 // openBadger opens the Badger database in dir with the memory sizes m
 // (defaults filled in); gcInterval < 0 disables the value-log GC loop.
-func openBadger(dir string, log zerolog.Logger, gcInterval time.Duration, m Memory) (*badgerEngine, error) {
+// since is the newest table id before the open (verifyTables).
+func openBadger(dir string, since uint64, log zerolog.Logger, gcInterval time.Duration, m Memory) (*badgerEngine, error) {
 	if err := removeDeletedMemtableLogs(dir, log); err != nil {
 		return nil, err
 	}
-	bo := badgerOptions(dir, log, m)
-	since, err := newestTable(dir)
-	if err != nil {
-		return nil, err
-	}
-	db, err := badger.Open(bo)
+	db, err := badger.Open(badgerOptions(dir, log, m))
 	if err != nil {
 		if lockedByOther(err) {
 			return nil, ErrLocked

@@ -101,18 +101,23 @@ func privatise(dir string) error {
 // found at the next open; decay of the disk under an unchanged file is
 // found when a block is read (Badger checks every block then) and by
 // fiskaldesk doctor, which verifies every table (all true).
-func verifyTables(dir string, all bool) error {
+//
+// It returns the highest table id the MANIFEST lists (0: none): tables
+// with higher ids are the ones the process that opens the store writes
+// (recordWritten).
+func verifyTables(dir string, all bool) (newest uint64, err error) {
 	m, err := readManifest(dir)
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil // a new store; checkFiles made sure there is nothing else
+		return 0, nil // a new store; checkFiles made sure there is nothing else
 	}
 	if err != nil {
-		return err
+		return 0, err
 	}
 	known := readVerified(dir)
 	seen := map[string]fileStamp{}
 	var todo []uint64
 	for id := range m.Tables {
+		newest = max(newest, id)
 		name := filepath.Base(table.NewFilename(id, dir))
 		st, err := stampOf(filepath.Join(dir, name))
 		if err == nil && !all && known[name] == st {
@@ -151,13 +156,13 @@ func verifyTables(dir string, all bool) error {
 	wg.Wait()
 	if len(bad) > 0 {
 		sort.Strings(bad)
-		return fmt.Errorf("%w: %s: %s. fiskaldesk will not start on it; restore a backup into a new directory (fiskaldesk restore), and see fiskaldesk doctor --data",
+		return 0, fmt.Errorf("%w: %s: %s. fiskaldesk will not start on it; restore a backup into a new directory (fiskaldesk restore), and see fiskaldesk doctor --data",
 			ErrDamaged, dir, strings.Join(bad, "; "))
 	}
 	if len(todo) > 0 {
 		writeVerified(dir, seen)
 	}
-	return nil
+	return newest, nil
 }
 
 // verifiedFile, in the store directory (Badger ignores files it does not
@@ -215,23 +220,6 @@ func readManifest(dir string) (badger.Manifest, error) {
 		return badger.Manifest{}, fmt.Errorf("%w: %s/MANIFEST: %v", ErrDamaged, dir, err)
 	}
 	return m, nil
-}
-
-// newestTable is the highest table id dir's MANIFEST lists (0: none):
-// tables with higher ids are written after it is read.
-func newestTable(dir string) (uint64, error) {
-	m, err := readManifest(dir)
-	if errors.Is(err, fs.ErrNotExist) {
-		return 0, nil
-	}
-	if err != nil {
-		return 0, err
-	}
-	var newest uint64
-	for id := range m.Tables {
-		newest = max(newest, id)
-	}
-	return newest, nil
 }
 
 // recordWritten runs after a clean close: the tables with ids above since
@@ -334,7 +322,7 @@ func InspectDir(dir string) (DirReport, error) {
 		return r, err
 	}
 	if r.Damage = checkFiles(dir); r.Damage == nil {
-		r.Damage = verifyTables(dir, true)
+		_, r.Damage = verifyTables(dir, true)
 	}
 	if r.Damage != nil && !errors.Is(r.Damage, ErrDamaged) {
 		return r, r.Damage

@@ -84,13 +84,14 @@ func Open(dir string, opt Options) (*Store, error) {
 	if err := checkFiles(dir); err != nil {
 		return nil, err
 	}
-	if err := verifyTables(dir, false); err != nil {
+	since, err := verifyTables(dir, false)
+	if err != nil {
 		return nil, err
 	}
 	if err := privatise(dir); err != nil {
 		return nil, fmt.Errorf("open store %s: %w", dir, err)
 	}
-	eng, err := openBadger(dir, opt.Logger, opt.GCInterval, opt.Memory)
+	eng, err := openBadger(dir, since, opt.Logger, opt.GCInterval, opt.Memory)
 	if err != nil {
 		return nil, fmt.Errorf("open store %s: %w", dir, damaged(dir, err))
 	}
