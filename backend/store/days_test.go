@@ -3,6 +3,7 @@ package store
 import (
 	"encoding/binary"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"testing"
 	"time"
@@ -89,8 +90,8 @@ func TestAddTSSDaysReadsClosedDaysAndTheOpenOne(t *testing.T) {
 // user as installation administrator (1 → 2); a format-2 store runs only
 // the day step, so a user without the role does not gain it.
 func TestMigrationToFormat3BackfillsDays(t *testing.T) {
-	if FormatVersion != 3 {
-		t.Fatalf("FormatVersion %d: this test knows formats 1 to 3", FormatVersion)
+	if FormatVersion != 4 {
+		t.Fatalf("FormatVersion %d: this test knows formats 1 to 4", FormatVersion)
 	}
 	for _, from := range []uint32{1, 2} {
 		t.Run(fmt.Sprintf("from format %d", from), func(t *testing.T) {
@@ -127,7 +128,7 @@ func testBackfillFrom(t *testing.T, from uint32) {
 
 	s := openTest(t, dir)
 	_ = s.View(func(tx Tx) error {
-		if v, _ := tx.Get(keyFormat); binary.BigEndian.Uint32(v) != 3 {
+		if v, _ := tx.Get(keyFormat); binary.BigEndian.Uint32(v) != FormatVersion {
 			t.Fatalf("format %x", v)
 		}
 		var admins []string
@@ -193,4 +194,43 @@ func BenchmarkCountStarts(b *testing.B) {
 		at++
 		c.CountStarts(1, at)
 	}
+}
+
+// A format-3 store gets each TSS's env and state into its org-tss index
+// (3 → 4), so the dashboard lists an org's TSS without their records; an
+// index that is missing stays missing, for doctor to report.
+func TestMigrationToFormat4FillsTheOrgTSSIndex(t *testing.T) {
+	dir := t.TempDir()
+	rec := func(id, org, env, state string) []byte {
+		b, _ := json.Marshal(map[string]any{"v": 1, "id": id, "env": env, "org": org, "state": state, "certificate": "AAAA"})
+		return b
+	}
+	rawSet(t, dir, map[string][]byte{
+		"meta/format":                 u32(3),
+		"meta/instance":               make([]byte, 16),
+		string(TSSKey("t1")):          rec("t1", "o1", "TEST", "INITIALIZED"),
+		string(TSSKey("t2")):          rec("t2", "o1", "LIVE", "DISABLED"),
+		string(TSSKey("t3")):          rec("t3", "o2", "TEST", "CREATED"),
+		string(OrgTSSKey("o1", "t1")): nil,
+		string(OrgTSSKey("o1", "t2")): nil,
+		// t3's index entry is missing.
+	})
+	s := openTest(t, dir)
+	_ = s.View(func(tx Tx) error {
+		if v, _ := tx.Get(keyFormat); binary.BigEndian.Uint32(v) != 4 {
+			t.Fatalf("format %x", v)
+		}
+		var got []string
+		_ = EachOrgTSS(tx, "o1", func(id, env, state string) error {
+			got = append(got, id+" "+env+" "+state)
+			return nil
+		})
+		if fmt.Sprint(got) != "[t1 TEST INITIALIZED t2 LIVE DISABLED]" {
+			t.Fatalf("org o1's index: %v", got)
+		}
+		if _, _, err := GetOrgTSS(tx, "o2", "t3"); !errors.Is(err, ErrNotFound) {
+			t.Fatalf("a missing index entry was made up: %v", err)
+		}
+		return nil
+	})
 }

@@ -12,7 +12,7 @@ import (
 
 // FormatVersion is the store format this binary writes. Bump it only
 // together with a migration in migrations.
-const FormatVersion uint32 = 3
+const FormatVersion uint32 = 4
 
 // migration upgrades a store from format `from` to from+1 inside one
 // transaction. Migrations run in order at Open. prepare, when set, runs
@@ -29,6 +29,61 @@ type migration struct {
 var migrations = []migration{
 	{from: 1, name: "installation administrator", run: migrateInstallAdmin},
 	{from: 2, name: "tss-ctr with last activity and transactions per day", prepare: backfillTSSDays, run: func(Tx) error { return nil }},
+	{from: 3, name: "org-tss with each TSS's env and state", prepare: fillOrgTSS, run: func(Tx) error { return nil }},
+}
+
+// fillOrgTSS writes every TSS's env and state into its org-tss index
+// (format 4), from the TSS records, 500 per transaction. Run
+// again after an interruption, it writes the same values.
+func fillOrgTSS(s *Store) error {
+	type head struct {
+		ID    string `json:"id"`
+		Org   string `json:"org"`
+		Env   string `json:"env"`
+		State string `json:"state"`
+	}
+	var heads []head
+	err := s.view(func(t *txn) error {
+		it := t.Iterate(IterOptions{Prefix: TSSPrefix()})
+		defer it.Close()
+		for ; it.Valid(); it.Next() {
+			v, err := it.Value()
+			if err != nil {
+				return err
+			}
+			var h head
+			if err := json.Unmarshal(v, &h); err != nil {
+				return fmt.Errorf("%s: %w", it.Key(), err)
+			}
+			heads = append(heads, h)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for batch := range slices.Chunk(heads, 500) {
+		err := s.rawUpdate(func(t *txn) error {
+			for _, h := range batch {
+				// Only an index that is there: a missing one is for
+				// `doctor` to find (tss.Check), not to be made up here.
+				if ok, err := Exists(t, OrgTSSKey(h.Org, h.ID)); err != nil || !ok {
+					if err != nil {
+						return err
+					}
+					continue
+				}
+				if err := PutOrgTSS(t, h.Org, h.ID, h.Env, h.State); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // backfillDays is how far back format 3's migration counts transactions

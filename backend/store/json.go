@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 )
 
 // GetJSON decodes the value under key into a new T; ErrNotFound if absent.
@@ -96,4 +97,40 @@ func IDs(tx Tx, prefix []byte) ([]string, error) {
 		return nil
 	})
 	return ids, err
+}
+
+// PutOrgTSS indexes TSS tss under org with the env and state of its
+// record; written in every transaction that writes the record.
+func PutOrgTSS(tx Tx, org, tss, env, state string) error {
+	return tx.Set(OrgTSSKey(org, tss), []byte(env+" "+state))
+}
+
+// EachOrgTSS calls fn with each TSS of org and the env and state its
+// index holds; both are empty for an index written before store format 4
+// (or by a peer of that age): the TSS record has them.
+func EachOrgTSS(tx Tx, org string, fn func(id, env, state string) error) error {
+	it := tx.Iterate(IterOptions{Prefix: OrgTSSPrefix(org)})
+	defer it.Close()
+	for ; it.Valid(); it.Next() {
+		v, err := it.Value()
+		if err != nil {
+			return err
+		}
+		env, state, _ := strings.Cut(string(v), " ")
+		if err := fn(LastSegment(it.Key()), env, state); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// GetOrgTSS reads the index entry of TSS tss under org (EachOrgTSS);
+// ErrNotFound when there is none.
+func GetOrgTSS(tx Tx, org, tss string) (env, state string, err error) {
+	v, err := tx.Get(OrgTSSKey(org, tss))
+	if err != nil {
+		return "", "", err
+	}
+	env, state, _ = strings.Cut(string(v), " ")
+	return env, state, nil
 }

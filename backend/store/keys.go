@@ -59,7 +59,9 @@ import (
 //	tss-day/<tss>/<day u32 BE>       → u32 BE: transactions the TSS started on that UTC day (days
 //	                                   since 1970-01-01), written once, when the TSS starts its first
 //	                                   transaction of a later day (the open day is in tss-ctr).
-//	org-tss/<org>/<tss>              → empty: an org's TSS (both envs; the env is in the record).
+//	org-tss/<org>/<tss>              → "<env> <state>" of the TSS record, written with it (format 4;
+//	                                   format ≤ 3 and peers of those wrote it empty: read the record),
+//	                                   so that listing an org's TSS reads no TSS record (EachOrgTSS).
 //	client/<client>                  → tss.Client; client ids are unique system-wide.
 //	tss-client/<tss>/<client>        → empty: a TSS's clients.
 //	client-serial/<tss>/<serial>     → client id (raw text): serials are unique within a TSS.

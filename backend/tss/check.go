@@ -2,6 +2,7 @@ package tss
 
 import (
 	"encoding/binary"
+	"errors"
 	"fmt"
 
 	"github.com/fiskaldesk/fiskaldesk/backend/store"
@@ -29,10 +30,15 @@ func CheckStore(tx store.Tx, problem func(string)) (CheckSummary, error) {
 			p("%v", err)
 			return nil
 		}
-		if ok, err := store.Exists(tx, store.OrgTSSKey(t.OrgID, t.ID)); err != nil {
-			return err
-		} else if !ok {
+		env, state, err := store.GetOrgTSS(tx, t.OrgID, t.ID)
+		switch {
+		case errors.Is(err, store.ErrNotFound):
 			p("missing from the index of organization %s", t.OrgID)
+		case err != nil:
+			return err
+		case env != "" && (env != t.Env || state != t.State):
+			// Empty: written before store format 4 by a peer; the record decides.
+			p("the index of organization %s says %s %s, the record %s %s", t.OrgID, env, state, t.Env, t.State)
 		}
 		// Logs: exactly 1…Sig.
 		var n uint64

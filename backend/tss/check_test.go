@@ -112,6 +112,10 @@ func TestCheckStoreFindsEachDamage(t *testing.T) {
 		}, []string{"2 registered clients counted, 1 there"}},
 		{"not in its organization's index", func(txn store.Tx) error { return txn.Delete(store.OrgTSSKey(f.org, id)) },
 			[]string{"missing from the index of organization " + f.org}},
+		{"its organization's index out of step", func(txn store.Tx) error { return store.PutOrgTSS(txn, f.org, id, "LIVE", StateDisabled) },
+			[]string{"the index of organization " + f.org + " says LIVE DISABLED, the record TEST INITIALIZED"}},
+		// An index written before store format 4 (by a peer of that age) says nothing: no problem.
+		{"an index from before format 4", func(txn store.Tx) error { return txn.Set(store.OrgTSSKey(f.org, id), nil) }, nil},
 	}
 	for _, c := range cases {
 		var got []string

@@ -478,6 +478,9 @@ func (g *groupWrite) store(txn store.Tx, id string, st tssState) error {
 		if err := store.PutJSON(txn, store.TSSKey(id), st.t); err != nil {
 			return err
 		}
+		if err := store.PutOrgTSS(txn, st.t.OrgID, id, st.t.Env, st.t.State); err != nil {
+			return err
+		}
 	}
 	if err := store.PutTSSCounters(txn, id, st.ctr); err != nil {
 		return err

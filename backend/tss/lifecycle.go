@@ -118,7 +118,7 @@ func (s *Service) Create(ctx context.Context, c Caller, id string, metadata map[
 		if err := store.PutTSSCounters(txn, id, counters{}); err != nil {
 			return err
 		}
-		return txn.Set(store.OrgTSSKey(t.OrgID, id), nil)
+		return store.PutOrgTSS(txn, t.OrgID, id, t.Env, t.State)
 	})
 	if err != nil {
 		return nil, err
