@@ -104,14 +104,30 @@ func PutTSSDay(tx Tx, id string, day, count uint32) error {
 // open: one short walk of keys, however many transactions the days had.
 func AddTSSDays(tx Tx, id string, c TSSCounters, first uint32, perDay []uint64) error {
 	last := first + uint32(len(perDay)) - 1
+	err := EachTSSDay(tx, id, first, func(d, n uint32) bool {
+		if d > last {
+			return false
+		}
+		perDay[d-first] += uint64(n)
+		return true
+	})
+	if err != nil {
+		return err
+	}
+	if c.Day >= first && c.Day <= last {
+		perDay[c.Day-first] += uint64(c.DayTx)
+	}
+	return nil
+}
+
+// EachTSSDay calls fn with each closed day of TSS id from day first on,
+// in order, and the transactions started on it, until fn returns false.
+// The day the counters hold open is not among them (TSSCounters.Day).
+func EachTSSDay(tx Tx, id string, first uint32, fn func(day, count uint32) bool) error {
 	it := tx.Iterate(IterOptions{Prefix: TSSDayPrefix(id), Start: TSSDayKey(id, first)})
 	defer it.Close()
 	for ; it.Valid(); it.Next() {
 		k := it.Key()
-		d := binary.BigEndian.Uint32(k[len(k)-4:])
-		if d > last {
-			break
-		}
 		v, err := it.Value()
 		if err != nil {
 			return err
@@ -119,10 +135,9 @@ func AddTSSDays(tx Tx, id string, c TSSCounters, first uint32, perDay []uint64) 
 		if len(v) != 4 {
 			return fmt.Errorf("%w: %s holds %d bytes, want 4", ErrBadCounter, k, len(v))
 		}
-		perDay[d-first] += uint64(binary.BigEndian.Uint32(v))
-	}
-	if c.Day >= first && c.Day <= last {
-		perDay[c.Day-first] += uint64(c.DayTx)
+		if !fn(binary.BigEndian.Uint32(k[len(k)-4:]), binary.BigEndian.Uint32(v)) {
+			return nil
+		}
 	}
 	return nil
 }

@@ -129,3 +129,57 @@ func TestSeedTimedSpreadsOverDays(t *testing.T) {
 		t.Fatalf("per day %v (sum %d), transactions %d", f.PerDay, sum, f.Transactions)
 	}
 }
+
+// The figures' cache (figureCache) never shows an older store: a day
+// closed by the next day's first receipt, a second TSS and a longer series
+// read after the cache was filled all count at once.
+func TestFiguresFollowWhatChangesAfterTheCacheIsFilled(t *testing.T) {
+	e := tsstest.New(t, "Vendor")
+	const t1, t2 = "d4444444-4444-4444-8444-444444444444", "e5555555-5555-4555-8555-555555555555"
+	day := func(d, h int) time.Time { return time.Date(2026, 12, d, h, 0, 0, 0, time.UTC) }
+	e.Now = day(1, 8)
+	e.Initialized(e.C, t1)
+	e.Client(e.C, t1, "c1", "kasse-1")
+	r := tsstest.Standard(map[string]string{"NORMAL": "1.00"}, map[string]string{"CASH": "1.00"})
+	n := 0
+	sign := func(id, client string, at time.Time) {
+		e.Now = at
+		n++
+		e.Receipt(e.Caller(e.Org.ID), id, client, fmt.Sprintf("tx-%d", n), r)
+	}
+	perDay := func(days int) string {
+		t.Helper()
+		figs, err := e.TSS.Figures([]string{e.Org.ID}, "TEST", days, e.Now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f := figs[0]
+		return fmt.Sprintf("%v tss=%d tx=%d today=%d", f.PerDay, f.TSS, f.Transactions, f.Today)
+	}
+	sign(t1, "c1", day(2, 10))
+	sign(t1, "c1", day(2, 11))
+	if got := perDay(2); got != "[0 2] tss=1 tx=2 today=2" {
+		t.Fatalf("day 2: %s", got)
+	}
+	// Day 3's first receipt closes day 2 into tss-day/.
+	sign(t1, "c1", day(3, 9))
+	if got := perDay(2); got != "[2 1] tss=1 tx=3 today=1" {
+		t.Fatalf("day 3: %s", got)
+	}
+	// A second TSS of the same organization.
+	e.Initialized(e.Caller(e.Org.ID), t2)
+	e.Client(e.Caller(e.Org.ID), t2, "c2", "kasse-2")
+	sign(t2, "c2", day(3, 10))
+	if got := perDay(2); got != "[2 2] tss=2 tx=4 today=2" {
+		t.Fatalf("second TSS: %s", got)
+	}
+	// A longer series than the cache holds days for.
+	e.Now = day(4, 8)
+	sign(t1, "c1", day(4, 9))
+	if got := perDay(2); got != "[2 1] tss=2 tx=5 today=1" {
+		t.Fatalf("day 4, two days: %s", got)
+	}
+	if got := perDay(4); got != "[0 2 2 1] tss=2 tx=5 today=1" {
+		t.Fatalf("day 4, four days: %s", got)
+	}
+}

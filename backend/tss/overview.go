@@ -89,38 +89,42 @@ type Figures struct {
 // Figures returns, for each of orgIDs, the figures of its TSS in env over
 // the days UTC days that end with now's. The ids must be organizations the
 // asker may see: the caller got them from org.Service.List.
+//
+// What only changes with a commit that moves the store's generation —
+// which TSS an organization has, their states, their closed days — comes
+// from figureCache; the counters, which every signature changes, are read
+// each time: one key per TSS.
 func (s *Service) Figures(orgIDs []string, env string, days int, now time.Time) ([]Figures, error) {
-	first := FirstDay(now, days)
+	first := store.DayOf(FirstDay(now, days).Unix())
+	last := first + uint32(days) - 1
 	out := make([]Figures, len(orgIDs))
 	gen := s.st.Generation() // before the snapshot: see store.Generation
 	err := s.st.View(func(txn store.Tx) error {
 		for i, orgID := range orgIDs {
 			f := &out[i]
 			f.TSSByState, f.PerDay = newStateCounts(), make([]uint64, days)
-			ids, err := store.IDs(txn, store.OrgTSSPrefix(orgID))
+			of, err := s.figures.org(txn, gen, orgID, env, first)
 			if err != nil {
 				return err
 			}
-			for _, id := range ids {
-				t, ok, err := s.figureMeta(txn, gen, id)
-				if err != nil {
-					return err
-				}
-				if !ok || t.Env != env {
-					continue
-				}
-				ctr, err := store.GetTSSCounters(txn, id)
+			for _, t := range of.tss {
+				ctr, err := store.GetTSSCounters(txn, t.id)
 				if err != nil {
 					return err
 				}
 				f.TSS++
-				f.TSSByState[t.State]++
+				f.TSSByState[t.state]++
 				f.Clients += uint64(ctr.Client)
 				f.Transactions += ctr.Tx
-				if err := addPerDay(txn, id, ctr, first, f.PerDay); err != nil {
-					return err
+				if ctr.Day >= first && ctr.Day <= last {
+					f.PerDay[ctr.Day-first] += uint64(ctr.DayTx)
 				}
 				f.LastActivity = max(f.LastActivity, ctr.LastLog)
+			}
+			for _, d := range of.closed {
+				if d.day >= first && d.day <= last {
+					f.PerDay[d.day-first] += d.count
+				}
 			}
 			f.Today = f.PerDay[days-1]
 		}
@@ -129,46 +133,98 @@ func (s *Service) Figures(orgIDs []string, env string, days int, now time.Time) 
 	return out, err
 }
 
-// tssMeta is what Figures needs of a TSS record besides its counters.
-type tssMeta struct{ Env, State string }
-
-// figureCache keeps tssMeta per TSS for one store generation. A rollup
-// over a thousand customers read and decoded a thousand whole TSS records
-// (certificate, sealed key and all) for two words each: two thirds of its
-// time. A TSS record's change moves the generation (it is not signing
-// data), so an entry is never older than the record.
+// figureCache keeps, for one store generation, what a rollup needs of an
+// organization's TSS besides their counters. Reading it anew per request
+// was the rollup's cost at scale: a thousand key walks (the org's TSS,
+// then each TSS's closed days) and a thousand decoded TSS records, 70–145
+// ms per request at 10M transactions (docs/BENCHMARKS.md). Every write it
+// depends on moves the generation: TSS records and their org index are
+// not signing data, and neither is a closed day (tss-day/ is written once,
+// when the day after it starts). So an entry is never older than the
+// store, and the counters read beside it fit it.
 type figureCache struct {
-	mu  sync.Mutex
-	gen uint64
-	m   map[string]tssMeta
+	mu   sync.Mutex
+	gen  uint64
+	orgs map[orgEnv]*orgFigures
 }
 
-// figureMeta returns the env and state of TSS id, from the cache while
-// the generation read before txn's snapshot is the cache's; ok is false
-// for a TSS that no longer exists.
-func (s *Service) figureMeta(txn store.Tx, gen uint64, id string) (tssMeta, bool, error) {
-	c := &s.figures
+type orgEnv struct{ org, env string }
+
+// orgFigures is one organization's TSS in one env and the sums of their
+// closed days from day from on.
+type orgFigures struct {
+	tss    []figureTSS
+	from   uint32
+	closed []dayCount
+}
+
+type figureTSS struct{ id, state string }
+
+type dayCount struct {
+	day   uint32
+	count uint64
+}
+
+// org returns orgID's entry for env with its closed days from day first
+// on, from the cache while the generation read before txn's snapshot is
+// the cache's, else read in txn and kept.
+func (c *figureCache) org(txn store.Tx, gen uint64, orgID, env string, first uint32) (*orgFigures, error) {
+	k := orgEnv{orgID, env}
 	c.mu.Lock()
-	if c.gen != gen || c.m == nil {
-		c.gen, c.m = gen, map[string]tssMeta{}
+	if c.gen != gen || c.orgs == nil {
+		c.gen, c.orgs = gen, map[orgEnv]*orgFigures{}
 	}
-	m, ok := c.m[id]
+	of := c.orgs[k]
 	c.mu.Unlock()
-	if ok {
-		return m, true, nil
+	if of != nil && of.from <= first {
+		return of, nil
 	}
-	t, err := store.GetJSON[TSS](txn, store.TSSKey(id))
-	if errors.Is(err, store.ErrNotFound) {
-		return tssMeta{}, false, nil
-	}
+	of, err := readOrgFigures(txn, orgID, env, first)
 	if err != nil {
-		return tssMeta{}, false, err
+		return nil, err
 	}
-	m = tssMeta{Env: t.Env, State: t.State}
 	c.mu.Lock()
 	if c.gen == gen {
-		c.m[id] = m
+		c.orgs[k] = of
 	}
 	c.mu.Unlock()
-	return m, true, nil
+	return of, nil
+}
+
+// readOrgFigures reads orgID's TSS in env from its index (their records
+// only for entries from before store format 4) and adds up their closed
+// days from day from on.
+func readOrgFigures(txn store.Tx, orgID, env string, from uint32) (*orgFigures, error) {
+	of := &orgFigures{from: from}
+	sums := map[uint32]uint64{}
+	err := store.EachOrgTSS(txn, orgID, func(id, tssEnv, state string) error {
+		if tssEnv == "" {
+			t, err := store.GetJSON[struct {
+				Env   string `json:"env"`
+				State string `json:"state"`
+			}](txn, store.TSSKey(id))
+			if errors.Is(err, store.ErrNotFound) {
+				return nil
+			}
+			if err != nil {
+				return err
+			}
+			tssEnv, state = t.Env, t.State
+		}
+		if tssEnv != env {
+			return nil
+		}
+		of.tss = append(of.tss, figureTSS{id: id, state: state})
+		return store.EachTSSDay(txn, id, from, func(day, count uint32) bool {
+			sums[day] += uint64(count)
+			return true
+		})
+	})
+	if err != nil {
+		return nil, err
+	}
+	for day, n := range sums {
+		of.closed = append(of.closed, dayCount{day, n})
+	}
+	return of, nil
 }
