@@ -12,7 +12,6 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"runtime/pprof"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -230,16 +229,11 @@ feed:
 			return err
 		}},
 	}
-	if *cpuProfile != "" {
-		f, err := os.Create(*cpuProfile)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		if err := pprof.StartCPUProfile(f); err != nil {
-			return err
-		}
+	stopProfile, err := startCPUProfile(*cpuProfile)
+	if err != nil {
+		return err
 	}
+	defer stopProfile()
 	for i := range queries {
 		q := &queries[i]
 		lat := make([]time.Duration, 0, *requests)
@@ -262,7 +256,7 @@ feed:
 		pct := func(p float64) float64 { return float64(lat[int(p*float64(len(lat)-1))].Microseconds()) / 1000 }
 		q.P50ms, q.P95ms, q.P99ms, q.MaxMs = pct(0.50), pct(0.95), pct(0.99), float64(lat[len(lat)-1].Microseconds())/1000
 	}
-	pprof.StopCPUProfile() // a no-op without --cpuprofile
+	stopProfile()
 	res.Queries = queries
 	res.RawSignPerS = rawSignRate(2 * time.Second)
 	if res.FsyncPerS, err = serialFsyncRate(cfg.DataDir, 2*time.Second); err != nil {

@@ -14,7 +14,6 @@ import (
 	"net/http"
 	"os"
 	"runtime"
-	"runtime/pprof"
 	"slices"
 	"strings"
 	"sync"
@@ -195,16 +194,11 @@ func benchRun(args []string) error {
 		}
 	}
 	var wg sync.WaitGroup
-	if *cpuProfile != "" {
-		f, err := os.Create(*cpuProfile)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		if err := pprof.StartCPUProfile(f); err != nil {
-			return err
-		}
+	stopProfile, err := startCPUProfile(*cpuProfile)
+	if err != nil {
+		return err
 	}
+	defer stopProfile()
 	cpu0, err := processCPU(0)
 	if err != nil {
 		return err
@@ -311,9 +305,7 @@ func benchRun(args []string) error {
 	}
 	wg.Wait()
 	el := time.Since(start)
-	if *cpuProfile != "" {
-		pprof.StopCPUProfile()
-	}
+	stopProfile()
 	cpu1, err := processCPU(0)
 	if err != nil {
 		return err

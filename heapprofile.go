@@ -8,6 +8,27 @@ import (
 	"time"
 )
 
+// startCPUProfile writes a CPU profile to path until stop is called
+// (serve --cpuprofile, bench run and bench rollup --cpuprofile); an empty
+// path profiles nothing.
+func startCPUProfile(path string) (stop func(), err error) {
+	if path == "" {
+		return func() {}, nil
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		f.Close()
+	}, nil
+}
+
 // startHeapProfile writes a heap profile to $FISKALDESK_HEAP_PROFILE each
 // time the live Go heap (as the last collection found it) reaches a new
 // peak by 8 MiB or more, so that the file left at the end shows what held
