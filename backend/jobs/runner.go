@@ -375,8 +375,8 @@ func (r *Runner) watch(ctx context.Context, cancel context.CancelCauseFunc, run 
 	j := &run.Job
 	renewed := r.o.now()
 	stored := [2]int64{j.Progress, j.Total}
+	wake := r.bell.wait()
 	for {
-		wake := r.bell.wait()
 		t := time.NewTimer(r.o.Poll)
 		select {
 		case <-ctx.Done():
@@ -386,6 +386,11 @@ func (r *Runner) watch(ctx context.Context, cancel context.CancelCauseFunc, run 
 		case <-t.C:
 		}
 		t.Stop()
+		// The next round's bell before this round's read, as the worker
+		// does before its claim: Cancel rings after its commit, and a ring
+		// between a read that missed the commit and a later wait was lost
+		// until the next poll (TestCancel, once under -race: 5 s).
+		wake = r.bell.wait()
 		now := r.o.now()
 		prog := [2]int64{run.progress.Load(), run.total.Load()}
 		write := prog != stored || now.Sub(renewed) >= r.o.Lease/3
