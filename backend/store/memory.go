@@ -10,7 +10,14 @@ import "fmt"
 //     1.3 × MemTableMB (the table plus room for one maximal transaction);
 //   - the flush of a memtable builds its level-0 table in memory, the
 //     uncompressed blocks and their compressed copies: up to 2 × MemTableMB;
-//   - the block cache (decompressed table blocks read by queries);
+//   - the block cache (decompressed table blocks read by queries). Blocks
+//     of uncompressed tables point into the mapped table files and cost
+//     the heap only their headers; Badger still charges each one the
+//     capacity of its slice into the table (dgraph-io/badger#2021), so the
+//     cache holds a few dozen of them. Measured on the 10M-transaction
+//     rollup, 1 MiB, 32 MiB and no cache differ within the run's noise
+//     (docs/BENCHMARKS.md › the reseller rollup); compressed tables of
+//     older stores are what it still serves;
 //   - compactions: each of Compactors runs at most 8 + 5 table builders at
 //     once (Badger's fixed throttle and split count), each with an arena of
 //     2 × TableMB rounded up to a power of two. That holds because tables
