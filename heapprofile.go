@@ -5,6 +5,7 @@ import (
 	"os"
 	"runtime/metrics"
 	"runtime/pprof"
+	"sync"
 	"time"
 )
 
@@ -23,10 +24,12 @@ func startCPUProfile(path string) (stop func(), err error) {
 		f.Close()
 		return nil, err
 	}
-	return func() {
+	// Once: the benchmarks stop it when the measured part ends and again,
+	// deferred, on their early returns.
+	return sync.OnceFunc(func() {
 		pprof.StopCPUProfile()
 		f.Close()
-	}, nil
+	}), nil
 }
 
 // startHeapProfile writes a heap profile to $FISKALDESK_HEAP_PROFILE each

@@ -44,20 +44,10 @@ func fillOrgTSS(s *Store) error {
 	}
 	var heads []head
 	err := s.view(func(t *txn) error {
-		it := t.Iterate(IterOptions{Prefix: TSSPrefix()})
-		defer it.Close()
-		for ; it.Valid(); it.Next() {
-			v, err := it.Value()
-			if err != nil {
-				return err
-			}
-			var h head
-			if err := json.Unmarshal(v, &h); err != nil {
-				return fmt.Errorf("%s: %w", it.Key(), err)
-			}
+		return ScanJSON(t, TSSPrefix(), func(h head) error {
 			heads = append(heads, h)
-		}
-		return nil
+			return nil
+		})
 	})
 	if err != nil {
 		return err
@@ -67,10 +57,11 @@ func fillOrgTSS(s *Store) error {
 			for _, h := range batch {
 				// Only an index that is there: a missing one is for
 				// `doctor` to find (tss.Check), not to be made up here.
-				if ok, err := Exists(t, OrgTSSKey(h.Org, h.ID)); err != nil || !ok {
-					if err != nil {
-						return err
-					}
+				ok, err := Exists(t, OrgTSSKey(h.Org, h.ID))
+				if err != nil {
+					return err
+				}
+				if !ok {
 					continue
 				}
 				if err := PutOrgTSS(t, h.Org, h.ID, h.Env, h.State); err != nil {

@@ -116,7 +116,7 @@ func EachOrgTSS(tx Tx, org string, fn func(id, env, state string) error) error {
 		if err != nil {
 			return err
 		}
-		env, state, _ := strings.Cut(string(v), " ")
+		env, state := decodeOrgTSS(v)
 		if err := fn(LastSegment(it.Key()), env, state); err != nil {
 			return err
 		}
@@ -131,6 +131,12 @@ func GetOrgTSS(tx Tx, org, tss string) (env, state string, err error) {
 	if err != nil {
 		return "", "", err
 	}
-	env, state, _ = strings.Cut(string(v), " ")
+	env, state = decodeOrgTSS(v)
 	return env, state, nil
+}
+
+// decodeOrgTSS parses what PutOrgTSS wrote: "<env> <state>", or nothing.
+func decodeOrgTSS(v []byte) (env, state string) {
+	env, state, _ = strings.Cut(string(v), " ")
+	return env, state
 }
