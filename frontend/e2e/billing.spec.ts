@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { Pos, base, loginOwner, session, shot } from './helpers';
+import { Pos, base, expectNoSidewaysScroll, loginOwner, session, shot } from './helpers';
 
 // Withheld billing: the vendor sees usage and invoices covering its
 // customer; the customer's own user sees no billing page and no price.
@@ -25,6 +25,20 @@ test('invoices are visible to the paying vendor and hidden from a customer whose
   const row = page.getByTestId('invoice-table').getByRole('row', { name: /Eisdiele Withheld/ });
   await expect(row).toContainText('€');
   await page.screenshot({ path: shot('billing-vendor'), fullPage: true });
+
+  // On a phone, in both languages, the invoices and the customer's usage
+  // keep their figures in view: nothing scrolls sideways, not even a table.
+  await page.setViewportSize({ width: 360, height: 780 });
+  for (const lang of ['en', 'de'] as const) {
+    await page.evaluate((l) => localStorage.setItem('fiskaldesk.language', l), lang);
+    const views = [['vendor', `/organizations/${vendor}/billing`, 'invoice-table'], ['customer', `/organizations/${shop._id}/billing`, 'usage-table']] as const;
+    for (const [name, path, table] of views) {
+      await page.goto(base() + path);
+      await expect(page.getByTestId(table)).toBeVisible();
+      await expectNoSidewaysScroll(page, `billing of the ${name} (${lang}, 360 px)`);
+      await page.screenshot({ path: shot(`billing-${name}-360-${lang}`), fullPage: true });
+    }
+  }
 
   // The customer's user: no billing in the navigation, none on the page, 404 from the API.
   const guest = await browser.newContext({ reducedMotion: 'reduce' });

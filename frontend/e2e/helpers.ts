@@ -95,8 +95,18 @@ export async function expectNoSidewaysScroll(page: Page, what: string) {
   const m = await page.evaluate(() => ({
     scroll: Math.max(document.documentElement.scrollWidth, document.body.scrollWidth),
     client: document.documentElement.clientWidth,
+    // A box that scrolls sideways inside the page hides what is beyond its
+    // edge just as well (a table's figures cut off in German, where the
+    // headers are longer): every visible one must fit too.
+    inner: [...document.querySelectorAll<HTMLElement>('body *')]
+      .filter((e) => {
+        const o = getComputedStyle(e).overflowX;
+        return (o === 'auto' || o === 'scroll') && e.clientWidth > 0 && e.scrollWidth > e.clientWidth + 1;
+      })
+      .map((e) => `${e.tagName.toLowerCase()}.${[...e.classList].join('.')} [${e.closest('[data-testid]')?.getAttribute('data-testid') ?? ''}] ${e.scrollWidth} px in ${e.clientWidth}`),
   }));
   expect(m.scroll, `${what}: page is ${m.scroll} px wide in a ${m.client} px window`).toBeLessThanOrEqual(m.client);
+  expect.soft(m.inner, `${what}: boxes that scroll sideways`).toEqual([]);
 }
 
 /** Collects what a page does wrong: answers ≥ 400, requests that fail, console errors. */

@@ -55,30 +55,38 @@ function UsageCard() {
           u.tss.length === 0 ? (
             <Text c="dimmed" size="sm">{t('billing.noUsage')}</Text>
           ) : (
-            <Table.ScrollContainer minWidth={420}>
-              <Table striped data-testid="usage-table">
-                <Table.Thead>
-                  <Table.Tr>
-                    <Table.Th>TSS</Table.Th>
-                    <Table.Th>{t('billing.env')}</Table.Th>
-                    <Table.Th>{t('billing.inUse')}</Table.Th>
-                    <Table.Th ta="right">{t('billing.transactions')}</Table.Th>
-                    <Table.Th ta="right">{t('billing.exports')}</Table.Th>
-                  </Table.Tr>
-                </Table.Thead>
-                <Table.Tbody>
-                  {u.tss.map((s) => (
+            // On a phone the columns of the figures that do not fit move
+            // under the TSS id: nothing scrolls sideways out of sight.
+            <Table striped data-testid="usage-table">
+              <Table.Thead>
+                <Table.Tr>
+                  <Table.Th>TSS</Table.Th>
+                  <Table.Th visibleFrom="xs">{t('billing.env')}</Table.Th>
+                  <Table.Th visibleFrom="xs">{t('billing.inUse')}</Table.Th>
+                  <Table.Th ta="right">{t('billing.transactions')}</Table.Th>
+                  <Table.Th ta="right" visibleFrom="xs">{t('billing.exports')}</Table.Th>
+                </Table.Tr>
+              </Table.Thead>
+              <Table.Tbody>
+                {u.tss.map((s) => {
+                  const env = s.env === 'TEST' ? `${s.env} · ${t('billing.notBilled')}` : s.env;
+                  return (
                     <Table.Tr key={s.tss_id + s.env}>
-                      <Table.Td><Code>{s.tss_id.slice(0, 8)}</Code></Table.Td>
-                      <Table.Td>{s.env === 'TEST' ? `${s.env} · ${t('billing.notBilled')}` : s.env}</Table.Td>
-                      <Table.Td>{s.in_use ? '✓' : '—'}</Table.Td>
+                      <Table.Td>
+                        <Code>{s.tss_id.slice(0, 8)}</Code>
+                        <Text size="xs" c="dimmed" hiddenFrom="xs">
+                          {[env, s.in_use ? t('billing.inUse') : undefined, `${t('billing.exports')}: ${s.exports}`].filter(Boolean).join(' · ')}
+                        </Text>
+                      </Table.Td>
+                      <Table.Td visibleFrom="xs">{env}</Table.Td>
+                      <Table.Td visibleFrom="xs">{s.in_use ? '✓' : '—'}</Table.Td>
                       <Table.Td ta="right">{s.transactions}</Table.Td>
-                      <Table.Td ta="right">{s.exports}</Table.Td>
+                      <Table.Td ta="right" visibleFrom="xs">{s.exports}</Table.Td>
                     </Table.Tr>
-                  ))}
-                </Table.Tbody>
-              </Table>
-            </Table.ScrollContainer>
+                  );
+                })}
+              </Table.Tbody>
+            </Table>
           )
         }
       </QueryState>
@@ -117,43 +125,46 @@ function InvoicesCard({ admin }: { admin: boolean }) {
             list.data.length === 0 ? (
               <Text c="dimmed" size="sm">{t('billing.noInvoices')}</Text>
             ) : (
-              <Table.ScrollContainer minWidth={640}>
-                <Table striped data-testid="invoice-table">
-                  <Table.Thead>
-                    <Table.Tr>
-                      <Table.Th>{t('billing.number')}</Table.Th>
-                      <Table.Th>{t('billing.month')}</Table.Th>
-                      <Table.Th>{t('billing.payer')}</Table.Th>
-                      <Table.Th>{t('billing.covers')}</Table.Th>
-                      <Table.Th ta="right">{t('billing.net')}</Table.Th>
-                      <Table.Th ta="right">{t('billing.gross')}</Table.Th>
-                      <Table.Th />
+              // Below sm the month and payer move under the number and the
+              // buttons stack, so the gross and the PDF stay in view.
+              <Table striped data-testid="invoice-table">
+                <Table.Thead>
+                  <Table.Tr>
+                    <Table.Th>{t('billing.number')}</Table.Th>
+                    <Table.Th visibleFrom="sm">{t('billing.month')}</Table.Th>
+                    <Table.Th visibleFrom="sm">{t('billing.payer')}</Table.Th>
+                    <Table.Th visibleFrom="md">{t('billing.covers')}</Table.Th>
+                    <Table.Th ta="right" visibleFrom="sm">{t('billing.net')}</Table.Th>
+                    <Table.Th ta="right">{t('billing.gross')}</Table.Th>
+                    <Table.Th />
+                  </Table.Tr>
+                </Table.Thead>
+                <Table.Tbody>
+                  {list.data.map((inv) => (
+                    <Table.Tr key={inv._id}>
+                      <Table.Td>
+                        <Text size="sm" component="div" style={{ whiteSpace: 'nowrap' }}>{inv.number ?? <StateBadge state="draft" />}</Text>
+                        <Text size="xs" c="dimmed" hiddenFrom="sm" style={{ overflowWrap: 'anywhere' }}>{inv.month} · {inv.organization_name}</Text>
+                      </Table.Td>
+                      <Table.Td visibleFrom="sm" style={{ whiteSpace: 'nowrap' }}>{inv.month}</Table.Td>
+                      <Table.Td visibleFrom="sm">{inv.organization_name}</Table.Td>
+                      <Table.Td visibleFrom="md">{[...new Set(inv.lines.map((l) => l.organization_name))].join(', ')}</Table.Td>
+                      <Table.Td ta="right" visibleFrom="sm" style={{ whiteSpace: 'nowrap' }}>{money(inv.net, inv.currency)}</Table.Td>
+                      <Table.Td ta="right" style={{ whiteSpace: 'nowrap' }}>{money(inv.gross, inv.currency)}</Table.Td>
+                      <Table.Td>
+                        <Group gap="xs" justify="flex-end">
+                          {admin && inv.state === 'draft' && (
+                            <Button size="xs" variant="subtle" onClick={() => issue.mutate(inv._id, { onSuccess: (i) => notifications.show({ color: 'teal', message: t('billing.issued', { number: i.number }) }) })}>
+                              {t('billing.issue')}
+                            </Button>
+                          )}
+                          <Button size="xs" variant="light" leftSection={<IconDownload size={14} />} onClick={() => pdf(inv)}>PDF</Button>
+                        </Group>
+                      </Table.Td>
                     </Table.Tr>
-                  </Table.Thead>
-                  <Table.Tbody>
-                    {list.data.map((inv) => (
-                      <Table.Tr key={inv._id}>
-                        <Table.Td style={{ whiteSpace: 'nowrap' }}>{inv.number ?? <StateBadge state="draft" />}</Table.Td>
-                        <Table.Td style={{ whiteSpace: 'nowrap' }}>{inv.month}</Table.Td>
-                        <Table.Td>{inv.organization_name}</Table.Td>
-                        <Table.Td>{[...new Set(inv.lines.map((l) => l.organization_name))].join(', ')}</Table.Td>
-                        <Table.Td ta="right" style={{ whiteSpace: 'nowrap' }}>{money(inv.net, inv.currency)}</Table.Td>
-                        <Table.Td ta="right" style={{ whiteSpace: 'nowrap' }}>{money(inv.gross, inv.currency)}</Table.Td>
-                        <Table.Td>
-                          <Group gap="xs" justify="flex-end" wrap="nowrap">
-                            {admin && inv.state === 'draft' && (
-                              <Button size="xs" variant="subtle" onClick={() => issue.mutate(inv._id, { onSuccess: (i) => notifications.show({ color: 'teal', message: t('billing.issued', { number: i.number }) }) })}>
-                                {t('billing.issue')}
-                              </Button>
-                            )}
-                            <Button size="xs" variant="light" leftSection={<IconDownload size={14} />} onClick={() => pdf(inv)}>PDF</Button>
-                          </Group>
-                        </Table.Td>
-                      </Table.Tr>
-                    ))}
-                  </Table.Tbody>
-                </Table>
-              </Table.ScrollContainer>
+                  ))}
+                </Table.Tbody>
+              </Table>
             )
           }
         </QueryState>

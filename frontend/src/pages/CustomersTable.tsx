@@ -1,4 +1,4 @@
-import { Anchor, Badge, Card, Group, Stack, Table, Text, TextInput, Title, UnstyledButton } from '@mantine/core';
+import { Anchor, Badge, Box, Card, Group, Stack, Table, Text, TextInput, Title, UnstyledButton } from '@mantine/core';
 import { IconArrowDown, IconArrowUp, IconSearch, IconSelector } from '@tabler/icons-react';
 import { useTranslation } from 'react-i18next';
 import { Link, useNavigate } from 'react-router';
@@ -92,9 +92,10 @@ export function CustomersTable({ rollup, search, onSearch, sort, onSort, page, p
                 <Table.Tr key={r._id} style={{ cursor: 'pointer' }} onClick={() => navigate(orgPath(r._id))} data-org={r._id}>
                   <Table.Td>
                     <Group gap="xs" wrap="nowrap">
-                      <OrgLogo org={r} size={24} />
-                      <div style={{ minWidth: 0 }}>
-                        <Anchor component={Link} to={orgPath(r._id)} onClick={(e) => e.stopPropagation()} style={{ overflowWrap: 'anywhere' }}>{r.name}</Anchor>
+                      {/* On a phone the figures need the logo's width. */}
+                      <Box visibleFrom="xs"><OrgLogo org={r} size={24} /></Box>
+                      <div style={{ minWidth: 0, overflowWrap: 'anywhere' }}>
+                        <Anchor component={Link} to={orgPath(r._id)} onClick={(e) => e.stopPropagation()}>{r.name}</Anchor>
                         {r.parent_name && <Text size="xs" c="dimmed">{t('rollup.managedBy', { org: r.parent_name })}</Text>}
                         {r._type === 'ORGANIZATION' && r.administered_by_organization_id && (
                           <Text size="xs" c="dimmed">{t('rollup.administered')}</Text>

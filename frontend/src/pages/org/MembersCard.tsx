@@ -11,6 +11,7 @@ import { QueryState } from '../../components/QueryState';
 import { email } from '../../components/validation';
 
 const roles: Role[] = ['owner', 'admin', 'member'];
+const name = (m: { first_name?: string; last_name?: string }) => [m.first_name, m.last_name].filter(Boolean).join(' ');
 
 /** Users of an org and open invitations. What each role may do (as the
  * server decides it): owners and admins invite and remove, only owners
@@ -57,16 +58,19 @@ export function MembersCard({ orgId, role }: { orgId: string; role: Role }) {
         )}
         <QueryState q={members}>
           {(l) => (
-            <Table.ScrollContainer minWidth={360}><Table striped data-testid="member-table">
+            // The pending badge sits under the address, not in a column of
+            // its own: at 360 px a fourth column squeezed it to nothing.
+            <Table striped data-testid="member-table">
               <Table.Tbody>
                 {l.data.map((m) => (
                   <Table.Tr key={m._id}>
-                    <Table.Td>
-                      <Text size="sm">{[m.first_name, m.last_name].filter(Boolean).join(' ') || m.email}</Text>
-                      <Text size="xs" c="dimmed">{m.email}</Text>
+                    <Table.Td style={{ overflowWrap: 'anywhere' }}>
+                      <Text size="sm">{name(m) || m.email}</Text>
+                      {name(m) && <Text size="xs" c="dimmed">{m.email}</Text>}
+                      {/* Whole, never "EINGELA…": the column grows to the badge. */}
+                      {m.status === 'invited' && <Badge variant="light" color="yellow" mt={4} styles={{ label: { overflow: 'visible' } }}>{t('members.pending')}</Badge>}
                     </Table.Td>
-                    <Table.Td>{m.status === 'invited' && <Badge variant="light" color="yellow" style={{ flexShrink: 0 }}>{t('members.pending')}</Badge>}</Table.Td>
-                    <Table.Td w={150}>
+                    <Table.Td w={136}>
                       {m._type === 'USER' && isOwner ? (
                         <Select aria-label={t('members.roleOf', { email: m.email })} size="xs" data={roleData} value={m.role} allowDeselect={false}
                           onChange={(r) => r && setRole.mutate({ id: m._id, role: r as Role }, { onSuccess: done(t('members.roleChanged', { email: m.email })) })} />
@@ -85,7 +89,7 @@ export function MembersCard({ orgId, role }: { orgId: string; role: Role }) {
                   </Table.Tr>
                 ))}
               </Table.Tbody>
-            </Table></Table.ScrollContainer>
+            </Table>
           )}
         </QueryState>
       </Stack>
