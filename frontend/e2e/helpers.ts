@@ -104,9 +104,20 @@ export async function expectNoSidewaysScroll(page: Page, what: string) {
         return (o === 'auto' || o === 'scroll') && e.clientWidth > 0 && e.scrollWidth > e.clientWidth + 1;
       })
       .map((e) => `${e.tagName.toLowerCase()}.${[...e.classList].join('.')} [${e.closest('[data-testid]')?.getAttribute('data-testid') ?? ''}] ${e.scrollWidth} px in ${e.clientWidth}`),
+    // A badge cut to "DRA…" or a button to "Beim nächsten Start
+    // wiederhers…" says nothing: every badge and button reads whole.
+    cut: [...document.querySelectorAll<HTMLElement>('.mantine-Badge-label, .mantine-Button-label')]
+      .filter((e) => e.clientWidth > 0 && e.scrollWidth > e.clientWidth + 1)
+      .map((e) => `"${e.textContent}" ${e.scrollWidth} px in ${e.clientWidth}`),
+    // Text that runs out of its table cell lies over the next one.
+    spill: [...document.querySelectorAll<HTMLElement>('th, td')]
+      .filter((e) => e.clientWidth > 0 && e.scrollWidth > e.clientWidth + 1)
+      .map((e) => `cell "${e.textContent?.slice(0, 40)}" ${e.scrollWidth} px in ${e.clientWidth}`),
   }));
   expect(m.scroll, `${what}: page is ${m.scroll} px wide in a ${m.client} px window`).toBeLessThanOrEqual(m.client);
+  expect.soft(m.spill, `${what}: table cells whose text runs over`).toEqual([]);
   expect.soft(m.inner, `${what}: boxes that scroll sideways`).toEqual([]);
+  expect.soft(m.cut, `${what}: badges and buttons cut short`).toEqual([]);
 }
 
 /** Collects what a page does wrong: answers ≥ 400, requests that fail, console errors. */

@@ -1,4 +1,4 @@
-import { MantineProvider, createTheme } from '@mantine/core';
+import { Badge, MantineProvider, createTheme } from '@mantine/core';
 import { Notifications } from '@mantine/notifications';
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { setNonce } from 'get-nonce';
@@ -11,6 +11,12 @@ export const theme = createTheme({
   // People who ask their system for less motion get no sliding drawers and
   // fading modals (and screenshots of end-to-end tests show settled pages).
   respectReducedMotion: true,
+  components: {
+    // A badge is a word or two that must read whole: Mantine cuts its label
+    // with an ellipsis, which lets a table squeeze "DRAFT" to "DRA…". A
+    // visible label makes the badge's width its column's minimum.
+    Badge: Badge.extend({ styles: { label: { overflow: 'visible' } } }),
+  },
 });
 
 /** Retries only what may succeed on a second try: a lost connection or a

@@ -1,4 +1,4 @@
-import { ActionIcon, Alert, Badge, Button, Code, Group, Modal, SegmentedControl, Stack, Switch, Table, Text, TextInput, Title, Tooltip } from '@mantine/core';
+import { ActionIcon, Alert, Badge, Box, Button, Code, Group, Modal, SegmentedControl, Stack, Switch, Table, Text, TextInput, Title, Tooltip } from '@mantine/core';
 import { useForm } from '@mantine/form';
 import { useDisclosure } from '@mantine/hooks';
 import { notifications } from '@mantine/notifications';
@@ -15,6 +15,10 @@ import { useScope } from '../org/scope';
 import { formatTime } from '../format';
 
 const PAGE = 25;
+
+const envBadge = (env: string) => (
+  <Badge size="sm" variant="outline" color={env === 'LIVE' ? 'green' : 'blue'}>{env}</Badge>
+);
 
 export function ApiKeysPage() {
   const { t } = useTranslation();
@@ -51,7 +55,7 @@ export function ApiKeysPage() {
                   <Table.Tr>
                     <Table.Th>{t('keys.name')}</Table.Th>
                     <Table.Th visibleFrom="md">{t('keys.key')}</Table.Th>
-                    <Table.Th>{t('keys.env')}</Table.Th>
+                    <Table.Th visibleFrom="sm">{t('keys.env')}</Table.Th>
                     <Table.Th visibleFrom="lg">{t('keys.created')}</Table.Th>
                     <Table.Th>{t('keys.enabled')}</Table.Th>
                     {canWrite && <Table.Th />}
@@ -62,10 +66,15 @@ export function ApiKeysPage() {
                     <Table.Tr key={k._id}>
                       <Table.Td style={{ overflowWrap: 'anywhere' }}>
                         {k.name}
-                        {k._type === 'MANAGED_API_KEY' && <Badge ml="xs" size="xs" variant="light" color="grape">{t('scope.managed')}</Badge>}
+                        {/* On a phone the environment joins the name's badges:
+                            a column of its own left the name no room. */}
+                        <Group gap={4} mt={2} wrap="wrap">
+                          <Box hiddenFrom="sm">{envBadge(k._envs[0])}</Box>
+                          {k._type === 'MANAGED_API_KEY' && <Badge size="xs" variant="light" color="grape">{t('scope.managed')}</Badge>}
+                        </Group>
                       </Table.Td>
                       <Table.Td visibleFrom="md"><Code style={{ wordBreak: 'break-all' }}>{k.key}</Code></Table.Td>
-                      <Table.Td><Badge size="sm" variant="outline" color={k._envs[0] === 'LIVE' ? 'green' : 'blue'} style={{ flexShrink: 0 }}>{k._envs[0]}</Badge></Table.Td>
+                      <Table.Td visibleFrom="sm">{envBadge(k._envs[0])}</Table.Td>
                       <Table.Td visibleFrom="lg">{k.created_at ? formatTime(k.created_at) : '—'}</Table.Td>
                       <Table.Td>
                         <Switch

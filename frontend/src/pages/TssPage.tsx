@@ -49,7 +49,7 @@ function TssDetail({ tss }: { tss: Tss }) {
       <SimpleGrid cols={{ base: 1, lg: 2 }}>
         <Card withBorder padding="lg">
           <Title order={4} mb="sm">{t('tss.details')}</Title>
-          <Table variant="vertical" layout="fixed">
+          <Table variant="vertical">
             <Table.Tbody>
               <Row label={t('tss.signatureCounter')} value={tss.signature_counter ?? '—'} />
               <Row label={t('tss.transactionCounter')} value={tss.transaction_counter ?? '—'} />
@@ -86,8 +86,10 @@ function TssDetail({ tss }: { tss: Tss }) {
 function Row({ label, value }: { label: string; value: string | number }) {
   return (
     <Table.Tr>
+      {/* Not a fixed layout: a German label ("Transaktionszähler") is
+          wider than 45 % of a phone and ran over its value. */}
       <Table.Th w="45%">{label}</Table.Th>
-      <Table.Td>{value}</Table.Td>
+      <Table.Td style={{ overflowWrap: 'anywhere' }}>{value}</Table.Td>
     </Table.Tr>
   );
 }

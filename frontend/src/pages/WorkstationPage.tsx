@@ -118,7 +118,7 @@ function RestoreForm() {
     <Stack gap="xs">
       <Group align="flex-end">
         <FileInput label={t('workstation.restoreFile')} placeholder={t('workstation.restorePick')} value={file} onChange={setFile} clearable w={{ base: '100%', xs: 320 }} />
-        <Button variant="light" color="orange" disabled={!file} loading={stage.isPending} onClick={() => file && stage.mutate(file)}>
+        <Button variant="light" color="orange" disabled={!file} loading={stage.isPending} onClick={() => file && stage.mutate(file)} w={{ base: '100%', xs: 'auto' }}>
           {t('workstation.restoreStage')}
         </Button>
       </Group>

@@ -67,8 +67,7 @@ export function MembersCard({ orgId, role }: { orgId: string; role: Role }) {
                     <Table.Td style={{ overflowWrap: 'anywhere' }}>
                       <Text size="sm">{name(m) || m.email}</Text>
                       {name(m) && <Text size="xs" c="dimmed">{m.email}</Text>}
-                      {/* Whole, never "EINGELA…": the column grows to the badge. */}
-                      {m.status === 'invited' && <Badge variant="light" color="yellow" mt={4} styles={{ label: { overflow: 'visible' } }}>{t('members.pending')}</Badge>}
+                      {m.status === 'invited' && <Badge variant="light" color="yellow" mt={4}>{t('members.pending')}</Badge>}
                     </Table.Td>
                     <Table.Td w={136}>
                       {m._type === 'USER' && isOwner ? (
