@@ -12,3 +12,16 @@ export function formatTime(unix: number): string {
 export function formatMoney(amount: number, currency = 'EUR'): string {
   return new Intl.NumberFormat(i18n.language === 'de' ? 'de-DE' : 'en-GB', { style: 'currency', currency }).format(amount);
 }
+
+/** A decimal as the POS signed it ("1234.50") in the UI language:
+ * "1.234,50" in German, "1,234.50" in English, with the digits it was
+ * signed with. Anything that is not a plain decimal is shown unchanged. */
+export function formatDecimal(s: string): string {
+  const m = /^-?\d+(?:\.(\d+))?$/.exec(s);
+  if (!m) return s;
+  const digits = m[1]?.length ?? 0;
+  // Amounts are exact in a double up to 15 significant digits; longer
+  // strings keep their signed form rather than be rounded for display.
+  if (s.replace(/[-.]/g, '').length > 15) return s;
+  return new Intl.NumberFormat(i18n.language === 'de' ? 'de-DE' : 'en-GB', { minimumFractionDigits: digits, maximumFractionDigits: digits }).format(Number(s));
+}

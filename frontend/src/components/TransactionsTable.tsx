@@ -8,7 +8,7 @@ import { errorText } from '../api/errors';
 import { ListFooter } from './ListFooter';
 import { StateBadge } from './StateBadge';
 import { type Transaction, useClients, useTransactions } from '../api/tss';
-import { formatTime } from '../format';
+import { formatDecimal, formatTime } from '../format';
 import { receiptSummary } from '../receipt/receipt';
 import { verifyLog } from '../receipt/verify';
 import { getBlob, getJSON } from '../api/client';
@@ -90,7 +90,7 @@ export function TransactionsTable({ tssId }: { tssId: string }) {
                       <Table.Td visibleFrom="md">{tx.client_serial_number}</Table.Td>
                       <Table.Td visibleFrom="sm">{formatTime(tx.time_start)}</Table.Td>
                       <Table.Td visibleFrom="lg">{tx.time_end ? formatTime(tx.time_end) : '—'}</Table.Td>
-                      <Table.Td ta="right" style={{ whiteSpace: 'nowrap' }}>{receiptSummary(tx.schema).total ?? '—'}</Table.Td>
+                      <Table.Td ta="right" style={{ whiteSpace: 'nowrap' }}>{totalOf(tx)}</Table.Td>
                       <Table.Td ta="right" visibleFrom="lg">{tx.signature.counter}</Table.Td>
                     </Table.Tr>
                   ))}
@@ -106,6 +106,12 @@ export function TransactionsTable({ tssId }: { tssId: string }) {
       </Drawer>
     </Stack>
   );
+}
+
+/** A receipt's total in the UI language, or a dash for what has none. */
+function totalOf(tx: Transaction): string {
+  const total = receiptSummary(tx.schema).total;
+  return total ? formatDecimal(total) : '—';
 }
 
 /** The transaction the URL names, read by its number (the row clicked is shown at once). */
@@ -136,9 +142,9 @@ export function TransactionView({ tx }: { tx: Transaction }) {
         <Table withTableBorder data-testid="receipt">
           <Table.Tbody>
             {r.receiptType && <Table.Tr><Table.Th>{t('tx.receiptType')}</Table.Th><Table.Td>{r.receiptType}</Table.Td></Table.Tr>}
-            {r.vat.map((v) => <Table.Tr key={'v' + v.label}><Table.Td>{t('tx.vat', { rate: v.label })}</Table.Td><Table.Td ta="right">{v.amount}</Table.Td></Table.Tr>)}
-            {r.payments.map((p) => <Table.Tr key={'p' + p.label}><Table.Td>{p.label}</Table.Td><Table.Td ta="right">{p.amount}</Table.Td></Table.Tr>)}
-            {r.total && <Table.Tr><Table.Th>{t('tx.total')}</Table.Th><Table.Th ta="right">{r.total}</Table.Th></Table.Tr>}
+            {r.vat.map((v) => <Table.Tr key={'v' + v.label}><Table.Td>{t('tx.vat', { rate: v.label })}</Table.Td><Table.Td ta="right">{formatDecimal(v.amount)}</Table.Td></Table.Tr>)}
+            {r.payments.map((p) => <Table.Tr key={'p' + p.label}><Table.Td>{p.label}</Table.Td><Table.Td ta="right">{formatDecimal(p.amount)}</Table.Td></Table.Tr>)}
+            {r.total && <Table.Tr><Table.Th>{t('tx.total')}</Table.Th><Table.Th ta="right">{formatDecimal(r.total)}</Table.Th></Table.Tr>}
           </Table.Tbody>
         </Table>
       )}
