@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { Pos, base, loginOwner, session, shot, watchFailures } from './helpers';
+import { Pos, base, expectNoSidewaysScroll, loginOwner, session, shot, watchFailures } from './helpers';
 
 // A managed customer's member — billing withheld, role member — goes
 // through every page offered. Nothing the page asks may be refused, no
@@ -97,6 +97,25 @@ test("a managed customer's member makes no request its role must refuse", async 
   await gp.getByText('DE', { exact: true }).first().click();
   await expect(gp.getByTestId('tss-table')).toContainText('Initialisiert');
   await gp.screenshot({ path: shot('member-tss-de'), fullPage: true });
+
+  // On a phone, in both languages, every page the member has fits as well.
+  await gp.setViewportSize({ width: 360, height: 780 });
+  const org = `/organizations/${shop._id}`;
+  const pages = [
+    ['overview', `${org}/overview`], ['tss', `${org}/tss/${tss}`], ['transaction', `${org}/tss/${tss}?tx=${signed.number}`],
+    ['exports', `${org}/exports`], ['api-keys', `${org}/api-keys`], ['organization', org],
+    ['billing', `${org}/billing`], ['workstation', '/settings/workstation'],
+  ] as const;
+  for (const lang of ['en', 'de'] as const) {
+    await gp.evaluate((l) => localStorage.setItem('fiskaldesk.language', l), lang);
+    for (const [name, path] of pages) {
+      await gp.goto(base() + path);
+      await expect(gp.getByRole('heading').first()).toBeVisible();
+      await gp.waitForLoadState('networkidle');
+      await expectNoSidewaysScroll(gp, `member's ${name} (${lang}, 360 px)`);
+      await gp.screenshot({ path: shot(`member-360-${lang}-${name}`), fullPage: name !== 'transaction' });
+    }
+  }
 
   expect(failures, failures.join('\n')).toEqual([]);
   await guest.close();

@@ -24,7 +24,8 @@ export function BillingPage() {
     <Stack gap="lg">
       <div>
         <Title order={2}>{t('billing.title')}</Title>
-        <Text c="dimmed">{t('billing.intro')}</Text>
+        {/* Where billing is withheld there are no costs to introduce. */}
+        {billingVisible && <Text c="dimmed">{t('billing.intro')}</Text>}
       </div>
       {billingVisible ? (
         <>
