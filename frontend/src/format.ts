@@ -1,8 +1,11 @@
 import i18n from './i18n';
 
+/** The Intl locale of the UI language (not the browser's). */
+export const locale = () => (i18n.resolvedLanguage === 'de' ? 'de-DE' : 'en-GB');
+
 /** A Unix time (seconds) in the UI language, to the second. */
 export function formatTime(unix: number): string {
-  return new Intl.DateTimeFormat(i18n.language === 'de' ? 'de-DE' : 'en-GB', {
+  return new Intl.DateTimeFormat(locale(), {
     dateStyle: 'medium',
     timeStyle: 'medium',
   }).format(new Date(unix * 1000));
@@ -10,7 +13,12 @@ export function formatTime(unix: number): string {
 
 /** An amount in the UI language: 12.5 → "12,50 €" in German, "€12.50" in English. */
 export function formatMoney(amount: number, currency = 'EUR'): string {
-  return new Intl.NumberFormat(i18n.language === 'de' ? 'de-DE' : 'en-GB', { style: 'currency', currency }).format(amount);
+  return new Intl.NumberFormat(locale(), { style: 'currency', currency }).format(amount);
+}
+
+/** A count in the UI language: 1234 → "1.234" in German, "1,234" in English. */
+export function formatCount(n: number): string {
+  return n.toLocaleString(locale());
 }
 
 /** A decimal as the POS signed it ("1234.50") in the UI language:
@@ -23,5 +31,5 @@ export function formatDecimal(s: string): string {
   // Amounts are exact in a double up to 15 significant digits; longer
   // strings keep their signed form rather than be rounded for display.
   if (s.replace(/[-.]/g, '').length > 15) return s;
-  return new Intl.NumberFormat(i18n.language === 'de' ? 'de-DE' : 'en-GB', { minimumFractionDigits: digits, maximumFractionDigits: digits }).format(Number(s));
+  return new Intl.NumberFormat(locale(), { minimumFractionDigits: digits, maximumFractionDigits: digits }).format(Number(s));
 }
