@@ -90,30 +90,34 @@ export async function session(page: Page, method: string, path: string, data?: u
   return res.json();
 }
 
-/** The page fits its width: nothing scrolls sideways. */
+/** The page fits its width: nothing scrolls sideways, not even inside it,
+ * no badge or button label is cut short, no table cell's text runs over. */
 export async function expectNoSidewaysScroll(page: Page, what: string) {
-  const m = await page.evaluate(() => ({
-    scroll: Math.max(document.documentElement.scrollWidth, document.body.scrollWidth),
-    client: document.documentElement.clientWidth,
-    // A box that scrolls sideways inside the page hides what is beyond its
-    // edge just as well (a table's figures cut off in German, where the
-    // headers are longer): every visible one must fit too.
-    inner: [...document.querySelectorAll<HTMLElement>('body *')]
-      .filter((e) => {
-        const o = getComputedStyle(e).overflowX;
-        return (o === 'auto' || o === 'scroll') && e.clientWidth > 0 && e.scrollWidth > e.clientWidth + 1;
-      })
-      .map((e) => `${e.tagName.toLowerCase()}.${[...e.classList].join('.')} [${e.closest('[data-testid]')?.getAttribute('data-testid') ?? ''}] ${e.scrollWidth} px in ${e.clientWidth}`),
-    // A badge cut to "DRA…" or a button to "Beim nächsten Start
-    // wiederhers…" says nothing: every badge and button reads whole.
-    cut: [...document.querySelectorAll<HTMLElement>('.mantine-Badge-label, .mantine-Button-label')]
-      .filter((e) => e.clientWidth > 0 && e.scrollWidth > e.clientWidth + 1)
-      .map((e) => `"${e.textContent}" ${e.scrollWidth} px in ${e.clientWidth}`),
-    // Text that runs out of its table cell lies over the next one.
-    spill: [...document.querySelectorAll<HTMLElement>('th, td')]
-      .filter((e) => e.clientWidth > 0 && e.scrollWidth > e.clientWidth + 1)
-      .map((e) => `cell "${e.textContent?.slice(0, 40)}" ${e.scrollWidth} px in ${e.clientWidth}`),
-  }));
+  const m = await page.evaluate(() => {
+    const overflows = (e: HTMLElement) => e.clientWidth > 0 && e.scrollWidth > e.clientWidth + 1;
+    return {
+      scroll: Math.max(document.documentElement.scrollWidth, document.body.scrollWidth),
+      client: document.documentElement.clientWidth,
+      // A box that scrolls sideways inside the page hides what is beyond its
+      // edge just as well (a table's figures cut off in German, where the
+      // headers are longer): every visible one must fit too.
+      inner: [...document.querySelectorAll<HTMLElement>('body *')]
+        .filter((e) => {
+          const o = getComputedStyle(e).overflowX;
+          return (o === 'auto' || o === 'scroll') && overflows(e);
+        })
+        .map((e) => `${e.tagName.toLowerCase()}.${[...e.classList].join('.')} [${e.closest('[data-testid]')?.getAttribute('data-testid') ?? ''}] ${e.scrollWidth} px in ${e.clientWidth}`),
+      // A badge cut to "DRA…" or a button to "Beim nächsten Start
+      // wiederhers…" says nothing: every badge and button reads whole.
+      cut: [...document.querySelectorAll<HTMLElement>('.mantine-Badge-label, .mantine-Button-label')]
+        .filter(overflows)
+        .map((e) => `"${e.textContent}" ${e.scrollWidth} px in ${e.clientWidth}`),
+      // Text that runs out of its table cell lies over the next one.
+      spill: [...document.querySelectorAll<HTMLElement>('th, td')]
+        .filter(overflows)
+        .map((e) => `cell "${e.textContent?.slice(0, 40)}" ${e.scrollWidth} px in ${e.clientWidth}`),
+    };
+  });
   expect(m.scroll, `${what}: page is ${m.scroll} px wide in a ${m.client} px window`).toBeLessThanOrEqual(m.client);
   expect.soft(m.spill, `${what}: table cells whose text runs over`).toEqual([]);
   expect.soft(m.inner, `${what}: boxes that scroll sideways`).toEqual([]);
