@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { formatDecimal } from './format';
+import { formatCount, formatDecimal } from './format';
 import i18n from './i18n';
 
 describe('formatDecimal', () => {
@@ -19,5 +19,16 @@ describe('formatDecimal', () => {
     expect(formatDecimal('1e3')).toBe('1e3');
     expect(formatDecimal('')).toBe('');
     expect(formatDecimal('12345678901234567.89')).toBe('12345678901234567.89');
+  });
+});
+
+describe('formatCount', () => {
+  afterEach(() => i18n.changeLanguage('en'));
+
+  it('groups a count in the UI language, not the browser\'s', async () => {
+    await i18n.changeLanguage('de');
+    expect(formatCount(1234567)).toBe('1.234.567');
+    await i18n.changeLanguage('en');
+    expect(formatCount(1234567)).toBe('1,234,567');
   });
 });

@@ -281,11 +281,11 @@ function Conflicts() {
                 <Table.Tr key={c.id}>
                   <Table.Td><Code>{c.key}</Code></Table.Td>
                   <Table.Td>
-                    <Text size="xs" c="dimmed">{new Date(c.kept.at).toLocaleString()}</Text>
+                    <Text size="xs" c="dimmed">{formatTime(Date.parse(c.kept.at) / 1000)}</Text>
                     <Code block>{conflictText(c.kept) || t('sync.deleted')}</Code>
                   </Table.Td>
                   <Table.Td>
-                    <Text size="xs" c="dimmed">{new Date(c.lost.at).toLocaleString()}</Text>
+                    <Text size="xs" c="dimmed">{formatTime(Date.parse(c.lost.at) / 1000)}</Text>
                     <Code block>{conflictText(c.lost) || t('sync.deleted')}</Code>
                   </Table.Td>
                 </Table.Tr>

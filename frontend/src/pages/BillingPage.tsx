@@ -9,7 +9,7 @@ import { errorText } from '../api/errors';
 import { QueryState } from '../components/QueryState';
 import { StateBadge } from '../components/StateBadge';
 import { useDownload } from '../components/useDownload';
-import { formatMoney } from '../format';
+import { formatCount, formatMoney } from '../format';
 import { useScope } from '../org/scope';
 
 const thisMonth = () => new Date().toISOString().slice(0, 7);
@@ -81,8 +81,8 @@ function UsageCard() {
                       </Table.Td>
                       <Table.Td visibleFrom="xs">{env}</Table.Td>
                       <Table.Td visibleFrom="xs">{s.in_use ? '✓' : '—'}</Table.Td>
-                      <Table.Td ta="right">{s.transactions}</Table.Td>
-                      <Table.Td ta="right" visibleFrom="xs">{s.exports}</Table.Td>
+                      <Table.Td ta="right">{formatCount(s.transactions)}</Table.Td>
+                      <Table.Td ta="right" visibleFrom="xs">{formatCount(s.exports)}</Table.Td>
                     </Table.Tr>
                   );
                 })}

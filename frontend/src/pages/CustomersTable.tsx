@@ -5,7 +5,7 @@ import { Link, useNavigate } from 'react-router';
 import type { Rollup, RollupRow, RollupSort } from '../api/rollup';
 import { ListFooter } from '../components/ListFooter';
 import { OrgLogo } from '../components/OrgLogo';
-import { formatTime } from '../format';
+import { formatCount, formatTime } from '../format';
 import { orgPath } from '../org/paths';
 import { EnvBadges } from '../components/OrgBadges';
 
@@ -106,7 +106,7 @@ export function CustomersTable({ rollup, search, onSearch, sort, onSort, page, p
                   <Table.Td visibleFrom="md"><EnvBadges envs={r._envs} /></Table.Td>
                   <Table.Td ta="right" visibleFrom="sm" data-col="tss">{r.tss}</Table.Td>
                   <Table.Td ta="right" visibleFrom="lg" data-col="clients">{r.clients}</Table.Td>
-                  <Table.Td ta="right" data-col="transactions">{r.transactions.toLocaleString()}</Table.Td>
+                  <Table.Td ta="right" data-col="transactions">{formatCount(r.transactions)}</Table.Td>
                   <Table.Td ta="right" visibleFrom="sm" data-col="today">{r.today}</Table.Td>
                   <Table.Td visibleFrom="md" style={{ whiteSpace: 'nowrap' }}>{r.last_activity ? formatTime(r.last_activity) : '—'}</Table.Td>
                   {showBilling && (
